@@ -1,0 +1,109 @@
+# boxes: one binary `box`, box-* links to it.
+#   make            build (warnings are errors)
+#   make check      install deps, build, run every test (unit, ASan/UBSan unit, root integration)
+#   make demo       install deps, build, make the busybox template, start a demo container
+#   make fuzz       libFuzzer targets for a bounded time (clang)
+#   make bench      tools/bench (never part of check)
+#   make install    PREFIX=/usr/local DESTDIR=
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= gcc
+PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
+
+COMMANDS := create destroy start stop restart attach console ls info stats set apply \
+	freeze unfreeze export import config
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
+	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS) $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread
+
+SRCS := $(sort $(wildcard src/*.c src/cmd/*.c))
+LIB_SRCS := $(filter-out src/box.c,$(SRCS))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit unit-asan integration demo fuzz bench install clean format
+
+all: $(BUILD)/box links
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libbox.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/box: $(BUILD)/src/box.o $(BUILD)/libbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+links: $(BUILD)/box
+	@for c in $(COMMANDS); do ln -sf box $(BUILD)/box-$$c; done
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbox.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@tools/deps
+
+# `make check` is the one test command (README, .ci/run).
+check: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
+	@tests/run $(TESTS)
+
+unit-bins: $(UNIT_BINS)
+
+unit: all unit-bins
+	@tests/run --unit-only
+
+integration: all
+	@tests/run --integration-only $(TESTS)
+
+demo: deps all
+	@tools/demo
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS='-O1 -g' \
+		SAN_FLAGS='-fsanitize=fuzzer-no-link,address,undefined' build/fuzz/libbox.a
+	@mkdir -p build/fuzz/bin
+	@for f in tests/fuzz/fuzz-*.c; do \
+		n=$$(basename $$f .c); \
+		clang -O1 -g -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+			-o build/fuzz/bin/$$n $$f build/fuzz/libbox.a $(PKG_LIBS) -lpthread || exit 1; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		build/fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=0 \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1 \
+			|| { tail -40 build/fuzz/$$n.log; exit 1; }; \
+		grep -E '^(#[0-9]+|Done)' build/fuzz/$$n.log | tail -1; \
+	done
+
+bench: all
+	@tools/bench $(BENCH)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boxes/templates \
+		$(DESTDIR)$(PREFIX)/share/doc/boxes/examples
+	install -m 0755 $(BUILD)/box $(DESTDIR)$(PREFIX)/bin/box
+	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(PREFIX)/bin/box-$$c; done
+	install -m 0755 templates/busybox templates/debian $(DESTDIR)$(PREFIX)/share/boxes/templates/
+	install -m 0644 conf/*.conf $(DESTDIR)$(PREFIX)/share/doc/boxes/examples/
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*.h src/cmd/*.h)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(LIB_OBJS:$(BUILD)/%.o=build/asan/%.d)

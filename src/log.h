@@ -1,0 +1,60 @@
+/* One error channel: a failure is described once, where it happens, context is
+ * prefixed on the way up, and the command's main prints it once (crun style).
+ *
+ *   if (mkdir(p, 0700) < 0)
+ *           return box_error(err, errno, "creating %s", p);
+ *   ...
+ *   if (storage_create(..., err) < 0)
+ *           return box_error_wrap(err, "container %s", name);
+ *
+ * The exit status travels with the error: BOX_EXIT_FAIL (1) for an operation
+ * that failed, BOX_EXIT_USAGE (2) for bad usage or a bad config. */
+#ifndef BOX_LOG_H
+#define BOX_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum {
+	BOX_EXIT_OK = 0,
+	BOX_EXIT_FAIL = 1,
+	BOX_EXIT_USAGE = 2,
+};
+
+struct box_error {
+	int errnum; /* errno of the first failure, 0 if none */
+	int status; /* exit status the command should end with */
+	char *msg;
+};
+typedef struct box_error *box_err_t;
+
+/* Sets *err (if not already set: the first error wins) and returns -1.
+ * errnum 0 means no errno text is appended. */
+int box_error(box_err_t *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same, with exit status 2: bad usage or bad config. */
+int box_usage_error(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, with an explicit exit status. */
+int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Prefixes "CONTEXT: " to the message of *err and returns -1. */
+int box_error_wrap(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The full text: "msg: strerror(errnum)" (caller frees). */
+char *box_error_text(box_err_t err);
+/* Prints "box: <text>" to stderr (or the log sink), returns the exit status and
+ * releases the error. Safe on NULL (returns 0). */
+int box_error_report(box_err_t *err);
+void box_error_release(box_err_t *err);
+
+/* Messages that are not errors. They go to stderr, or to the sink set with
+ * log_set_sink() (the supervisor writes to the container's log file with a
+ * timestamp). */
+void log_set_sink(int fd, bool timestamps);
+void log_set_quiet(bool quiet); /* suppresses log_info */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_vprint(const char *prefix, const char *fmt, va_list ap);
+
+/* The program name used as message prefix ("box"). */
+extern const char *box_progname;
+
+#endif

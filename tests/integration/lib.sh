@@ -1,0 +1,120 @@
+# Shared by every integration test: source it first.
+#
+# Each test file gets its own installation in a throw-away BOX_ROOT, names that
+# cannot clash with anything else on the host ("$T-web", T=t<pid>), and an EXIT
+# trap that removes whatever it made -- containers, supervisors, cgroups,
+# netdevs, mounts, files -- even when the test fails half-way.
+#
+#   check "desc" CMD...         passes when CMD exits 0
+#   check_fail "desc" CMD...    passes when CMD exits non-zero
+#   check_eq "desc" WANT GOT
+#   check_match "desc" REGEX GOT
+#   skip "desc" "why"
+#   PHASE="what we are doing"   shown with a failure
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export PATH="$BUILD:$PATH"
+export BOX_ROOT=$(mktemp -d /tmp/boxtest.XXXXXX)
+chmod 755 "$BOX_ROOT"
+unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
+mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes/templates"
+T=t$$
+PHASE=setup
+BOX_TEST_CACHE=${BOX_TEST_CACHE:-/var/cache/boxes-test}
+_n=0
+_netdevs=()
+
+_tap() { _n=$((_n + 1)); echo "$1 $_n - $2"; }
+pass() { _tap ok "$1"; }
+fail() { _tap "not ok" "$1"; echo "#   phase: $PHASE"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /' | head -30; return 0; }
+skip() { _tap ok "$1 # skip ${2:-}"; }
+
+check() {
+	local desc=$1; shift
+	local out
+	if out=$("$@" 2>&1); then pass "$desc"; else fail "$desc" "\$ $*
+$out"; fi
+}
+check_fail() {
+	local desc=$1; shift
+	local out
+	if out=$("$@" 2>&1); then fail "$desc" "expected a failure: \$ $*
+$out"; else pass "$desc"; fi
+}
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "want: $2
+got:  $3"; fi
+}
+check_match() {
+	if printf '%s' "$3" | grep -qE -- "$2"; then pass "$1"; else fail "$1" "want match: $2
+got: $3"; fi
+}
+
+# Registers a host netdev the test made, so that cleanup deletes it.
+t_netdev() { _netdevs+=("$1"); }
+
+# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin.
+t_config() { cat >"$BOX_ROOT/etc/boxes/$1.conf"; }
+
+# Builds (once per recipe version, cached outside the checkout) and installs a
+# template into this test's templates folder; prints its file name.
+t_template() {
+	local kind=$1 hash cached
+	hash=$(sha256sum "$TOP/templates/$kind" | cut -c1-16)
+	cached="$BOX_TEST_CACHE/$kind-$hash.tar.gz"
+	mkdir -p "$BOX_TEST_CACHE"
+	if [ ! -s "$cached" ]; then
+		(
+			flock 9
+			[ -s "$cached" ] || "$TOP/templates/$kind" "$cached.tmp" >"$BOX_TEST_CACHE/$kind.log" 2>&1 &&
+				mv "$cached.tmp" "$cached"
+		) 9>"$BOX_TEST_CACHE/$kind.lock" || { echo "building the $kind template failed: $BOX_TEST_CACHE/$kind.log" >&2; return 1; }
+	fi
+	ln -sf "$cached" "$BOX_ROOT/var/lib/boxes/templates/$kind.tar.gz"
+	echo "$kind.tar.gz"
+}
+
+# Every cgroup folder of this test's containers, deepest first.
+_t_cgroups() {
+	local d
+	for d in /sys/fs/cgroup/*/boxes /sys/fs/cgroup/boxes; do
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -path "*/boxes/$T-*" 2>/dev/null
+	done
+}
+
+t_cleanup() {
+	local rc=$? c pidf p cg m dev
+	trap - EXIT
+	# containers, through the product first
+	for c in "$BOX_ROOT"/etc/boxes/*.conf; do
+		[ -f "$c" ] || continue
+		c=$(basename "$c" .conf)
+		[ "$c" = boxes ] && continue
+		timeout 20 box stop --kill "$c" >/dev/null 2>&1
+	done
+	# then by force: supervisors and every process left in our cgroups
+	for pidf in "$BOX_ROOT"/run/boxes/*/*.pid; do
+		[ -f "$pidf" ] && kill -9 "$(cat "$pidf")" 2>/dev/null
+	done
+	for cg in $(_t_cgroups); do
+		[ -f "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		[ -f "$cg/freezer.state" ] && echo THAWED >"$cg/freezer.state" 2>/dev/null
+		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	sleep 0.1
+	for cg in $(_t_cgroups); do rmdir "$cg" 2>/dev/null; done
+	for dev in "${_netdevs[@]}"; do ip link del "$dev" 2>/dev/null; done
+	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^(vb|br)?$T" ); do
+		ip link del "$dev" 2>/dev/null
+	done
+	# mounts under our root, deepest first
+	for m in $(awk -v r="$BOX_ROOT" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$BOX_ROOT"
+	exit $rc
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
