@@ -33,3 +33,8 @@ int config_parse_signal(const char *s) { return -1; }
 const char *config_signal_name(int sig) { return "?"; }
 int config_parse_size(const char *s, uint64_t *out) { return -1; }
 int config_format_size(uint64_t v, char *buf, size_t len) { return -1; }
+int config_check_conflicts(const struct box_config *c, box_err_t *err) { return 0; }
+int config_set_keys(const char *name, char *const *assignments, box_err_t *err)
+{
+	return box_error(err, ENOSYS, "config set: not implemented yet");
+}

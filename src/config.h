@@ -126,6 +126,15 @@ int global_load(struct box_global **out, box_err_t *err);
 void global_free(struct box_global *g);
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name);
 
+/* Cross-container checks: an address already used by another configured
+ * container on the same bridge is an error naming the other container. */
+int config_check_conflicts(const struct box_config *c, box_err_t *err);
+
+/* Sets top-level keys ("memory=1G") in <config dir>/<name>.conf: each value is
+ * validated by the schema first, the rest of the file (comments, layout) is
+ * kept, and the file is replaced atomically; nothing changes on an error. */
+int config_set_keys(const char *name, char *const *assignments, box_err_t *err);
+
 /* Every container name that has a config file, sorted. */
 int config_list(char ***names, box_err_t *err);
 

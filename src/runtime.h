@@ -1,0 +1,25 @@
+/* The container lifecycle as the commands share it: start, stop, state.
+ * `box start`, `box stop`, `box destroy --force`, `box export --mode stop`
+ * and `box set` all go through here. */
+#ifndef BOX_RUNTIME_H
+#define BOX_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+enum box_state { BOX_STOPPED, BOX_STARTING, BOX_RUNNING, BOX_STOPPING, BOX_FROZEN };
+
+const char *runtime_state_name(enum box_state s); /* "STOPPED", "RUNNING", ... */
+/* The container's state; stale state left by a dead supervisor is cleaned up
+ * on the way (and reported as STOPPED). init_pid may be NULL. */
+int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err);
+/* Starts it detached; returns once init has been exec'd (or, with wait, once
+ * it has booted). Fails if it is already starting or running. */
+int runtime_start(const char *name, bool wait, box_err_t *err);
+/* Halt signal, up to timeout_s (-1 = the config's stop_timeout), then kill;
+ * kill = kill at once. Returns when all is cleaned up. Fails if not running. */
+int runtime_stop(const char *name, int timeout_s, bool kill, box_err_t *err);
+
+#endif
