@@ -25,6 +25,7 @@ struct box_addr {
 	unsigned char addr[16]; /* network byte order */
 	unsigned prefix;        /* 0..32 / 0..128; 32/128 for a gateway */
 	char text[64];          /* as written, normalised: "10.0.0.2/24" */
+	unsigned line;          /* where it was written; 0 = not from a file */
 };
 
 struct box_net {
@@ -38,7 +39,8 @@ struct box_net {
 	bool has_hwaddr;
 	unsigned char hwaddr[6];
 	unsigned mtu; /* 0 = kernel default */
-	unsigned line;
+	unsigned line; /* of the section's title */
+	unsigned line_of_hwaddr;
 };
 
 struct box_mount {
@@ -115,6 +117,22 @@ int config_load_file(const char *path, const char *name, struct box_config **out
 /* Loads a config held in memory (import, fuzzing); `label` names it in messages. */
 int config_load_buffer(const char *buf, size_t len, const char *label, const char *name,
 		       struct box_config **out, box_err_t *err);
+/* The same, and every problem of the text, for `box config check`: *errors
+ * and *warnings (either may be NULL) get NULL-terminated vectors of one-line
+ * messages "LABEL:LINE: KEY: what is wrong (what is allowed)" in file order
+ * (caller frees with strv_free). err gets the first error, as the plain
+ * loaders give it. Syntax errors and unknown keys stop libconfuse, so they
+ * end the list; every bad value before and after them is listed. */
+int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name,
+			      struct box_config **out, char ***errors, char ***warnings, box_err_t *err);
+/* Reads a file ("-" = stdin) and calls config_load_buffer_report. */
+int config_load_file_report(const char *path, const char *name, struct box_config **out, char ***errors,
+			    char ***warnings, box_err_t *err);
+/* Same values (file names and line numbers aside). */
+bool config_equal(const struct box_config *a, const struct box_config *b);
+/* The reference of every key (`box config keys`): one row per key,
+ * "SECTION KEY | TYPE | DEFAULT | EXAMPLE | what it does" in Markdown. */
+void config_print_keys(FILE *f);
 void config_free(struct box_config *c);
 
 /* Writes the effective config (defaults filled in) in the config's own
@@ -123,6 +141,9 @@ int config_write(FILE *f, const struct box_config *c);
 
 /* Host-wide settings; a missing boxes.conf gives the defaults. */
 int global_load(struct box_global **out, box_err_t *err);
+/* boxes.conf from a file or memory (config check); same report as above. */
+int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out,
+			      char ***errors, char ***warnings, box_err_t *err);
 void global_free(struct box_global *g);
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name);
 
