@@ -70,8 +70,9 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 	if (n->type != NET_VETH) {
 		for (size_t i = 0; i < ARRAY_SIZE(veth_only); i++) {
 			unsigned l = config_key_line(ctx, SC_NETWORK, veth_only[i]);
+			cleanup_free char *section = xasprintf("network %s", n->name);
 			if (l)
-				ctx_error(ctx, l, where, "%s is set, but type = %s has no veth to carry it (remove it, or "
+				ctx_error(ctx, l, section, "%s is set, but type = %s has no veth to carry it (remove it, or "
 							 "type = veth)",
 					  veth_only[i], config_net_type_name(n->type));
 		}
@@ -192,7 +193,7 @@ static void load_mounts(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c)
 		config_apply_scope(ctx, sec, SC_MOUNT, m, where, no_hand);
 		if (ctx->parse_failed)
 			continue;
-		if (!m->source)
+		if (!m->source && !config_key_line(ctx, SC_MOUNT, "source"))
 			ctx_error(ctx, m->line, section, "source is missing (source = /host/path)");
 		for (size_t j = 0; m->target && j + 1 < c->n_mounts; j++)
 			if (c->mounts[j].target && !strcmp(c->mounts[j].target, m->target))
@@ -211,9 +212,10 @@ static void check_container(struct cfg_ctx *ctx, struct box_config *c)
 		ctx_error(ctx, l, "memory", "'%llu' is too small (at least 1M, or max)", (unsigned long long)c->memory);
 	if (c->pids == 0 && (l = config_key_line(ctx, SC_CONTAINER, "pids")))
 		ctx_error(ctx, l, "pids", "'0' is too small (at least 1, or max)");
+	unsigned lsize = config_key_line(ctx, SC_CONTAINER, "idmap_size");
 	if ((uint64_t)c->idmap_base + c->idmap_size > UINT32_MAX &&
-	    (l = config_key_line(ctx, SC_CONTAINER, "idmap_size") ?: config_key_line(ctx, SC_CONTAINER, "idmap_base")))
-		ctx_error(ctx, l, "idmap_size", "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
+	    (l = lsize ?: config_key_line(ctx, SC_CONTAINER, "idmap_base")))
+		ctx_error(ctx, l, lsize ? "idmap_size" : "idmap_base", "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
 						"base or size)");
 	unsigned keep = config_key_line(ctx, SC_CONTAINER, "capabilities_keep");
 	if (c->capabilities_keep && keep) {
@@ -225,15 +227,6 @@ static void check_container(struct cfg_ctx *ctx, struct box_config *c)
 		strv_free(c->capabilities_drop);
 		c->capabilities_drop = xzalloc(sizeof(char *));
 	}
-	/* one value per variable: a later one would silently win */
-	l = config_key_line(ctx, SC_CONTAINER, "environment");
-	for (size_t i = 0; c->environment && c->environment[i]; i++)
-		for (size_t j = 0; j < i; j++) {
-			size_t n = strcspn(c->environment[i], "=");
-			if (!strncmp(c->environment[i], c->environment[j], n) && c->environment[j][n] == '=')
-				ctx_error(ctx, l, "environment", "%.*s is set twice (each variable once)", (int)n,
-					  c->environment[i]);
-		}
 }
 
 static void fill_line_fields(struct cfg_ctx *ctx, struct box_config *c)
@@ -243,28 +236,37 @@ static void fill_line_fields(struct cfg_ctx *ctx, struct box_config *c)
 	c->line_of_memory = config_key_line(ctx, SC_CONTAINER, "memory");
 }
 
+struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name,
+				      bool checks)
+{
+	struct box_config *c = xzalloc(sizeof(*c));
+	c->name = xstrdup(name);
+	c->path = xstrdup(ctx->label);
+	cfg_t *cfg = config_parse_text(ctx, SC_CONTAINER, buf, len);
+	if (!checks)
+		ctx->parse_failed = true; /* values only */
+	config_apply_scope(ctx, cfg, SC_CONTAINER, c, "", no_hand);
+	fill_line_fields(ctx, c);
+	if (!ctx->parse_failed)
+		check_container(ctx, c);
+	load_nets(ctx, cfg, c);
+	load_mounts(ctx, cfg, c);
+	if (!c->hostname) {
+		value_why_t why;
+		c->hostname = xstrdup(name);
+		if (value_hostname(name, why) < 0 && checks)
+			ctx_error(ctx, 0, "hostname", "the default, the container name '%s', %s (set hostname)", name,
+				  why);
+	}
+	config_parse_free(cfg);
+	return c;
+}
+
 int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name,
 			      struct box_config **out, char ***errors, char ***warnings, box_err_t *err)
 {
 	struct cfg_ctx ctx = {.label = label};
-	struct box_config *c = xzalloc(sizeof(*c));
-	c->name = xstrdup(name);
-	c->path = xstrdup(label);
-	cfg_t *cfg = config_parse_text(&ctx, SC_CONTAINER, buf, len);
-	config_apply_scope(&ctx, cfg, SC_CONTAINER, c, "", no_hand);
-	fill_line_fields(&ctx, c);
-	if (!ctx.parse_failed)
-		check_container(&ctx, c);
-	load_nets(&ctx, cfg, c);
-	load_mounts(&ctx, cfg, c);
-	if (!c->hostname) {
-		value_why_t why;
-		c->hostname = xstrdup(name);
-		if (value_hostname(name, why) < 0)
-			ctx_error(&ctx, 0, "hostname", "the default, the container name '%s', %s (set hostname)", name,
-				  why);
-	}
-	config_parse_free(cfg);
+	struct box_config *c = config_load_values(&ctx, buf, len, name, true);
 	if (ctx_finish(&ctx, errors, warnings, err) < 0) {
 		config_free(c);
 		return -1;

@@ -74,7 +74,8 @@ static int diag_cmp(const void *a, const void *b)
 
 static void hand_out(struct diag *v, size_t n, char ***out)
 {
-	qsort(v, n, sizeof(*v), diag_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), diag_cmp);
 	if (out) {
 		*out = xzalloc((n + 1) * sizeof(char *));
 		for (size_t i = 0; i < n; i++)
@@ -89,9 +90,10 @@ static void hand_out(struct diag *v, size_t n, char ***out)
 int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t *err)
 {
 	int ret = ctx->n_errs ? -1 : 0;
-	qsort(ctx->errs, ctx->n_errs, sizeof(*ctx->errs), diag_cmp);
-	if (ctx->n_errs)
+	if (ctx->n_errs) {
+		qsort(ctx->errs, ctx->n_errs, sizeof(*ctx->errs), diag_cmp);
 		box_usage_error(err, "%s", ctx->errs[0].msg);
+	}
 	hand_out(ctx->errs, ctx->n_errs, errors);
 	hand_out(ctx->warns, ctx->n_warns, warnings);
 	ctx->errs = ctx->warns = NULL;
@@ -327,6 +329,8 @@ static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 			return;
 		}
 		ctx_error(ctx, line, "syntax error", "'%s' is defined twice (one section per title)", arg);
+	} else if (!strcmp(msg, "premature end of file") && ctx->prep_fatal) {
+		/* an unclosed quote or comment, already said */
 	} else if (!strcmp(msg, "premature end of file")) {
 		ctx_error(ctx, line, "syntax error",
 			  "the file ends inside a section or before a value (close every '{' with '}')");
@@ -349,7 +353,7 @@ static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
  *  - a bare word with a '+' ("SIGRTMIN+3") is quoted: its lexer only knows
  *    "+=" and would drop the '+';
  *  - a NUL byte is an error (it would end the text early). */
-static char *prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
+char *config_prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 {
 	char *out = xmalloc(len * 4 + 3);
 	size_t o = 0;
@@ -378,13 +382,15 @@ static char *prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 				}
 				i++;
 			}
-			if (i >= len)
+			if (i >= len) {
 				ctx_error(ctx, start, "syntax error", "a /* comment is not closed (end it with */)");
-			else
+				ctx->prep_fatal = true;
+			} else
 				i += 2;
 			out[o++] = ' ';
 		} else if (c == '"' || c == '\'') {
 			char q = c;
+			unsigned qline = line;
 			out[o++] = in[i++];
 			while (i < len && in[i] != q) {
 				if (in[i] == '\0') {
@@ -408,8 +414,12 @@ static char *prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 				}
 				out[o++] = in[i++];
 			}
-			if (i < len)
+			if (i < len) {
 				out[o++] = in[i++];
+			} else {
+				ctx_error(ctx, qline, "syntax error", "a quoted string is not closed (end it with %c)", q);
+				ctx->prep_fatal = true;
+			}
 		} else if (c == '$' && next == '{') {
 			/* read on as the literal text it is, so that the rest is still checked */
 			ctx_error(ctx, line, "syntax error", "${...} is not expanded (write the value itself)");
@@ -421,6 +431,11 @@ static char *prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 				out[o++] = in[i++];
 			out[o++] = '"';
 		} else if (strchr(" \t\r={}(),*", c) || (c == '+' && next == '=')) {
+			/* libconfuse takes a section left open at the end as closed */
+			if (c == '{' && ctx->open_depth++ == 0)
+				ctx->open_line = line;
+			if (c == '}' && ctx->open_depth > 0)
+				ctx->open_depth--;
 			out[o++] = c;
 			i++;
 		} else {
@@ -452,7 +467,7 @@ static char *prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 
 cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char *buf, size_t len)
 {
-	cleanup_free char *text = prepare_text(ctx, buf, len);
+	cleanup_free char *text = config_prepare_text(ctx, buf, len);
 	cfg_t *cfg = cfg_init(opts_for(root), CFGF_NONE);
 	if (!cfg)
 		oom();
@@ -468,6 +483,10 @@ cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char
 	free(ctx->seen);
 	ctx->seen = NULL;
 	ctx->n_seen = 0;
+	if (rc == CFG_SUCCESS && ctx->open_depth > 0) {
+		ctx_error(ctx, ctx->open_line, "syntax error", "'{' is never closed (close it with '}')");
+		rc = CFG_PARSE_ERROR;
+	}
 	if (rc != CFG_SUCCESS) {
 		ctx->parse_failed = true;
 		if (!ctx->n_errs)
@@ -598,8 +617,16 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		break;
 	}
 	case KT_ENV:
-		if (!(bad = value_env(text, why)))
+		if (!(bad = value_env(text, why))) {
+			size_t n = strcspn(text, "=");
+			for (char **e = *(char ***)f; e && *e; e++)
+				if (!strncmp(*e, text, n) && (*e)[n] == '=') {
+					/* a later one would silently win */
+					ctx_error(ctx, line, key, "%.*s is set twice (each variable once)", (int)n, text);
+					return;
+				}
 			strv_push(f, text);
+		}
 		break;
 	case KT_CAP: {
 		cleanup_free char *p = NULL;
@@ -717,14 +744,15 @@ void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope
 		bool written = n > 0 || (k->list && opt && (opt->flags & CFGF_MODIFIED));
 		if (i < ARRAY_SIZE(ctx->lines))
 			ctx->lines[i] = 0;
-		if (!written) {
-			apply_default(ctx, k, obj, key, hand);
+		/* the default first: a bad value leaves it, so that checks across
+		 * keys do not trip over a half-set value */
+		apply_default(ctx, k, obj, key, hand);
+		if (!written)
 			continue;
-		}
 		if (k->list && k->offset != (size_t)-1) {
 			char ***v = field(obj, k);
-			if (!*v)
-				*v = xzalloc(sizeof(char *));
+			strv_free(*v);
+			*v = xzalloc(sizeof(char *));
 		}
 		for (unsigned j = 0; j < n; j++) {
 			const struct cval *v = cfg_opt_getnptr(opt, j);

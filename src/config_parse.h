@@ -36,7 +36,9 @@ struct cfg_ctx {
 	unsigned seq;
 	struct seen_key *seen; /* single-value keys set so far (while parsing) */
 	size_t n_seen;
-	bool parse_failed; /* libconfuse stopped early: checks across keys would mislead */
+	bool parse_failed;
+	bool prep_fatal;		 /* an unclosed quote or comment: the rest is unreadable */
+	unsigned open_depth, open_line; /* '{' not closed yet, the first one's line */ /* libconfuse stopped early: checks across keys would mislead */
 	unsigned lines[64]; /* line of each key of the scope being applied, by schema index */
 };
 
@@ -67,6 +69,18 @@ void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope
 			config_hand_fn hand);
 /* True when key `name` of the scope was written in the file. */
 unsigned config_key_line(struct cfg_ctx *ctx, enum config_scope scope, const char *name);
+
+/* Loads a container config into a new struct (never NULL), errors into ctx;
+ * without `checks` only each value is checked, not how they fit together. */
+struct box_config;
+struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name,
+				      bool checks);
+/* The text libconfuse is given: comments blanked (newlines kept, so lines
+ * match the original), see config_parse.c. NUL-terminated, malloc'd. */
+char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
+/* A value as the config syntax writes it: bare when it reads back as is,
+ * else in double quotes (malloc'd). */
+char *config_quote(const char *s);
 
 /* "network eth0: address" (malloc'd). */
 char *config_key_path(const char *where, const char *name);

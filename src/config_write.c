@@ -5,27 +5,34 @@
 #include <string.h>
 
 #include "config.h"
-#include "config_schema.h"
+#include "config_parse.h"
 #include "util.h"
 #include "values.h"
 
-/* Bare words read back as they are; anything else is quoted. */
-static void put_value(FILE *f, const char *s)
+char *config_quote(const char *s)
 {
 	bool bare = *s != '\0';
 	for (const char *p = s; *p && bare; p++)
 		bare = isalnum((unsigned char)*p) || strchr("._-:+@", *p);
-	if (bare) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
+	if (bare)
+		return xstrdup(s);
+	char *q = xmalloc(strlen(s) * 2 + 3), *o = q;
+	*o++ = '"';
 	for (const char *p = s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			fputc('\\', f);
-		fputc(*p, f);
+			*o++ = '\\';
+		*o++ = *p;
 	}
-	fputc('"', f);
+	*o++ = '"';
+	*o = '\0';
+	return q;
+}
+
+/* Bare words read back as they are; anything else is quoted. */
+static void put_value(FILE *f, const char *s)
+{
+	cleanup_free char *q = config_quote(s);
+	fputs(q, f);
 }
 
 static void put_key(FILE *f, const char *indent, const char *key, const char *value)
@@ -78,8 +85,10 @@ int config_write(FILE *f, const struct box_config *c)
 	fprintf(f, "%-17s = %u\n", "cpu_weight", c->cpu_weight);
 	if (c->cpuset)
 		put_key(f, "", "cpuset", c->cpuset);
-	value_format_size(c->pids, buf, sizeof(buf));
-	put_key(f, "", "pids", buf);
+	if (c->pids == BOX_UNLIMITED)
+		put_key(f, "", "pids", "max");
+	else
+		fprintf(f, "%-17s = %llu\n", "pids", (unsigned long long)c->pids);
 	fprintf(f, "%-17s = %u\n", "io_weight", c->io_weight);
 	put_key(f, "", "unprivileged", c->unprivileged ? "yes" : "no");
 	fprintf(f, "%-17s = %u\n", "idmap_base", c->idmap_base);
