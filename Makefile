@@ -75,7 +75,7 @@ demo: deps all
 FUZZ_SECONDS ?= 60
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS='-O1 -g' \
-		SAN_FLAGS='-fsanitize=fuzzer-no-link,address,undefined' build/fuzz/libbox.a
+		SAN_FLAGS='-fsanitize=fuzzer-no-link,address,undefined -Wno-error' build/fuzz/libbox.a
 	@mkdir -p build/fuzz/bin
 	@for f in tests/fuzz/fuzz-*.c; do \
 		n=$$(basename $$f .c); \

@@ -31,7 +31,7 @@ static void ctx_vadd(struct diag **v, size_t *n, unsigned seq, unsigned line, ch
 	(*n)++;
 }
 
-static char *format_diag(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static char *format_diag(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, va_list ap)
 {
 	char *what = NULL;
 	if (vasprintf(&what, fmt, ap) < 0)
@@ -282,7 +282,11 @@ static const char *section_hint(const char *sec)
 static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[512], arg[256];
+	/* libconfuse's own format strings */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
 	if (!parse_ctx)
 		return;
 	struct cfg_ctx *ctx = parse_ctx;

@@ -75,6 +75,14 @@ static int resolve(const char *word, struct target *t, box_err_t *err)
 	return 0;
 }
 
+/* A NAME whose file is missing: say it as config_load does. */
+static int missing_container(const struct target *t, box_err_t *err)
+{
+	if (!t->in_dir || access(t->path, F_OK) == 0)
+		return 0;
+	return box_usage_error(err, "%s: no such container (%s does not exist)", t->name, t->path);
+}
+
 static void target_free(struct target *t)
 {
 	free(t->path);
@@ -102,6 +110,8 @@ static int check_one(const struct target *t)
 		rc = global_load_buffer_report(buf, len, t->path, NULL, &errors, &warnings, &err);
 	} else {
 		struct box_config *c = NULL;
+		if (missing_container(t, &err) < 0)
+			return box_error_report(&err);
 		rc = config_load_file_report(t->path, t->name, &c, &errors, &warnings, &err);
 		if (rc == 0 && t->in_dir)
 			rc = config_check_conflicts(c, &err);
@@ -183,7 +193,7 @@ static int show(int argc, char **argv)
 		return cmd_usage_error(&cmd_config, "config show is for container configs, not boxes.conf");
 	}
 	struct box_config *c = NULL;
-	int rc = config_load_file(t.path, t.name, &c, &err);
+	int rc = missing_container(&t, &err) < 0 ? -1 : config_load_file(t.path, t.name, &c, &err);
 	target_free(&t);
 	if (rc < 0)
 		return box_error_report(&err);
