@@ -136,6 +136,7 @@ static void load_nets(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c)
 		else
 			snprintf(net->name, sizeof(net->name), "%s", title);
 		config_apply_scope(ctx, sec, SC_NETWORK, net, where, net_hand);
+		net->line_of_bridge = config_key_line(ctx, SC_NETWORK, "bridge");
 		if (!ctx->parse_failed)
 			check_net(ctx, net, where);
 		if (net->type == NET_HOST) {

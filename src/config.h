@@ -40,7 +40,7 @@ struct box_net {
 	unsigned char hwaddr[6];
 	unsigned mtu; /* 0 = kernel default */
 	unsigned line; /* of the section's title */
-	unsigned line_of_hwaddr;
+	unsigned line_of_hwaddr, line_of_bridge;
 };
 
 struct box_mount {
@@ -155,6 +155,12 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err);
  * validated by the schema first, the rest of the file (comments, layout) is
  * kept, and the file is replaced atomically; nothing changes on an error. */
 int config_set_keys(const char *name, char *const *assignments, box_err_t *err);
+
+/* Things that are allowed but likely wrong, given boxes.conf: a bridge it
+ * does not define (it must then exist when the container starts), an
+ * address outside every subnet of its bridge. One line each, like errors;
+ * appended to *warnings (a NULL-terminated vector, may start NULL). */
+void config_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
 
 /* Every container name that has a config file, sorted. */
 int config_list(char ***names, box_err_t *err);

@@ -114,3 +114,37 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 	}
 	return 0;
 }
+
+void config_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings)
+{
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		if (n->type != NET_VETH || !n->bridge[0])
+			continue;
+		const struct box_bridge *b = global_find_bridge(g, n->bridge);
+		if (!b) {
+			cleanup_free char *w = xasprintf("%s:%u: network %s: bridge: %s is not defined in boxes.conf (it "
+							 "must exist on the host when the container starts)",
+							 c->path, n->line_of_bridge, n->name, n->bridge);
+			strv_push(warnings, w);
+			continue;
+		}
+		for (size_t j = 0; j < n->n_addrs; j++) {
+			bool family = false, inside = false;
+			for (size_t k = 0; k < b->n_addrs; k++) {
+				if (b->addrs[k].family != n->addrs[j].family)
+					continue;
+				family = true;
+				inside |= value_addr_in_subnet(&b->addrs[k], &n->addrs[j]);
+			}
+			if (family && !inside) {
+				cleanup_free char *w = xasprintf("%s:%u: network %s: address: %s is outside every subnet of "
+								 "bridge %s in boxes.conf (the host will not route to "
+								 "it)",
+								 c->path, n->addrs[j].line, n->name, n->addrs[j].text,
+								 n->bridge);
+				strv_push(warnings, w);
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 #include "values.h"
@@ -608,6 +609,17 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		break;
 	case KT_SIZE:
 		bad = value_size(text, f, why);
+		break;
+	case KT_COUNT:
+		if (!strcasecmp(text, "max") || !strcasecmp(text, "unlimited")) {
+			*(uint64_t *)f = UINT64_MAX;
+		} else {
+			long long v;
+			if (!(bad = value_int(text, 0, 4194304, &v, why)))
+				*(uint64_t *)f = (uint64_t)v;
+			else
+				snprintf(why, sizeof(why), "is not a number or max (0..4194304, or max)");
+		}
 		break;
 	case KT_CPUS:
 		bad = value_cpus(text, f, why);

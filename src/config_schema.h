@@ -20,6 +20,7 @@ enum config_type {
 	KT_INT,  /* min..max */
 	KT_BOOL,
 	KT_SIZE,
+	KT_COUNT, /* a number or max (BOX_UNLIMITED), in a uint64_t */
 	KT_CPUS,
 	KT_CPUSET,
 	KT_ENV,

@@ -217,14 +217,21 @@ void config_print_keys(FILE *f)
 		cleanup_free char *def = NULL;
 		if (k->def_doc)
 			def = xstrdup(k->def_doc);
-		else if (k->list)
-			def = xasprintf("{%s}", k->def);
-		else
+		else if (k->list) {
+			def = xstrdup("{");
+			cleanup_free char *words = xstrdup(k->def);
+			char *save = NULL;
+			for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				char *t = xasprintf("%s%s%s", def, def[1] ? ", " : "", w);
+				free(def);
+				def = t;
+			}
+			char *t = xasprintf("%s}", def);
+			free(def);
+			def = t;
+		} else {
 			def = xstrdup(k->def ? k->def : "none");
-		if (k->list && !k->def_doc)
-			for (char *p = def; *p; p++)
-				if (*p == ' ')
-					*p = ',';
+		}
 		fprintf(f, "| %s | `%s` | %s | %s | `%s` | %s |\n", files[k->scope], key, config_schema_type_doc(k), def,
 			k->example, k->doc);
 	}

@@ -115,6 +115,15 @@ static int check_one(const struct target *t)
 		rc = config_load_file_report(t->path, t->name, &c, &errors, &warnings, &err);
 		if (rc == 0 && t->in_dir)
 			rc = config_check_conflicts(c, &err);
+		if (rc == 0) {
+			/* boxes.conf's own errors are its own check's */
+			struct box_global *g = NULL;
+			box_err_t gerr = NULL;
+			if (global_load(&g, &gerr) == 0)
+				config_bridge_warnings(c, g, &warnings);
+			box_error_release(&gerr);
+			global_free(g);
+		}
 		config_free(c);
 		if (rc < 0 && !errors)
 			return box_error_report(&err); /* the file could not be read */

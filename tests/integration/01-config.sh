@@ -122,6 +122,20 @@ run box config check "$T-h"
 check_eq "type = host passes" 0 "$rc"
 check_match "but warns on stderr" "network h: type = host gives the container the host's network" "$err"
 rm -f "$CONF/$T-h.conf"
+t_config "$T-w" <<'EOF2'
+network eth0 {
+  bridge  = box9
+}
+network eth1 {
+  bridge  = box0
+  address = 10.88.0.5/24
+}
+EOF2
+run box config check "$T-w"
+check_eq "a bridge boxes.conf lacks passes" 0 "$rc"
+check_eq "with warnings" "$CONF/$T-w.conf:2: network eth0: bridge: box9 is not defined in boxes.conf (it must exist on the host when the container starts)
+$CONF/$T-w.conf:6: network eth1: address: 10.88.0.5/24 is outside every subnet of bridge box0 in boxes.conf (the host will not route to it)" "$err"
+rm -f "$CONF/$T-w.conf"
 
 PHASE="conflicts"
 t_config "$T-web2" <<'EOF'

@@ -86,6 +86,11 @@ static const struct bad bads[] = {
 	{"memory = 1G\n/* never closed\n", "t.conf:2: syntax error: a /* comment is not closed (end it with */)"},
 	{"memory = {1G}\n", "t.conf:1: syntax error: unexpected '{' (KEY = VALUE, or SECTION TITLE { ... })"},
 	{"hostname = web\0\n", "t.conf:1: syntax error: a NUL byte (a config is text)"},
+	{"pids = lots\n", "t.conf:1: pids: 'lots' is not a number or max (0..4194304, or max)"},
+	{"network eth0 {\n  gateway = 10.0.0.1\n}\n", "t.conf:2: network eth0: gateway: 10.0.0.1 needs an IPv4 address on this interface (address = ...)"},
+	{"network \"a/b\" {\n}\n", "t.conf:1: network a/b: 'a/b' is not an interface name (1 to 15 bytes without '/', ':' or spaces, not . or ..)"},
+	{"unprivileged = yes\nidmap_size = 0\n", "t.conf:2: idmap_size: '0' is out of range (1..4294967294)"},
+	{"network eth0 {\n  type = host\n  mtu = 1500\n}\n", "t.conf:3: network eth0: mtu is set, but type = host has no veth to carry it (remove it, or type = veth)"},
 	{"\" line\" = here\n", "t.conf:1:  line: unknown key (see 'box config keys' for every key)"},
 };
 
