@@ -1,19 +1,275 @@
-/* Placeholder until the runtime lands. */
 #include "runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "control.h"
+#include "paths.h"
+#include "state.h"
+#include "storage.h"
+#include "supervisor.h"
+#include "util.h"
 
 const char *runtime_state_name(enum box_state s)
 {
 	static const char *const names[] = { "STOPPED", "STARTING", "RUNNING", "STOPPING", "FROZEN" };
-	return names[s];
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
+
+/* Removes what a supervisor that died (kill -9, OOM, a crash) left: init and
+ * every process of the cgroup, the cgroup, the state. The veths go with the
+ * netns. The caller holds the lock. */
+static int clean_stale(const char *name, box_err_t *err)
+{
+	struct state_info si;
+	int r = state_read(name, &si, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 && state_pid_alive(si.init_pid, si.init_start))
+		kill(si.init_pid, SIGKILL);
+	struct box_global *g = NULL;
+	box_err_t e = NULL;
+	const char *parent = NULL;
+	if (global_load(&g, &e) == 0)
+		parent = g->cgroup_parent;
+	box_error_release(&e);
+	struct cgroup *cg = NULL;
+	if (cgroup_open(parent, name, &cg, &e) == 0) {
+		if (cgroup_kill(cg, err) < 0 || cgroup_destroy(cg, err) < 0) {
+			cgroup_free(cg);
+			global_free(g);
+			return box_error_wrap(err, "cleaning up after the dead supervisor of %s", name);
+		}
+		cgroup_free(cg);
+	}
+	box_error_release(&e);
+	global_free(g);
+	if (r == 0)
+		log_warn("%s: its supervisor had died; cleaned up what it left", name);
+	return state_remove(name, err);
+}
+
+/* Reads the state; a dead owner's leftovers are cleaned (*cleaned = true). */
+static int probe(const char *name, struct state_info *si, bool *cleaned, box_err_t *err)
+{
+	if (cleaned)
+		*cleaned = false;
+	int r = state_read(name, si, err);
+	if (r < 0)
+		return -1;
+	if (state_lock_held(name)) {
+		if (r == 1) {
+			memset(si, 0, sizeof(*si));
+			si->state = BOX_STARTING;
+		}
+		return 0;
+	}
+	cleanup_free char *dir = paths_runtime_path(name);
+	if (r == 1 && access(dir, F_OK) < 0) {
+		memset(si, 0, sizeof(*si));
+		return 0;
+	}
+	/* nobody holds the lock but state is there: its owner died */
+	int fd = state_lock(name, err);
+	if (fd < 0) {
+		if ((*err)->errnum != EWOULDBLOCK)
+			return -1;
+		/* someone took it meanwhile: a start in progress */
+		box_error_release(err);
+		memset(si, 0, sizeof(*si));
+		si->state = BOX_STARTING;
+		return 0;
+	}
+	int ret = clean_stale(name, err);
+	close(fd);
+	memset(si, 0, sizeof(*si));
+	if (cleaned)
+		*cleaned = r == 0;
+	return ret;
+}
+
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)
 {
-	*st = BOX_STOPPED;
+	struct state_info si;
+	if (probe(name, &si, NULL, err) < 0)
+		return -1;
+	*st = si.state;
 	if (init_pid)
-		*init_pid = 0;
+		*init_pid = si.init_pid;
 	return 0;
 }
-int runtime_start(const char *name, bool wait, box_err_t *err) { return box_error(err, ENOSYS, "start"); }
-int runtime_stop(const char *name, int timeout_s, bool kill, box_err_t *err) { return box_error(err, ENOSYS, "stop"); }
+
+int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
+{
+	struct state_info si;
+	if (probe(name, &si, NULL, err) < 0)
+		return -1;
+	ri->state = si.state;
+	ri->init_pid = si.init_pid;
+	ri->sup_pid = si.sup_pid;
+	ri->started = si.started;
+	return 0;
+}
+
+static int take_lock(const char *name, box_err_t *err)
+{
+	box_err_t e = NULL;
+	for (int i = 0; i < 10; i++) {
+		int fd = state_lock(name, &e);
+		if (fd >= 0)
+			return fd;
+		if (e->errnum != EWOULDBLOCK) {
+			*err = e;
+			return -1;
+		}
+		box_error_release(&e);
+		/* a `box ls` probing the lock holds it for a moment */
+		if (state_read(name, &(struct state_info){ 0 }, NULL) == 0)
+			break;
+		usleep(2000);
+	}
+	struct state_info si;
+	if (state_read(name, &si, NULL) == 0 && si.state == BOX_RUNNING)
+		return box_error(err, 0, "%s is already running (init pid %d)", name, (int)si.init_pid);
+	return box_error(err, 0, "%s is already starting or running", name);
+}
+
+int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
+{
+	if (paths_check_name(name, err) < 0)
+		return -1;
+	struct box_config *c = NULL;
+	struct box_global *g = NULL;
+	int lock_fd = -1, ret = -1;
+	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
+		goto out;
+	lock_fd = take_lock(name, err);
+	if (lock_fd < 0)
+		goto out;
+	/* leftovers of a supervisor that died: ours to clean now */
+	if (clean_stale(name, err) < 0)
+		goto out;
+	cleanup_free char *rootfs = paths_rootfs_path(name);
+	struct stat st;
+	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
+	    storage_create(c, NULL, err) < 0)
+		goto out;
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0) {
+		box_error(err, errno, "pipe");
+		goto out;
+	}
+	pid_t sup = fork();
+	if (sup < 0) {
+		box_error(err, errno, "fork");
+		close(rep[0]);
+		close(rep[1]);
+		goto out;
+	}
+	if (sup == 0) {
+		close(rep[0]);
+		supervisor_main(c, g, lock_fd, rep[1], wait);
+	}
+	close(rep[1]);
+	close(lock_fd);
+	lock_fd = -1;
+	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
+	close(rep[0]);
+	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
+		/* it cleans up before it exits: return only when nothing is left */
+		waitpid(sup, NULL, 0);
+out:
+	if (lock_fd >= 0) {
+		box_err_t e = NULL;
+		/* a failure before the fork: nothing was made but the state folder */
+		state_remove(name, &e);
+		box_error_release(&e);
+		close(lock_fd);
+	}
+	config_free(c);
+	global_free(g);
+	return ret;
+}
+
+int runtime_start(const char *name, bool wait, box_err_t *err)
+{
+	return runtime_start_wait(name, wait, 0, err);
+}
+
+/* Waits for a process to be gone (pidfd poll), at most timeout_ms. */
+static void wait_gone(pid_t pid, uint64_t start, int timeout_ms)
+{
+	if (!state_pid_alive(pid, start))
+		return;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	if (state_pid_alive(pid, start)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		poll(&p, 1, timeout_ms);
+	}
+	close(fd);
+}
+
+int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
+{
+	if (paths_check_name(name, err) < 0)
+		return -1;
+	struct state_info si;
+	bool cleaned;
+	if (probe(name, &si, &cleaned, err) < 0)
+		return -1;
+	if (cleaned) {
+		log_info("%s: stopped (its supervisor had died)", name);
+		return 0;
+	}
+	if (si.state == BOX_STOPPED)
+		return box_error(err, 0, "%s is not running", name);
+	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_STOP, .timeout = timeout_s < 0 ? -1 : timeout_s,
+			       .flags = kill_now ? CTL_F_KILL : 0 };
+	int fd = -1;
+	/* while it starts, the control socket may not be there yet */
+	for (uint64_t end = now_ms() + 30000;;) {
+		box_err_t e = NULL;
+		fd = control_open(name, &req, &e);
+		if (fd >= 0)
+			break;
+		if (probe(name, &si, &cleaned, err) < 0) {
+			box_error_release(&e);
+			return -1;
+		}
+		if (si.state == BOX_STOPPED) {
+			box_error_release(&e);
+			return 0;
+		}
+		if (now_ms() > end) {
+			*err = e;
+			return -1;
+		}
+		box_error_release(&e);
+		usleep(10000);
+	}
+	if (state_read(name, &si, NULL) != 0)
+		memset(&si, 0, sizeof(si));
+	struct ctl_resp resp;
+	int r = control_recv_resp(fd, &resp, -1, err);
+	close(fd);
+	if (r < 0)
+		return -1;
+	if (resp.status)
+		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
+	/* the supervisor answers right before it exits */
+	wait_gone(si.sup_pid, si.sup_start, 2000);
+	return 0;
+}

@@ -5,6 +5,7 @@
 #define BOX_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -18,8 +19,18 @@ int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err
 /* Starts it detached; returns once init has been exec'd (or, with wait, once
  * it has booted). Fails if it is already starting or running. */
 int runtime_start(const char *name, bool wait, box_err_t *err);
+/* Same, waiting at most wait_timeout_s (0 = no limit) for READY=1. */
+int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err);
 /* Halt signal, up to timeout_s (-1 = the config's stop_timeout), then kill;
  * kill = kill at once. Returns when all is cleaned up. Fails if not running. */
 int runtime_stop(const char *name, int timeout_s, bool kill, box_err_t *err);
+
+/* What `box ls` and `box info` show; stale state is cleaned up on the way. */
+struct runtime_info {
+	enum box_state state;
+	pid_t init_pid, sup_pid;
+	int64_t started; /* seconds since the epoch, 0 when stopped */
+};
+int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err);
 
 #endif

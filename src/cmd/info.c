@@ -1,4 +1,15 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cgroup.h"
+#include "../config.h"
 #include "../log.h"
+#include "../net.h"
+#include "../paths.h"
+#include "../runtime.h"
+#include "../util.h"
 #include "cmd.h"
 
 static int run(int argc, char **argv);
@@ -6,13 +17,96 @@ static int run(int argc, char **argv);
 const struct box_command cmd_info = {
 	.name = "info",
 	.run = run,
-	.summary = "show a container's state, addresses and usage",
-	.usage = "info NAME [--json]",
+	.summary = "show a container's state and resources",
+	.usage = "info NAME [--json]\n"
+		 "  State, init pid, uptime, addresses, host veth names, memory and CPU used so far,\n"
+		 "  rootfs and log paths.  --json  the same as one JSON object",
 };
 
 static int run(int argc, char **argv)
 {
 	if (cmd_wants_help(&cmd_info, argc, argv))
 		return 0;
-	return cmd_not_implemented(&cmd_info);
+	bool json = false;
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' || name)
+			return cmd_usage_error(&cmd_info, "unexpected argument '%s'", argv[i]);
+		else
+			name = argv[i];
+	}
+	if (!name)
+		return cmd_usage_error(&cmd_info, "expected a container name");
+	box_err_t err = NULL;
+	struct box_config *c = NULL;
+	struct box_global *g = NULL;
+	struct runtime_info ri;
+	if (paths_check_name(name, &err) < 0 || config_load(name, &c, &err) < 0 || global_load(&g, &err) < 0 ||
+	    runtime_info(name, &ri, &err) < 0) {
+		config_free(c);
+		global_free(g);
+		return box_error_report(&err);
+	}
+	struct cgroup_stats cs = { 0 };
+	bool have_stats = false;
+	if (ri.state != BOX_STOPPED) {
+		struct cgroup *cg = NULL;
+		box_err_t e = NULL;
+		if (cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 && cgroup_stats(cg, &cs, &e) == 0)
+			have_stats = true;
+		box_error_release(&e);
+		cgroup_free(cg);
+	}
+	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
+	cleanup_free char *rootfs = paths_rootfs_path(name);
+	cleanup_free char *logp = paths_log_path(name);
+	const char *st = runtime_state_name(ri.state);
+	if (json) {
+		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n", name, st,
+		       (int)ri.init_pid, uptime);
+		printf("  \"interfaces\": [");
+		for (size_t i = 0; i < c->n_nets; i++) {
+			const struct box_net *n = &c->nets[i];
+			char host[IFNAMSIZ];
+			net_host_ifname(name, n->name, host);
+			printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [", i ? "," : "",
+			       n->name, config_net_type_name(n->type), n->type == NET_VETH ? host : "");
+			for (size_t j = 0; j < n->n_addrs; j++)
+				printf("%s\"%s\"", j ? ", " : "", n->addrs[j].text);
+			printf("]}");
+		}
+		printf("%s],\n", c->n_nets ? "\n  " : "");
+		if (have_stats)
+			printf("  \"memory_bytes\": %llu,\n  \"cpu_usage_ns\": %llu,\n  \"pids\": %llu,\n",
+			       (unsigned long long)cs.memory_current, (unsigned long long)cs.cpu_usage_ns,
+			       (unsigned long long)cs.pids_current);
+		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
+	} else {
+		printf("Name:       %s\nState:      %s\n", name, st);
+		if (ri.init_pid)
+			printf("PID:        %d\nUptime:     %lldd %02lld:%02lld:%02lld\n", (int)ri.init_pid,
+			       uptime / 86400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60);
+		for (size_t i = 0; i < c->n_nets; i++) {
+			const struct box_net *n = &c->nets[i];
+			char host[IFNAMSIZ];
+			net_host_ifname(name, n->name, host);
+			printf("Interface:  %s (%s", n->name, config_net_type_name(n->type));
+			if (n->type == NET_VETH)
+				printf(", host side %s", host);
+			printf(")");
+			for (size_t j = 0; j < n->n_addrs; j++)
+				printf(" %s", n->addrs[j].text);
+			printf("\n");
+		}
+		if (have_stats)
+			printf("Memory:     %.1f MiB\nCPU used:   %.2f s\nProcesses:  %llu\n",
+			       (double)cs.memory_current / (1 << 20), (double)cs.cpu_usage_ns / 1e9,
+			       (unsigned long long)cs.pids_current);
+		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
+	}
+	config_free(c);
+	global_free(g);
+	return 0;
 }

@@ -1,4 +1,11 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../config.h"
 #include "../log.h"
+#include "../runtime.h"
+#include "../util.h"
 #include "cmd.h"
 
 static int run(int argc, char **argv);
@@ -7,12 +14,77 @@ const struct box_command cmd_ls = {
 	.name = "ls",
 	.run = run,
 	.summary = "list containers",
-	.usage = "ls [--json]",
+	.usage = "ls [--json]\n"
+		 "  One line per configured container: NAME STATE PID IPV4 AUTOSTART.\n"
+		 "  --json  a JSON array of objects with the same fields",
 };
+
+/* The first IPv4 address of the config ("-" if none), without the prefix. */
+static void first_ipv4(const struct box_config *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "-");
+	for (size_t i = 0; c && i < c->n_nets; i++)
+		for (size_t j = 0; j < c->nets[i].n_addrs; j++)
+			if (c->nets[i].addrs[j].family == AF_INET) {
+				inet_ntop(AF_INET, c->nets[i].addrs[j].addr, buf, (socklen_t)len);
+				return;
+			}
+}
 
 static int run(int argc, char **argv)
 {
 	if (cmd_wants_help(&cmd_ls, argc, argv))
 		return 0;
-	return cmd_not_implemented(&cmd_ls);
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return cmd_usage_error(&cmd_ls, "unknown argument '%s'", argv[i]);
+	}
+	box_err_t err = NULL;
+	char **names = NULL;
+	if (config_list(&names, &err) < 0)
+		return box_error_report(&err);
+	int status = 0;
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-9s %-8s %-16s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART");
+	for (size_t i = 0; names && names[i]; i++) {
+		const char *name = names[i];
+		struct box_config *c = NULL;
+		box_err_t cerr = NULL;
+		bool bad_config = config_load(name, &c, &cerr) < 0;
+		if (bad_config) {
+			/* one broken config must not hide the others */
+			box_error_report(&cerr);
+			status = 1;
+		}
+		struct runtime_info ri = { 0 };
+		if (runtime_info(name, &ri, &err) < 0) {
+			box_error_report(&err);
+			status = 1;
+		}
+		char ip[INET_ADDRSTRLEN + 1];
+		first_ipv4(c, ip, sizeof(ip));
+		const char *st = runtime_state_name(ri.state);
+		bool autostart = c && c->autostart;
+		if (json)
+			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "
+			       "\"autostart\": %s}",
+			       i ? "," : "", name, st, (int)ri.init_pid, strcmp(ip, "-") ? "\"" : "",
+			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "", autostart ? "true" : "false");
+		else {
+			char pid[16] = "-";
+			if (ri.init_pid)
+				snprintf(pid, sizeof(pid), "%d", (int)ri.init_pid);
+			printf("%-20s %-9s %-8s %-16s %s\n", name, st, pid, ip, autostart ? "yes" : "no");
+		}
+		config_free(c);
+	}
+	if (json)
+		printf("%s]\n", names && names[0] ? "\n" : "");
+	strv_free(names);
+	return status;
 }

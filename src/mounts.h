@@ -1,0 +1,19 @@
+/* The container's filesystem, built by the child in its own mount namespace
+ * (and already in its own network namespace, so /sys shows its links):
+ * private propagation, the rootfs (storage_mount), /proc with the read-only
+ * and masked parts LXC and crun use, a read-only /sys with the cgroup view,
+ * /dev as a tmpfs with the standard nodes, a new devpts, /dev/shm, the
+ * console, a fresh boot_id, /run as a tmpfs with /run/host, the config's bind
+ * mounts, then pivot_root with the old root detached. */
+#ifndef BOX_MOUNTS_H
+#define BOX_MOUNTS_H
+
+#include "log.h"
+
+struct box_config;
+struct cgroup;
+
+int mounts_setup(const struct box_config *c, struct cgroup *cg, const char *root, const char *console,
+		 const char *notify_dir, box_err_t *err);
+
+#endif

@@ -1,0 +1,47 @@
+/* Cloning the container's first process and the supervisor <-> child sync.
+ *
+ * The dance (both sides mark each rendezvous with the step's name):
+ *
+ *   supervisor                          child (new pid, mount, uts, ipc, net ns)
+ *   spawn_container() ── clone3 ──────> waits for STEP_HOST_DONE
+ *   cgroup_enter(child), net_setup()
+ *   spawn_go()  ── STEP_HOST_DONE ────> unshare(cgroup ns): its root is now the
+ *                                       container's cgroup; mounts, pivot_root,
+ *                                       hostname, seccomp, caps, console
+ *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init)
+ *                     <── EOF ───────── the SOCK_CLOEXEC end closed by execve
+ *
+ * Any failure in the child travels as a SPAWN_ERROR message with the child's
+ * own error text and becomes the supervisor's error verbatim (crun); an EOF
+ * without STEP_EXEC means the child died. */
+#ifndef BOX_SPAWN_H
+#define BOX_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+struct box_config;
+struct cgroup;
+
+enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR };
+const char *spawn_step_name(enum spawn_step s);
+
+struct spawn_ctx {
+	const struct box_config *c;
+	struct cgroup *cg;      /* for cgroup_mount_view() */
+	const char *root;       /* host path where the rootfs gets mounted (own mount ns) */
+	const char *console;    /* host path of the console pty slave */
+	const char *notify_dir; /* host folder bound read-only at /run/host; NULL = none */
+	char **env;             /* init's whole environment */
+};
+
+/* Clones the child (it waits for spawn_go()). *sync_fd is the supervisor's end. */
+int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync_fd, box_err_t *err);
+/* STEP_HOST_DONE: the host side is ready. */
+int spawn_go(int sync_fd, box_err_t *err);
+/* Returns 0 once init has been exec'd, -1 with the child's error otherwise. */
+int spawn_wait_exec(int sync_fd, box_err_t *err);
+
+#endif
