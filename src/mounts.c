@@ -26,7 +26,8 @@ static int open_in_root(const char *root, const char *path, int flags, box_err_t
 	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return box_error(err, errno, "opening %s", root);
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT,
+				 .mode = (flags & O_CREAT) ? 0644 : 0 };
 	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
 	if (fd < 0)
 		return box_error(err, errno, "opening %s inside the container", path);
@@ -184,7 +185,7 @@ static int setup_sys(const struct box_config *c, struct cgroup *cg, const char *
 		     err) < 0)
 		return -1;
 	box_err_t e = NULL;
-	if (cgroup_mount_view(cg, root, &e) < 0) {
+	if (cg && cgroup_mount_view(cg, root, &e) < 0) {
 		if (e->errnum != ENOSYS) {
 			*err = e;
 			return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");

@@ -30,7 +30,7 @@ const char *runtime_state_name(enum box_state s)
 /* Removes what a supervisor that died (kill -9, OOM, a crash) left: init and
  * every process of the cgroup, the cgroup, the state. The veths go with the
  * netns. The caller holds the lock. */
-static int clean_stale(const char *name, box_err_t *err)
+static int clean_stale(const char *name, bool all, box_err_t *err)
 {
 	struct state_info si;
 	int r = state_read(name, &si, err);
@@ -57,7 +57,7 @@ static int clean_stale(const char *name, box_err_t *err)
 	global_free(g);
 	if (r == 0)
 		log_warn("%s: its supervisor had died; cleaned up what it left", name);
-	return state_remove(name, err);
+	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
 
 /* Reads the state; a dead owner's leftovers are cleaned (*cleaned = true). */
@@ -91,7 +91,7 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		si->state = BOX_STARTING;
 		return 0;
 	}
-	int ret = clean_stale(name, err);
+	int ret = clean_stale(name, true, err);
 	close(fd);
 	memset(si, 0, sizeof(*si));
 	if (cleaned)
@@ -158,7 +158,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (lock_fd < 0)
 		goto out;
 	/* leftovers of a supervisor that died: ours to clean now */
-	if (clean_stale(name, err) < 0)
+	if (clean_stale(name, false, err) < 0)
 		goto out;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
 	struct stat st;
@@ -193,7 +193,7 @@ out:
 	if (lock_fd >= 0) {
 		box_err_t e = NULL;
 		/* a failure before the fork: nothing was made but the state folder */
-		state_remove(name, &e);
+		state_remove_all(name, &e);
 		box_error_release(&e);
 		close(lock_fd);
 	}

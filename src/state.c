@@ -138,6 +138,14 @@ int state_remove(const char *name, box_err_t *err)
 		if (rmdir(p) < 0 && errno != ENOENT)
 			return box_error(err, errno, "removing %s", p);
 	}
+	return 0;
+}
+
+int state_remove_all(const char *name, box_err_t *err)
+{
+	if (state_remove(name, err) < 0)
+		return -1;
+	cleanup_free char *dir = paths_runtime_path(name);
 	cleanup_free char *lock = xasprintf("%s/lock", dir);
 	if (unlink(lock) < 0 && errno != ENOENT)
 		return box_error(err, errno, "removing %s", lock);

@@ -140,6 +140,13 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 	const char *parent = s->g->cgroup_parent;
 	box_err_t e = NULL;
 	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
+		if (e->errnum == ENOSYS) {
+			/* a build without the cgroup module (placeholder): no limits */
+			log_warn("%s: no cgroup support in this build: running without a cgroup", s->name);
+			box_error_release(&e);
+			s->cg = NULL;
+			return 0;
+		}
 		if (e->errnum != EEXIST) {
 			*err = e;
 			return -1;
@@ -275,7 +282,7 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		return -1;
 	int ret = -1;
 	/* the child joins the cgroup before it unshares the cgroup ns */
-	if (cgroup_enter(s->cg, s->init_pid, err) < 0)
+	if (s->cg && cgroup_enter(s->cg, s->init_pid, err) < 0)
 		goto out;
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
@@ -426,7 +433,7 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 	drop_cgroup(s);
 	drop_net(s);
 	box_err_t err = NULL;
-	state_remove(s->name, &err);
+	state_remove_all(s->name, &err);
 	warn_err(&err, "removing the state");
 	/* release the lock before answering: a `box start` right after `box
 	 * stop` returns must find the container free */
@@ -460,7 +467,8 @@ static void act_kill(struct sup *s)
 	save_state(s, BOX_STOPPING);
 	syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 	box_err_t err = NULL;
-	cgroup_kill(s->cg, &err);
+	if (s->cg)
+		cgroup_kill(s->cg, &err);
 	warn_err(&err, "killing the container's processes");
 }
 
@@ -765,7 +773,7 @@ fail:
 	box_error_release(&err);
 	drop_cgroup(s);
 	box_err_t e2 = NULL;
-	state_remove(s->name, &e2);
+	state_remove_all(s->name, &e2);
 	box_error_release(&e2);
 	close(lock_fd);
 	_exit(1);

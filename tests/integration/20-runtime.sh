@@ -1,0 +1,168 @@
+#!/bin/bash
+# The runtime with real busybox containers: start, what init sees inside,
+# hardening, stop, crash cleanup, locking, attach, console, ls, info.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh"
+
+C=$T-bb
+rt_config "$C"
+
+PHASE="bad usage"
+out=$(box start 2>&1); check_eq "start without a name exits 2" 2 $?
+out=$(box start Bad_Name 2>&1); check_eq "start of an invalid name exits 2" 2 $?
+out=$(box stop -t soon "$C" 2>&1); check_eq "stop -t with garbage exits 2" 2 $?
+out=$(box start --timeout 0 "$C" 2>&1); check_eq "start --timeout 0 exits 2" 2 $?
+out=$(box start "$T-nosuch" 2>&1); rc=$?
+check "start of an unknown container fails" test "$rc" -ne 0
+out=$(box stop "$C" 2>&1); rc=$?
+check_eq "stop of a stopped container exits 1" 1 "$rc"
+check_match "stop of a stopped container says so" "not running" "$out"
+
+PHASE="start"
+check "box start" box start "$C"
+out=$(box start "$C" 2>&1); rc=$?
+check_eq "start of a running container exits 1" 1 "$rc"
+check_match "start of a running container says so" "already (running|starting)" "$out"
+check_match "box ls shows it RUNNING" "^$C +RUNNING +[0-9]+" "$(box ls)"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+check "init runs" kill -0 "$ipid"
+check "the supervisor runs" kill -0 "$spid"
+check_match "the supervisor is not in the container's cgroup" "." \
+	"$(grep -v "/$C\$" /proc/$spid/cgroup | head -1)"
+
+PHASE="inside"
+check_eq "PID 1 inside is the template's init" "init" "$(box attach "$C" -- cat /proc/1/comm)"
+n=$(box attach "$C" -- sh -c 'ls -d /proc/[0-9]* | wc -l')
+check "ps inside sees only the container's processes ($n)" test "$n" -le 4
+check_eq "the host's processes are invisible" "" "$(box attach "$C" -- sh -c "ls -d /proc/$spid 2>/dev/null")"
+check_eq "hostname inside is the config's" "$C-host" "$(box attach "$C" -- hostname)"
+check_eq "init's environment has container=boxes" "boxes" \
+	"$(tr '\0' '\n' </proc/$ipid/environ | sed -n 's/^container=//p')"
+check_match "init's environment has a container_uuid" "^[0-9a-f-]{36}$" \
+	"$(tr '\0' '\n' </proc/$ipid/environ | sed -n 's/^container_uuid=//p')"
+check_eq "init's stdin is the console" "$(readlink /proc/$ipid/fd/0)" "$(readlink /proc/$ipid/fd/1)"
+check_fail "/sys is not writable" box attach "$C" -- sh -c 'echo x > /sys/kernel/uevent_helper'
+check_match "/sys is mounted read-only" "^sysfs /sys sysfs ro," "$(box attach "$C" -- cat /proc/mounts)"
+check_fail "/proc/sys is not writable" box attach "$C" -- sh -c 'echo 1 > /proc/sys/kernel/sysrq'
+check "/proc/sys/net stays writable (own netns)" box attach "$C" -- sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+if [ -e /proc/sysrq-trigger ]; then
+	check_fail "/proc/sysrq-trigger is not writable" box attach "$C" -- sh -c 'echo h > /proc/sysrq-trigger'
+else
+	skip "/proc/sysrq-trigger is not writable" "this kernel has no /proc/sysrq-trigger"
+fi
+check_eq "/proc/kcore, keys, timer_list are masked" "" \
+	"$(box attach "$C" -- sh -c 'cat /proc/keys /proc/timer_list 2>&1; [ -e /proc/kcore ] && head -c 16 /proc/kcore')"
+out=$(box attach "$C" -- sh -c 'head -c 4096 /dev/zero > /tmp/x.ko; insmod /tmp/x.ko' 2>&1); rc=$?
+check "insmod fails" test "$rc" -ne 0
+check_match "insmod is refused, not just a bad module" "not permitted" "$out"
+bnd=$(box attach "$C" -- sh -c 'sed -n "s/^CapBnd:\t//p" /proc/self/status')
+for cap in 16:sys_module 17:sys_rawio 25:sys_time 32:mac_override 33:mac_admin; do
+	check_eq "the bounding set lacks cap_${cap#*:}" 0 $(( (0x$bnd >> ${cap%%:*}) & 1 ))
+done
+check_eq "the bounding set keeps cap_sys_boot" 1 $(( (0x$bnd >> 22) & 1 ))
+check_eq "the bounding set keeps cap_sys_admin" 1 $(( (0x$bnd >> 21) & 1 ))
+disk=$(awk '$2 == "/" {print $1}' /proc/self/mounts | head -1)
+if [ -z "$(rt_cgroups "$C")" ]; then
+	skip "block device node" "this build has no cgroup support yet (devices allowlist)"
+elif [ -b "$disk" ]; then
+	mm=$(stat -c '%t %T' "$disk")
+	# on the rootfs itself, not on a nodev tmpfs: only the devices allowlist may stop it
+	out=$(box attach "$C" -- sh -c "rm -f /root/disk; mknod /root/disk b $((0x${mm% *})) $((0x${mm#* })) && head -c 512 /root/disk | wc -c; rm -f /root/disk" 2>&1)
+	check_match "a block device node of the host's disk made inside can't be opened" \
+		"(not permitted|Permission denied)" "$out"
+else
+	skip "block device node" "no block device under /"
+fi
+check "mounting a tmpfs inside works (CAP_SYS_ADMIN kept)" box attach "$C" -- sh -c 'mkdir -p /mnt/t && mount -t tmpfs t /mnt/t && umount /mnt/t'
+check "/dev/null, zero, urandom work" box attach "$C" -- sh -c 'echo x > /dev/null && head -c 1 /dev/zero | wc -c | grep -q 1 && head -c 4 /dev/urandom | wc -c | grep -q 4'
+check "/dev/ptmx gives ptys" box attach "$C" -- sh -c '[ -c /dev/pts/ptmx ] && [ -L /dev/ptmx ]'
+bid=$(box attach "$C" -- cat /proc/sys/kernel/random/boot_id)
+check "boot_id differs from the host's" test "$bid" != "$(cat /proc/sys/kernel/random/boot_id)"
+
+PHASE="attach"
+box attach "$C" -- sh -c 'exit 7'; check_eq "attach returns the command's exit status" 7 $?
+box attach "$C" -- /nonexistent 2>/dev/null; check_eq "attach of a missing command exits 127" 127 $?
+check_eq "attach has a clean environment" "" "$(FOO=bar box attach "$C" -- sh -c 'echo $FOO')"
+check_eq "attach is in the container's cgroup ns" "0::/" "$(box attach "$C" -- sh -c 'grep "^0::" /proc/self/cgroup')"
+out=$(box attach 2>&1); check_eq "attach without a name exits 2" 2 $?
+out=$(box attach "$C" ls 2>&1); check_eq "attach with a command but no -- exits 2" 2 $?
+
+PHASE="console"
+box attach "$C" -- sh -c "echo console-marker-$T > /dev/console"
+sleep 0.2
+check "console output is in the log" grep -q "console-marker-$T" "$BOX_ROOT/var/log/boxes/$C.log"
+timeout 3 box console "$C" </dev/null >"$BOX_ROOT/con1" 2>&1 &
+c1=$!
+timeout 3 box console "$C" </dev/null >"$BOX_ROOT/con2" 2>&1 &
+c2=$!
+sleep 0.3
+box attach "$C" -- sh -c "echo watched-$T > /dev/console"
+sleep 0.3
+kill $c1 $c2 2>/dev/null; wait $c1 $c2 2>/dev/null
+check "a console client sees the console" grep -q "watched-$T" "$BOX_ROOT/con1"
+check "a second console client sees it too" grep -q "watched-$T" "$BOX_ROOT/con2"
+
+PHASE="ls and info"
+check "ls --json is JSON" sh -c "box ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(x[\"name\"]==\"$C\" and x[\"state\"]==\"RUNNING\" for x in d)'"
+check_match "info shows state and pid" "State: +RUNNING" "$(box info "$C")"
+check "info --json is JSON with the pid" sh -c "box info --json $C | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"pid\"]==$ipid'"
+
+PHASE="stop"
+cg_before=$(rt_cgroups "$C")
+check "box stop" timeout 20 box stop -t 10 "$C"
+rt_check_gone "$C" "$ipid" "$spid" "after stop"
+check_match "the log says why it stopped" "stopped: .*SIGINT" "$(tail -3 "$BOX_ROOT/var/log/boxes/$C.log")"
+
+PHASE="reboot and poweroff from inside"
+box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+box attach "$C" -- reboot >/dev/null 2>&1
+rt_wait_for 10 sh -c "p=\$(cat $BOX_ROOT/run/boxes/$C/init.pid 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $ipid ]"
+check_match "reboot inside restarts it with a new init" "^$C +RUNNING" "$(box ls)"
+check "the old init is gone" rt_wait_for 3 rt_dead "$ipid"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+box attach "$C" -- poweroff >/dev/null 2>&1
+rt_wait_for 10 rt_dead "$spid"
+rt_check_gone "$C" "$ipid" "$spid" "after poweroff inside"
+
+PHASE="kill -9 of init"
+box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+kill -9 "$ipid"
+rt_wait_for 10 rt_dead "$spid"
+rt_check_gone "$C" "$ipid" "$spid" "after kill -9 of init"
+check_match "the log says init was killed" "killed by SIGKILL" "$(tail -2 "$BOX_ROOT/var/log/boxes/$C.log")"
+
+PHASE="kill -9 of the supervisor"
+box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+kill -9 "$spid"
+sleep 0.2
+check_match "the next command sees it STOPPED" "^$C +STOPPED" "$(box ls 2>/dev/null)"
+rt_check_gone "$C" "$ipid" "$spid" "after kill -9 of the supervisor"
+check "it starts again after that" box start "$C"
+check "stop --kill" box stop --kill "$C"
+
+PHASE="concurrent starts"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	( box start "$C" >"$BOX_ROOT/cs.$i" 2>&1; echo $? >>"$BOX_ROOT/cs.$i" ) &
+done
+wait
+ok=$(for i in 1 2 3 4 5 6 7 8 9 10; do tail -1 "$BOX_ROOT/cs.$i"; done | grep -c '^0$')
+check_eq "10 concurrent starts: exactly one succeeds" 1 "$ok"
+already=$(cat "$BOX_ROOT"/cs.* | grep -c "already")
+check_eq "the 9 others say it is already starting or running" 9 "$already"
+check_match "and it runs" "^$C +RUNNING" "$(box ls)"
+check "box restart" box restart --kill "$C"
+check_match "running after restart" "^$C +RUNNING" "$(box ls)"
+check "stop" box stop --kill "$C"
+
+PHASE="failed start leaves nothing"
+F=$T-fail
+rt_config "$F" 'init = /sbin/nonexistent-init'
+out=$(box start "$F" 2>&1); rc=$?
+check_eq "start with a missing init exits 1" 1 "$rc"
+check_match "it prints the child's own error" "/sbin/nonexistent-init.*No such file" "$out"
+rt_check_gone "$F" "" "" "after a failed start"
