@@ -121,8 +121,8 @@ int config_load_buffer(const char *buf, size_t len, const char *label, const cha
  * and *warnings (either may be NULL) get NULL-terminated vectors of one-line
  * messages "LABEL:LINE: KEY: what is wrong (what is allowed)" in file order
  * (caller frees with strv_free). err gets the first error, as the plain
- * loaders give it. Syntax errors and unknown keys stop libconfuse, so they
- * end the list; every bad value before and after them is listed. */
+ * loaders give it. A syntax error stops libconfuse, so it ends the list (with
+ * the bad values before it); unknown keys do not. */
 int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name,
 			      struct box_config **out, char ***errors, char ***warnings, box_err_t *err);
 /* Reads a file ("-" = stdin) and calls config_load_buffer_report. */

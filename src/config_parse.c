@@ -20,6 +20,9 @@
  * which no bare key can have. */
 #define LINE_OPT " line"
 #define LINE_MAGIC "here"
+/* Where an unknown "key = value" is moved to, so that libconfuse (which
+ * stops at an unknown key) reads on and every error of the file is found. */
+#define UNKNOWN_OPT " unknown"
 
 /* libconfuse's lexer is global, so its callbacks find the load in progress here. */
 static struct cfg_ctx *parse_ctx;
@@ -131,7 +134,7 @@ static cfg_opt_t *opts_for(enum config_scope scope)
 	if (cache[scope])
 		return cache[scope];
 	size_t n = 0;
-	cfg_opt_t *o = xzalloc((config_schema_len + 2) * sizeof(*o));
+	cfg_opt_t *o = xzalloc((config_schema_len + 3) * sizeof(*o));
 	for (size_t i = 0; i < config_schema_len; i++) {
 		const struct config_key *k = &config_schema[i];
 		if (k->scope != scope)
@@ -149,6 +152,12 @@ static cfg_opt_t *opts_for(enum config_scope scope)
 		}
 		n++;
 	}
+	o[n].name = UNKNOWN_OPT;
+	o[n].type = CFGT_PTR;
+	o[n].flags = CFGF_LIST;
+	o[n].parsecb = capture;
+	o[n].freecb = free_cval;
+	n++;
 	if (scope == SC_NETWORK || scope == SC_MOUNT || scope == SC_BRIDGE) {
 		o[n].name = LINE_OPT;
 		o[n].type = CFGT_PTR;
@@ -189,6 +198,8 @@ static int capture(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 
 	if (!parse_ctx)
 		return 0;
+	if (!strcmp(opt->name, UNKNOWN_OPT))
+		return 0; /* already reported */
 	cleanup_free char *where = where_of(cfg);
 	if (!strcmp(opt->name, LINE_OPT)) {
 		if (strcmp(value, LINE_MAGIC))
@@ -296,6 +307,9 @@ static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 
 	if (match_arg(msg, "no such option ", arg, sizeof(arg))) {
 		cleanup_free char *key = config_key_path(where, arg);
+		ctx->unknown_pending = true;
+		ctx->unknown_line = line;
+		snprintf(ctx->unknown_name, sizeof(ctx->unknown_name), "%s", arg);
 		const char *near = closest_key(scope_of(cfg), arg);
 		if (near)
 			ctx_error(ctx, line, key, "unknown key (did you mean %s?)", near);
@@ -470,24 +484,84 @@ char *config_prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 	return out;
 }
 
+/* Renames the unknown key `name` of "name = ..." on `line` to UNKNOWN_OPT;
+ * false when it is not such a statement (an unknown section, say). */
+static bool rename_unknown(char **text, unsigned line, const char *name)
+{
+	char *p = *text;
+	for (unsigned l = 1; l < line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return false;
+	size_t nl = strlen(name);
+	char *end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	for (char *q = p; q < end; q++) {
+		size_t tl = 0;
+		if (!strncmp(q, name, nl) && (q == p || strchr(" \t{};", q[-1])))
+			tl = nl;
+		else if ((*q == '"' || *q == '\'') && !strncmp(q + 1, name, nl) && q[nl + 1] == *q)
+			tl = nl + 2;
+		if (!tl)
+			continue;
+		char *r = q + tl;
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (*r != '=' && !(r[0] == '+' && r[1] == '='))
+			continue;
+		char *t = xasprintf("%.*s\"%s\"%s", (int)(q - *text), *text, UNKNOWN_OPT, q + tl);
+		free(*text);
+		*text = t;
+		return true;
+	}
+	return false;
+}
+
 cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char *buf, size_t len)
 {
-	cleanup_free char *text = config_prepare_text(ctx, buf, len);
-	cfg_t *cfg = cfg_init(opts_for(root), CFGF_NONE);
-	if (!cfg)
-		oom();
-	cfg_set_error_function(cfg, on_confuse_error);
-	parse_ctx = ctx;
-	parse_root = root;
-	size_t n = strlen(text);
-	FILE *f = n ? fmemopen(text, n, "r") : NULL;
-	int rc = f ? cfg_parse_fp(cfg, f) : (n ? CFG_PARSE_ERROR : CFG_SUCCESS);
-	if (f)
-		fclose(f);
-	parse_ctx = NULL;
-	free(ctx->seen);
-	ctx->seen = NULL;
-	ctx->n_seen = 0;
+	char *text = config_prepare_text(ctx, buf, len);
+	size_t base = ctx->n_errs;
+	struct diag *unknown = NULL;
+	size_t n_unknown = 0;
+	cfg_t *cfg;
+	int rc;
+	for (int pass = 0;; pass++) {
+		cfg = cfg_init(opts_for(root), CFGF_NONE);
+		if (!cfg)
+			oom();
+		cfg_set_error_function(cfg, on_confuse_error);
+		parse_ctx = ctx;
+		parse_root = root;
+		ctx->unknown_pending = false;
+		size_t n = strlen(text);
+		FILE *f = n ? fmemopen(text, n, "r") : NULL;
+		rc = f ? cfg_parse_fp(cfg, f) : (n ? CFG_PARSE_ERROR : CFG_SUCCESS);
+		if (f)
+			fclose(f);
+		parse_ctx = NULL;
+		free(ctx->seen);
+		ctx->seen = NULL;
+		ctx->n_seen = 0;
+		if (rc == CFG_SUCCESS || !ctx->unknown_pending || pass >= 64 || ctx->n_errs <= base ||
+		    !rename_unknown(&text, ctx->unknown_line, ctx->unknown_name))
+			break;
+		/* keep the unknown key's error, parse again: the rest comes again too */
+		unknown = xrealloc(unknown, (n_unknown + 1) * sizeof(*unknown));
+		unknown[n_unknown++] = ctx->errs[--ctx->n_errs];
+		while (ctx->n_errs > base)
+			free(ctx->errs[--ctx->n_errs].msg);
+		cfg_free(cfg);
+	}
+	free(text);
+	for (size_t i = 0; i < n_unknown; i++) {
+		ctx->errs = xrealloc(ctx->errs, (ctx->n_errs + 1) * sizeof(*ctx->errs));
+		ctx->errs[ctx->n_errs++] = unknown[i];
+	}
+	free(unknown);
 	if (rc == CFG_SUCCESS && ctx->open_depth > 0) {
 		ctx_error(ctx, ctx->open_line, "syntax error", "'{' is never closed (close it with '}')");
 		rc = CFG_PARSE_ERROR;

@@ -37,7 +37,10 @@ struct cfg_ctx {
 	struct seen_key *seen; /* single-value keys set so far (while parsing) */
 	size_t n_seen;
 	bool parse_failed;
-	bool prep_fatal;		 /* an unclosed quote or comment: the rest is unreadable */
+	bool prep_fatal;
+	bool unknown_pending; /* libconfuse stopped at an unknown key: */
+	unsigned unknown_line;
+	char unknown_name[256];		 /* an unclosed quote or comment: the rest is unreadable */
 	unsigned open_depth, open_line; /* '{' not closed yet, the first one's line */ /* libconfuse stopped early: checks across keys would mislead */
 	unsigned lines[64]; /* line of each key of the scope being applied, by schema index */
 };

@@ -143,6 +143,24 @@ static void test_all_errors(void)
 	strv_free(errors);
 	box_error_release(&err);
 
+	/* unknown keys do not stop the check */
+	text = "memroy = 1G\nfoo += {a,\n b}\ncpus = x\nnetwork eth0 {\n  brige = box0\n  'addr' = 1\n}\nbaz = 1\n"
+	       "swap = 1G\n";
+	rc = config_load_buffer_report(text, strlen(text), "u.conf", "u", NULL, &errors, NULL, &err);
+	tap_ok(rc == -1 && errors && strv_len(errors) == 7, "every unknown key is listed (%zu)",
+	       errors ? strv_len(errors) : 0);
+	const char *want_u[] = {"u.conf:1: memroy: unknown key (did you mean memory?)",
+				"u.conf:2: foo: unknown key (see 'box config keys' for every key)",
+				"u.conf:4: cpus: 'x' is not a number of CPUs",
+				"u.conf:6: network eth0: brige: unknown key (did you mean bridge?)",
+				"u.conf:7: network eth0: addr: unknown key (did you mean hwaddr?)",
+				"u.conf:9: baz: unknown key (see 'box config keys' for every key)",
+				"u.conf:10: swap: a swap limit needs a memory limit"};
+	for (size_t i = 0; errors && i < 7 && errors[i]; i++)
+		tap_ok(!strncmp(errors[i], want_u[i], strlen(want_u[i])), "unknown keys: error %zu: %s", i, errors[i]);
+	strv_free(errors);
+	box_error_release(&err);
+
 	text = "network h {\n  type = host\n}\n";
 	struct box_config *c = NULL;
 	rc = config_load_buffer_report(text, strlen(text), "h.conf", "h", &c, &errors, &warnings, &err);
