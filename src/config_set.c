@@ -182,14 +182,25 @@ static int parse_assignment(const char *a, char **key, char **value, const struc
 	const char *eq = strchr(a, '=');
 	if (!eq || eq == a)
 		return box_usage_error(err, "'%s' is not KEY=VALUE (like memory=1G)", a);
-	*key = xstrndup(a, (size_t)(eq - a));
+	/* "memory = 1G" as one argument reads as people mean it */
+	const char *ks = a, *ke = eq;
+	while (ks < ke && isspace((unsigned char)*ks))
+		ks++;
+	while (ke > ks && isspace((unsigned char)ke[-1]))
+		ke--;
+	*key = xstrndup(ks, (size_t)(ke - ks));
 	const struct config_key *k = config_schema_find(SC_CONTAINER, *key);
 	if (!k)
 		return box_usage_error(err, "%s: unknown key (see 'box config keys' for every key)", *key);
 	if (k->type == KT_SECTION)
 		return box_usage_error(err, "%s: is a section, set it by editing the config file", *key);
 	*kk = k;
-	const char *v = eq + 1;
+	cleanup_free char *vbuf = xstrdup(eq + 1);
+	char *v = vbuf;
+	while (isspace((unsigned char)*v))
+		v++;
+	for (size_t n = strlen(v); n > 0 && isspace((unsigned char)v[n - 1]); n--)
+		v[n - 1] = '\0';
 	if (!*v) {
 		*value = NULL;
 	} else if (k->list && v[0] == '{') {

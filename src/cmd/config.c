@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -146,6 +147,24 @@ static int check_one(const struct target *t)
 	return 0;
 }
 
+/* config_list skips *.conf files whose name is no container name: say so,
+ * or a "Web.conf" would silently never be a container. */
+static void warn_ignored_files(void)
+{
+	cleanup_dir DIR *d = opendir(paths_config_dir());
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= 5 || strcmp(e->d_name + n - 5, ".conf") || !strcmp(e->d_name, "boxes.conf"))
+			continue;
+		cleanup_free char *name = xstrndup(e->d_name, n - 5);
+		if (!paths_valid_name(name))
+			fprintf(stderr, "%s/%s: ignored: '%s' is not a container name (lower-case letters, digits and "
+					"'-', at most 63 bytes)\n",
+				paths_config_dir(), e->d_name, name);
+	}
+}
+
 static int check(int argc, char **argv)
 {
 	struct target *targets = NULL;
@@ -156,6 +175,7 @@ static int check(int argc, char **argv)
 		cleanup_strv char **names = NULL;
 		if (config_list(&names, &err) < 0)
 			return box_error_report(&err);
+		warn_ignored_files();
 		for (size_t i = 0; names[i]; i++) {
 			targets = xrealloc(targets, (n + 1) * sizeof(*targets));
 			resolve(names[i], &targets[n++], &err);

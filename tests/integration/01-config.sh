@@ -113,6 +113,10 @@ check_eq "config check with no argument: exit 0" 0 "$rc"
 check_eq "one line per config, boxes.conf last" "$T-db: ok
 $T-web: ok
 boxes.conf: ok" "$out"
+touch "$CONF/Bad_Name.conf"
+run box config check
+check_match "a *.conf that is no container name is reported" "Bad_Name.conf: ignored: 'Bad_Name' is not a container name" "$err"
+rm -f "$CONF/Bad_Name.conf"
 t_config "$T-h" <<'EOF'
 network h {
   type = host

@@ -543,6 +543,9 @@ static void test_set_keys(void)
 	config_set_keys("s", set5, &err);
 	tap_streq(err ? err->msg : NULL, "memroy: unknown key (see 'box config keys' for every key)", "unknown key");
 	box_error_release(&err);
+	char *set_sp[] = {" cpus = 3 ", NULL};
+	tap_ok(config_set_keys("s", set_sp, &err) == 0, "spaces around key and value are fine");
+	box_error_release(&err);
 	char *set6[] = {"memory", NULL};
 	config_set_keys("s", set6, &err);
 	tap_streq(err ? err->msg : NULL, "'memory' is not KEY=VALUE (like memory=1G)", "not an assignment");
