@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -659,8 +660,41 @@ static void on_notify(struct sup *s)
 	}
 }
 
+/* The supervisor lives as long as the container and does little: unmap the
+ * library and program pages that start-up touched (read-only file pages
+ * only, never one holding a private copy: those have Anonymous > 0), so that
+ * its RSS is what the loop needs. The pages stay in the page cache. */
+static void shed_pages(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return;
+	char line[512], perms[8] = "", path[256];
+	unsigned long lo = 0, hi = 0;
+	bool file = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) >= 3 && line[0] != ' ' &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			lo = a;
+			hi = b;
+			file = path[0] == '/' && perms[1] != 'w';
+			continue;
+		}
+		unsigned long anon;
+		if (file && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
+			if (anon == 0)
+				madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			file = false;
+		}
+	}
+	fclose(f);
+}
+
 static void loop(struct sup *s, int log_fd)
 {
+	shed_pages();
 	struct pollfd p[5 + MAX_CLIENTS];
 	for (;;) {
 		int n = 0;
