@@ -1,0 +1,66 @@
+# start/stop: boxes vs LXC 5 on the same busybox rootfs (own netns with lo
+# only on both sides), interleaved in one run; and the supervisor's RSS vs
+# LXC's monitor. Sourced by tools/bench (bench-lib.sh loaded).
+#   box start X                 vs  lxc-start -d + lxc-wait -s RUNNING
+#   box stop --kill X           vs  lxc-stop -k
+#   box stop X (busybox: SIGPWR) vs lxc-stop      (BENCH_GRACEFUL runs, ~2 s each)
+command -v lxc-start >/dev/null || { echo "start: lxc is not installed, skipping"; return 0; }
+B=$BENCH_TMP/start
+export BOX_ROOT=$B/boxes
+unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
+LP=$B/lxc
+N=benchbb
+mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes/$N" "$LP/$N"
+
+mk_rootfs() {
+	local r=$1
+	[ -x "$r/sbin/init" ] && return 0
+	mkdir -p "$r"/{bin,sbin,etc/init.d,dev,proc,sys,run,tmp,root}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list-full); do
+		mkdir -p "$r/$(dirname "$a")"
+		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
+	done
+	printf '::sysinit:/etc/init.d/rcS\n::shutdown:/bin/sync\n' >"$r/etc/inittab"
+	printf '#!/bin/sh\nexit 0\n' >"$r/etc/init.d/rcS"
+	chmod +x "$r/etc/init.d/rcS"
+}
+mk_rootfs "$BOX_ROOT/var/lib/boxes/$N/rootfs"
+mk_rootfs "$LP/$N/rootfs"
+echo "hostname = $N" >"$BOX_ROOT/etc/boxes/$N.conf"
+cat >"$LP/$N/config" <<CONF
+lxc.uts.name = $N
+lxc.rootfs.path = dir:$LP/$N/rootfs
+lxc.init.cmd = /sbin/init
+lxc.mount.auto = proc:mixed sys:ro
+lxc.autodev = 1
+lxc.pty.max = 16
+lxc.net.0.type = empty
+lxc.log.file = $LP/$N/lxc.log
+lxc.log.level = ERROR
+CONF
+
+BS="box start $N"
+BK="box stop --kill $N"
+LS="lxc-start -P $LP -n $N -d && lxc-wait -P $LP -n $N -s RUNNING -t 10"
+LK="lxc-stop -P $LP -n $N -k"
+trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1" RETURN
+
+bench_pair "start (detached, init exec'd)" "$BENCH_RUNS" "$BS" "$LS" \
+	"$BK; $LK" "$BK; $LK"
+bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
+bench_pair "start + stop --kill cycle" "$BENCH_RUNS" "$BS && $BK" "$LS && $LK" "$BK; $LK" "true"
+bench_pair "graceful stop (busybox, SIGPWR)" "${BENCH_GRACEFUL:-3}" "box stop $N" "lxc-stop -P $LP -n $N" \
+	"$BS; $LS; sleep 0.3" "$BK; $LK"
+
+# memory of the per-container process
+eval "$BS" >/dev/null 2>&1; eval "$LS" >/dev/null 2>&1
+sleep 0.5
+sp=$(cat "$BOX_ROOT/run/boxes/$N/supervisor.pid")
+ip=$(lxc-info -P "$LP" -n "$N" -p -H)
+mp=$(ps -o ppid= -p "$ip" | tr -d ' ')
+rss() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+pss() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup"; }
+printf '%-34s boxes  RSS %6s kB  PSS %6s kB\n' "supervisor vs LXC monitor" "$(rss "$sp")" "$(pss "$sp")"
+printf '%-34s anchor RSS %6s kB  PSS %6s kB\n' "" "$(rss "$mp")" "$(pss "$mp")"
+awk -v a="$(rss "$sp")" -v b="$(rss "$mp")" 'BEGIN { printf "%-34s ratio boxes/anchor (RSS) %.2f\n", "", a / b }'
