@@ -1,3 +1,8 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../import.h"
 #include "../log.h"
 #include "cmd.h"
 
@@ -7,12 +12,36 @@ const struct box_command cmd_import = {
 	.name = "import",
 	.run = run,
 	.summary = "make a container from an archive or template",
-	.usage = "import NAME FILE|- [--hostname NAME]",
+	.usage = "import NAME FILE|- [--hostname NAME]\n"
+		 "  FILE   a box export, a Proxmox vzdump-lxc archive, an Incus backup, or a plain rootfs\n"
+		 "         tarball (a template, an LXC image's rootfs.tar.xz); gzip, zstd, xz, bzip2 or\n"
+		 "         none, detected from the content; '-' reads stdin\n"
+		 "  --hostname NAME   the new container's host name (default: the archive's, or NAME)",
 };
 
 static int run(int argc, char **argv)
 {
 	if (cmd_wants_help(&cmd_import, argc, argv))
 		return 0;
-	return cmd_not_implemented(&cmd_import);
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_opts o = { 0 };
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': o.hostname = optarg; break;
+		case ':': return cmd_usage_error(&cmd_import, "%s needs a value", argv[optind - 1]);
+		default: return cmd_usage_error(&cmd_import, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error(&cmd_import, "give a container name and an archive (or - for stdin)");
+	box_err_t err = NULL;
+	if (import_container(argv[optind], argv[optind + 1], &o, &err) < 0)
+		return box_error_report(&err);
+	log_info("imported %s from %s", argv[optind], argv[optind + 1]);
+	return 0;
 }

@@ -1,0 +1,348 @@
+/* box import: sniff the first member without seeking (recording the raw bytes
+ * read so far, replayed when the first member turns out to be rootfs), build
+ * the config, extract, and write the config last. */
+#include "import.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "config.h"
+#include "paths.h"
+#include "pct.h"
+#include "util.h"
+
+#define PCT_CONF_MAX (1 << 20)
+#define RECORD_MAX (64 << 20)
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* The input, with a record of the bytes read until the first member is
+ * known, so that the stream can start over without seeking. */
+struct input {
+	int fd;
+	const char *label;
+	bool recording, replaying;
+	unsigned char *rec;
+	size_t rec_len, rec_cap, replay_pos;
+	unsigned char buf[256 * 1024];
+	int read_errno;
+};
+
+static la_ssize_t in_read(struct archive *a, void *data, const void **out)
+{
+	struct input *in = data;
+	if (interrupted) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
+	if (in->replaying && in->replay_pos < in->rec_len) {
+		size_t n = in->rec_len - in->replay_pos;
+		*out = in->rec + in->replay_pos;
+		in->replay_pos += n;
+		return (la_ssize_t)n;
+	}
+	ssize_t n;
+	do
+		n = read(in->fd, in->buf, sizeof(in->buf));
+	while (n < 0 && errno == EINTR && !interrupted);
+	if (n < 0) {
+		in->read_errno = errno;
+		archive_set_error(a, errno, "reading %s", in->label);
+		return -1;
+	}
+	if (in->recording && n > 0) {
+		if (in->rec_len + (size_t)n > RECORD_MAX) {
+			archive_set_error(a, EFBIG, "first member of %s too far in", in->label);
+			return -1;
+		}
+		if (in->rec_len + (size_t)n > in->rec_cap) {
+			in->rec_cap = (in->rec_len + (size_t)n) * 2;
+			in->rec = xrealloc(in->rec, in->rec_cap);
+		}
+		memcpy(in->rec + in->rec_len, in->buf, (size_t)n);
+		in->rec_len += (size_t)n;
+	}
+	*out = in->buf;
+	return n;
+}
+
+static int open_stream(struct input *in, struct archive **out, box_err_t *err)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		oom();
+	/* in-process decompressors only: no external programs */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_none(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, in, NULL, in_read, NULL) != ARCHIVE_OK) {
+		box_error(err, in->read_errno, "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
+			  in->label, archive_error_string(a));
+		archive_read_free(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+/* "./etc/x", "etc/x" and "/etc/x" all name etc/x */
+static const char *norm(const char *p)
+{
+	while (*p == '/' || (p[0] == '.' && p[1] == '/'))
+		p += *p == '/' ? 1 : 2;
+	return p;
+}
+
+enum kind { KIND_VZDUMP, KIND_INCUS, KIND_PLAIN };
+
+struct filter_state {
+	enum kind kind;
+	bool has_sbin;
+	unsigned long entries;
+};
+
+#define INCUS_ROOT "backup/container/rootfs/"
+
+static enum archive_entry_action filter(struct archive_entry *e, void *data)
+{
+	struct filter_state *s = data;
+	if (interrupted)
+		return ENTRY_SKIP;
+	const char *p = norm(archive_entry_pathname(e));
+	if (s->kind == KIND_INCUS) {
+		size_t l = strlen(INCUS_ROOT);
+		if (strncmp(p, INCUS_ROOT, l) && strcmp(p, "backup/container/rootfs"))
+			return ENTRY_SKIP;
+		cleanup_free char *np = xasprintf("./%s", p[l - 1] ? p + l : "");
+		archive_entry_copy_pathname(e, np);
+		const char *hl = archive_entry_hardlink(e);
+		if (hl && !strncmp(norm(hl), INCUS_ROOT, l)) {
+			cleanup_free char *nh = xasprintf("./%s", norm(hl) + l);
+			archive_entry_copy_hardlink(e, nh);
+		}
+		p = norm(archive_entry_pathname(e));
+	}
+	/* pct restore's own rules: its config is not part of the rootfs, and
+	 * /dev is made at every start */
+	if (!strncmp(p, "etc/vzdump/", 11) || (!strncmp(p, "dev/", 4) && p[4]))
+		return ENTRY_SKIP;
+	if (!strcmp(p, "sbin") || !strcmp(p, "sbin/"))
+		s->has_sbin = true;
+	s->entries++;
+	return ENTRY_EXTRACT;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static int check_free_name(const char *name, box_err_t *err)
+{
+	cleanup_free char *conf = paths_config_path(name), *state = paths_container_path(name),
+			  *run = paths_runtime_path(name);
+	if (exists(conf))
+		return box_error(err, EEXIST, "container %s already exists (%s): choose another name", name, conf);
+	if (exists(state))
+		return box_error(err, EEXIST, "container %s already has state in %s: choose another name", name, state);
+	if (exists(run))
+		return box_error(err, EEXIST, "container %s already has runtime state in %s", name, run);
+	return 0;
+}
+
+int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err)
+{
+	struct input *in = xzalloc(sizeof(*in));
+	struct archive *a = NULL;
+	struct box_config *c = NULL;
+	struct pct_import pi = { 0 };
+	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL;
+	bool made_state = false;
+	int ret = -1;
+	struct filter_state fs = { KIND_PLAIN, false, 0 };
+
+	in->fd = -1;
+	if (paths_check_name(name, err) < 0 || check_free_name(name, err) < 0)
+		goto out;
+	if (o->hostname) {
+		/* validated with the config's own rules below; a quick guard for quoting */
+		if (!*o->hostname || strpbrk(o->hostname, "\"\\\n")) {
+			box_usage_error(err, "--hostname %s: not a host name", o->hostname);
+			goto out;
+		}
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (!strcmp(file, "-")) {
+		if (isatty(STDIN_FILENO)) {
+			box_usage_error(err, "refusing to read an archive from a terminal (pipe one in, or give a file)");
+			goto out;
+		}
+		in->fd = STDIN_FILENO;
+		in->label = "stdin";
+	} else {
+		in->fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			box_error(err, errno, "opening %s", file);
+			goto out;
+		}
+		struct stat st;
+		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			box_usage_error(err, "%s is a folder: give an archive", file);
+			goto out;
+		}
+		in->label = file;
+	}
+
+	/* the first member decides what this is */
+	in->recording = true;
+	if (open_stream(in, &a, err) < 0)
+		goto out;
+	struct archive_entry *e;
+	int r = archive_read_next_header(a, &e);
+	if (r == ARCHIVE_EOF) {
+		box_error(err, 0, "%s is an empty archive", in->label);
+		goto out;
+	}
+	if (r < ARCHIVE_WARN) {
+		box_error(err, in->read_errno, "%s: %s", in->label, archive_error_string(a));
+		goto out;
+	}
+	const char *first = norm(archive_entry_pathname(e));
+	if (!strcmp(first, "etc/vzdump/pct.conf")) {
+		fs.kind = KIND_VZDUMP;
+		la_int64_t size = archive_entry_size(e);
+		if (archive_entry_filetype(e) != AE_IFREG || size < 0 || size > PCT_CONF_MAX) {
+			box_error(err, 0, "%s: ./etc/vzdump/pct.conf is not a small file", in->label);
+			goto out;
+		}
+		pct = xmalloc((size_t)size + 1);
+		la_ssize_t n = archive_read_data(a, pct, (size_t)size);
+		if (n != size) {
+			box_error(err, in->read_errno, "%s: reading pct.conf: %s", in->label,
+				  n < 0 ? archive_error_string(a) : "short");
+			goto out;
+		}
+		pct[size] = '\0';
+		in->recording = false;
+		free(in->rec);
+		in->rec = NULL;
+		if (pct_import(pct, (size_t)size, name, o->hostname, &pi, err) < 0) {
+			box_error_wrap(err, "%s", in->label);
+			goto out;
+		}
+		config_text = steal_pointer(&pi.config_text);
+		if (pi.untranslated)
+			log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", in->label,
+				 pi.untranslated);
+	} else {
+		/* rootfs from the first member on: start the stream over from the record */
+		if (!strncmp(first, "backup/", 7))
+			fs.kind = KIND_INCUS;
+		archive_read_free(a);
+		a = NULL;
+		in->recording = false;
+		in->replaying = true;
+		if (open_stream(in, &a, err) < 0)
+			goto out;
+		config_text = xasprintf("# made by box import from %s (%s)\nhostname = \"%s\"\n",
+					strcmp(file, "-") ? file : "stdin",
+					fs.kind == KIND_INCUS ? "an Incus backup" : "a plain rootfs archive",
+					o->hostname ? o->hostname : name);
+	}
+	if (config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
+		goto out;
+
+	/* the rootfs */
+	state = paths_container_path(name);
+	rootfs = paths_rootfs_path(name);
+	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
+		goto out;
+	if (mkdir(state, 0700) < 0) {
+		box_error(err, errno, "creating %s", state);
+		goto out;
+	}
+	made_state = true;
+	if (mkdir(rootfs, 0755) < 0) {
+		box_error(err, errno, "creating %s", rootfs);
+		goto out;
+	}
+	struct extract_opts xo = {
+		.allow_devices = !c->unprivileged,
+		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_range = c->unprivileged ? c->idmap_size : 0,
+		.filter = filter,
+		.filter_data = &fs,
+	};
+	if (archive_extract(a, rootfs, &xo, err) < 0) {
+		box_error_wrap(err, "extracting %s", in->label);
+		goto out;
+	}
+	if (interrupted) {
+		box_error(err, EINTR, "interrupted");
+		goto out;
+	}
+	if (!fs.has_sbin) {
+		box_error(err, 0,
+			  "%s holds no sbin: not a container's root filesystem%s", in->label,
+			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
+		goto out;
+	}
+
+	/* last: the config makes the container exist */
+	conf = paths_config_path(name);
+	if (mkdir_p(paths_config_dir(), 0755, err) < 0)
+		goto out;
+	if (exists(conf)) {
+		box_error(err, EEXIST, "%s appeared during the import: left as it is", conf);
+		goto out;
+	}
+	if (write_file_atomic(conf, config_text, strlen(config_text), 0644, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0 && made_state) {
+		box_err_t e2 = NULL;
+		int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sfd < 0 || rm_rf_at(sfd, name, &e2) < 0) {
+			box_error_wrap(&e2, "removing the partial import %s", state);
+			box_error_report(&e2);
+		}
+		if (sfd >= 0)
+			close(sfd);
+	}
+	if (ret < 0)
+		box_error_wrap(err, "importing %s (nothing was created)", name);
+	if (a)
+		archive_read_free(a);
+	if (in->fd > STDIN_FILENO)
+		close(in->fd);
+	free(in->rec);
+	free(in);
+	pct_import_free(&pi);
+	config_free(c);
+	return ret;
+}

@@ -1,0 +1,163 @@
+/* pct.conf translation: our export reads back to the same config; a real
+ * Proxmox pct.conf translates key by key with one list of what was left out;
+ * bad values are refused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "pct.h"
+#include "tap.h"
+#include "util.h"
+
+static struct box_config *load(const char *text, const char *name)
+{
+	struct box_config *c = NULL;
+	box_err_t err = NULL;
+	if (config_load_buffer(text, strlen(text), "test", name, &c, &err) < 0) {
+		char *t = box_error_text(err);
+		printf("# load: %s\n", t);
+		free(t);
+		box_error_release(&err);
+	}
+	return c;
+}
+
+static const char *ours_conf = "hostname = web\n"
+			       "memory = 512M\nswap = 256M\ncpus = 1.5\ncpu_weight = 200\n"
+			       "autostart = yes\nstart_order = 3\nunprivileged = yes\n"
+			       "environment = {\"GREETING=a:b ü\"}\n"
+			       "network eth0 {\n bridge = box0\n address = {10.77.0.10/24, \"fd77::10/64\"}\n"
+			       " gateway = {10.77.0.1}\n hwaddr = \"02:00:0a:4d:00:0a\"\n mtu = 1400\n}\n"
+			       "network eth1 {\n bridge = box1\n}\n";
+
+static const char *proxmox_conf =
+	"#My web server%3A notes\n"
+	"#second line\n"
+	"arch: amd64\n"
+	"cores: 1\n"
+	"cpulimit: 0.5\n"
+	"cpuunits: 512\n"
+	"features: nesting=1\n"
+	"hostname: pve-web\n"
+	"memory: 1024\n"
+	"nameserver: 1.1.1.1 9.9.9.9\n"
+	"net0: name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.50/24,type=veth\n"
+	"net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:AA:BB:CD,ip=dhcp,ip6=fd00::5/64,mtu=9000,type=veth\n"
+	"onboot: 1\n"
+	"ostype: debian\n"
+	"rootfs: local-lvm:vm-105-disk-0,size=8G\n"
+	"searchdomain: example.org\n"
+	"startup: order=2\n"
+	"swap: 512\n"
+	"tags: web;prod\n"
+	"unprivileged: 1\n"
+	"lxc.apparmor.profile: unconfined\n"
+	"\n"
+	"[snap1]\n"
+	"hostname: old-name\n"
+	"memory: 64\n";
+
+int main(void)
+{
+	/* ours, both ways */
+	struct box_config *c = load(ours_conf, "web");
+	tap_ok(c != NULL, "test config loads");
+	if (!c)
+		return tap_done();
+	char *pct = pct_export(c, "debian", 3ULL << 30);
+	tap_ok(strstr(pct, "\nhostname: web\n") != NULL, "pct.conf has hostname");
+	tap_ok(strstr(pct, "\nmemory: 512\n") && strstr(pct, "\nswap: 256\n"), "memory and swap in MiB");
+	tap_ok(strstr(pct, "\ncpulimit: 1.500\n") && strstr(pct, "\ncpuunits: 200\n"), "cpulimit and cpuunits");
+	tap_ok(strstr(pct, "\nnet0: name=eth0,bridge=box0,gw=10.77.0.1,hwaddr=02:00:0A:4D:00:0A,"
+			   "ip=10.77.0.10/24,ip6=fd77::10/64,mtu=1400,type=veth\n") != NULL,
+	       "net0 as pct writes it");
+	tap_ok(strstr(pct, "\nnet1: name=eth1,bridge=box1,type=veth\n") != NULL, "net1");
+	tap_ok(strstr(pct, "\nonboot: 1\n") && strstr(pct, "\nunprivileged: 1\n") &&
+		       strstr(pct, "\nstartup: order=3\n") && strstr(pct, "\nostype: debian\n"),
+	       "onboot, unprivileged, startup, ostype");
+	tap_ok(strstr(pct, "\nrootfs: local:subvol-box-web-disk-0,size=3G\n") != NULL, "rootfs with size");
+	tap_ok(!strncmp(pct, "#boxes-config-v1\n", 17), "description starts with the marker");
+	/* every description line is a comment, with ':' and non-ASCII encoded */
+	const char *keys = strstr(pct, "\narch: ");
+	int bad = 0;
+	for (const char *p = pct; p < keys; p = strchr(p, '\n') + 1)
+		if (*p != '#' || memchr(p, ':', (size_t)(strchr(p, '\n') - p)))
+			bad++;
+	tap_ok(keys && !bad, "description: only # lines, no raw ':'");
+
+	struct pct_import pi;
+	box_err_t err = NULL;
+	tap_ok(pct_import(pct, strlen(pct), "web2", NULL, &pi, &err) == 0, "our pct.conf imports");
+	tap_ok(pi.ours && !pi.untranslated, "recognised as ours, nothing untranslated");
+	struct box_config *back = pi.config_text ? load(pi.config_text, "web") : NULL;
+	tap_ok(back && config_equal(c, back), "the exact config comes back");
+	pct_import_free(&pi);
+	config_free(back);
+
+	tap_ok(pct_import(pct, strlen(pct), "web2", "other", &pi, &err) == 0, "with --hostname");
+	back = pi.config_text ? load(pi.config_text, "web2") : NULL;
+	tap_streq(back ? back->hostname : NULL, "other", "--hostname replaces the archive's");
+	pct_import_free(&pi);
+	config_free(back);
+	free(pct);
+	config_free(c);
+
+	/* Proxmox's */
+	tap_ok(pct_import(proxmox_conf, strlen(proxmox_conf), "pve", NULL, &pi, &err) == 0, "a PVE pct.conf imports");
+	if (err) {
+		char *t = box_error_text(err);
+		printf("# %s\n", t);
+		free(t);
+		box_error_release(&err);
+	}
+	tap_ok(!pi.ours, "not ours");
+	c = pi.config_text ? load(pi.config_text, "pve") : NULL;
+	tap_ok(c != NULL, "the translation loads");
+	if (c) {
+		tap_streq(c->hostname, "pve-web", "hostname (not the snapshot's)");
+		tap_ok(c->memory == 1024ULL << 20 && c->swap == 512ULL << 20, "memory 1024 MiB, swap 512 MiB");
+		tap_ok(c->cpus_milli == 500 && c->cpu_weight == 512, "cpulimit 0.5, cpuunits 512");
+		tap_streq(c->cpuset, "0", "cores 1 -> cpuset 0");
+		tap_ok(c->unprivileged && c->autostart && c->start_order == 2, "unprivileged, onboot, startup order");
+		tap_ok(c->n_nets == 2, "two networks");
+		if (c->n_nets == 2) {
+			tap_streq(c->nets[0].bridge, "vmbr0", "net0 bridge");
+			tap_ok(c->nets[0].n_addrs == 1 && c->nets[0].has_gateway4 && c->nets[0].has_hwaddr &&
+				       c->nets[0].hwaddr[5] == 0xCC,
+			       "net0 ip, gw, hwaddr");
+			tap_ok(c->nets[1].n_addrs == 1 && c->nets[1].addrs[0].family == AF_INET6 && c->nets[1].mtu == 9000,
+			       "net1: ip6 and mtu kept, dhcp not an address");
+		}
+		tap_ok(c->nameservers && c->nameservers[0] && c->nameservers[1] && c->searchdomains &&
+			       c->searchdomains[0],
+		       "nameserver and searchdomain lists");
+	}
+	tap_ok(pi.untranslated && strstr(pi.untranslated, "features") && strstr(pi.untranslated, "tags") &&
+		       strstr(pi.untranslated, "lxc.apparmor.profile") && strstr(pi.untranslated, "net0.firewall") &&
+		       strstr(pi.untranslated, "net1.ip=dhcp") && !strstr(pi.untranslated, "rootfs") &&
+		       !strstr(pi.untranslated, "arch"),
+	       "one list of what was left out");
+	if (pi.untranslated)
+		printf("# untranslated: %s\n", pi.untranslated);
+	tap_ok(pi.config_text && strstr(pi.config_text, "My web server: notes"), "notes kept as comments, decoded");
+	config_free(c);
+	pct_import_free(&pi);
+
+	/* bad ones */
+	const char *bad_host = "hostname: -bad_host\"x\n";
+	tap_ok(pct_import(bad_host, strlen(bad_host), "x", NULL, &pi, &err) < 0, "bad hostname refused");
+	box_error_release(&err);
+	const char *bad_mem = "memory: 99999999999999999999\nhostname: a\n";
+	tap_ok(pct_import(bad_mem, strlen(bad_mem), "x", NULL, &pi, &err) == 0 && pi.untranslated &&
+		       strstr(pi.untranslated, "memory"),
+	       "absurd memory is left out with a warning");
+	pct_import_free(&pi);
+	box_error_release(&err);
+	const char nul[] = "hostname: a\0b\n";
+	tap_ok(pct_import(nul, sizeof(nul) - 1, "x", NULL, &pi, &err) < 0, "NUL byte refused");
+	box_error_release(&err);
+	const char *ours_bad = "#boxes-config-v1\n#memory = lots\nhostname: a\n";
+	tap_ok(pct_import(ours_bad, strlen(ours_bad), "x", NULL, &pi, &err) < 0, "our config with a bad value refused");
+	box_error_release(&err);
+	return tap_done();
+}
