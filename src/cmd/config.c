@@ -62,6 +62,11 @@ static int resolve(const char *word, struct target *t, box_err_t *err)
 		base = base ? base + 1 : word;
 		size_t bl = strlen(base);
 		t->name = bl > 5 && !strcmp(base + bl - 5, ".conf") ? xstrndup(base, bl - 5) : xstrdup(base);
+		/* a file of the config dir is that container: check its conflicts too */
+		cleanup_free char *dir = xstrndup(word, (size_t)(base - word));
+		cleanup_free char *rdir = realpath(*dir ? dir : ".", NULL);
+		cleanup_free char *rconf = realpath(paths_config_dir(), NULL);
+		t->in_dir = rdir && rconf && !strcmp(rdir, rconf) && paths_valid_name(t->name);
 		return 0;
 	}
 	if (!strcmp(word, "boxes")) {

@@ -152,6 +152,8 @@ EOF
 run box config check "$T-web2"
 check_eq "the same address on the same bridge: exit 2" 2 "$rc"
 check_eq "the conflict names the other container and its file:line" "$CONF/$T-web2.conf:4: network eth0: address: 10.77.0.10/24 is already used by container $T-web on bridge box0 ($CONF/$T-web.conf:9; each address once per bridge)" "$err"
+run box config check "$CONF/$T-web2.conf"
+check_eq "a file of the config dir is checked for conflicts too" 2 "$rc"
 run box config check
 check_eq "config check over the dir stops at the bad file" 2 "$rc"
 check_match "after the good ones before it" "^$T-db: ok
