@@ -1,0 +1,176 @@
+#!/bin/bash
+# box export: the vzdump layout, every file kind (checked by extracting with
+# GNU tar as pct restore does), compression, the default name, stdout,
+# container-view owners, atomic output under signals and a full disk, running
+# containers, --template.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh"
+. "$(dirname "$0")/export-lib.sh"
+
+W=$BOX_ROOT/work
+mkdir -p "$W"
+C=$T-src
+rt_config "$C" "memory = 256M
+network eth0 {
+	bridge = br$T
+	address = {10.99.0.10/24}
+	gateway = 10.99.0.1
+	hwaddr = 02:00:0a:63:00:0a
+}"
+R=$BOX_ROOT/var/lib/boxes/$C/rootfs
+[ -d "$R" ] || box create "$C" >/dev/null 2>&1
+PHASE="setup"
+check "the source container has a rootfs" test -d "$R"
+ex_fill "$R"
+
+PHASE="bad usage"
+out=$(box export 2>&1); check_eq "export without a name exits 2" 2 $?
+out=$(box export "$C" --compress lzma 2>&1); check_eq "--compress lzma exits 2" 2 $?
+check_match "--compress names the choices" "gzip, zstd or none" "$out"
+out=$(box export "$C" --mode pause 2>&1); check_eq "--mode pause exits 2" 2 $?
+out=$(box export "$C" extra 2>&1); check_eq "two names exit 2" 2 $?
+out=$(box export "$T-nosuch" -o "$W/x.tar.gz" 2>&1); rc=$?
+check "export of an unknown container fails" test "$rc" -ne 0
+out=$(box export "$C" -o "$W/no/such/dir/x.tar.gz" 2>&1); check_eq "export into a missing folder exits 1" 1 $?
+check_match "the missing folder is named" "no/such/dir" "$out"
+out=$(box export "$C" -o "$W" 2>&1); check_eq "export onto a folder exits 2" 2 $?
+check_eq "no stray file after the failures" "" "$(ls -A "$W")"
+
+PHASE="export gzip"
+check "box export -o FILE" box export "$C" -o "$W/a.tar.gz"
+check "the output is one valid gzip stream (gzip -t)" gzip -t "$W/a.tar.gz"
+check_eq "first members: pct.conf, pct.fw, then ./" "./etc/vzdump/pct.conf ./etc/vzdump/pct.fw ./" \
+	"$(tar tzf "$W/a.tar.gz" | head -3 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "pct.fw is empty" "0" "$(tar xOzf "$W/a.tar.gz" ./etc/vzdump/pct.fw | wc -c)"
+pct=$(tar xOzf "$W/a.tar.gz" ./etc/vzdump/pct.conf)
+check_match "pct.conf: hostname" "^hostname: $C-host$" "$(echo "$pct" | grep ^hostname)"
+check_match "pct.conf: memory in MiB" "^memory: 256$" "$(echo "$pct" | grep ^memory)"
+check_eq "pct.conf: net0 as pct writes it" \
+	"net0: name=eth0,bridge=br$T,gw=10.99.0.1,hwaddr=02:00:0A:63:00:0A,ip=10.99.0.10/24,type=veth" \
+	"$(echo "$pct" | grep ^net0)"
+check_match "pct.conf: rootfs line with a size" "^rootfs: .*,size=[0-9]+G$" "$(echo "$pct" | grep ^rootfs)"
+check_eq "pct.conf: the boxes config as description" "#boxes-config-v1" "$(echo "$pct" | head -1)"
+list=$(tar tvzf "$W/a.tar.gz")
+check_eq "vzdump excludes: ./tmp/*, ./var/tmp/*, ./var/run/*.pid left out" "" \
+	"$(echo "$list" | grep -E '\./tmp/junk|\./var/tmp/junk|x\.pid')"
+check_match "the empty ./tmp/ stays" " \./tmp/$" "$list"
+check_match "numeric owners above 65535" "70000/80000 .* ./srv/kinds/bigids" "$list"
+check_match "hard link stored as a link" "^h.* ./srv/kinds/hard[12] link to ./srv/kinds/hard[12]" "$list"
+size=$(stat -c %s "$W/a.tar.gz")
+check "the 4 GiB sparse file stays sparse in the archive ($size bytes)" test "$size" -lt $((30 << 20))
+
+PHASE="GNU tar extracts it as pct restore does"
+X=$W/x
+mkdir -p "$X"
+check "tar xpzf --xattrs --acls --numeric-owner" tar xpzf "$W/a.tar.gz" --xattrs --xattrs-include='*' --acls \
+	--numeric-owner -C "$X"
+check "every file kind equal after GNU tar (owners, modes, xattrs, caps, ACLs, links, devices, sparse)" \
+	ex_compare "$R" "$X"
+check_eq "setuid bit kept" "4755" "$(stat -c %a "$X/srv/kinds/setuid")"
+check_match "file capability kept" "cap_net_raw[=+]ep" "$(getcap "$X/srv/kinds/ping-cap")"
+check_match "ACL kept" "user:1234:rw-" "$(getfacl -cn "$X/srv/kinds/acl" 2>/dev/null)"
+check "sparse file still sparse" test "$(stat -c %b "$X/srv/kinds/sparse")" -lt 16384
+rm -rf "$X"
+
+PHASE="zstd and none"
+check "--compress zstd" box export "$C" --compress zstd -o "$W/b.tar.zst"
+check "zstd -t accepts it" zstd -q -t "$W/b.tar.zst"
+check_eq "zstd: pct.conf first" "./etc/vzdump/pct.conf" "$(tar --zstd -tf "$W/b.tar.zst" | head -1)"
+check "--compress none" box export "$C" --compress none -o "$W/c.tar"
+check_eq "none: a plain tar, pct.conf first" "./etc/vzdump/pct.conf" "$(tar tf "$W/c.tar" | head -1)"
+check_eq "gzip and plain list the same members" "$(tar tzf "$W/a.tar.gz" | sort | md5sum)" \
+	"$(tar tf "$W/c.tar" | sort | md5sum)"
+rm -f "$W/b.tar.zst" "$W/c.tar"
+
+PHASE="default name"
+check "export without -o" box export "$C" --compress zstd
+f=$(ls "$BOX_ROOT/var/lib/boxes/dump/")
+check_match "vzdump-box-NAME-YYYY_MM_DD-HH_MM_SS.tar.zst in the dump folder" \
+	"^vzdump-box-$C-[0-9]{4}_[0-9]{2}_[0-9]{2}-[0-9]{2}_[0-9]{2}_[0-9]{2}\.tar\.zst$" "$f"
+check_eq "the dump is readable by root only" "600" "$(stat -c %a "$BOX_ROOT/var/lib/boxes/dump/$f")"
+
+PHASE="stdout"
+check_eq "-o - streams the archive" "./etc/vzdump/pct.conf" "$(box export "$C" -o - | tar tzf - | head -1)"
+box export "$C" -o - 2>"$W/err" | head -c 100 >/dev/null
+rc=${PIPESTATUS[0]}
+check "a reader that goes away makes the export fail, not hang (rc $rc)" test "$rc" -ne 0
+rm -f "$W/err"
+
+PHASE="unprivileged: container-view owners"
+U=$T-unp
+rt_config "$U" "unprivileged = yes"
+UR=$BOX_ROOT/var/lib/boxes/$U/rootfs
+[ -d "$UR" ] || box create "$U" >/dev/null 2>&1
+mkdir -p "$UR/srv"
+chown -R 100000:100000 "$UR"
+echo u >"$UR/srv/user" && chown 101000:101001 "$UR/srv/user"
+echo o >"$UR/srv/outside" && chown 5:5 "$UR/srv/outside"
+out=$(box export "$U" -o "$W/u.tar.gz" 2>&1)
+check_eq "export of an unprivileged container" 0 $?
+list=$(tar tvzf "$W/u.tar.gz")
+check_match "container root is 0/0 in the archive" "0/0 .* \./bin/busybox$" "$list"
+check_match "101000 is 1000 inside" "1000/1001 .* \./srv/user$" "$list"
+check_match "an id outside the map is nobody" "65534/65534 .* \./srv/outside$" "$list"
+check_match "and a warning says so" "outside the container's id map" "$out"
+check_match "pct.conf says unprivileged: 1" "^unprivileged: 1$" "$(tar xOzf "$W/u.tar.gz" ./etc/vzdump/pct.conf | grep ^unpriv)"
+rm -f "$W/u.tar.gz"
+
+PHASE="interrupted exports leave nothing"
+dd if=/dev/urandom of="$R/srv/big" bs=1M count=192 status=none
+S=$W/sig
+mkdir -p "$S"
+for sig in INT TERM KILL; do
+	for i in 1 2; do
+		box export "$C" --compress gzip -o "$S/out.tar.gz" 2>/dev/null &
+		pid=$!
+		sleep "0.$((RANDOM % 9 + 1))"
+		kill -s $sig $pid 2>/dev/null
+		wait $pid
+		rc=$?
+		if [ -e "$S/out.tar.gz" ] && [ "$rc" -eq 0 ]; then
+			# finished before the signal: try again sooner
+			rm -f "$S/out.tar.gz"
+			continue
+		fi
+		check "SIG$sig at a random point: nothing under the final name (rc $rc)" test ! -e "$S/out.tar.gz"
+		check_eq "SIG$sig: no temporary file either" "" "$(ls -A "$S")"
+		break
+	done
+done
+rm -f "$R/srv/big"
+
+PHASE="full disk"
+mkdir -p "$W/full"
+mount -t tmpfs -o size=1m tmpfs "$W/full"
+out=$(box export "$C" -o "$W/full/x.tar.gz" 2>&1); rc=$?
+check_eq "export onto a full file system exits 1" 1 "$rc"
+check_match "it says the disk is full" "No space left" "$out"
+check_eq "nothing left on the full file system" "" "$(ls -A "$W/full")"
+umount "$W/full"
+
+PHASE="template"
+mkdir -p "$R/etc/ssh" "$R/root" "$R/var/log/apt" "$R/var/cache/apt" "$R/etc/network" "$R/home/u"
+echo 0123456789abcdef0123456789abcdef >"$R/etc/machine-id"
+echo "$C-host" >"$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 %s-host\n' "$C" >"$R/etc/hosts"
+echo key >"$R/etc/ssh/ssh_host_ed25519_key"
+echo key >"$R/etc/ssh/ssh_host_ed25519_key.pub"
+echo "keep" >"$R/etc/ssh/sshd_config"
+echo "secret command" >"$R/root/.bash_history"
+echo "secret command" >"$R/home/u/.ash_history"
+echo log >"$R/var/log/messages"
+echo log >"$R/var/log/apt/history.log"
+echo cache >"$R/var/cache/apt/pkgcache.bin"
+printf 'auto eth0\niface eth0 inet static\n  address 10.99.0.10/24\n' >"$R/etc/network/interfaces"
+check "export --template" box export "$C" --template -o "$W/tpl.tar.gz"
+list=$(tar tzf "$W/tpl.tar.gz")
+check_eq "no ./etc/vzdump in a template" "" "$(echo "$list" | grep etc/vzdump)"
+check_eq "ssh host keys, histories, logs and caches removed" "" \
+	"$(echo "$list" | grep -E 'ssh_host_|_history|var/log/messages|history\.log|pkgcache\.bin')"
+check_match "sshd_config kept" "\./etc/ssh/sshd_config$" "$list"
+check_match "log folders kept" "\./var/log/apt/$" "$list"
+check_eq "machine-id emptied" "0" "$(tar xOzf "$W/tpl.tar.gz" ./etc/machine-id | wc -c)"
+check_eq "hostname reset" "localhost" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hostname)"
+check_eq "the old hostname is gone from /etc/hosts" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hosts | grep "$C-host")"
+check_eq "network config reset to loopback" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/network/interfaces | grep eth0)"
+check_eq "the source container is untouched" "secret command" "$(cat "$R/root/.bash_history")"
