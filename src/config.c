@@ -219,6 +219,11 @@ static void check_container(struct cfg_ctx *ctx, struct box_config *c)
 		ctx_error(ctx, l, lsize ? "idmap_size" : "idmap_base", "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
 						"base or size)");
 	unsigned keep = config_key_line(ctx, SC_CONTAINER, "capabilities_keep");
+	if (c->capabilities_keep && !c->capabilities_keep[0]) {
+		/* keep nothing would be easy to mistake for "not set" downstream */
+		ctx_error(ctx, keep, "capabilities_keep", "is empty (list the capabilities to keep, like {chown, "
+							  "net_bind_service}, or remove it)");
+	}
 	if (c->capabilities_keep && keep) {
 		if ((l = config_key_line(ctx, SC_CONTAINER, "capabilities_drop")))
 			ctx_error(ctx, keep, "capabilities_keep", "cannot be combined with capabilities_drop on line "

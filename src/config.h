@@ -79,7 +79,7 @@ struct box_config {
 	uint32_t idmap_base; /* default 100000 */
 	uint32_t idmap_size; /* default 65536 */
 	char **capabilities_drop; /* names without "cap_", lower case */
-	char **capabilities_keep; /* when set: keep only these */
+	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
 	char *seccomp;            /* "default", "none" or an absolute path */
 	enum box_storage storage;
 

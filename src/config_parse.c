@@ -102,6 +102,8 @@ int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t 
 	hand_out(ctx->warns, ctx->n_warns, warnings);
 	ctx->errs = ctx->warns = NULL;
 	ctx->n_errs = ctx->n_warns = 0;
+	free(ctx->text);
+	ctx->text = NULL;
 	return ret;
 }
 
@@ -556,7 +558,8 @@ cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char
 			free(ctx->errs[--ctx->n_errs].msg);
 		cfg_free(cfg);
 	}
-	free(text);
+	free(ctx->text);
+	ctx->text = text;
 	for (size_t i = 0; i < n_unknown; i++) {
 		ctx->errs = xrealloc(ctx->errs, (ctx->n_errs + 1) * sizeof(*ctx->errs));
 		ctx->errs[ctx->n_errs++] = unknown[i];
@@ -821,6 +824,25 @@ static void apply_default(struct cfg_ctx *ctx, const struct config_key *k, void 
 		apply_one(ctx, k, obj, w, 0, key, hand);
 }
 
+/* The line of "name = {}" (an empty list captures no value, so no line):
+ * the first line from `from` on whose first word is the key. */
+static unsigned find_key_line(struct cfg_ctx *ctx, const char *name, unsigned from)
+{
+	unsigned line = 1;
+	size_t n = strlen(name);
+	for (const char *p = ctx->text; p && *p; line++) {
+		const char *q = p;
+		while (*q == ' ' || *q == '\t' || (line == from && *q && *q != '\n' && strncmp(q, name, n)))
+			q++;
+		if (line >= from && !strncmp(q, name, n) && strchr(" \t=+", q[n]))
+			return line;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return from ? from : 1;
+}
+
 void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope, void *obj, const char *where,
 			config_hand_fn hand)
 {
@@ -857,7 +879,9 @@ void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope
 			ctx_error(ctx, ctx->lines[i], key, "takes one value, not a list (%s = %s)", k->name,
 				  k->example);
 		if (written && n == 0 && i < ARRAY_SIZE(ctx->lines))
-			ctx->lines[i] = sec->line > 0 ? (unsigned)sec->line : 1;
+			ctx->lines[i] = find_key_line(ctx, k->name, scope == SC_CONTAINER || scope == SC_GLOBAL
+									    ? 1
+									    : config_section_line(sec));
 	}
 }
 

@@ -34,6 +34,7 @@ struct cfg_ctx {
 	struct diag *errs, *warns;
 	size_t n_errs, n_warns;
 	unsigned seq;
+	char *text; /* the prepared text, once parsed */
 	struct seen_key *seen; /* single-value keys set so far (while parsing) */
 	size_t n_seen;
 	bool parse_failed;

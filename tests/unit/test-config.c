@@ -45,6 +45,7 @@ static const struct bad bads[] = {
 	{"pids = 0\n", "t.conf:1: pids: '0' is too small (at least 1, or max)"},
 	{"capabilities_drop = {sys_fun}\n", "t.conf:1: capabilities_drop: 'sys_fun' is not a capability (a capability name like sys_admin or net_raw, see capabilities(7))"},
 	{"capabilities_drop = {sys_time}\ncapabilities_keep = {chown}\n", "t.conf:2: capabilities_keep: cannot be combined with capabilities_drop on line 1 (keep lists all that stay, drop all that go: use one)"},
+	{"capabilities_keep = {}\n", "t.conf:1: capabilities_keep: is empty (list the capabilities to keep, like {chown, net_bind_service}, or remove it)"},
 	{"seccomp = strict\n", "t.conf:1: seccomp: 'strict' is not a seccomp policy (default, none, or the absolute path of a profile)"},
 	{"storage = zfs\n", "t.conf:1: storage: 'zfs' is not a storage backend (dir, overlay or btrfs)"},
 	{"template = ../x.tar.gz\n", "t.conf:1: template: '../x.tar.gz' is not an absolute path (an absolute path like /srv/data, without .. components)"},
