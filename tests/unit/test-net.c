@@ -392,8 +392,60 @@ static void test_pure(void)
 	bridge[0] = '\0';
 }
 
-int main(void)
+static void setup_names(void)
 {
+	int pid = getpid();
+	sub_a = 128 + (pid >> 8) % 120;
+	sub_b = pid & 0xff;
+	snprintf(bridge, IFNAMSIZ, "bxn%d", pid);
+	snprintf(bridge_ip, sizeof(bridge_ip), "10.%d.%d.1", sub_a, sub_b);
+	snprintf(bridge_ip6, sizeof(bridge_ip6), "fd00:b0c5:%x:%x::1", sub_a, sub_b);
+	atexit(cleanup);
+}
+
+/* tools/bench.d/net.sh: `test-net --bench N` prints, per run, the time of
+ * net_setup for one veth on an existing bridge (IPv4 + IPv6 + gateway) and
+ * of net_teardown after the "container" died, in ms. */
+static int bench(int runs)
+{
+	static struct tconf t;
+	char name[32];
+	box_err_t e = NULL;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test-net --bench needs root\n");
+		return 1;
+	}
+	setup_names();
+	snprintf(name, sizeof(name), "bench%d", getpid());
+	tconf_init(&t, name, NET_VETH, 2);
+	cleanup_confs[0] = &t;
+	for (int i = -1; i < runs; i++) {
+		struct kid k = spawn(idle, NULL);
+		struct net_state *st = NULL;
+		uint64_t t0 = now_ns();
+		if (net_setup(&t.c, NULL, k.pid, &st, &e) < 0) {
+			pr_err(e);
+			kid_kill(&k);
+			return 1;
+		}
+		uint64_t t1 = now_ns();
+		kid_kill(&k);
+		uint64_t t2 = now_ns();
+		net_teardown(st, &e);
+		uint64_t t3 = now_ns();
+		net_state_free(st);
+		box_error_release(&e);
+		if (i >= 0) /* the first run creates the bridge: not counted */
+			printf("%.3f %.3f\n", (double)(t1 - t0) / 1e6, (double)(t3 - t2) / 1e6);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--bench"))
+		return bench(atoi(argv[2]));
 	test_pure();
 	if (geteuid() != 0) {
 		printf("ok %d - real netns tests # skip not root\n", ++tap_n);
@@ -402,12 +454,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 
 	int pid = getpid();
-	sub_a = 128 + (pid >> 8) % 120;
-	sub_b = pid & 0xff;
-	snprintf(bridge, IFNAMSIZ, "bxn%d", pid);
-	snprintf(bridge_ip, sizeof(bridge_ip), "10.%d.%d.1", sub_a, sub_b);
-	snprintf(bridge_ip6, sizeof(bridge_ip6), "fd00:b0c5:%x:%x::1", sub_a, sub_b);
-	atexit(cleanup);
+	setup_names();
 
 	/* boxes.conf: the bridge with an IPv4 and an IPv6 address and mtu 1400 */
 	struct box_addr baddrs[2];
