@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "control.h"
+#include "net.h"
 #include "paths.h"
 #include "state.h"
 #include "storage.h"
@@ -28,8 +29,9 @@ const char *runtime_state_name(enum box_state s)
 }
 
 /* Removes what a supervisor that died (kill -9, OOM, a crash) left: init and
- * every process of the cgroup, the cgroup, the state. The veths go with the
- * netns. The caller holds the lock. */
+ * every process of the cgroup, the cgroup, the host ends of its veths (the
+ * kernel would drop them with the netns, but only later, anchors P13), the
+ * state. The caller holds the lock. */
 static int clean_stale(const char *name, bool all, box_err_t *err)
 {
 	struct state_info si;
@@ -55,6 +57,11 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	}
 	box_error_release(&e);
 	global_free(g);
+	struct box_config *c = NULL;
+	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
+		log_warn("%s: removing the host ends of its network, ignoring", name);
+	box_error_release(&e);
+	config_free(c);
 	if (r == 0)
 		log_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);

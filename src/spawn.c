@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "config.h"
 #include "mounts.h"
+#include "net.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -143,7 +144,9 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 		return box_error(err, errno, "socketpair");
 	int pfd = -1;
 	struct clone_args args = {
-		.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD,
+		/* type = host shares the host's network: no netns (net.h) */
+		.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+			 (net_wants_netns(x->c) ? CLONE_NEWNET : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pfd,
 		.exit_signal = SIGCHLD,
 	};
