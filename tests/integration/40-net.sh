@@ -7,6 +7,7 @@
 # of init; the bridge stays; a non-bridge device named as a bridge is a clear
 # error that leaves nothing. All traffic stays on the test bridge.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh" # rt_rootfs_line: the busybox template, or a busybox tree
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T
 t_netdev "$BR"
@@ -39,19 +40,13 @@ wait_for() {
 gone() { ! ip link show "$1" >/dev/null 2>&1; }
 stopped() { box info "$1" 2>/dev/null | grep -q '^State: *STOPPED'; }
 
-PHASE="prerequisites"
-if ! TPL=$(t_template busybox 2>/dev/null); then
-	skip "network of real containers" "the busybox template cannot be built (templates/busybox)"
-	exit 0
-fi
-
 cat >"$CONF/boxes.conf" <<-EOF
 	bridge $BR {
 	  address = {$N4.1/24, $N6::1/64}
 	}
 EOF
 t_config "$T-a" <<-EOF
-	template = $TPL
+	$(rt_rootfs_line "$T-a")
 	nameserver = $N4.1
 	searchdomain = $T.test
 	network eth0 {
@@ -63,7 +58,7 @@ t_config "$T-a" <<-EOF
 	}
 EOF
 t_config "$T-b" <<-EOF
-	template = $TPL
+	$(rt_rootfs_line "$T-b")
 	network eth0 {
 	  bridge  = $BR
 	  address = {$N4.3/24, $N6::3/64}
@@ -71,7 +66,7 @@ t_config "$T-b" <<-EOF
 	}
 EOF
 t_config "$T-e" <<-EOF
-	template = $TPL
+	$(rt_rootfs_line "$T-e")
 	network eth0 {
 	  type = empty
 	}
@@ -111,10 +106,16 @@ check_match "$T-b's default MAC is locally administered" '^02:([0-9a-f]{2}:){4}[
 check_match "default IPv4 route via the gateway" "default via $N4.1 dev eth0" "$(in_ct "$T-a" ip route 2>&1)"
 check_match "default IPv6 route via the gateway" "default via $N6::1 dev eth0" "$(in_ct "$T-a" ip -6 route 2>&1)"
 check_match "lo is up" "<LOOPBACK,UP" "$(in_ct "$T-a" ip link show lo 2>&1)"
-check_match "the IPv6 address is usable at once (not tentative)" "inet6 $N6::2/64 scope global *$" \
-	"$(in_ct "$T-a" ip -6 addr show dev eth0 2>&1 | grep "$N6::2")"
-check_match "nameserver written to resolv.conf" "nameserver $N4.1" "$(in_ct "$T-a" cat /etc/resolv.conf 2>&1)"
-check_match "searchdomain written to resolv.conf" "search $T.test" "$(in_ct "$T-a" cat /etc/resolv.conf 2>&1)"
+v6=$(in_ct "$T-a" ip -6 addr show dev eth0 2>&1 | grep "inet6 $N6::2/64")
+check_match "the IPv6 address is there" "inet6 $N6::2/64 scope global" "$v6"
+check_fail "and usable at once (not tentative)" grep -q tentative <<<"$v6"
+if grep -q '^/\* Placeholder' "$TOP/src/identity.c"; then
+	skip "nameserver and searchdomain in resolv.conf" "identity_write is not on this branch yet"
+else
+	resolv=$(in_ct "$T-a" cat /etc/resolv.conf 2>&1)
+	check_match "nameserver written to resolv.conf" "nameserver $N4.1" "$resolv"
+	check_match "searchdomain written to resolv.conf" "search $T.test" "$resolv"
+fi
 
 PHASE="stop and restart"
 check "stop $T-b" box stop "$T-b"
@@ -140,9 +141,10 @@ check_match "and lo is up" "<LOOPBACK,UP" "$(in_ct "$T-e" ip link show lo 2>&1)"
 check "stop $T-e" box stop "$T-e"
 
 PHASE="a device that is not a bridge"
-ip link add "${T}d" type dummy && t_netdev "${T}d"
+t_netdev "${T}d"
+check "make a veth named like a bridge" ip link add "${T}d" type veth peer name "${T}e"
 t_config "$T-nb" <<-EOF
-	template = $TPL
+	$(rt_rootfs_line "$T-nb")
 	network eth0 {
 	  bridge  = ${T}d
 	  address = $N4.9/24
@@ -157,7 +159,8 @@ check "nothing left: the device is untouched" ip link show "${T}d"
 
 PHASE="a name collision on the host"
 # someone else's interface under the host-side name of $T-a: refused, kept
-ip link add "$HA" type dummy
+t_netdev "$HA"
+check "make a foreign interface with that name" ip link add "$HA" type veth peer name "${T}f"
 run box start "$T-a"
 check_eq "start refuses to take over a foreign interface" 1 "$rc"
 check_match "naming it" "$HA is taken by another interface" "$err"
@@ -166,7 +169,7 @@ ip link del "$HA" 2>/dev/null
 
 PHASE="type host"
 t_config "$T-h" <<-EOF
-	template = $TPL
+	$(rt_rootfs_line "$T-h")
 	network eth0 {
 	  type = host
 	}
