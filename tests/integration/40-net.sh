@@ -7,7 +7,6 @@
 # of init; the bridge stays; a non-bridge device named as a bridge is a clear
 # error that leaves nothing. All traffic stays on the test bridge.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/runtime-lib.sh" # rt_rootfs_line: the busybox template, or a busybox tree
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T
 t_netdev "$BR"
@@ -15,6 +14,25 @@ t_netdev "$BR"
 A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
 N4=10.$A.$B
 N6=fd00:b0c6:$(printf %x $A):$(printf %x $B)
+
+# The config line for a busybox rootfs: the template once the storage module
+# can build it, until then a static busybox tree made here.
+net_rootfs_line() {
+	local r="$BOX_ROOT/var/lib/boxes/$1/rootfs" a
+	if [ -x "$TOP/templates/busybox" ] && ! grep -q '^/\* Placeholder' "$TOP/src/storage.c"; then
+		echo "template = $(t_template busybox)"
+		return
+	fi
+	mkdir -p "$r"/{bin,sbin,etc/init.d,dev,proc,sys,run,tmp,root}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list-full); do
+		mkdir -p "$r/$(dirname "$a")"
+		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
+	done
+	printf '::sysinit:/etc/init.d/rcS\n::shutdown:/bin/sync\n' >"$r/etc/inittab"
+	printf '#!/bin/sh\nmount -t tmpfs tmpfs /tmp\n' >"$r/etc/init.d/rcS"
+	chmod +x "$r/etc/init.d/rcS"
+}
 
 run() {
 	local o e
@@ -46,7 +64,7 @@ cat >"$CONF/boxes.conf" <<-EOF
 	}
 EOF
 t_config "$T-a" <<-EOF
-	$(rt_rootfs_line "$T-a")
+	$(net_rootfs_line "$T-a")
 	nameserver = $N4.1
 	searchdomain = $T.test
 	network eth0 {
@@ -58,7 +76,7 @@ t_config "$T-a" <<-EOF
 	}
 EOF
 t_config "$T-b" <<-EOF
-	$(rt_rootfs_line "$T-b")
+	$(net_rootfs_line "$T-b")
 	network eth0 {
 	  bridge  = $BR
 	  address = {$N4.3/24, $N6::3/64}
@@ -66,7 +84,7 @@ t_config "$T-b" <<-EOF
 	}
 EOF
 t_config "$T-e" <<-EOF
-	$(rt_rootfs_line "$T-e")
+	$(net_rootfs_line "$T-e")
 	network eth0 {
 	  type = empty
 	}
@@ -144,7 +162,7 @@ PHASE="a device that is not a bridge"
 t_netdev "${T}d"
 check "make a veth named like a bridge" ip link add "${T}d" type veth peer name "${T}e"
 t_config "$T-nb" <<-EOF
-	$(rt_rootfs_line "$T-nb")
+	$(net_rootfs_line "$T-nb")
 	network eth0 {
 	  bridge  = ${T}d
 	  address = $N4.9/24
@@ -169,7 +187,7 @@ ip link del "$HA" 2>/dev/null
 
 PHASE="type host"
 t_config "$T-h" <<-EOF
-	$(rt_rootfs_line "$T-h")
+	$(net_rootfs_line "$T-h")
 	network eth0 {
 	  type = host
 	}
