@@ -1,0 +1,44 @@
+#!/bin/bash
+# A Debian 12 systemd container from templates/debian: boots to running (or
+# degraded) with --wait on sd_notify, and `box stop` halts it through
+# systemd's own shutdown (SIGRTMIN+3), not the kill, within the timeout.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh"
+
+C=$T-deb
+PHASE="template"
+if ! tpl=$(t_template debian 2>"$BOX_ROOT/tpl.err"); then
+	skip "Debian systemd container" "building templates/debian failed (debootstrap: no mirror?): $(tail -1 "$BOX_ROOT/tpl.err")"
+	exit 0
+fi
+t_config "$C" <<CONF
+template = $tpl
+hostname = $C-host
+stop_timeout = 60
+CONF
+rt_create "$C" || { fail "creating the rootfs from $tpl"; exit 0; }
+
+PHASE="boot"
+t0=$EPOCHREALTIME
+check "box start --wait returns once systemd is READY" box start --wait --timeout 120 "$C"
+echo "# booted in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+check_match "systemctl is-system-running: running or degraded" "^(running|degraded)" \
+	"$(box attach "$C" -- systemctl is-system-running 2>&1)"
+check_eq "PID 1 is systemd" "systemd" "$(box attach "$C" -- cat /proc/1/comm)"
+check_eq "the hostname is the config's" "$C-host" "$(box attach "$C" -- hostname)"
+check_eq "systemd detects a container" "container-other" \
+	"$(box attach "$C" -- systemd-detect-virt 2>&1 | sed 's/^boxes$/container-other/')"
+check_match "systemd mounted its cgroup view" "/sys/fs/cgroup" "$(box attach "$C" -- cat /proc/mounts)"
+check_eq "no failed units" "0" "$(box attach "$C" -- systemctl --failed --no-legend --plain | wc -l | tr -d ' ')"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+check_match "init's env has container_uuid" "container_uuid=" "$(tr '\0' '\n' </proc/$ipid/environ)"
+
+PHASE="stop"
+t0=$SECONDS
+check "box stop" timeout 90 box stop "$C"
+check "it stopped well within the timeout" test $((SECONDS - t0)) -lt 60
+log=$(cat "$BOX_ROOT/var/log/boxes/$C.log")
+check_match "the halt signal was SIGRTMIN+3" "sending SIGRTMIN\+3" "$log"
+check_match "systemd ran its own shutdown" "(Halting system|System Halt)" "$log"
+check_match "init ended by halting, not killed" "stopped: the container halted" "$(echo "$log" | tail -1)"
+rt_check_gone "$C" "$ipid" "$spid" "after stop"

@@ -1,0 +1,92 @@
+/* state.c: the state file round trip, the lock, pid start times. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "state.h"
+#include "tap.h"
+#include "util.h"
+
+int main(void)
+{
+	char tmpl[] = "/tmp/test-state.XXXXXX";
+	const char *dir = mkdtemp(tmpl);
+	if (!dir)
+		return 1;
+	setenv("BOX_RUN_DIR", dir, 1);
+	char *state_dir = xasprintf("%s/state", dir);
+	setenv("BOX_STATE_DIR", state_dir, 1);
+	box_err_t err = NULL;
+
+	struct state_info si;
+	tap_ok(state_read("web", &si, &err) == 1, "no state file: state_read says so");
+	tap_ok(!state_lock_held("web"), "no lock file: not held");
+
+	int fd = state_lock("web", &err);
+	tap_ok(fd >= 0, "state_lock takes the lock");
+	tap_ok(state_lock_held("web"), "state_lock_held sees it held");
+	int fd2 = state_lock("web", &err);
+	tap_ok(fd2 < 0 && err && err->errnum == EWOULDBLOCK, "a second state_lock fails with EWOULDBLOCK");
+	box_error_release(&err);
+
+	/* a child process sees the lock as held too */
+	pid_t p = fork();
+	if (p == 0)
+		_exit(state_lock_held("web") ? 0 : 1);
+	int st;
+	waitpid(p, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "another process sees the lock held");
+
+	struct state_info w = { .state = BOX_RUNNING, .sup_pid = getpid(), .sup_start = state_pid_start(getpid()),
+				.init_pid = 1234, .init_start = 42, .started = 1700000000 };
+	tap_ok(state_write("web", &w, &err) == 0, "state_write");
+	tap_ok(state_read("web", &si, &err) == 0, "state_read");
+	tap_ok(si.state == BOX_RUNNING && si.sup_pid == getpid() && si.init_pid == 1234 && si.init_start == 42 &&
+		       si.started == 1700000000 && si.sup_start == w.sup_start,
+	       "the state round-trips");
+	char *pidf = xasprintf("%s/web/init.pid", dir), *buf = NULL;
+	tap_ok(read_file_at(AT_FDCWD, pidf, &buf, NULL, &err) == 0 && atoi(buf) == 1234, "init.pid is written");
+	free(buf);
+
+	tap_ok(state_pid_start(getpid()) > 0, "our own start time is known");
+	tap_ok(state_pid_alive(getpid(), state_pid_start(getpid())), "we are alive");
+	tap_ok(!state_pid_alive(getpid(), state_pid_start(getpid()) + 1), "a different start time is not us");
+	tap_ok(!state_pid_alive(0, 0) && !state_pid_alive(-1, 0), "pid 0 and -1 are never alive");
+	p = fork();
+	if (p == 0)
+		_exit(0);
+	waitpid(p, &st, 0);
+	tap_ok(state_pid_start(p) == 0, "a reaped child has no start time");
+
+	tap_ok(state_remove("web", &err) == 0, "state_remove");
+	tap_ok(state_read("web", &si, &err) == 1, "the state file is gone");
+	tap_ok(access(pidf, F_OK) < 0, "the pid file is gone");
+	tap_ok(state_lock_held("web"), "the lock stays with state_remove");
+	tap_ok(state_remove_all("web", &err) == 0, "state_remove_all");
+	char *rd = xasprintf("%s/web", dir);
+	tap_ok(access(rd, F_OK) < 0, "the run folder is gone");
+	close(fd);
+	fd = state_lock("web", &err);
+	tap_ok(fd >= 0, "the lock can be taken again after removal");
+	close(fd);
+	state_remove_all("web", &err);
+
+	char u1[37], u2[37];
+	tap_ok(state_uuid("web", u1, &err) == 0 && strlen(u1) == 36, "state_uuid makes a UUID");
+	tap_ok(state_uuid("web", u2, &err) == 0 && !strcmp(u1, u2), "and keeps it");
+	tap_ok(state_uuid("other", u2, &err) == 0 && strcmp(u1, u2), "another container gets another one");
+	box_error_release(&err);
+
+	char *cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	free(cmd);
+	free(pidf);
+	free(rd);
+	free(state_dir);
+	return tap_done();
+}
