@@ -2,8 +2,22 @@
  * The layout is detected once; cgroup-v2.c and cgroup-v1.c fill one ops table.
  *
  * A container's cgroup is <parent>/<name> (parent "boxes" by default, from
- * boxes.conf) in every hierarchy the backend uses. The supervisor is never in
- * it. Limits are written in v2 terms and mapped for v1. */
+ * boxes.conf) in every hierarchy the backend uses: all v1 hierarchies and
+ * the cgroup2 one. Its processes live one level down, in <parent>/<name>/payload,
+ * which becomes the root of the container's cgroup namespace; limits, device
+ * rules, freeze and kill act on <parent>/<name>, out of the container's reach.
+ * The supervisor is never in either. Limits are written in v2 terms and
+ * mapped for v1.
+ *
+ * The runtime's order (supervisor = S, container child = C):
+ *   S  cgroup_create (EEXIST: cgroup_open + cgroup_kill + cgroup_destroy, retry)
+ *   S  cgroup_set_limits, cgroup_set_devices
+ *   S  clone3 the child; cgroup_enter(cg, child_pid) before letting it go on
+ *      (or clone3 with CLONE_INTO_CGROUP and cgroup_fd(cg) where that is >= 0)
+ *   C  unshare(CLONE_NEWCGROUP): the ns root is now the payload cgroup
+ *   C  mount /sys (sysfs), then cgroup_mount_view(cg, rootfs), then pivot_root
+ *   S  on init's end: cgroup_kill, cgroup_destroy, cgroup_free
+ * `box attach` uses cgroup_open + cgroup_enter for its process. */
 #ifndef BOX_CGROUP_H
 #define BOX_CGROUP_H
 
@@ -48,14 +62,33 @@ void cgroup_free(struct cgroup *cg);
 
 /* Moves pid (0 = the caller) into the container's cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err);
+/* An fd of the payload cgroup for clone3's CLONE_INTO_CGROUP (caller closes);
+ * -1 with errno EOPNOTSUPP on v1/hybrid hosts, where it would place the
+ * child in the cgroup2 hierarchy only: use cgroup_enter there. */
+int cgroup_fd(struct cgroup *cg);
 
 /* Writes limits, reads each back; a refused or rounded value is an error or a
  * warning naming the file and both values. */
 int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *l, box_err_t *err);
-/* The devices allowlist: null zero full random urandom tty console ptmx pts. */
+/* The same, writing only what differs from the kernel's files; appends one
+ * line per change ("memory: memory.max max -> 536870912") to *changes (a strv,
+ * may be NULL). A limit the kernel lacks (swap accounting, io weight) is a
+ * warning, not an error. */
+int cgroup_update_limits(struct cgroup *cg, const struct cgroup_limits *l, char ***changes, box_err_t *err);
+/* What the kernel has now, in the same terms; l->cpuset is allocated (free it). */
+int cgroup_read_limits(struct cgroup *cg, struct cgroup_limits *l, box_err_t *err);
+/* The devices allowlist: mknod of any node; use of null zero full random
+ * urandom (1:3,5,7,8,9), tty console ptmx (5:0,1,2), pts (136:*), fuse (10:229).
+ * v1: devices.deny/allow (already applied by cgroup_create, as v1 refuses a
+ * deny-all on a cgroup with children); v2: a BPF_CGROUP_DEVICE program on
+ * <parent>/<name>. Idempotent. */
 int cgroup_set_devices(struct cgroup *cg, box_err_t *err);
 
+/* Usage counters; a counter the kernel lacks reads 0. `frozen` is what
+ * `box ls`/`box info` show as FROZEN. */
 int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err);
+/* Freezes (cgroup.freeze / freezer.state) and waits until the kernel reports
+ * it frozen; false thaws. */
 int cgroup_freeze(struct cgroup *cg, bool freeze, box_err_t *err);
 /* Kills every process (cgroup.kill, or freeze + SIGKILL loop) and waits until
  * the cgroup is empty. */
@@ -64,9 +97,13 @@ bool cgroup_is_empty(struct cgroup *cg);
 /* Removes the cgroup depth-first (systemd leaves sub-cgroups behind). */
 int cgroup_destroy(struct cgroup *cg, box_err_t *err);
 
-/* In the container's child, after unshare(CLONE_NEWCGROUP) and before
- * pivot_root: mounts the view of /sys/fs/cgroup under `rootfs` that lets
- * systemd and busybox boot on this layout. */
+/* In the container's child, after unshare(CLONE_NEWCGROUP), after /sys is
+ * mounted and before pivot_root: mounts the view of /sys/fs/cgroup under
+ * `rootfs` that lets systemd and busybox boot on this layout. Pure v2: one
+ * cgroup2 mount. v1/hybrid: a tmpfs (read-only once filled) with one cgroup
+ * mount per host hierarchy (cpu and cpuacct apart where the host has them
+ * apart), name=systemd at systemd and cgroup2 at unified, as LXC's
+ * cgroup:mixed:force. Every mount is rooted at the payload cgroup. */
 int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err);
 
 #endif
