@@ -145,6 +145,8 @@ int global_load(struct box_global **out, box_err_t *err);
 int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out,
 			      char ***errors, char ***warnings, box_err_t *err);
 void global_free(struct box_global *g);
+/* boxes.conf's effective settings in its own syntax (`box config show boxes`). */
+int global_write(FILE *f, const struct box_global *g);
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name);
 
 /* Cross-container checks: an address already used by another configured

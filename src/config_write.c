@@ -141,6 +141,22 @@ int config_write(FILE *f, const struct box_config *c)
 	return ferror(f) ? -1 : 0;
 }
 
+int global_write(FILE *f, const struct box_global *g)
+{
+	put_key(f, "", "cgroup_parent", g->cgroup_parent ? g->cgroup_parent : "boxes");
+	for (size_t i = 0; i < g->n_bridges; i++) {
+		const struct box_bridge *b = &g->bridges[i];
+		fputs("\nbridge ", f);
+		put_value(f, b->name);
+		fputs(" {\n", f);
+		put_addrs(f, "  ", "address", b->addrs, b->n_addrs);
+		if (b->mtu)
+			fprintf(f, "  %-17s = %u\n", "mtu", b->mtu);
+		fputs("}\n", f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));

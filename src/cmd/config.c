@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -24,11 +25,12 @@ const struct box_command cmd_config = {
 	.name = "config",
 	.run = run,
 	.summary = "check or show container configs",
-	.usage = "config check [NAME|FILE|-]... | config show NAME|FILE|- | config keys\n"
+	.usage = "config check [NAME|FILE|-]... | config show NAME|FILE|-|boxes | config keys\n"
 		 "  check  checks configs and prints every error (FILE:LINE: KEY: ...), exit 2 on the first bad\n"
 		 "         file; no argument: every NAME.conf in the config dir and boxes.conf.\n"
 		 "         A word with '/' or ending in .conf is a file, '-' is stdin (container name \"stdin\").\n"
-		 "  show   prints the effective config, defaults filled in (box config show web | box config check -)\n"
+		 "  show   prints the effective config, defaults filled in (box config show web | box config check -);\n"
+		 "         'box config show boxes' shows boxes.conf\n"
 		 "  keys   prints the reference of every key (type, default, example)",
 };
 
@@ -223,8 +225,24 @@ static int show(int argc, char **argv)
 	if (resolve(argv[0], &t, &err) < 0)
 		return box_error_report(&err);
 	if (!t.name) {
+		/* boxes.conf: a missing one shows the defaults */
+		cleanup_free char *buf = NULL;
+		size_t len = 0;
+		struct box_global *g = NULL;
+		bool missing = strcmp(t.path, "-") && access(t.path, F_OK) < 0 && errno == ENOENT;
+		int rc = missing ? 0 : read_file_at(AT_FDCWD, strcmp(t.path, "-") ? t.path : "/dev/stdin", &buf, &len, &err);
+		if (rc == 0)
+			rc = global_load_buffer_report(buf ? buf : "", len, t.path, &g, NULL, NULL, &err);
+		if (rc == 0) {
+			printf("# boxes.conf: the effective settings (%s%s), every default filled in\n", t.path,
+			       missing ? ", missing" : "");
+			rc = global_write(stdout, g);
+		}
+		global_free(g);
 		target_free(&t);
-		return cmd_usage_error(&cmd_config, "config show is for container configs, not boxes.conf");
+		if (rc < 0 && err)
+			return box_error_report(&err);
+		return fflush(stdout) == 0 && rc == 0 ? 0 : BOX_EXIT_FAIL;
 	}
 	struct box_config *c = NULL;
 	int rc = missing_container(&t, &err) < 0 ? -1 : config_load_file(t.path, t.name, &c, &err);

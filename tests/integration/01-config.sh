@@ -100,7 +100,14 @@ check_match "it says which file is missing" "no such container" "$err"
 printf 'memory = 1X\n' | { run box config check -; check_eq "a bad config on stdin exits 2" 2 "$rc"; check_eq "its label is stdin" "stdin:1: memory: '1X' is not a size (a number of bytes with an optional K, M, G or T suffix, or max)" "$err"; }
 
 PHASE="the config dir"
+run box config show boxes
+check_eq "config show boxes without a boxes.conf: the defaults" "cgroup_parent     = boxes" "$(printf '%s\n' "$out" | tail -n +2)"
 cp "$TOP/conf/boxes.conf" "$CONF/boxes.conf"
+run box config show boxes
+check_match "config show boxes shows the bridges" "bridge box0 \{
+  address           = \{\"10.77.0.1/24\"\}
+\}" "$out"
+check "config show boxes | config check of it" sh -c "mkdir -p $BOX_ROOT/shown && box config show boxes > $BOX_ROOT/shown/boxes.conf && box config check $BOX_ROOT/shown/boxes.conf"
 t_config "$T-db" <<'EOF'
 network eth0 {
   bridge  = box0

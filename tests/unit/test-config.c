@@ -248,6 +248,36 @@ static void test_roundtrip(void)
 		config_free(b);
 	}
 
+	/* config_write writes every key of the schema (one of drop/keep) */
+	{
+		struct box_config *c = NULL;
+		box_err_t err = NULL;
+		config_load_buffer(goods[2], strlen(goods[2]), "g.conf", "good", &c, &err);
+		box_error_release(&err);
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		if (c)
+			config_write(f, c);
+		fclose(f);
+		size_t missing = 0;
+		for (size_t i = 0; c && i < config_schema_len; i++) {
+			const struct config_key *k = &config_schema[i];
+			if (k->scope == SC_GLOBAL || k->scope == SC_BRIDGE || !strcmp(k->name, "capabilities_drop"))
+				continue;
+			cleanup_free char *pat = k->type == KT_SECTION ? xasprintf("\n%s ", k->name)
+								       : xasprintf("\n%s%s ", k->scope == SC_CONTAINER ? "" : "  ",
+										   k->name);
+			if (!strstr(text, pat) && strncmp(text, pat + 1, strlen(pat) - 1)) {
+				printf("# config_write lacks %s\n", k->name);
+				missing++;
+			}
+		}
+		tap_ok(c && missing == 0, "config_write writes every key of the schema");
+		free(text);
+		config_free(c);
+	}
+
 	/* the values of the full example */
 	struct box_config *c = NULL;
 	box_err_t err = NULL;
@@ -392,6 +422,22 @@ static void test_dir(void)
 	const struct box_bridge *b = global_find_bridge(g, "box0");
 	tap_ok(b && b->n_addrs == 2 && b->mtu == 1500 && b->line == 3, "bridge box0");
 	tap_ok(!global_find_bridge(g, "box1"), "no bridge box1");
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		global_write(f, g);
+		fclose(f);
+		struct box_global *g2 = NULL;
+		tap_ok(global_load_buffer_report(text, len, "w.conf", &g2, NULL, NULL, &err) == 0 && g2,
+		       "global_write's output loads");
+		const struct box_bridge *b2 = global_find_bridge(g2, "box0");
+		tap_ok(g2 && !strcmp(g2->cgroup_parent, "machine/boxes") && b2 && b2->n_addrs == 2 && b2->mtu == 1500 &&
+			       !strcmp(b2->addrs[1].text, "fd77::1/64"),
+		       "boxes.conf round-trips");
+		global_free(g2);
+		free(text);
+	}
 	global_free(g);
 	box_error_release(&err);
 
