@@ -103,6 +103,19 @@ kill $c1 $c2 2>/dev/null; wait $c1 $c2 2>/dev/null
 check "a console client sees the console" grep -q "watched-$T" "$BOX_ROOT/con1"
 check "a second console client sees it too" grep -q "watched-$T" "$BOX_ROOT/con2"
 
+PHASE="control socket"
+python3 - "$BOX_ROOT/run/boxes/$C/control" <<'PY'
+import socket, sys
+for junk in (b"", b"x", b"\xff" * 16, b"1xob" + b"\0" * 12, b"\0" * 5000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    if junk:
+        s.send(junk)
+    s.close()
+PY
+check_match "garbage on the control socket leaves the supervisor running" "^$C +RUNNING" "$(box ls)"
+check_eq "and it still answers" "$C-host" "$(box attach "$C" -- hostname)"
+
 PHASE="ls and info"
 check "ls --json is JSON" sh -c "box ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(x[\"name\"]==\"$C\" and x[\"state\"]==\"RUNNING\" for x in d)'"
 check_match "info shows state and pid" "State: +RUNNING" "$(box info "$C")"
@@ -126,6 +139,29 @@ spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
 box attach "$C" -- poweroff >/dev/null 2>&1
 rt_wait_for 10 rt_dead "$spid"
 rt_check_gone "$C" "$ipid" "$spid" "after poweroff inside"
+
+PHASE="start --wait of an init without sd_notify"
+t0=$SECONDS
+check "start --wait returns for busybox init" timeout 20 box start --wait --timeout 15 "$C"
+check "at once, not after the timeout" test $((SECONDS - t0)) -lt 10
+box stop --kill "$C"
+
+PHASE="stop right after start"
+box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+check "stop right after start halts it (signal resent once init listens)" timeout 20 box stop -t 15 "$C"
+check_match "with the halt, not the kill" "stopped: the container halted" "$(tail -1 "$BOX_ROOT/var/log/boxes/$C.log")"
+
+PHASE="stop timeout"
+box start "$C" >/dev/null
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+kill -STOP "$ipid"
+t0=$SECONDS
+check "stop -t 1 of an init that does not react kills it" timeout 20 box stop -t 1 "$C"
+check "after about the timeout" test $((SECONDS - t0)) -le 5
+check_match "the log says it was killed after the timeout" "still running after the stop timeout" \
+	"$(tail -3 "$BOX_ROOT/var/log/boxes/$C.log")"
+rt_check_gone "$C" "$ipid" "$spid" "after a stop timeout"
 
 PHASE="kill -9 of init"
 box start "$C"

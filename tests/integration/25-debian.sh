@@ -33,6 +33,14 @@ check_eq "no failed units" "0" "$(box attach "$C" -- systemctl --failed --no-leg
 ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
 check_match "init's env has container_uuid" "container_uuid=" "$(tr '\0' '\n' </proc/$ipid/environ)"
 
+PHASE="reboot inside"
+box attach "$C" -- systemctl reboot >/dev/null 2>&1
+check "systemctl reboot inside restarts it with a new init" rt_wait_for 30 sh -c \
+	"p=\$(cat $BOX_ROOT/run/boxes/$C/init.pid 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $ipid ]"
+check "and it boots again" rt_wait_for 30 sh -c "box attach $C -- systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)'"
+check_match "the log says it rebooted" "rebooted \(init ended by SIGHUP\)" "$(cat "$BOX_ROOT/var/log/boxes/$C.log")"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+
 PHASE="stop"
 t0=$SECONDS
 check "box stop" timeout 90 box stop "$C"
