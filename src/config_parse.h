@@ -12,6 +12,9 @@
 #include "config_schema.h"
 #include "log.h"
 
+/* A config is a page of text; more is a mistake (and parsing it would cost). */
+#define CONFIG_MAX_BYTES (1u << 20)
+
 /* One value as written. */
 struct cval {
 	unsigned line;

@@ -176,6 +176,18 @@ static void test_all_errors(void)
 
 static void test_defaults(void)
 {
+	{
+		size_t big = (1u << 20) + 1;
+		char *text = xmalloc(big);
+		memset(text, '#', big);
+		box_err_t e = NULL;
+		tap_ok(config_load_buffer(text, big, "big.conf", "big", NULL, &e) < 0 && e && e->status == 2,
+		       "a config over 1 MiB is refused");
+		tap_streq(e ? e->msg : NULL, "big.conf: 1048577 bytes is too large for a config (at most 1 MiB)",
+			  "too large message");
+		box_error_release(&e);
+		free(text);
+	}
 	struct box_config *c = NULL;
 	box_err_t err = NULL;
 	int rc = config_load_buffer("", 0, "e.conf", "empty", &c, &err);
