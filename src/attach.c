@@ -186,15 +186,8 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		box_error(err, errno, "opening init (pid %d) of %s", (int)ri.init_pid, name);
 		goto out;
 	}
-	box_err_t ce = NULL;
-	if (cgroup_open(g->cgroup_parent, name, &cg, &ce) < 0) {
-		/* ENOSYS: a build without the cgroup module */
-		if (ce->errnum != ENOSYS) {
-			*err = ce;
-			goto out;
-		}
-		box_error_release(&ce);
-	}
+	if (cgroup_open(g->cgroup_parent, name, &cg, err) < 0)
+		goto out;
 	if (isatty(0)) {
 		char path[64];
 		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -231,7 +224,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		close(slave);
 		slave = -1;
 	}
-	if (cg && cgroup_enter(cg, child, err) < 0) {
+	if (cgroup_enter(cg, child, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		goto out;

@@ -184,15 +184,8 @@ static int setup_sys(const struct box_config *c, struct cgroup *cg, const char *
 	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0)
 		return -1;
-	box_err_t e = NULL;
-	if (cg && cgroup_mount_view(cg, root, &e) < 0) {
-		if (e->errnum != ENOSYS) {
-			*err = e;
-			return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
-		}
-		/* no view yet: systemd mounts its own in the cgroup ns */
-		box_error_release(&e);
-	}
+	if (cgroup_mount_view(cg, root, err) < 0)
+		return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
 	return 0;
 }
 

@@ -165,7 +165,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (lock_fd < 0)
 		goto out;
 	/* leftovers of a supervisor that died: ours to clean now */
-	if (clean_stale(name, false, err) < 0)
+	if (state_read(name, &(struct state_info){ 0 }, NULL) == 0 && clean_stale(name, false, err) < 0)
 		goto out;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
 	struct stat st;

@@ -141,13 +141,6 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 	const char *parent = s->g->cgroup_parent;
 	box_err_t e = NULL;
 	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
-		if (e->errnum == ENOSYS) {
-			/* a build without the cgroup module (placeholder): no limits */
-			log_warn("%s: no cgroup support in this build: running without a cgroup", s->name);
-			box_error_release(&e);
-			s->cg = NULL;
-			return 0;
-		}
 		if (e->errnum != EEXIST) {
 			*err = e;
 			return -1;
@@ -283,7 +276,7 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		return -1;
 	int ret = -1;
 	/* the child joins the cgroup before it unshares the cgroup ns */
-	if (s->cg && cgroup_enter(s->cg, s->init_pid, err) < 0)
+	if (cgroup_enter(s->cg, s->init_pid, err) < 0)
 		goto out;
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
