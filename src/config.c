@@ -97,6 +97,10 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 			inside |= value_addr_in_subnet(&n->addrs[i], gw);
 		}
 		const char *fam = gw->family == AF_INET ? "IPv4" : "IPv6";
+		/* an IPv6 router is often only known by its link-local address */
+		bool link_local = gw->family == AF_INET6 && gw->addr[0] == 0xfe && (gw->addr[1] & 0xc0) == 0x80;
+		if (link_local)
+			continue;
 		if (!family_seen)
 			ctx_error(ctx, gw->line, key, "%s needs an %s address on this interface (address = ...)", gw->text,
 				  fam);

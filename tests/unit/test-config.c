@@ -230,6 +230,7 @@ static const char *const goods[] = {
 	"network eth1 {\n  type = empty\n}\n"
 	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n",
 	"halt_signal = PWR\nmemory = max\nnetwork lan { }\n",
+	"network eth0 {\n  address = fd00::5/64\n  gateway = fe80::1\n}\nnetwork eth1 {\n  gateway = fe80::1\n}\n",
 	"network h {\n  type = host\n}\n",
 	"// C++ comment\n/* C comment\n over lines */ memory = 2G\r\ncpus = 2\r\n",
 };
