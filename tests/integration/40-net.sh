@@ -197,3 +197,46 @@ P=$(init_pid "$T-h")
 check_eq "its init shares the host's network namespace" "$(readlink /proc/self/ns/net)" \
 	"$(readlink "/proc/${P:-0}/ns/net" 2>&1)"
 check "stop $T-h" box stop "$T-h"
+
+PHASE="kill -9 of the supervisor"
+check "start $T-a again" box start "$T-a"
+check "its host side is back" ip link show "$HA"
+SP=$(cat "$BOX_ROOT/run/boxes/$T-a/supervisor.pid" 2>/dev/null)
+check_match "$T-a has a supervisor pid" '^[0-9]+$' "$SP"
+[ -n "$SP" ] && kill -9 "$SP"
+check "the next command sees it stopped (stale state cleaned)" wait_for stopped "$T-a"
+check "no host-side veth of $T-a after the stale cleanup" wait_for gone "$HA"
+check "and it starts again at once" box start "$T-a"
+check "reaching the bridge" in_ct "$T-a" ping -c1 -W2 "$N4.1"
+check "stop $T-a" box stop --kill "$T-a"
+
+PHASE="two starts racing to create one bridge"
+BR2=${BR}x
+t_netdev "$BR2"
+cat >>"$CONF/boxes.conf" <<-EOF
+	bridge $BR2 {
+	  address = 10.$A.$((B ^ 1)).1/24
+	}
+EOF
+for c in r1 r2; do
+	t_config "$T-$c" <<-EOF
+		$(net_rootfs_line "$T-$c")
+		network eth0 {
+		  bridge  = $BR2
+		  address = 10.$A.$((B ^ 1)).$([ $c = r1 ] && echo 2 || echo 3)/24
+		}
+	EOF
+done
+box start "$T-r1" >"$BOX_ROOT/r1.out" 2>&1 &
+p1=$!
+box start "$T-r2" >"$BOX_ROOT/r2.out" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check_eq "both starts succeed" "0 0" "$r1 $r2"
+[ "$r1$r2" = 00 ] || cat "$BOX_ROOT/r1.out" "$BOX_ROOT/r2.out" | sed 's/^/#   /'
+check_eq "one bridge with its address" "1" \
+	"$(ip -o addr show dev "$BR2" 2>/dev/null | grep -c "inet 10.$A.$((B ^ 1)).1/24")"
+check "they reach each other" in_ct "$T-r1" ping -c1 -W2 "10.$A.$((B ^ 1)).3"
+check "stop $T-r1" box stop --kill "$T-r1"
+check "stop $T-r2" box stop --kill "$T-r2"
