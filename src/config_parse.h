@@ -1,5 +1,6 @@
 /* Internal to the config module: libconfuse glue shared by <name>.conf and
- * boxes.conf. Every value is captured as text with the line it was written
+ * boxes.conf. config_text.c prepares the text, config_parse.c parses it and
+ * rewrites libconfuse's messages, config_apply.c converts the values. Every value is captured as text with the line it was written
  * on; converting and checking it is ours, so that every error of a file is
  * collected (libconfuse stops at its first) and names file:line. */
 #ifndef BOX_CONFIG_PARSE_H
@@ -74,7 +75,8 @@ typedef void (*config_hand_fn)(struct cfg_ctx *ctx, const struct config_key *k, 
  * eth0: ") or is "". ctx->lines gets the line of each key written. */
 void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope, void *obj, const char *where,
 			config_hand_fn hand);
-/* True when key `name` of the scope was written in the file. */
+/* The line key `name` of the scope was written on by the last
+ * config_apply_scope, 0 when it was not written. */
 unsigned config_key_line(struct cfg_ctx *ctx, enum config_scope scope, const char *name);
 
 /* Loads a container config into a new struct (never NULL), errors into ctx;
