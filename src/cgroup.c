@@ -444,6 +444,19 @@ void cgroup_parse_io_service_bytes_v1(const char *text, uint64_t *rd, uint64_t *
 	}
 }
 
+void cgroup_limits_from_config(const struct box_config *c, struct cgroup_limits *l)
+{
+	*l = (struct cgroup_limits){
+		.memory = c->memory,
+		.swap = c->swap,
+		.cpus_milli = c->cpus_milli,
+		.cpu_weight = c->cpu_weight,
+		.cpuset = c->cpuset,
+		.pids = c->pids,
+		.io_weight = c->io_weight,
+	};
+}
+
 /* ---- the container's cgroups ---- */
 
 static struct cgroup *cg_new(const char *parent, const char *name)

@@ -50,6 +50,10 @@ struct cgroup_stats {
 	bool frozen;
 };
 
+struct box_config;
+/* The config's resource keys in cgroup terms (l->cpuset points into c). */
+void cgroup_limits_from_config(const struct box_config *c, struct cgroup_limits *l);
+
 enum cgroup_layout cgroup_layout(void);
 const char *cgroup_layout_name(enum cgroup_layout l);
 

@@ -1,5 +1,5 @@
-#include "../log.h"
 #include "cmd.h"
+#include "freeze.h"
 
 static int run(int argc, char **argv);
 
@@ -7,12 +7,11 @@ const struct box_command cmd_unfreeze = {
 	.name = "unfreeze",
 	.run = run,
 	.summary = "thaw a frozen container",
-	.usage = "unfreeze NAME",
+	.usage = "unfreeze NAME\n"
+		 "  Lets the processes of a container frozen with 'box freeze' run again.",
 };
 
 static int run(int argc, char **argv)
 {
-	if (cmd_wants_help(&cmd_unfreeze, argc, argv))
-		return 0;
-	return cmd_not_implemented(&cmd_unfreeze);
+	return freeze_cmd(&cmd_unfreeze, argc, argv, false);
 }
