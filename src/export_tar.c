@@ -112,7 +112,9 @@ static int out_close(struct archive *a, void *data)
 
 /* ---- what goes in ---- */
 
-/* vzdump's --stdexcludes, and its own two files if the rootfs has them */
+/* vzdump's --stdexcludes, and its own two files if the rootfs has them.
+ * On every current distribution /var/run is a symlink to /run, so the pid
+ * files vzdump means by ./var/run/?*.pid live in ./run: both are left out. */
 static bool excluded(const char *p)
 {
 	if (!strncmp(p, "./tmp/", 6) && p[6])
@@ -120,7 +122,8 @@ static bool excluded(const char *p)
 	if (!strncmp(p, "./var/tmp/", 10) && p[10])
 		return true;
 	size_t l = strlen(p);
-	if (!strncmp(p, "./var/run/", 10) && l > 14 && !strcmp(p + l - 4, ".pid"))
+	if (l > 4 && !strcmp(p + l - 4, ".pid") &&
+	    ((!strncmp(p, "./var/run/", 10) && l > 14) || (!strncmp(p, "./run/", 6) && l > 10)))
 		return true;
 	return !strcmp(p, "./etc/vzdump/pct.conf") || !strcmp(p, "./etc/vzdump/pct.fw");
 }

@@ -51,7 +51,7 @@ check_eq "pct.conf: net0 as pct writes it" \
 check_match "pct.conf: rootfs line with a size" "^rootfs: .*,size=[0-9]+G$" "$(echo "$pct" | grep ^rootfs)"
 check_eq "pct.conf: the boxes config as description" "#boxes-config-v1" "$(echo "$pct" | head -1)"
 list=$(tar tvzf "$W/a.tar.gz")
-check_eq "vzdump excludes: ./tmp/*, ./var/tmp/*, ./var/run/*.pid left out" "" \
+check_eq "vzdump excludes: ./tmp/*, ./var/tmp/*, ./var/run/*.pid (in ./run, where var/run points) left out" "" \
 	"$(echo "$list" | grep -E '\./tmp/junk|\./var/tmp/junk|x\.pid')"
 check_match "the empty ./tmp/ stays" " \./tmp/$" "$list"
 check_match "numeric owners above 65535" "70000/80000 .* ./srv/kinds/bigids" "$list"
