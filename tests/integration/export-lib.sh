@@ -74,7 +74,7 @@ for rel in sorted(set(ta) | set(tb)):
     if any(rel == s or rel.startswith(s + "/") for s in SKIP):
         continue
     # vzdump's excludes
-    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or (rel.startswith("./var/run/") and rel.endswith(".pid")):
+    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or ((rel.startswith("./var/run/") or rel.startswith("./run/")) and rel.endswith(".pid")):
         continue
     if rel not in ta or rel not in tb:
         print("only in", "A" if rel in ta else "B", rel); bad += 1; continue
