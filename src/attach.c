@@ -177,6 +177,11 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || runtime_info(name, &ri, err) < 0)
 		goto out;
+	if (ri.state == BOX_FROZEN) {
+		/* the command would join the frozen cgroup and hang there */
+		box_error(err, 0, "%s is frozen: 'box unfreeze %s' first", name, name);
+		goto out;
+	}
 	if (ri.state != BOX_RUNNING) {
 		box_error(err, 0, "%s is not running (%s)", name, runtime_state_name(ri.state));
 		goto out;

@@ -106,11 +106,31 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	return ret;
 }
 
+/* The supervisor's state file says RUNNING for a frozen container too: the
+ * freezer is the kernel's, so ask the cgroup. No config or cgroup to read
+ * (a race with the stop) means not frozen. */
+static void note_frozen(const char *name, struct state_info *si)
+{
+	if (si->state != BOX_RUNNING)
+		return;
+	struct box_global *g = NULL;
+	struct cgroup *cg = NULL;
+	struct cgroup_stats cs = { 0 };
+	box_err_t e = NULL;
+	if (global_load(&g, &e) == 0 && cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 &&
+	    cgroup_stats(cg, &cs, &e) == 0 && cs.frozen)
+		si->state = BOX_FROZEN;
+	box_error_release(&e);
+	cgroup_free(cg);
+	global_free(g);
+}
+
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)
 {
 	struct state_info si;
 	if (probe(name, &si, NULL, err) < 0)
 		return -1;
+	note_frozen(name, &si);
 	*st = si.state;
 	if (init_pid)
 		*init_pid = si.init_pid;
@@ -122,6 +142,7 @@ int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
 	struct state_info si;
 	if (probe(name, &si, NULL, err) < 0)
 		return -1;
+	note_frozen(name, &si);
 	ri->state = si.state;
 	ri->init_pid = si.init_pid;
 	ri->sup_pid = si.sup_pid;

@@ -120,7 +120,10 @@ st=$(box stats "$C")
 check_match "box stats reports the OOM kill" "OOM kills: +[1-9]" "$st"
 check_match "box stats --json reports it" '"oom_kills": [1-9]' "$(box stats --json "$C")"
 check_match "box stats shows the memory limit" "limit 64.0M" "$st"
-check_match "box info shows the container running" "RUNNING" "$(box info "$C")"
+info=$(box info "$C")
+check_match "box info shows the container running" "RUNNING" "$info"
+check_match "box info reports the OOM kill" "OOM kills: +[1-9]" "$info"
+check_match "box info --json reports it" '"oom_kills": [1-9]' "$(box info --json "$C")"
 
 PHASE="cpu quota"
 before=$(box stats --json "$C" | sed -n 's/.*"cpu_usage_ns": \([0-9]*\).*/\1/p')
@@ -162,9 +165,10 @@ check "box freeze" box freeze "$C"
 c1=$(counter); sleep 1; c2=$(counter)
 check_eq "a frozen counter does not move" "$c1" "$c2"
 check_match "box stats shows FROZEN" "FROZEN" "$(box stats "$C")"
-ls_out=$(box ls)
-if printf '%s' "$ls_out" | grep -qE "^$C +FROZEN"; then pass "box ls shows FROZEN"; else
-	skip "box ls shows FROZEN" "runtime_state does not report BOX_FROZEN yet"; fi
+check_match "box ls shows FROZEN" "^$C +FROZEN" "$(box ls)"
+check_match "box info shows FROZEN" "^State: +FROZEN" "$(box info "$C")"
+out=$(box attach "$C" -- true 2>&1); check_eq "attach to a frozen container exits 1" 1 $?
+check_match "... and says to unfreeze first" "frozen: 'box unfreeze $C' first" "$out"
 out=$(box freeze "$C" 2>&1); check_eq "freeze of a frozen container exits 1" 1 $?
 check "box unfreeze" box unfreeze "$C"
 sleep 1; c3=$(counter)
