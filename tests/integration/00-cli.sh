@@ -12,3 +12,11 @@ for c in create destroy start stop restart attach console ls info stats set appl
 	check "box-$c --help" sh -c "box-$c --help | grep -q '^usage: box $c'"
 	check "box $c --help" sh -c "box $c --help | grep -q '^usage: box $c'"
 done
+
+PHASE="options after the name"
+t_config "$T-opt" <<<'hostname = opt'
+out=$(box stop "$T-opt" -t 3 2>&1); rc=$?
+check_eq "box stop NAME -t 3: the option is taken (stopped container: exit 1)" 1 "$rc"
+check_match "... and the message is about the container, not the usage" "is not running" "$out"
+out=$(box destroy "$T-opt" --purge 2>&1)
+check_eq "box destroy NAME --purge removes the config" "" "$(ls "$BOX_ROOT/etc/boxes/")"
