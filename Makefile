@@ -95,6 +95,7 @@ fuzz:
 	done
 
 bench: all
+	@tools/deps bench
 	@tools/bench $(BENCH)
 
 install: all

@@ -20,3 +20,12 @@ check_eq "box stop NAME -t 3: the option is taken (stopped container: exit 1)" 1
 check_match "... and the message is about the container, not the usage" "is not running" "$out"
 out=$(box destroy "$T-opt" --purge 2>&1)
 check_eq "box destroy NAME --purge removes the config" "" "$(ls "$BOX_ROOT/etc/boxes/")"
+
+PHASE="README"
+missing=$(box config keys | while IFS= read -r l; do grep -qxF -- "$l" "$TOP/README.md" || echo "$l"; done)
+check_eq "the README's config reference is 'box config keys' line for line" "" "$missing"
+for c in create destroy start stop restart attach console ls info stats set apply freeze unfreeze export import config; do
+	u=$(box $c --help | head -1)
+	grep -qxF -- "$u" "$TOP/README.md" || missing="$missing $c"
+done
+check_eq "the README shows every command's usage" "" "$missing"
