@@ -180,6 +180,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
+	cleanup_free char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
 	lock_fd = take_lock(name, err);
@@ -188,7 +189,6 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	/* leftovers of a supervisor that died: ours to clean now */
 	if (state_read(name, &(struct state_info){ 0 }, NULL) == 0 && clean_stale(name, false, err) < 0)
 		goto out;
-	cleanup_free char *rootfs = paths_rootfs_path(name);
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, err) < 0)

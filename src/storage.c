@@ -379,6 +379,7 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		made_cdir = true;
 	else if (errno != EEXIST)
 		return box_error(err, errno, "creating %s", cpath);
+	cleanup_free char *why = NULL; /* before the first goto: its cleanup runs at out */
 	cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0) {
 		box_error(err, errno, "opening %s", cpath);
@@ -387,7 +388,6 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 
 	enum box_storage kind = c->storage;
 	bool btrfs = is_btrfs_fd(cfd);
-	cleanup_free char *why = NULL;
 	if (kind == STORAGE_BTRFS && !btrfs) {
 		why = xasprintf("btrfs was asked for, but %s is on %s", paths_state_dir(), fs_name(cfd));
 		kind = STORAGE_DIR;

@@ -776,10 +776,11 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		log_set_sink(log_fd, true);
 	save_state(s, BOX_STARTING);
 
+	/* before the first goto: its cleanup would otherwise free garbage */
+	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
 	if (err || s->sfd < 0 || make_cgroup(s, &err) < 0 || open_console(s, &err) < 0 ||
 	    open_notify(s, &err) < 0 || build_env(s, &err) < 0)
 		goto fail;
-	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
 	s->ctl_fd = control_listen(ctl, &err);
 	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
 		goto fail;
