@@ -12,7 +12,7 @@ CC ?= gcc
 PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
 
 COMMANDS := create destroy start stop restart attach console ls info stats set apply \
-	freeze unfreeze export import config
+	freeze unfreeze export import config autostart
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -111,6 +111,9 @@ install: all
 	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(PREFIX)/bin/box-$$c; done
 	install -m 0755 templates/busybox templates/debian $(DESTDIR)$(PREFIX)/share/boxes/templates/
 	install -m 0644 conf/*.conf $(DESTDIR)$(PREFIX)/share/doc/boxes/examples/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/box|$(PREFIX)/bin/box|' conf/boxes-autostart.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/boxes-autostart.service
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*.h src/cmd/*.h)
