@@ -202,3 +202,11 @@ out=$(box start "$F" 2>&1); rc=$?
 check_eq "start with a missing init exits 1" 1 "$rc"
 check_match "it prints the child's own error" "/sbin/nonexistent-init.*No such file" "$out"
 rt_check_gone "$F" "" "" "after a failed start"
+
+PHASE="unprivileged is refused, not run privileged"
+U=$T-unpriv
+rt_config "$U" 'unprivileged = yes'
+out=$(box start "$U" 2>&1); rc=$?
+check_eq "start of an unprivileged container exits 1" 1 "$rc"
+check_match "... saying user namespaces are not supported yet" "unprivileged = yes .* not supported" "$out"
+rt_check_gone "$U" "" "" "after the refused start"
