@@ -377,8 +377,10 @@ static void test_schema(void)
 	} else {
 		size_t missing = 0;
 		for (size_t i = 0; i < config_schema_len; i++) {
-			cleanup_free char *k = xasprintf("`%s", config_schema[i].name);
-			if (!strstr(readme, k)) {
+			/* a top-level key as `name`, a section's as { name } */
+			cleanup_free char *k = xasprintf("`%s`", config_schema[i].name);
+			cleanup_free char *sk = xasprintf("{ %s }", config_schema[i].name);
+			if (!strstr(readme, k) && !strstr(readme, sk)) {
 				printf("# README.md lacks %s\n", config_schema[i].name);
 				missing++;
 			}
