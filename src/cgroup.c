@@ -195,8 +195,10 @@ int cgroup_write(const struct cgroup_hier *h, const char *rel, const char *file,
 	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", p);
-	/* one write(): a cgroup knob takes the value whole or refuses it */
-	if (write(fd, val, strlen(val)) < 0)
+	/* one write(): a cgroup knob takes the value whole or refuses it. An
+	 * empty value goes as "\n" (what `echo > file` writes): a write of no
+	 * bytes never reaches the knob, so v2's cpuset.cpus would keep its CPUs */
+	if (write(fd, *val ? val : "\n", *val ? strlen(val) : 1) < 0)
 		return box_error(err, errno, "writing '%s' to %s", val, p);
 	return 0;
 }
