@@ -329,7 +329,7 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		if (cgroup_collect_pids(h, sub, pids, n) < 0)
@@ -352,7 +352,7 @@ uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const cha
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		sum += cgroup_sum_tree(h, sub, file, key);
@@ -727,7 +727,7 @@ static int rmdir_tree(const char *path, box_err_t *err)
 		return errno == ENOENT ? 0 : box_error(err, errno, "opening %s", path);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", path, de->d_name);
 		if (rmdir_tree(sub, err) < 0)
