@@ -19,6 +19,7 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP_PAYLOAD "payload"
+#define CGROUP_ATTACH_LEAF ".box" /* below the payload, unified hosts only */
 
 /* One mounted hierarchy of the host. */
 struct cgroup_hier {
@@ -82,7 +83,7 @@ bool cgroup_same_trim(const char *a, const char *b);
 bool cgroup_same_number(const char *a, const char *b);
 
 /* A readdir entry that is a child cgroup: any folder but "." and "..", since
- * names may start with a dot (LXC's attach leaf ".lxc", say). */
+ * names may start with a dot (the attach leaf ".box", LXC's ".lxc"). */
 static inline bool cgroup_is_child(const struct dirent *de)
 {
 	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");

@@ -657,6 +657,20 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err)
 	return 0;
 }
 
+int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err)
+{
+	/* v1 and hybrid's controller-less cgroup2 have no internal-process rule */
+	if (cgroup_layout() != CGROUP_UNIFIED)
+		return cgroup_enter(cg, pid, err);
+	const struct cgroup_hier *h = cgroup_v2_hier();
+	cleanup_free char *leaf = xasprintf("%s/" CGROUP_ATTACH_LEAF, cg->payload);
+	char v[32];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	if (make_dir(h, leaf, false, err) < 0 || cgroup_write(h, leaf, "cgroup.procs", v, err) < 0)
+		return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
+	return 0;
+}
+
 int cgroup_fd(struct cgroup *cg)
 {
 	if (cgroup_layout() != CGROUP_UNIFIED) {
