@@ -17,7 +17,7 @@
  *   C  unshare(CLONE_NEWCGROUP): the ns root is now the payload cgroup
  *   C  mount /sys (sysfs), then cgroup_mount_view(cg, rootfs), then pivot_root
  *   S  on init's end: cgroup_kill, cgroup_destroy, cgroup_free
- * `box attach` uses cgroup_open + cgroup_enter for its process. */
+ * `box attach` uses cgroup_open + cgroup_attach for its process. */
 #ifndef BOX_CGROUP_H
 #define BOX_CGROUP_H
 
