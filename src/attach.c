@@ -229,7 +229,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		close(slave);
 		slave = -1;
 	}
-	if (cgroup_enter(cg, child, err) < 0) {
+	if (cgroup_attach(cg, child, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		goto out;

@@ -195,8 +195,10 @@ int cgroup_write(const struct cgroup_hier *h, const char *rel, const char *file,
 	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", p);
-	/* one write(): a cgroup knob takes the value whole or refuses it */
-	if (write(fd, val, strlen(val)) < 0)
+	/* one write(): a cgroup knob takes the value whole or refuses it. An
+	 * empty value goes as "\n" (what `echo > file` writes): a write of no
+	 * bytes never reaches the knob, so v2's cpuset.cpus would keep its CPUs */
+	if (write(fd, *val ? val : "\n", *val ? strlen(val) : 1) < 0)
 		return box_error(err, errno, "writing '%s' to %s", val, p);
 	return 0;
 }
@@ -327,7 +329,7 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		if (cgroup_collect_pids(h, sub, pids, n) < 0)
@@ -350,7 +352,7 @@ uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const cha
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		sum += cgroup_sum_tree(h, sub, file, key);
@@ -655,6 +657,20 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err)
 	return 0;
 }
 
+int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err)
+{
+	/* v1 and hybrid's controller-less cgroup2 have no internal-process rule */
+	if (cgroup_layout() != CGROUP_UNIFIED)
+		return cgroup_enter(cg, pid, err);
+	const struct cgroup_hier *h = cgroup_v2_hier();
+	cleanup_free char *leaf = xasprintf("%s/" CGROUP_ATTACH_LEAF, cg->payload);
+	char v[32];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	if (make_dir(h, leaf, false, err) < 0 || cgroup_write(h, leaf, "cgroup.procs", v, err) < 0)
+		return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
+	return 0;
+}
+
 int cgroup_fd(struct cgroup *cg)
 {
 	if (cgroup_layout() != CGROUP_UNIFIED) {
@@ -725,7 +741,7 @@ static int rmdir_tree(const char *path, box_err_t *err)
 		return errno == ENOENT ? 0 : box_error(err, errno, "opening %s", path);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", path, de->d_name);
 		if (rmdir_tree(sub, err) < 0)

@@ -17,7 +17,7 @@
  *   C  unshare(CLONE_NEWCGROUP): the ns root is now the payload cgroup
  *   C  mount /sys (sysfs), then cgroup_mount_view(cg, rootfs), then pivot_root
  *   S  on init's end: cgroup_kill, cgroup_destroy, cgroup_free
- * `box attach` uses cgroup_open + cgroup_enter for its process. */
+ * `box attach` uses cgroup_open + cgroup_attach for its process. */
 #ifndef BOX_CGROUP_H
 #define BOX_CGROUP_H
 
@@ -66,6 +66,12 @@ void cgroup_free(struct cgroup *cg);
 
 /* Moves pid (0 = the caller) into the container's cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err);
+/* The same for a command `box attach` runs. On a unified host it goes into
+ * the leaf <payload>/.box (made when absent; LXC's .lxc), not the payload:
+ * there it would stop systemd inside from enabling controllers for its
+ * children (cgroup v2 refuses those of a cgroup with processes), and once
+ * systemd has, the payload refuses new processes itself. */
+int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err);
 /* An fd of the payload cgroup for clone3's CLONE_INTO_CGROUP (caller closes);
  * -1 with errno EOPNOTSUPP on v1/hybrid hosts, where it would place the
  * child in the cgroup2 hierarchy only: use cgroup_enter there. */

@@ -81,8 +81,15 @@ check_eq "the other container has no memory limit" "" \
 	"$( [ $V2 = 1 ] && grep -v '^max$' "/sys/fs/cgroup/boxes/$O/memory.max"; [ $V2 = 0 ] && awk '$1 < 2^60' "/sys/fs/cgroup/memory/boxes/$O/memory.limit_in_bytes")"
 
 PHASE="the view inside"
-inside=$(box attach "$C" -- cat /proc/self/cgroup)
-check_eq "inside, every cgroup path is the namespace root" "" "$(printf '%s\n' "$inside" | grep -v ':/$')"
+inside=$(box attach "$C" -- cat /proc/1/cgroup)
+check_eq "inside, every cgroup path of init is the namespace root" "" "$(printf '%s\n' "$inside" | grep -v ':/$')"
+if [ $V2 = 1 ]; then
+	check_eq "an attached command runs in the leaf /.box" "0::/.box" "$(box attach "$C" -- cat /proc/self/cgroup)"
+else
+	inside=$(box attach "$C" -- cat /proc/self/cgroup)
+	check_eq "inside, every cgroup path of an attached command is the namespace root" "" \
+		"$(printf '%s\n' "$inside" | grep -v ':/$')"
+fi
 mounts=$(box attach "$C" -- cat /proc/mounts)
 if [ $V2 = 1 ]; then
 	check_match "/sys/fs/cgroup is one cgroup2 mount" "cgroup2 /sys/fs/cgroup cgroup2" "$mounts"
