@@ -227,8 +227,9 @@ int import_container(const char *name, const char *file, const struct import_opt
 		box_error(err, 0, "%s is an empty archive", in->label);
 		goto out;
 	}
-	if (r < ARCHIVE_WARN) {
-		box_error(err, in->read_errno, "%s: %s", in->label, archive_error_string(a));
+	if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY || !archive_entry_pathname(e)) {
+		box_error(err, in->read_errno, "%s: %s", in->label,
+			  r < ARCHIVE_WARN ? archive_error_string(a) : "damaged tar header");
 		goto out;
 	}
 	const char *first = norm(archive_entry_pathname(e));
