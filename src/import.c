@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -160,12 +161,45 @@ static int check_free_name(const char *name, box_err_t *err)
 	cleanup_free char *conf = paths_config_path(name), *state = paths_container_path(name),
 			  *run = paths_runtime_path(name);
 	if (exists(conf))
-		return box_error(err, EEXIST, "container %s already exists (%s): choose another name", name, conf);
+		return box_error(err, 0, "container %s already exists (%s): choose another name", name, conf);
 	if (exists(state))
-		return box_error(err, EEXIST, "container %s already has state in %s: choose another name", name, state);
+		return box_error(err, 0, "container %s already has state in %s: choose another name (or 'box destroy %s')",
+				 name, state, name);
 	if (exists(run))
-		return box_error(err, EEXIST, "container %s already has runtime state in %s", name, run);
+		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name, run);
 	return 0;
+}
+
+/* Leftovers of imports of `name` killed half-way (".import-NAME.PID" whose
+ * process is gone): removed, best effort. */
+static void remove_stale_imports(int sfd, const char *name)
+{
+	cleanup_free char *prefix = xasprintf(".import-%s.", name);
+	size_t pl = strlen(prefix);
+	int dfd = dup(sfd);
+	if (dfd < 0)
+		return;
+	cleanup_dir DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, pl) || !de->d_name[pl] ||
+		    strspn(de->d_name + pl, "0123456789") != strlen(de->d_name + pl))
+			continue;
+		pid_t pid = (pid_t)atoi(de->d_name + pl);
+		if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		box_err_t e = NULL;
+		if (rm_rf_at(sfd, de->d_name, &e) < 0) {
+			box_error_wrap(&e, "removing the leftover of an interrupted import");
+			box_error_report(&e);
+		} else {
+			log_info("removed %s, left by an interrupted import", de->d_name);
+		}
+	}
 }
 
 int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err)
@@ -174,8 +208,9 @@ int import_container(const char *name, const char *file, const struct import_opt
 	struct archive *a = NULL;
 	struct box_config *c = NULL;
 	struct pct_import pi = { 0 };
-	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL;
-	bool made_state = false;
+	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL, *tmp = NULL;
+	cleanup_close int sfd = -1;
+	bool made_tmp = false, made_state = false;
 	int ret = -1;
 	struct filter_state fs = { KIND_PLAIN, false, 0 };
 
@@ -277,16 +312,25 @@ int import_container(const char *name, const char *file, const struct import_opt
 	if (config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
 		goto out;
 
-	/* the rootfs */
+	/* the rootfs, built under a hidden name that no container can have and
+	 * renamed into place when complete: a kill -9 leaves nothing under the
+	 * container's name (the next import of it removes the leftover) */
 	state = paths_container_path(name);
-	rootfs = paths_rootfs_path(name);
 	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
 		goto out;
-	if (mkdir(state, 0700) < 0) {
-		box_error(err, errno, "creating %s", state);
+	sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0) {
+		box_error(err, errno, "opening %s", paths_state_dir());
 		goto out;
 	}
-	made_state = true;
+	remove_stale_imports(sfd, name);
+	tmp = xasprintf(".import-%s.%d", name, (int)getpid());
+	rootfs = xasprintf("%s/%s/rootfs", paths_state_dir(), tmp);
+	if (mkdirat(sfd, tmp, 0700) < 0) {
+		box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
+		goto out;
+	}
+	made_tmp = true;
 	if (mkdir(rootfs, 0755) < 0) {
 		box_error(err, errno, "creating %s", rootfs);
 		goto out;
@@ -312,28 +356,34 @@ int import_container(const char *name, const char *file, const struct import_opt
 			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
 		goto out;
 	}
+	if (renameat2(sfd, tmp, sfd, name, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			box_error(err, 0, "%s appeared during the import: left as it is", state);
+		else
+			box_error(err, errno, "renaming %s/%s to %s", paths_state_dir(), tmp, state);
+		goto out;
+	}
+	made_tmp = false;
+	made_state = true;
 
 	/* last: the config makes the container exist */
 	conf = paths_config_path(name);
 	if (mkdir_p(paths_config_dir(), 0755, err) < 0)
 		goto out;
 	if (exists(conf)) {
-		box_error(err, EEXIST, "%s appeared during the import: left as it is", conf);
+		box_error(err, 0, "%s appeared during the import: left as it is", conf);
 		goto out;
 	}
 	if (write_file_atomic(conf, config_text, strlen(config_text), 0644, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0 && made_state) {
+	if (ret < 0 && (made_tmp || made_state)) {
 		box_err_t e2 = NULL;
-		int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd < 0 || rm_rf_at(sfd, name, &e2) < 0) {
-			box_error_wrap(&e2, "removing the partial import %s", state);
+		if (rm_rf_at(sfd, made_tmp ? tmp : name, &e2) < 0) {
+			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(), made_tmp ? tmp : name);
 			box_error_report(&e2);
 		}
-		if (sfd >= 0)
-			close(sfd);
 	}
 	if (ret < 0)
 		box_error_wrap(err, "importing %s (nothing was created)", name);
