@@ -17,6 +17,7 @@
 
 #include "archive.h"
 #include "config.h"
+#include "instream.h"
 #include "paths.h"
 #include "pct.h"
 #include "util.h"
@@ -31,16 +32,18 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-/* The input, with a record of the bytes read until the first member is
- * known, so that the stream can start over without seeking. */
+/* The input (decompressed by instream.h when gzip or zstd), with a record of
+ * the bytes handed out until the first member is known, so that the stream
+ * can start over without seeking. */
 struct input {
 	int fd;
 	const char *label;
+	struct instream *s;
 	bool recording, replaying;
 	unsigned char *rec;
 	size_t rec_len, rec_cap, replay_pos;
-	unsigned char buf[256 * 1024];
 	int read_errno;
+	bool failed; /* the input itself failed (not its tar content) */
 };
 
 static la_ssize_t in_read(struct archive *a, void *data, const void **out)
@@ -56,13 +59,13 @@ static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 		in->replay_pos += n;
 		return (la_ssize_t)n;
 	}
-	ssize_t n;
-	do
-		n = read(in->fd, in->buf, sizeof(in->buf));
-	while (n < 0 && errno == EINTR && !interrupted);
+	const void *buf;
+	ssize_t n = instream_read(in->s, &buf);
 	if (n < 0) {
 		in->read_errno = errno;
-		archive_set_error(a, errno, "reading %s", in->label);
+		in->failed = true;
+		/* -1: libarchive's "no errno" (bad data, not a failed call) */
+		archive_set_error(a, errno ? errno : -1, "%s", instream_error(in->s));
 		return -1;
 	}
 	if (in->recording && n > 0) {
@@ -74,10 +77,10 @@ static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 			in->rec_cap = (in->rec_len + (size_t)n) * 2;
 			in->rec = xrealloc(in->rec, in->rec_cap);
 		}
-		memcpy(in->rec + in->rec_len, in->buf, (size_t)n);
+		memcpy(in->rec + in->rec_len, buf, (size_t)n);
 		in->rec_len += (size_t)n;
 	}
-	*out = in->buf;
+	*out = buf;
 	return n;
 }
 
@@ -93,8 +96,13 @@ static int open_stream(struct input *in, struct archive **out, box_err_t *err)
 	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_none(a);
 	archive_read_support_format_tar(a);
+	/* past the tar end marker to the end of the input: xz and bzip2 check
+	 * their trailers only there (gzip and zstd: instream.h) */
+	if (archive_read_set_format_option(a, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
+		log_warn("libarchive: %s", archive_error_string(a));
 	if (archive_read_open(a, in, NULL, in_read, NULL) != ARCHIVE_OK) {
-		box_error(err, in->read_errno, "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
+		box_error(err, in->read_errno,
+			  in->failed ? "%s: %s" : "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
 			  in->label, archive_error_string(a));
 		archive_read_free(a);
 		return -1;
@@ -251,6 +259,8 @@ int import_container(const char *name, const char *file, const struct import_opt
 		}
 		in->label = file;
 	}
+	if (instream_open(in->fd, in->label, &interrupted, &in->s, err) < 0)
+		goto out;
 
 	/* the first member decides what this is */
 	in->recording = true;
@@ -389,6 +399,7 @@ out:
 		box_error_wrap(err, "importing %s (nothing was created)", name);
 	if (a)
 		archive_read_free(a);
+	instream_free(in->s);
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	free(in->rec);
