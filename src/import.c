@@ -226,11 +226,16 @@ int import_container(const char *name, const char *file, const struct import_opt
 	if (paths_check_name(name, err) < 0 || check_free_name(name, err) < 0)
 		goto out;
 	if (o->hostname) {
-		/* validated with the config's own rules below; a quick guard for quoting */
+		/* the config's own rules, before anything is read; quoting first */
 		if (!*o->hostname || strpbrk(o->hostname, "\"\\\n")) {
 			box_usage_error(err, "--hostname %s: not a host name", o->hostname);
 			goto out;
 		}
+		cleanup_free char *t = xasprintf("hostname = \"%s\"\n", o->hostname);
+		struct box_config *hc = NULL;
+		if (config_load_buffer(t, strlen(t), "--hostname", name, &hc, err) < 0)
+			goto out;
+		config_free(hc);
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -353,6 +358,15 @@ int import_container(const char *name, const char *file, const struct import_opt
 		.filter_data = &fs,
 	};
 	if (archive_extract(a, rootfs, &xo, err) < 0) {
+		/* when the input itself failed, libarchive may word it as its own
+		 * "Truncated input file": the input's error says what happened */
+		if (interrupted || in->failed) {
+			box_error_release(err);
+			if (interrupted)
+				box_error(err, 0, "interrupted by signal %d", (int)interrupted);
+			else
+				box_error(err, in->read_errno, "%s", instream_error(in->s));
+		}
 		box_error_wrap(err, "extracting %s", in->label);
 		goto out;
 	}
