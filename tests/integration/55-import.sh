@@ -129,6 +129,27 @@ check "import --hostname" box import "$T-named" "$W/a.tar.gz" --hostname "$T-oth
 check_match "--hostname replaces the archive's" "^hostname += $T-other$" "$(box config show "$T-named" | grep ^hostname)"
 box destroy --purge "$T-named" >/dev/null 2>&1
 
+PHASE="unprivileged: owners as seen inside, shifted again"
+U=$T-unp
+rt_config "$U" "unprivileged = yes
+idmap_base = 200000"
+UR=$S/$U/rootfs
+mkdir -p "$UR/srv"
+chown -R 200000:200000 "$UR"
+echo u >"$UR/srv/user" && chown 201000:201001 "$UR/srv/user"
+echo a >"$UR/srv/acl" && chown 200000:200000 "$UR/srv/acl" && setfacl -m u:201234:r-- "$UR/srv/acl"
+box export "$U" -o - 2>/dev/null | box import "$T-unp2" - >"$W/out" 2>&1
+check_eq "export | import of an unprivileged container exits 0 0" "0 0" "${PIPESTATUS[*]}"
+check_match "the copy is unprivileged with the same map" "^idmap_base += 200000$" "$(box config show "$T-unp2" | grep ^idmap_base)"
+check "every file equal, owners and ACL ids shifted back to the same host ids" ex_compare "$UR" "$S/$T-unp2/rootfs"
+check_eq "201000:201001 again" "201000:201001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+box export "$U" -o "$W/unp.tar.gz" >/dev/null 2>&1
+box destroy --purge "$T-unp2" >/dev/null 2>&1
+check_eq "in the archive: container-view owners" "1000/1001" \
+	"$(tar tvzf "$W/unp.tar.gz" ./srv/user | awk '{print $2}')"
+box destroy --purge "$U" >/dev/null 2>&1
+rm -f "$W/unp.tar.gz"
+
 PHASE="taken names"
 echo mark >"$CR/srv/mark"
 sum=$(md5sum <"$BOX_ROOT/etc/boxes/$T-copy.conf")
