@@ -217,14 +217,23 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
-			box_error(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "reading the archive%s: %s",
-				  entries ? " (after a valid part)" : "", archive_error_string(a));
+		/* ARCHIVE_RETRY: a damaged header libarchive skipped over; the
+		 * entry it returns has no name. A damaged archive is refused. */
+		if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) {
+			box_error(err, archive_errno(a) > 0 && r != ARCHIVE_RETRY ? archive_errno(a) : 0,
+				  "reading the archive%s: %s",
+				  entries ? " (after a valid part)" : "",
+				  r == ARCHIVE_RETRY ? "damaged tar header" : archive_error_string(a));
+			goto out;
+		}
+		const char *p = archive_entry_pathname(e);
+		if (!p || !*p) {
+			box_error(err, 0, "an entry without a name: refusing the archive");
 			goto out;
 		}
 		if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
 			continue;
-		const char *p = archive_entry_pathname(e);
+		p = archive_entry_pathname(e);
 		if (p && (!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR) {
 			box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
 			goto out;
