@@ -33,7 +33,7 @@ static int run(int argc, char **argv)
 	};
 	const char *tpl = NULL;
 	int o;
-	while ((o = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 't':
 			tpl = optarg;

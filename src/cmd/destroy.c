@@ -35,7 +35,7 @@ static int run(int argc, char **argv)
 	};
 	bool force = false, purge = false;
 	int o;
-	while ((o = getopt_long(argc, argv, "+fph", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "fph", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
 			force = true;
