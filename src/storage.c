@@ -423,13 +423,14 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		return box_usage_error(err, "'%s' is the name of a folder of %s: choose another container name",
 				       c->name, paths_state_dir());
 	struct stat st;
-	if (stat(tpl, &st) < 0 && errno == ENOENT)
+	if (stat(tpl, &st) < 0) {
+		if (errno != ENOENT)
+			return box_error(err, errno, "template %s", tpl);
 		return box_error(err, 0,
 				 "template %s not found (no file %s): put the tarball there, or name it with an "
 				 "absolute path ('template =' or --template FILE)",
 				 template_override ? template_override : c->template_name, tpl);
-	if (stat(tpl, &st) < 0)
-		return box_error(err, errno, "template %s", tpl);
+	}
 	if (!S_ISREG(st.st_mode))
 		return box_error(err, EINVAL, "template %s is not a file", tpl);
 	if (storage_exists(c->name))
