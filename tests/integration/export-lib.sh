@@ -73,8 +73,9 @@ bad = 0
 for rel in sorted(set(ta) | set(tb)):
     if any(rel == s or rel.startswith(s + "/") for s in SKIP):
         continue
-    # vzdump's excludes
-    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or (rel.startswith("./var/run/") and rel.endswith(".pid")):
+    # vzdump's excludes (./var/run/?*.pid also means ./run/*.pid: var/run points there)
+    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or \
+            ((rel.startswith("./var/run/") or rel.startswith("./run/")) and rel.endswith(".pid")):
         continue
     if rel not in ta or rel not in tb:
         print("only in", "A" if rel in ta else "B", rel); bad += 1; continue
