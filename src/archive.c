@@ -21,45 +21,103 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gunzip.h"
 #include "util.h"
 
-#define READ_BLOCK (1 << 20)
 #define MAX_WARNINGS 10
 
-int archive_open_read(const char *path, struct archive **out, box_err_t *err)
+volatile sig_atomic_t archive_interrupted;
+
+/* The errno worth printing after libarchive's message: none for its own
+ * complaints about the archive (EILSEQ = ARCHIVE_ERRNO_FILE_FORMAT, -1 =
+ * ARCHIVE_ERRNO_MISC, and on the reading side EINVAL: "Damaged tar
+ * archive"), the system's for a failed syscall. */
+static int lerrno(struct archive *a)
 {
-	struct archive *a;
+	int e = archive_errno(a);
+	return e > 0 && e != EILSEQ ? e : 0;
+}
+
+static int rerrno(struct archive *a)
+{
+	int e = lerrno(a);
+	return e == EINVAL ? 0 : e;
+}
+
+static la_ssize_t input_read(struct archive *a, void *data, const void **buf)
+{
+	struct gunzip *g = data;
+	ssize_t n = gunzip_read(g, buf);
+	if (n < 0)
+		archive_set_error(a, gunzip_errnum(g) ? gunzip_errnum(g) : -1, "%s", gunzip_error(g));
+	return n;
+}
+
+static int input_close(struct archive *a, void *data)
+{
+	gunzip_free(data);
+	return ARCHIVE_OK;
+}
+
+static int open_read(const char *path, struct archive **out, struct gunzip **gout, box_err_t *err)
+{
+	bool std_in = !strcmp(path, "-");
+	struct stat st;
 	*out = NULL;
-	if (strcmp(path, "-")) {
-		struct stat st;
-		if (stat(path, &st) < 0)
-			return box_error(err, errno, "%s", path);
-		if (S_ISDIR(st.st_mode))
-			return box_error(err, EISDIR, "%s is a folder, not a tarball", path);
+	int fd = std_in ? fcntl(0, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "%s", std_in ? "standard input" : path);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return box_error(err, e, "%s", path);
 	}
-	a = archive_read_new();
+	if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+		close(fd);
+		return box_error(err, 0, "%s is %s, not a tarball", path, S_ISDIR(st.st_mode) ? "a folder" : "empty");
+	}
+	/* gzip is inflated (and its CRC checked) by our reader thread, the
+	 * other compressions by libarchive: detection from content, the name's
+	 * suffix is never trusted */
+	struct gunzip *g = gunzip_start(fd, err);
+	if (!g)
+		return box_error_wrap(err, "%s", path);
+	struct archive *a = archive_read_new();
 	if (!a)
 		oom();
-	/* detection from content: the name's suffix is never trusted */
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_filter_xz(a);
 	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_lzma(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, strcmp(path, "-") ? path : NULL, READ_BLOCK) != ARCHIVE_OK) {
-		box_error(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "opening %s: %s", path,
-			  archive_error_string(a));
+	/* from here on libarchive owns g: input_close frees it, also when the open fails */
+	if (archive_read_open(a, g, NULL, input_read, input_close) != ARCHIVE_OK) {
+		if (archive_errno(a) == EILSEQ)
+			box_error(err, 0,
+				  "%s is not a tarball (%s): a template is a tar archive, plain or compressed "
+				  "with gzip, zstd, xz or bzip2",
+				  path, archive_error_string(a));
+		else
+			box_error(err, rerrno(a), "opening %s: %s", path, archive_error_string(a));
 		archive_read_free(a);
 		return -1;
 	}
 	*out = a;
+	if (gout)
+		*gout = g;
 	return 0;
+}
+
+int archive_open_read(const char *path, struct archive **out, box_err_t *err)
+{
+	return open_read(path, out, NULL, err);
 }
 
 void archive_close_read(struct archive *a)
@@ -166,15 +224,16 @@ static int copy_data(struct archive *a, struct archive *w, const char *path, uin
 	size_t len;
 	la_int64_t off;
 	for (;;) {
+		if (archive_interrupted)
+			return box_error(err, 0, "interrupted by SIG%s while extracting '%s'",
+					 sigabbrev_np(archive_interrupted), path);
 		int r = archive_read_data_block(a, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r < ARCHIVE_WARN)
-			return box_error(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "reading '%s': %s", path,
-					 archive_error_string(a));
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return box_error(err, rerrno(a), "reading '%s': %s", path, archive_error_string(a));
 		if (archive_write_data_block(w, buf, len, off) < ARCHIVE_WARN)
-			return box_error(err, archive_errno(w) > 0 ? archive_errno(w) : 0, "writing '%s': %s", path,
-					 archive_error_string(w));
+			return box_error(err, lerrno(w), "writing '%s': %s", path, archive_error_string(w));
 		*bytes += len;
 	}
 }
@@ -214,18 +273,31 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			   ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 			   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	for (;;) {
+		if (archive_interrupted) {
+			box_error(err, 0, "interrupted by SIG%s after %lu entries", sigabbrev_np(archive_interrupted),
+				  entries);
+			goto out;
+		}
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		/* ARCHIVE_RETRY: a damaged header libarchive skipped over; the
-		 * entry it returns has no name. A damaged archive is refused. */
-		if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) {
-			box_error(err, archive_errno(a) > 0 && r != ARCHIVE_RETRY ? archive_errno(a) : 0,
-				  "reading the archive%s: %s",
-				  entries ? " (after a valid part)" : "",
-				  r == ARCHIVE_RETRY ? "damaged tar header" : archive_error_string(a));
+		/* ARCHIVE_RETRY is a damaged header that libarchive would skip
+		 * (bsdtar: "Retrying..."): a template missing a file is no template */
+		if (r == ARCHIVE_RETRY) {
+			box_error(err, 0, "damaged archive: a header after %lu good entries is unreadable (%s)",
+				  entries, archive_error_string(a));
 			goto out;
 		}
+		if (r < ARCHIVE_WARN) {
+			if (entries)
+				box_error(err, rerrno(a), "reading the archive after %lu good entries: %s", entries,
+					  archive_error_string(a));
+			else
+				box_error(err, rerrno(a), "reading the archive: %s", archive_error_string(a));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
+			log_warn("reading the archive: %s", archive_error_string(a));
 		const char *p = archive_entry_pathname(e);
 		if (!p || !*p) {
 			box_error(err, 0, "an entry without a name: refusing the archive");
@@ -233,7 +305,6 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		}
 		if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
 			continue;
-		p = archive_entry_pathname(e);
 		if (p && (!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR) {
 			box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
 			goto out;
@@ -243,8 +314,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		p = archive_entry_pathname(e);
 		r = archive_write_header(w, e);
 		if (r < ARCHIVE_WARN) {
-			box_error(err, archive_errno(w) > 0 ? archive_errno(w) : 0, "extracting '%s': %s", p,
-				  archive_error_string(w));
+			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
 		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
@@ -253,8 +323,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			goto out;
 		r = archive_write_finish_entry(w);
 		if (r < ARCHIVE_WARN) {
-			box_error(err, archive_errno(w) > 0 ? archive_errno(w) : 0, "extracting '%s': %s", p,
-				  archive_error_string(w));
+			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
 		/* metadata that could not be restored (an xattr the filesystem
@@ -264,7 +333,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		entries++;
 	}
 	if (archive_write_close(w) < ARCHIVE_WARN) {
-		box_error(err, archive_errno(w) > 0 ? archive_errno(w) : 0, "finishing: %s", archive_error_string(w));
+		box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
 		goto out;
 	}
 	if (!entries && !o->filter) {
@@ -291,9 +360,18 @@ out:
 int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err)
 {
 	struct archive *a;
-	if (archive_open_read(tarball, &a, err) < 0)
+	struct gunzip *g;
+	if (open_read(tarball, &a, &g, err) < 0)
 		return -1;
 	int r = archive_extract(a, target, o, err);
+	/* libarchive stops at the end-of-archive blocks; the gzip trailer with
+	 * its CRC comes after them (and GNU tar's gzip checks it too) */
+	const void *buf;
+	ssize_t n = 1;
+	while (r == 0 && n > 0 && !archive_interrupted)
+		n = gunzip_read(g, &buf);
+	if (r == 0 && n < 0)
+		r = box_error(err, gunzip_errnum(g), "after the last entry: %s", gunzip_error(g));
 	archive_close_read(a);
 	if (r < 0)
 		return box_error_wrap(err, "%s", tarball);

@@ -8,6 +8,7 @@
 #ifndef BOX_ARCHIVE_H
 #define BOX_ARCHIVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,7 +18,8 @@
 struct archive; /* libarchive's */
 
 /* Opens a tarball for reading ("-" = stdin); compression and format are
- * detected from the content (gzip, zstd, xz, bzip2, none). */
+ * detected from the content (gzip, zstd, xz, bzip2, none). gzip is inflated
+ * in a thread of our own that checks its CRC (gunzip.h). */
 int archive_open_read(const char *path, struct archive **out, box_err_t *err);
 void archive_close_read(struct archive *a);
 
@@ -34,8 +36,14 @@ struct extract_opts {
 	uint64_t *bytes_out; /* if set: bytes of file data written */
 };
 
+/* Set by a command's signal handler (SIGINT, SIGTERM, SIGHUP): the extraction
+ * stops at the next entry or data block and fails, so that the caller can
+ * remove what it made instead of dying half-way. */
+extern volatile sig_atomic_t archive_interrupted;
+
 /* Extracts every remaining entry of `a` into the folder `target` (which must
- * exist and be empty). On failure the caller removes `target`. */
+ * exist and be empty). A damaged header fails it (libarchive would skip the
+ * entry). On failure the caller removes `target`. */
 int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err);
 
 /* Convenience: open + extract + close. */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -127,6 +128,41 @@ static int remove_tree_at(int dirfd, const char *name, box_err_t *err)
 	return rm_rf_at(dirfd, name, err);
 }
 
+/* Removes the entries of dirfd named prefix*: what a create or destroy killed
+ * half-way (SIGKILL, a crash, a power cut) left behind. The caller holds the
+ * lock that every live user of such names holds too. */
+static void sweep(int dirfd, const char *prefix, const char *where)
+{
+	cleanup_dir DIR *d = fdopendir(dup(dirfd));
+	cleanup_strv char **names = NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			strv_push(&names, de->d_name);
+	for (char **n = names; n && *n; n++) {
+		box_err_t e = NULL;
+		if (remove_tree_at(dirfd, *n, &e) < 0) {
+			box_error_wrap(&e, "removing the leftover of an interrupted create in %s", where);
+			cleanup_free char *t = box_error_text(e);
+			log_warn("%s", t);
+			box_error_release(&e);
+		} else {
+			log_info("removed %s/%s, left by an interrupted create or destroy", where, *n);
+		}
+	}
+}
+
+/* The rootfs's root before extraction: what `tar` would leave when the
+ * archive has no "./" entry (mkdtemp makes 0700, which no user inside could
+ * enter), owned by the container's root. */
+static int prepare_root(int dirfd, const char *name, const struct extract_opts *xo, box_err_t *err)
+{
+	if (fchmodat(dirfd, name, 0755, 0) < 0 ||
+	    fchownat(dirfd, name, xo->id_shift, xo->id_shift, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "setting up %s", name);
+	return 0;
+}
+
 static const char *template_for(const struct box_config *c, const char *override, char **path, box_err_t *err)
 {
 	*path = NULL;
@@ -165,27 +201,49 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	if (cfd < 0)
 		return box_error(err, errno, "opening %s", cdir);
 	struct stat st;
-	if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (btrfs && !is_subvolume_at(cfd, key))
-			return box_error(err, EINVAL,
-					 "the template cache %s/%s is not a btrfs subvolume (made before the state "
-					 "folder moved to btrfs?): remove it and create again", cdir, key);
-		storage_hash_remember(memo, hash);
-		*key_out = steal_pointer(&key);
-		return 0;
+	for (int pass = 0;; pass++) {
+		if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (btrfs && !is_subvolume_at(cfd, key))
+				return box_error(err, EINVAL,
+						 "the template cache %s/%s is not a btrfs subvolume (made before the "
+						 "state folder moved to btrfs?): remove it and create again",
+						 cdir, key);
+			storage_hash_remember(memo, hash);
+			*key_out = steal_pointer(&key);
+			return 0;
+		}
+		if (pass)
+			break;
+		/* One extraction into the cache at a time (the lock goes with cfd):
+		 * a second create of the same new template waits for the first and
+		 * takes its entry, and a temporary seen under the lock is a dead
+		 * create's. */
+		if (flock(cfd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno != EWOULDBLOCK)
+				return box_error(err, errno, "locking %s", cdir);
+			log_info("waiting for another create that is filling the template cache %s", cdir);
+			while (flock(cfd, LOCK_EX) < 0) {
+				if (errno != EINTR)
+					return box_error(err, errno, "locking %s", cdir);
+				if (archive_interrupted)
+					return box_error(err, 0, "interrupted by SIG%s while waiting for the template cache",
+							 sigabbrev_np(archive_interrupted));
+			}
+		}
 	}
+	sweep(cfd, ".tmp-", cdir);
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", key, (int)getpid());
 	cleanup_free char *tmppath = xasprintf("%s/%s", cdir, tmp);
 	box_err_t e2 = NULL;
-	if (remove_tree_at(cfd, tmp, &e2) < 0)
-		box_error_release(&e2);
 	if (btrfs ? btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0) {
 		if (!btrfs)
 			box_error(err, errno, "creating %s", tmppath);
 		return -1;
 	}
 	uint64_t t0 = now_ms();
-	int r = archive_extract_file(tpl, tmppath, xo, err);
+	int r = prepare_root(cfd, tmp, xo, err);
+	if (r == 0)
+		r = archive_extract_file(tpl, tmppath, xo, err);
 	if (r == 0 && btrfs) {
 		cleanup_close int sfd = openat(cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = sfd < 0 ? box_error(err, errno, "opening %s", tmppath) : btrfs_set_readonly(sfd, err);
@@ -226,7 +284,9 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (!mkdtemp(tmp))
 		return box_error(err, errno, "creating %s", tmp);
 	const char *base = strrchr(tmp, '/') + 1;
-	int r = archive_extract_file(tpl, tmp, xo, err);
+	int r = prepare_root(cfd, base, xo, err);
+	if (r == 0)
+		r = archive_extract_file(tpl, tmp, xo, err);
 	if (r == 0)
 		r = identity_write(c, tmp, err);
 	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
@@ -352,10 +412,9 @@ bool storage_exists(const char *name)
 
 int storage_create(const struct box_config *c, const char *template_override, box_err_t *err)
 {
-	cleanup_free char *tplbuf = NULL, *cpath = NULL;
+	cleanup_free char *tplbuf = NULL, *cpath = NULL, *why = NULL;
 	const char *tpl = template_for(c, template_override, &tplbuf, err);
 	int ret = -1, cfd = -1;
-	bool made_cdir = false;
 	uint64_t t0 = now_ms();
 
 	if (!tpl)
@@ -364,8 +423,14 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		return box_usage_error(err, "'%s' is the name of a folder of %s: choose another container name",
 				       c->name, paths_state_dir());
 	struct stat st;
-	if (stat(tpl, &st) < 0)
-		return box_error(err, errno, "template %s", tpl);
+	if (stat(tpl, &st) < 0) {
+		if (errno != ENOENT)
+			return box_error(err, errno, "template %s", tpl);
+		return box_error(err, 0,
+				 "template %s not found (no file %s): put the tarball there, or name it with an "
+				 "absolute path ('template =' or --template FILE)",
+				 template_override ? template_override : c->template_name, tpl);
+	}
 	if (!S_ISREG(st.st_mode))
 		return box_error(err, EINVAL, "template %s is not a file", tpl);
 	if (storage_exists(c->name))
@@ -375,15 +440,21 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
 		return -1;
 	cpath = paths_container_path(c->name);
-	if (mkdir(cpath, 0700) == 0)
-		made_cdir = true;
-	else if (errno != EEXIST)
+	if (mkdir(cpath, 0700) < 0 && errno != EEXIST)
 		return box_error(err, errno, "creating %s", cpath);
-	cleanup_free char *why = NULL; /* before the first goto: its cleanup runs at out */
 	cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0) {
 		box_error(err, errno, "opening %s", cpath);
 		goto out;
+	}
+	/* the caller holds the container's lock: these are a dead create's or destroy's */
+	sweep(cfd, "rootfs.tmp.", cpath);
+	sweep(cfd, "overlay.tmp.", cpath);
+	{
+		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
+		if (sfd >= 0)
+			sweep(sfd, trash, paths_state_dir());
 	}
 
 	enum box_storage kind = c->storage;
@@ -414,7 +485,8 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 out:
 	if (cfd >= 0)
 		close(cfd);
-	if (ret < 0 && made_cdir)
+	/* ours or a dead create's: gone when empty */
+	if (ret < 0)
 		rmdir(cpath);
 	if (ret < 0)
 		box_error_wrap(err, "creating the rootfs of %s", c->name);
@@ -427,7 +499,9 @@ static int overlay_mount(const char *lower, const char *upper, const char *work,
 	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs >= 0) {
 		int r = -1, m = -1;
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+		/* "overlay" as source, as mount(8) and the mount(2) path below show it */
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)

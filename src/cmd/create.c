@@ -1,7 +1,10 @@
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "../archive.h"
 #include "../config.h"
 #include "../log.h"
 #include "../paths.h"
@@ -23,6 +26,26 @@ const struct box_command cmd_create = {
 		 "  Says which backend it used; falls back to dir (with the reason) when the state\n"
 		 "  folder cannot do the one asked for. Leaves nothing behind when it fails.",
 };
+
+static void on_signal(int sig)
+{
+	archive_interrupted = sig;
+}
+
+/* Ctrl-C, a kill, a closed terminal: the extraction stops at its next entry
+ * and the create removes what it made, instead of dying with a half rootfs
+ * in place (a SIGKILL's leftovers are removed by the next create). No
+ * SA_RESTART: a create waiting for the template cache lock gives up. */
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static int run(int argc, char **argv)
 {
@@ -67,6 +90,7 @@ static int run(int argc, char **argv)
 		}
 		goto out;
 	}
+	install_signals();
 	if (storage_create(c, tpl, &err) < 0)
 		goto out;
 out:

@@ -75,9 +75,9 @@ bad = 0
 for rel in sorted(set(ta) | set(tb)):
     if any(rel == s or rel.startswith(s + "/") for s in SKIP) or any(rel.startswith(p) for p in PREFIXES):
         continue
-    # vzdump's excludes
-    # (./run/*.pid too: var/run points there, 965eab4)
-    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or (rel.startswith(("./var/run/", "./run/")) and rel.endswith(".pid")):
+    # vzdump's excludes (./var/run/?*.pid also means ./run/*.pid: var/run points there)
+    if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or \
+            ((rel.startswith("./var/run/") or rel.startswith("./run/")) and rel.endswith(".pid")):
         continue
     if rel not in ta or rel not in tb:
         print("only in", "A" if rel in ta else "B", rel); bad += 1; continue

@@ -10,6 +10,7 @@
 #   check_eq "desc" WANT GOT
 #   check_match "desc" REGEX GOT
 #   skip "desc" "why"
+#   t_netdev DEV, t_loop DEV    registers a netdev / loop device for cleanup
 #   PHASE="what we are doing"   shown with a failure
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,6 +25,7 @@ PHASE=setup
 BOX_TEST_CACHE=${BOX_TEST_CACHE:-/var/cache/boxes-test}
 _n=0
 _netdevs=()
+_loops=()
 
 _tap() { _n=$((_n + 1)); echo "$1 $_n - $2"; }
 pass() { _tap ok "$1"; }
@@ -67,6 +69,9 @@ t_box_root() {
 	fi
 	echo "$r"
 }
+# Registers a loop device the test set up (losetup), so that cleanup detaches
+# it once the mounts under BOX_ROOT are gone.
+t_loop() { _loops+=("$1"); }
 
 # Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin.
 t_config() { cat >"$BOX_ROOT/etc/boxes/$1.conf"; }
@@ -131,6 +136,9 @@ t_cleanup() {
 	for m in $(awk -v r="$BOX_ROOT" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r); do
 		umount -l "$m" 2>/dev/null
 	done
+	# a loop device still busy (a lazy unmount) is detached by the kernel
+	# once free (autoclear)
+	for dev in "${_loops[@]}"; do losetup -d "$dev" 2>/dev/null; done
 	rm -rf "$BOX_ROOT"
 	exit $rc
 }
