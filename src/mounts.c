@@ -321,12 +321,24 @@ int mounts_setup(const struct box_config *c, struct cgroup *cg, const char *root
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return box_error(err, errno, "making / private");
+	box_trace("child: private");
 	if (setup_rootfs(c, root, err) < 0)
 		return box_error_wrap(err, "rootfs");
+	box_trace("child: rootfs");
 	if (identity_write(c, root, err) < 0)
 		return box_error_wrap(err, "identity");
-	if (setup_dev(root, console, err) < 0 || setup_proc(root, err) < 0 || setup_sys(c, cg, root, err) < 0 ||
-	    setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+	box_trace("child: identity");
+	if (setup_dev(root, console, err) < 0)
 		return -1;
+	box_trace("child: dev");
+	if (setup_proc(root, err) < 0)
+		return -1;
+	box_trace("child: proc");
+	if (setup_sys(c, cg, root, err) < 0)
+		return -1;
+	box_trace("child: sys");
+	if (setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+		return -1;
+	box_trace("child: run, user mounts");
 	return do_pivot(root, err);
 }

@@ -92,6 +92,7 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	/* STEP_HOST_DONE */
 	if (recv_msg(fd, &m) != 1 || m.type != STEP_HOST_DONE)
 		_exit(1);
+	box_trace("child: go");
 	/* the cgroup ns root becomes the container's cgroup */
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
@@ -99,12 +100,18 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	}
 	if (mounts_setup(c, x->cg, x->root, x->console, x->notify_dir, &err) < 0)
 		child_fail(fd, &err);
+	box_trace("child: mounts done");
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0) {
 		box_error(&err, errno, "setting the hostname to %s", c->hostname);
 		child_fail(fd, &err);
 	}
-	if (seccomp_apply(c, &err) < 0 || caps_apply(c, &err) < 0)
+	box_trace("child: hostname");
+	if (seccomp_apply(c, &err) < 0)
 		child_fail(fd, &err);
+	box_trace("child: seccomp");
+	if (caps_apply(c, &err) < 0)
+		child_fail(fd, &err);
+	box_trace("child: caps");
 	/* init's stdin, stdout, stderr and controlling tty: the console */
 	if (setsid() < 0) {
 		box_error(&err, errno, "setsid");
@@ -131,6 +138,7 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = c->init_args[i];
 	/* STEP_EXEC */
+	box_trace("child: exec");
 	send_msg(fd, STEP_EXEC, 0, NULL);
 	execve(c->init, argv, x->env);
 	box_error(&err, errno, "exec'ing init %s", c->init);
