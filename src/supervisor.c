@@ -66,6 +66,8 @@ struct sup {
 	bool resend;        /* init was not listening yet: send again on a tick */
 	uint64_t deadline;  /* ms, stop timeout */
 	int req_timeout;    /* from the last stop request */
+	struct state_info saved; /* what save_state wrote last */
+	bool have_saved;
 	struct client clients[MAX_CLIENTS];
 };
 
@@ -106,22 +108,27 @@ int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
 
 static void save_state(struct sup *s, enum box_state st)
 {
+	pid_t me = getpid();
 	struct state_info si = {
 		.state = st,
-		.sup_pid = getpid(),
-		.sup_start = state_pid_start(getpid()),
+		.sup_pid = me,
+		.sup_start = s->have_saved && s->saved.sup_pid == me ? s->saved.sup_start : state_pid_start(me),
 		.init_pid = s->init_pid,
 		.init_start = s->init_start,
 		.started = s->started,
 	};
 	box_err_t err = NULL;
-	if (state_write(s->name, &si, &err) < 0) {
+	if (state_write(s->name, &si, s->have_saved ? &s->saved : NULL, &err) < 0) {
 		box_error_wrap(&err, "writing the state");
 		char *t = box_error_text(err);
 		log_warn("%s", t);
 		free(t);
 		box_error_release(&err);
+		s->have_saved = false;
+		return;
 	}
+	s->saved = si;
+	s->have_saved = true;
 }
 
 static void warn_err(box_err_t *err, const char *what)
