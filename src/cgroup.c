@@ -736,6 +736,9 @@ bool cgroup_is_empty(struct cgroup *cg)
 /* rmdir depth-first: systemd inside leaves init.scope, system.slice/... behind. */
 static int rmdir_tree(const char *path, box_err_t *err)
 {
+	/* a leaf (the common case) goes at once; one with children says EBUSY */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
 	cleanup_dir DIR *d = opendir(path);
 	if (!d)
 		return errno == ENOENT ? 0 : box_error(err, errno, "opening %s", path);
@@ -764,8 +767,10 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 	int ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = cgroup_path(&h[i], cg->limit, NULL);
-		/* every hierarchy, even after a failure: leave as little as possible */
-		if (rmdir_tree(p, err) < 0)
+		cleanup_free char *pl = cgroup_path(&h[i], cg->payload, NULL);
+		/* every hierarchy, even after a failure: leave as little as possible;
+		 * the payload first, so that the limit cgroup is a leaf then */
+		if (rmdir_tree(pl, err) < 0 || rmdir_tree(p, err) < 0)
 			ret = -1;
 	}
 	return ret;

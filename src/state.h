@@ -36,8 +36,7 @@ int state_lock(const char *name, box_err_t *err);
 bool state_lock_held(const char *name);
 
 /* Writes the state file, and the pid files that differ from prev (what the
- * caller wrote last; NULL = write them all): on ext4 every replace of an
- * existing file costs a flush of its data (auto_da_alloc, ~0.4 ms). */
+ * caller wrote last; NULL = write them all). */
 int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err);
 /* Reads the state file: 0 and *si filled; 1 when there is none. */
 int state_read(const char *name, struct state_info *si, box_err_t *err);

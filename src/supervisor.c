@@ -474,19 +474,25 @@ static void act_halt(struct sup *s)
 	send_halt(s);
 }
 
+/* SIGKILL to init is enough: when a pid namespace's init dies the kernel
+ * kills every other process of the namespace and has them gone before init
+ * is reported dead (zap_pid_ns_processes), nested namespaces included. A
+ * frozen container is thawed so that the signals get delivered. What is in
+ * the cgroup without being in the namespace (a `box attach` on its way in)
+ * is killed by finish(), once init has exited, through the cgroup. */
 static void act_kill(struct sup *s)
 {
 	if (s->state == SUP_STOPPING)
 		log_info("%s: init still running after the stop timeout: killing", s->name);
 	s->state = SUP_KILLING;
-	save_state(s, BOX_STOPPING);
-	box_trace("sup: state STOPPING");
 	syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 	box_err_t err = NULL;
 	if (s->cg)
-		cgroup_kill(s->cg, &err);
-	box_trace("sup: cgroup killed");
-	warn_err(&err, "killing the container's processes");
+		cgroup_freeze(s->cg, false, &err);
+	box_error_release(&err); /* no freezer: nothing was frozen */
+	box_trace("sup: init killed");
+	save_state(s, BOX_STOPPING);
+	box_trace("sup: state STOPPING");
 }
 
 static void act_init_exited(struct sup *s)

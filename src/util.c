@@ -182,6 +182,15 @@ static int write_replace(const char *path, const char *data, size_t len, mode_t 
 		unlink(tmp);
 		return box_error(err, e, "writing %s", tmp);
 	}
+	/* Unsynced: swap the files and unlink the old one. A rename over an
+	 * existing file makes ext4 start writing the new one out (auto_da_alloc)
+	 * and the next replace or unlink wait for that I/O, ~0.5 ms each; after an
+	 * exchange the old data goes without I/O. Same atomicity for readers. */
+	if (!sync && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (unlink(tmp) < 0)
+			return box_error(err, errno, "removing %s", tmp);
+		return 0;
+	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);
