@@ -85,9 +85,20 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	box_err_t err = NULL;
 	const struct box_config *c = x->c;
 
-	/* Before the first wait: if the supervisor dies now, the recv below
-	 * sees EOF; if it dies later, init must not run unsupervised. */
+	/* First of all: if the supervisor dies from now on, init must not run
+	 * unsupervised (and if it died already, the recv below sees EOF). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* What needs neither the container's cgroup nor its veths runs while
+	 * the supervisor is still at them (the dance in spawn.h). */
+	if (mounts_prepare(c, x->root, x->console, &err) < 0)
+		child_fail(fd, &err);
+	if (net_wants_netns(c) && net_loopback_up(&err) < 0)
+		child_fail(fd, &err);
+	if (sethostname(c->hostname, strlen(c->hostname)) < 0) {
+		box_error(&err, errno, "setting the hostname to %s", c->hostname);
+		child_fail(fd, &err);
+	}
+	box_trace("child: prepared");
 	struct spawn_msg m;
 	/* STEP_HOST_DONE */
 	if (recv_msg(fd, &m) != 1 || m.type != STEP_HOST_DONE)
@@ -98,14 +109,9 @@ static void child_main(const struct spawn_ctx *x, int fd)
 		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
 		child_fail(fd, &err);
 	}
-	if (mounts_setup(c, x->cg, x->root, x->console, x->notify_dir, &err) < 0)
+	if (mounts_finish(c, x->cg, x->root, x->notify_dir, &err) < 0)
 		child_fail(fd, &err);
 	box_trace("child: mounts done");
-	if (sethostname(c->hostname, strlen(c->hostname)) < 0) {
-		box_error(&err, errno, "setting the hostname to %s", c->hostname);
-		child_fail(fd, &err);
-	}
-	box_trace("child: hostname");
 	if (seccomp_apply(c, &err) < 0)
 		child_fail(fd, &err);
 	box_trace("child: seccomp");
@@ -183,6 +189,17 @@ int spawn_go(int sync_fd, box_err_t *err)
 	if (send_msg(sync_fd, STEP_HOST_DONE, 0, NULL) < 0)
 		return box_error(err, errno, "the container's first process died before setup");
 	return 0;
+}
+
+void spawn_child_error(int sync_fd, box_err_t *err)
+{
+	struct spawn_msg m;
+	ssize_t n = recv(sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n != (ssize_t)sizeof(m) || m.type != STEP_ERROR)
+		return;
+	m.text[sizeof(m.text) - 1] = '\0';
+	box_error_release(err);
+	box_error(err, m.errnum, "%s", m.text);
 }
 
 int spawn_wait_exec(int sync_fd, box_err_t *err)

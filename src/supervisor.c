@@ -176,6 +176,8 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 		.io_weight = c->io_weight,
 	};
 	box_trace("sup: cgroup created");
+	/* the grace period of the first cgroup move runs from now, alongside */
+	cgroup_prime_enter(s->cg);
 	if (cgroup_set_limits(s->cg, &l, err) < 0)
 		return -1;
 	box_trace("sup: limits set");
@@ -301,6 +303,8 @@ static int spawn_init(struct sup *s, box_err_t *err)
 	ret = spawn_wait_exec(sync_fd, err);
 	box_trace("sup: exec seen");
 out:
+	if (ret < 0)
+		spawn_child_error(sync_fd, err);
 	close(sync_fd);
 	if (ret < 0) {
 		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
