@@ -39,6 +39,7 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+	box_trace("main %s", argc > 1 ? argv[1] : "");
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 

@@ -33,6 +33,7 @@ struct cgroup {
 	char *parent, *name;
 	char *limit;   /* "<parent>/<name>", relative to each hierarchy's mount */
 	char *payload; /* "<parent>/<name>/payload" */
+	struct cgroup_primer *primer; /* cgroup_prime_enter() */
 };
 
 /* What a backend does; cgroup.c picks one for the layout. On a hybrid host the

@@ -192,9 +192,11 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 			  name);
 		goto out;
 	}
+	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)
 		goto out;
+	box_trace("start: locked");
 	/* leftovers of a supervisor that died: ours to clean now */
 	if (state_read(name, &(struct state_info){ 0 }, NULL) == 0 && clean_stale(name, false, err) < 0)
 		goto out;
@@ -202,6 +204,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, err) < 0)
 		goto out;
+	box_trace("start: storage checked");
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0) {
 		box_error(err, errno, "pipe");
@@ -221,8 +224,10 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	close(rep[1]);
 	close(lock_fd);
 	lock_fd = -1;
+	box_trace("start: forked the supervisor");
 	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
 	close(rep[0]);
+	box_trace("start: report read");
 	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
 		/* it cleans up before it exits: return only when nothing is left */
 		waitpid(sup, NULL, 0);
@@ -273,6 +278,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	}
 	if (si.state == BOX_STOPPED)
 		return box_error(err, 0, "%s is not running", name);
+	box_trace("stop: probed");
 	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_STOP, .timeout = timeout_s < 0 ? -1 : timeout_s,
 			       .flags = kill_now ? CTL_F_KILL : 0 };
 	int fd = -1;
@@ -299,14 +305,17 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	}
 	if (state_read(name, &si, NULL) != 0)
 		memset(&si, 0, sizeof(si));
+	box_trace("stop: request sent");
 	struct ctl_resp resp;
 	int r = control_recv_resp(fd, &resp, -1, err);
 	close(fd);
+	box_trace("stop: answered");
 	if (r < 0)
 		return -1;
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
 	/* the supervisor answers right before it exits */
 	wait_gone(si.sup_pid, si.sup_start, 2000);
+	box_trace("stop: supervisor gone");
 	return 0;
 }

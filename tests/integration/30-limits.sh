@@ -214,5 +214,11 @@ PHASE="stop a frozen container"
 box freeze "$C" >/dev/null
 check "box stop of a frozen container" timeout 60 box stop -t 3 "$C"
 check_eq "no cgroup left after stopping it frozen" "" "$(rt_cgroups "$C")"
+check "box start after that" box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+box freeze "$C" >/dev/null
+check "box stop --kill of a frozen container" timeout 20 box stop --kill "$C"
+check "... its init is gone" rt_dead "$ipid"
+check_eq "no cgroup left after killing it frozen" "" "$(rt_cgroups "$C")"
 check "box stop $O" box stop -t 5 "$O"
 check_eq "no cgroup of the other left" "" "$(rt_cgroups "$O")"
