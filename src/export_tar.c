@@ -368,7 +368,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 		oom();
 	archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	archive_read_disk_set_symlink_physical(disk);
-	/* one file system (tar --one-file-system); no atime games */
+	/* one filesystem (tar --one-file-system); no atime games */
 	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	if (archive_read_disk_open(disk, rootfs) != ARCHIVE_OK) {
 		box_error(err, archive_errno(disk), "opening %s: %s", rootfs, archive_error_string(disk));
