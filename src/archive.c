@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gunzip.h"
+#include "instream.h"
 #include "util.h"
 
 #define MAX_WARNINGS 10
@@ -50,22 +50,32 @@ static int rerrno(struct archive *a)
 	return e == EINVAL ? 0 : e;
 }
 
+/* The tarball's bytes, through instream.h (gzip and zstd decoded there, to
+ * the end of the stream, checksums checked). */
+struct input {
+	int fd;
+	struct instream *s;
+};
+
 static la_ssize_t input_read(struct archive *a, void *data, const void **buf)
 {
-	struct gunzip *g = data;
-	ssize_t n = gunzip_read(g, buf);
+	struct input *in = data;
+	ssize_t n = instream_read(in->s, buf);
 	if (n < 0)
-		archive_set_error(a, gunzip_errnum(g) ? gunzip_errnum(g) : -1, "%s", gunzip_error(g));
+		archive_set_error(a, errno ? errno : -1, "%s", instream_error(in->s));
 	return n;
 }
 
 static int input_close(struct archive *a, void *data)
 {
-	gunzip_free(data);
+	struct input *in = data;
+	instream_free(in->s);
+	close(in->fd);
+	free(in);
 	return ARCHIVE_OK;
 }
 
-static int open_read(const char *path, struct archive **out, struct gunzip **gout, box_err_t *err)
+static int open_read(const char *path, struct archive **out, struct input **gout, box_err_t *err)
 {
 	bool std_in = !strcmp(path, "-");
 	struct stat st;
@@ -82,12 +92,16 @@ static int open_read(const char *path, struct archive **out, struct gunzip **gou
 		close(fd);
 		return box_error(err, 0, "%s is %s, not a tarball", path, S_ISDIR(st.st_mode) ? "a folder" : "empty");
 	}
-	/* gzip is inflated (and its CRC checked) by our reader thread, the
+	/* gzip and zstd are decoded (and checked) by instream's thread, the
 	 * other compressions by libarchive: detection from content, the name's
 	 * suffix is never trusted */
-	struct gunzip *g = gunzip_start(fd, err);
-	if (!g)
+	struct input *g = xzalloc(sizeof(*g));
+	g->fd = fd;
+	if (instream_open(fd, path, &archive_interrupted, &g->s, err) < 0) {
+		close(fd);
+		free(g);
 		return box_error_wrap(err, "%s", path);
+	}
 	struct archive *a = archive_read_new();
 	if (!a)
 		oom();
@@ -298,9 +312,13 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		}
 		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
 			log_warn("reading the archive: %s", archive_error_string(a));
+		const char *p = archive_entry_pathname(e);
+		if (!p || !*p) {
+			box_error(err, 0, "an entry without a name: refusing the archive");
+			goto out;
+		}
 		if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
 			continue;
-		const char *p = archive_entry_pathname(e);
 		if (p && (!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR) {
 			box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
 			goto out;
@@ -356,7 +374,7 @@ out:
 int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err)
 {
 	struct archive *a;
-	struct gunzip *g;
+	struct input *g;
 	if (open_read(tarball, &a, &g, err) < 0)
 		return -1;
 	int r = archive_extract(a, target, o, err);
@@ -365,9 +383,9 @@ int archive_extract_file(const char *tarball, const char *target, const struct e
 	const void *buf;
 	ssize_t n = 1;
 	while (r == 0 && n > 0 && !archive_interrupted)
-		n = gunzip_read(g, &buf);
+		n = instream_read(g->s, &buf);
 	if (r == 0 && n < 0)
-		r = box_error(err, gunzip_errnum(g), "after the last entry: %s", gunzip_error(g));
+		r = box_error(err, errno, "after the last entry: %s", instream_error(g->s));
 	archive_close_read(a);
 	if (r < 0)
 		return box_error_wrap(err, "%s", tarball);

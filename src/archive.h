@@ -18,8 +18,8 @@
 struct archive; /* libarchive's */
 
 /* Opens a tarball for reading ("-" = stdin); compression and format are
- * detected from the content (gzip, zstd, xz, bzip2, none). gzip is inflated
- * in a thread of our own that checks its CRC (gunzip.h). */
+ * detected from the content (gzip, zstd, xz, bzip2, none). gzip and zstd are
+ * decoded in a thread of our own that checks their checksums (instream.h). */
 int archive_open_read(const char *path, struct archive **out, box_err_t *err);
 void archive_close_read(struct archive *a);
 

@@ -177,6 +177,11 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || runtime_info(name, &ri, err) < 0)
 		goto out;
+	if (ri.state == BOX_FROZEN) {
+		/* the command would join the frozen cgroup and hang there */
+		box_error(err, 0, "%s is frozen: 'box unfreeze %s' first", name, name);
+		goto out;
+	}
 	if (ri.state != BOX_RUNNING) {
 		box_error(err, 0, "%s is not running (%s)", name, runtime_state_name(ri.state));
 		goto out;
@@ -224,7 +229,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		close(slave);
 		slave = -1;
 	}
-	if (cgroup_enter(cg, child, err) < 0) {
+	if (cgroup_attach(cg, child, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		goto out;

@@ -14,7 +14,7 @@
 static const struct box_command *const commands[] = {
 	&cmd_create, &cmd_start,  &cmd_stop,   &cmd_restart,  &cmd_attach, &cmd_console,
 	&cmd_ls,     &cmd_info,   &cmd_stats,  &cmd_set,      &cmd_apply,  &cmd_freeze,
-	&cmd_unfreeze, &cmd_export, &cmd_import, &cmd_destroy, &cmd_config,
+	&cmd_unfreeze, &cmd_export, &cmd_import, &cmd_destroy, &cmd_config, &cmd_autostart,
 };
 
 static const struct box_command *find_command(const char *name)
@@ -39,6 +39,7 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+	box_trace("main %s", argc > 1 ? argv[1] : "");
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 

@@ -10,13 +10,16 @@
 #ifndef BOX_CGROUP_INTERNAL_H
 #define BOX_CGROUP_INTERNAL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cgroup.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP_PAYLOAD "payload"
+#define CGROUP_ATTACH_LEAF ".box" /* below the payload, unified hosts only */
 
 /* One mounted hierarchy of the host. */
 struct cgroup_hier {
@@ -30,6 +33,7 @@ struct cgroup {
 	char *parent, *name;
 	char *limit;   /* "<parent>/<name>", relative to each hierarchy's mount */
 	char *payload; /* "<parent>/<name>/payload" */
+	struct cgroup_primer *primer; /* cgroup_prime_enter() */
 };
 
 /* What a backend does; cgroup.c picks one for the layout. On a hybrid host the
@@ -78,6 +82,13 @@ int cgroup_update_knob(const struct cgroup_hier *h, const char *rel, const char 
 		       box_err_t *err);
 bool cgroup_same_trim(const char *a, const char *b);
 bool cgroup_same_number(const char *a, const char *b);
+
+/* A readdir entry that is a child cgroup: any folder but "." and "..", since
+ * names may start with a dot (the attach leaf ".box", LXC's ".lxc"). */
+static inline bool cgroup_is_child(const struct dirent *de)
+{
+	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+}
 
 /* Every process in rel and below, in every hierarchy's view `h`. */
 int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n);

@@ -125,7 +125,7 @@ static void narrow_children(const struct cgroup_hier *h, const char *rel, const 
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		narrow_children(h, sub, cpus);

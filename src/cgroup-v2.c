@@ -80,6 +80,28 @@ static bool same_first_line(const char *a, const char *b)
 	return la == lb && !strncmp(a, b, la);
 }
 
+/* What cpuset.cpus should hold for "no cpuset": empty (every CPU of the
+ * parent) while it is empty, else the parent's effective CPUs, as the kernel
+ * refuses to empty it again on a cgroup with processes (ENOSPC). */
+static int cpuset_none(struct cgroup *cg, char **out, box_err_t *err)
+{
+	cleanup_free char *cur = NULL;
+	if (!cgroup_has_file(v2(), cg->limit, "cpuset.cpus")) {
+		*out = xstrdup("");
+		return 0;
+	}
+	if (cgroup_read(v2(), cg->limit, "cpuset.cpus", &cur, err) < 0)
+		return -1;
+	if (cgroup_same_trim(cur, "")) {
+		*out = xstrdup("");
+		return 0;
+	}
+	if (cgroup_read(v2(), cg->parent, "cpuset.cpus.effective", out, err) < 0)
+		return -1;
+	(*out)[strcspn(*out, "\n")] = '\0';
+	return 0;
+}
+
 static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, char ***changes, box_err_t *err)
 {
 	char v[64];
@@ -105,8 +127,10 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 	if (knob(cg, "cpu.weight", "cpu_weight", v, l->cpu_weight && l->cpu_weight != 100, cgroup_same_number,
 		 changes, err) < 0)
 		return -1;
-	/* empty = inherit the parent's CPUs */
-	if (knob(cg, "cpuset.cpus", "cpuset", l->cpuset ? l->cpuset : "", l->cpuset != NULL, cgroup_same_trim,
+	cleanup_free char *all = NULL;
+	if (!l->cpuset && cpuset_none(cg, &all, err) < 0)
+		return -1;
+	if (knob(cg, "cpuset.cpus", "cpuset", l->cpuset ? l->cpuset : all, l->cpuset != NULL, cgroup_same_trim,
 		 changes, err) < 0)
 		return -1;
 	num(v, sizeof(v), l->pids);

@@ -195,8 +195,10 @@ int cgroup_write(const struct cgroup_hier *h, const char *rel, const char *file,
 	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", p);
-	/* one write(): a cgroup knob takes the value whole or refuses it */
-	if (write(fd, val, strlen(val)) < 0)
+	/* one write(): a cgroup knob takes the value whole or refuses it. An
+	 * empty value goes as "\n" (what `echo > file` writes): a write of no
+	 * bytes never reaches the knob, so v2's cpuset.cpus would keep its CPUs */
+	if (write(fd, *val ? val : "\n", *val ? strlen(val) : 1) < 0)
 		return box_error(err, errno, "writing '%s' to %s", val, p);
 	return 0;
 }
@@ -327,7 +329,7 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		if (cgroup_collect_pids(h, sub, pids, n) < 0)
@@ -350,7 +352,7 @@ uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const cha
 	cleanup_dir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
 		sum += cgroup_sum_tree(h, sub, file, key);
@@ -469,10 +471,13 @@ static struct cgroup *cg_new(const char *parent, const char *name)
 	return cg;
 }
 
+static void primer_end(struct cgroup *cg);
+
 void cgroup_free(struct cgroup *cg)
 {
 	if (!cg)
 		return;
+	primer_end(cg);
 	free(cg->parent);
 	free(cg->name);
 	free(cg->limit);
@@ -640,8 +645,112 @@ int cgroup_open(const char *parent, const char *name, struct cgroup **out, box_e
 	return -1;
 }
 
+/* ---- priming the first move (cgroup.h) ---- */
+
+struct cgroup_primer {
+	pthread_t thread;
+	int procs_fd;   /* cgroup.procs of the cgroup the caller is in */
+	int release[2]; /* the thread waits for a byte on [0] before it ends */
+	char pid[16];
+};
+
+/* The thread never allocates and never exits on its own: a clone3 in the
+ * other thread meanwhile finds no libc lock held (it copies only its caller). */
+static void *primer_main(void *arg)
+{
+	struct cgroup_primer *p = arg;
+	/* refused or not, the kernel has gone through its grace period */
+	ssize_t r = write(p->procs_fd, p->pid, strlen(p->pid));
+	(void)r;
+	char c;
+	while (read(p->release[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* cgroup.procs of the caller's own cgroup in one hierarchy, from /proc/self/cgroup. */
+static char *own_procs_path(void)
+{
+	cleanup_free char *s = NULL;
+	box_err_t e = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &s, NULL, &e) < 0) {
+		box_error_release(&e);
+		return NULL;
+	}
+	size_t n;
+	const struct cgroup_hier *h = cgroup_hiers(&n);
+	for (char *save = NULL, *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		/* "ID:CONTROLLERS:PATH"; v2 has no controllers */
+		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2 || c2[1] != '/')
+			continue;
+		*c2 = '\0';
+		const char *ctrls = c1 + 1, *rel = c2 + 2;
+		for (size_t i = 0; i < n; i++) {
+			const char *o = h[i].opts ? h[i].opts : "";
+			if (!strncmp(o, "none,", 5))
+				o += 5;
+			if (h[i].v2 ? !*ctrls : !strcmp(o, ctrls))
+				return cgroup_path(&h[i], rel, "cgroup.procs");
+		}
+	}
+	return NULL;
+}
+
+void cgroup_prime_enter(struct cgroup *cg)
+{
+	if (cg->primer)
+		return;
+	cleanup_free char *path = own_procs_path();
+	if (!path)
+		return;
+	struct cgroup_primer *p = xzalloc(sizeof(*p));
+	p->procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (p->procs_fd < 0) {
+		free(p);
+		return;
+	}
+	if (pipe2(p->release, O_CLOEXEC) < 0) {
+		close(p->procs_fd);
+		free(p);
+		return;
+	}
+	snprintf(p->pid, sizeof(p->pid), "%d", (int)getpid());
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	int r = pthread_create(&p->thread, &a, primer_main, p);
+	pthread_attr_destroy(&a);
+	if (r != 0) {
+		close(p->procs_fd);
+		close(p->release[0]);
+		close(p->release[1]);
+		free(p);
+		return;
+	}
+	cg->primer = p;
+}
+
+static void primer_end(struct cgroup *cg)
+{
+	struct cgroup_primer *p = cg->primer;
+	if (!p)
+		return;
+	/* a byte, not EOF: a child cloned meanwhile holds the write end too */
+	ssize_t w = write(p->release[1], "", 1);
+	(void)w;
+	pthread_join(p->thread, NULL);
+	close(p->release[1]);
+	close(p->release[0]);
+	close(p->procs_fd);
+	free(p);
+	cg->primer = NULL;
+}
+
 int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err)
 {
+	/* the primed grace period, if any, is over once its write returns */
+	primer_end(cg);
 	size_t n;
 	const struct cgroup_hier *h = cgroup_hiers(&n);
 	char v[32];
@@ -652,6 +761,20 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err)
 		if (cgroup_write(&h[i], cg->payload, "cgroup.procs", v, err) < 0)
 			return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
 	}
+	return 0;
+}
+
+int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err)
+{
+	/* v1 and hybrid's controller-less cgroup2 have no internal-process rule */
+	if (cgroup_layout() != CGROUP_UNIFIED)
+		return cgroup_enter(cg, pid, err);
+	const struct cgroup_hier *h = cgroup_v2_hier();
+	cleanup_free char *leaf = xasprintf("%s/" CGROUP_ATTACH_LEAF, cg->payload);
+	char v[32];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	if (make_dir(h, leaf, false, err) < 0 || cgroup_write(h, leaf, "cgroup.procs", v, err) < 0)
+		return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
 	return 0;
 }
 
@@ -720,12 +843,15 @@ bool cgroup_is_empty(struct cgroup *cg)
 /* rmdir depth-first: systemd inside leaves init.scope, system.slice/... behind. */
 static int rmdir_tree(const char *path, box_err_t *err)
 {
+	/* a leaf (the common case) goes at once; one with children says EBUSY */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
 	cleanup_dir DIR *d = opendir(path);
 	if (!d)
 		return errno == ENOENT ? 0 : box_error(err, errno, "opening %s", path);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (!cgroup_is_child(de))
 			continue;
 		cleanup_free char *sub = xasprintf("%s/%s", path, de->d_name);
 		if (rmdir_tree(sub, err) < 0)
@@ -748,8 +874,10 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 	int ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = cgroup_path(&h[i], cg->limit, NULL);
-		/* every hierarchy, even after a failure: leave as little as possible */
-		if (rmdir_tree(p, err) < 0)
+		cleanup_free char *pl = cgroup_path(&h[i], cg->payload, NULL);
+		/* every hierarchy, even after a failure: leave as little as possible;
+		 * the payload first, so that the limit cgroup is a leaf then */
+		if (rmdir_tree(pl, err) < 0 || rmdir_tree(p, err) < 0)
 			ret = -1;
 	}
 	return ret;

@@ -17,7 +17,7 @@
  *   C  unshare(CLONE_NEWCGROUP): the ns root is now the payload cgroup
  *   C  mount /sys (sysfs), then cgroup_mount_view(cg, rootfs), then pivot_root
  *   S  on init's end: cgroup_kill, cgroup_destroy, cgroup_free
- * `box attach` uses cgroup_open + cgroup_enter for its process. */
+ * `box attach` uses cgroup_open + cgroup_attach for its process. */
 #ifndef BOX_CGROUP_H
 #define BOX_CGROUP_H
 
@@ -66,6 +66,22 @@ void cgroup_free(struct cgroup *cg);
 
 /* Moves pid (0 = the caller) into the container's cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err);
+/* The same for a command `box attach` runs. On a unified host it goes into
+ * the leaf <payload>/.box (made when absent; LXC's .lxc), not the payload:
+ * there it would stop systemd inside from enabling controllers for its
+ * children (cgroup v2 refuses those of a cgroup with processes), and once
+ * systemd has, the payload refuses new processes itself. */
+int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err);
+/* The first move of a process between cgroups after a quiet while makes the
+ * kernel wait for an RCU grace period (it switches the cgroup threadgroup
+ * rwsem to its writer mode: 6-16 ms on the 2-core VM boxes is measured on); moves
+ * right after another one do not wait. This starts such a move now, of the
+ * caller into the cgroup it is in already (a no-op), in a thread, so that the
+ * wait runs while the caller does its next steps (limits, console, clone3).
+ * The next cgroup_enter(cg, ...) or cgroup_free(cg) ends the thread. Best
+ * effort: on any error cgroup_enter just pays the wait itself. While it runs
+ * the kernel holds the cgroup mutex: mkdir/rmdir of cgroups wait for it. */
+void cgroup_prime_enter(struct cgroup *cg);
 /* An fd of the payload cgroup for clone3's CLONE_INTO_CGROUP (caller closes);
  * -1 with errno EOPNOTSUPP on v1/hybrid hosts, where it would place the
  * child in the cgroup2 hierarchy only: use cgroup_enter there. */

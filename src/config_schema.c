@@ -55,7 +55,7 @@ const struct config_key config_schema[] = {
 	 "relative block I/O share (io.weight / blkio.weight)", C(io_weight)},
 	/* isolation */
 	{SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "no", NULL, "yes",
-	 "own user namespace: container root is an unprivileged host id", C(unprivileged)},
+	 "own user namespace: container root is an unprivileged host id (create, export and import shift the ids; box start refuses it until user namespaces land)", C(unprivileged)},
 	{SC_CONTAINER, "idmap_base", KT_UINT, false, 1, 4294967294LL, "100000", NULL, "200000",
 	 "first host id of the container's ids (unprivileged)", C(idmap_base)},
 	{SC_CONTAINER, "idmap_size", KT_UINT, false, 1, 4294967294LL, "65536", NULL, "65536",

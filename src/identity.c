@@ -193,15 +193,16 @@ int identity_write(const struct box_config *c, const char *rootfs, box_err_t *er
 	if (c->unprivileged)
 		t.uid = t.gid = c->idmap_base;
 	int ret = -1;
+	/* declared before the first goto: a cleanup must never see garbage */
+	cleanup_free char *hn = NULL, *hosts = NULL, *resolv = NULL;
 
 	/* hostname: one line, the whole file */
-	cleanup_free char *hn = xasprintf("%s\n", host);
+	hn = xasprintf("%s\n", host);
 	t.file = "hostname";
 	if (update(&t, hn, true, err) < 0)
 		goto out;
 
 	/* hosts: 127.0.1.1 FQDN SHORT, as Debian's installer and pct write it */
-	cleanup_free char *hosts = NULL;
 	const char *dot = strchr(host, '.');
 	if (dot)
 		hosts = xasprintf("127.0.1.1\t%s %.*s\n", host, (int)(dot - host), host);
@@ -214,7 +215,6 @@ int identity_write(const struct box_config *c, const char *rootfs, box_err_t *er
 		goto out;
 
 	/* resolv.conf: the config's, else the host's */
-	cleanup_free char *resolv = NULL;
 	if ((c->nameservers && c->nameservers[0]) || (c->searchdomains && c->searchdomains[0])) {
 		resolv = xstrdup("");
 		if (c->searchdomains && c->searchdomains[0]) {

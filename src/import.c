@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include "archive.h"
 #include "config.h"
+#include "instream.h"
 #include "paths.h"
 #include "pct.h"
 #include "util.h"
@@ -30,16 +32,18 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-/* The input, with a record of the bytes read until the first member is
- * known, so that the stream can start over without seeking. */
+/* The input (decompressed by instream.h when gzip or zstd), with a record of
+ * the bytes handed out until the first member is known, so that the stream
+ * can start over without seeking. */
 struct input {
 	int fd;
 	const char *label;
+	struct instream *s;
 	bool recording, replaying;
 	unsigned char *rec;
 	size_t rec_len, rec_cap, replay_pos;
-	unsigned char buf[256 * 1024];
 	int read_errno;
+	bool failed; /* the input itself failed (not its tar content) */
 };
 
 static la_ssize_t in_read(struct archive *a, void *data, const void **out)
@@ -55,13 +59,13 @@ static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 		in->replay_pos += n;
 		return (la_ssize_t)n;
 	}
-	ssize_t n;
-	do
-		n = read(in->fd, in->buf, sizeof(in->buf));
-	while (n < 0 && errno == EINTR && !interrupted);
+	const void *buf;
+	ssize_t n = instream_read(in->s, &buf);
 	if (n < 0) {
 		in->read_errno = errno;
-		archive_set_error(a, errno, "reading %s", in->label);
+		in->failed = true;
+		/* -1: libarchive's "no errno" (bad data, not a failed call) */
+		archive_set_error(a, errno ? errno : -1, "%s", instream_error(in->s));
 		return -1;
 	}
 	if (in->recording && n > 0) {
@@ -73,10 +77,10 @@ static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 			in->rec_cap = (in->rec_len + (size_t)n) * 2;
 			in->rec = xrealloc(in->rec, in->rec_cap);
 		}
-		memcpy(in->rec + in->rec_len, in->buf, (size_t)n);
+		memcpy(in->rec + in->rec_len, buf, (size_t)n);
 		in->rec_len += (size_t)n;
 	}
-	*out = in->buf;
+	*out = buf;
 	return n;
 }
 
@@ -92,8 +96,13 @@ static int open_stream(struct input *in, struct archive **out, box_err_t *err)
 	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_none(a);
 	archive_read_support_format_tar(a);
+	/* past the tar end marker to the end of the input: xz and bzip2 check
+	 * their trailers only there (gzip and zstd: instream.h) */
+	if (archive_read_set_format_option(a, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
+		log_warn("libarchive: %s", archive_error_string(a));
 	if (archive_read_open(a, in, NULL, in_read, NULL) != ARCHIVE_OK) {
-		box_error(err, in->read_errno, "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
+		box_error(err, in->read_errno,
+			  in->failed ? "%s: %s" : "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
 			  in->label, archive_error_string(a));
 		archive_read_free(a);
 		return -1;
@@ -160,12 +169,45 @@ static int check_free_name(const char *name, box_err_t *err)
 	cleanup_free char *conf = paths_config_path(name), *state = paths_container_path(name),
 			  *run = paths_runtime_path(name);
 	if (exists(conf))
-		return box_error(err, EEXIST, "container %s already exists (%s): choose another name", name, conf);
+		return box_error(err, 0, "container %s already exists (%s): choose another name", name, conf);
 	if (exists(state))
-		return box_error(err, EEXIST, "container %s already has state in %s: choose another name", name, state);
+		return box_error(err, 0, "container %s already has state in %s: choose another name (or 'box destroy %s')",
+				 name, state, name);
 	if (exists(run))
-		return box_error(err, EEXIST, "container %s already has runtime state in %s", name, run);
+		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name, run);
 	return 0;
+}
+
+/* Leftovers of imports of `name` killed half-way (".import-NAME.PID" whose
+ * process is gone): removed, best effort. */
+static void remove_stale_imports(int sfd, const char *name)
+{
+	cleanup_free char *prefix = xasprintf(".import-%s.", name);
+	size_t pl = strlen(prefix);
+	int dfd = dup(sfd);
+	if (dfd < 0)
+		return;
+	cleanup_dir DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, pl) || !de->d_name[pl] ||
+		    strspn(de->d_name + pl, "0123456789") != strlen(de->d_name + pl))
+			continue;
+		pid_t pid = (pid_t)atoi(de->d_name + pl);
+		if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		box_err_t e = NULL;
+		if (rm_rf_at(sfd, de->d_name, &e) < 0) {
+			box_error_wrap(&e, "removing the leftover of an interrupted import");
+			box_error_report(&e);
+		} else {
+			log_info("removed %s, left by an interrupted import", de->d_name);
+		}
+	}
 }
 
 int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err)
@@ -174,8 +216,9 @@ int import_container(const char *name, const char *file, const struct import_opt
 	struct archive *a = NULL;
 	struct box_config *c = NULL;
 	struct pct_import pi = { 0 };
-	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL;
-	bool made_state = false;
+	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL, *tmp = NULL;
+	cleanup_close int sfd = -1;
+	bool made_tmp = false, made_state = false;
 	int ret = -1;
 	struct filter_state fs = { KIND_PLAIN, false, 0 };
 
@@ -183,11 +226,16 @@ int import_container(const char *name, const char *file, const struct import_opt
 	if (paths_check_name(name, err) < 0 || check_free_name(name, err) < 0)
 		goto out;
 	if (o->hostname) {
-		/* validated with the config's own rules below; a quick guard for quoting */
+		/* the config's own rules, before anything is read; quoting first */
 		if (!*o->hostname || strpbrk(o->hostname, "\"\\\n")) {
 			box_usage_error(err, "--hostname %s: not a host name", o->hostname);
 			goto out;
 		}
+		cleanup_free char *t = xasprintf("hostname = \"%s\"\n", o->hostname);
+		struct box_config *hc = NULL;
+		if (config_load_buffer(t, strlen(t), "--hostname", name, &hc, err) < 0)
+			goto out;
+		config_free(hc);
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -216,6 +264,8 @@ int import_container(const char *name, const char *file, const struct import_opt
 		}
 		in->label = file;
 	}
+	if (instream_open(in->fd, in->label, &interrupted, &in->s, err) < 0)
+		goto out;
 
 	/* the first member decides what this is */
 	in->recording = true;
@@ -227,8 +277,9 @@ int import_container(const char *name, const char *file, const struct import_opt
 		box_error(err, 0, "%s is an empty archive", in->label);
 		goto out;
 	}
-	if (r < ARCHIVE_WARN) {
-		box_error(err, in->read_errno, "%s: %s", in->label, archive_error_string(a));
+	if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY || !archive_entry_pathname(e)) {
+		box_error(err, in->read_errno, "%s: %s", in->label,
+			  r < ARCHIVE_WARN ? archive_error_string(a) : "damaged tar header");
 		goto out;
 	}
 	const char *first = norm(archive_entry_pathname(e));
@@ -276,16 +327,25 @@ int import_container(const char *name, const char *file, const struct import_opt
 	if (config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
 		goto out;
 
-	/* the rootfs */
+	/* the rootfs, built under a hidden name that no container can have and
+	 * renamed into place when complete: a kill -9 leaves nothing under the
+	 * container's name (the next import of it removes the leftover) */
 	state = paths_container_path(name);
-	rootfs = paths_rootfs_path(name);
 	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
 		goto out;
-	if (mkdir(state, 0700) < 0) {
-		box_error(err, errno, "creating %s", state);
+	sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0) {
+		box_error(err, errno, "opening %s", paths_state_dir());
 		goto out;
 	}
-	made_state = true;
+	remove_stale_imports(sfd, name);
+	tmp = xasprintf(".import-%s.%d", name, (int)getpid());
+	rootfs = xasprintf("%s/%s/rootfs", paths_state_dir(), tmp);
+	if (mkdirat(sfd, tmp, 0700) < 0) {
+		box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
+		goto out;
+	}
+	made_tmp = true;
 	if (mkdir(rootfs, 0755) < 0) {
 		box_error(err, errno, "creating %s", rootfs);
 		goto out;
@@ -298,6 +358,15 @@ int import_container(const char *name, const char *file, const struct import_opt
 		.filter_data = &fs,
 	};
 	if (archive_extract(a, rootfs, &xo, err) < 0) {
+		/* when the input itself failed, libarchive may word it as its own
+		 * "Truncated input file": the input's error says what happened */
+		if (interrupted || in->failed) {
+			box_error_release(err);
+			if (interrupted)
+				box_error(err, 0, "interrupted by signal %d", (int)interrupted);
+			else
+				box_error(err, in->read_errno, "%s", instream_error(in->s));
+		}
 		box_error_wrap(err, "extracting %s", in->label);
 		goto out;
 	}
@@ -311,33 +380,40 @@ int import_container(const char *name, const char *file, const struct import_opt
 			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
 		goto out;
 	}
+	if (renameat2(sfd, tmp, sfd, name, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			box_error(err, 0, "%s appeared during the import: left as it is", state);
+		else
+			box_error(err, errno, "renaming %s/%s to %s", paths_state_dir(), tmp, state);
+		goto out;
+	}
+	made_tmp = false;
+	made_state = true;
 
 	/* last: the config makes the container exist */
 	conf = paths_config_path(name);
 	if (mkdir_p(paths_config_dir(), 0755, err) < 0)
 		goto out;
 	if (exists(conf)) {
-		box_error(err, EEXIST, "%s appeared during the import: left as it is", conf);
+		box_error(err, 0, "%s appeared during the import: left as it is", conf);
 		goto out;
 	}
 	if (write_file_atomic(conf, config_text, strlen(config_text), 0644, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0 && made_state) {
+	if (ret < 0 && (made_tmp || made_state)) {
 		box_err_t e2 = NULL;
-		int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd < 0 || rm_rf_at(sfd, name, &e2) < 0) {
-			box_error_wrap(&e2, "removing the partial import %s", state);
+		if (rm_rf_at(sfd, made_tmp ? tmp : name, &e2) < 0) {
+			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(), made_tmp ? tmp : name);
 			box_error_report(&e2);
 		}
-		if (sfd >= 0)
-			close(sfd);
 	}
 	if (ret < 0)
 		box_error_wrap(err, "importing %s (nothing was created)", name);
 	if (a)
 		archive_read_free(a);
+	instream_free(in->s);
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	free(in->rec);

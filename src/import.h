@@ -9,11 +9,15 @@
  *   - a plain rootfs tarball (a template, an LXC image's rootfs.tar.xz; its
  *     meta.tar.xz is not needed): a minimal config.
  *
- * gzip, zstd, xz, bzip2 or none, detected from the content. The rootfs is
- * extracted with archive.h's secure extraction (ids shifted for unprivileged
- * containers, ./dev/ entries and ./etc/vzdump/ skipped); anything wrong -- a corrupt
- * or hostile archive, no sbin in it, a bad pct.conf, a signal -- leaves no
- * config, rootfs or state behind. */
+ * gzip, zstd, xz, bzip2 or none, detected from the content; the input is read
+ * to its end, so every checksum of the compression is verified (instream.h).
+ * The rootfs is extracted with archive.h's secure extraction (ids shifted for
+ * unprivileged containers, ./dev/ entries and ./etc/vzdump/ skipped) under a
+ * hidden name, renamed into place when complete; the config is written last.
+ * Anything wrong -- a corrupt, truncated or hostile archive, no sbin in it, a
+ * bad pct.conf, a signal -- leaves no config, rootfs or state behind; after a
+ * kill -9 only a hidden .import-NAME.PID, which the next import of NAME
+ * removes. */
 #ifndef BOX_IMPORT_H
 #define BOX_IMPORT_H
 

@@ -54,6 +54,12 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vprint(const char *prefix, const char *fmt, va_list ap);
 
+/* BOX_TRACE=FILE: each process of a command appends "SECONDS PID WHAT"
+ * lines to FILE (CLOCK_REALTIME with microseconds, comparable with bash's
+ * $EPOCHREALTIME), to measure the phases of a start or a stop without
+ * strace's distortion. Unset (the default), it costs one getenv. */
+void box_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The program name used as message prefix ("box"). */
 extern const char *box_progname;
 

@@ -177,15 +177,12 @@ static int setup_proc(const char *root, box_err_t *err)
 	return 0;
 }
 
-static int setup_sys(const struct box_config *c, struct cgroup *cg, const char *root, box_err_t *err)
+static int setup_sys(const char *root, box_err_t *err)
 {
-	(void)c;
 	if (mkdir_in_root(root, "/sys", err) < 0 ||
 	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err) < 0)
 		return -1;
-	if (cgroup_mount_view(cg, root, err) < 0)
-		return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
 	return 0;
 }
 
@@ -315,18 +312,35 @@ static int do_pivot(const char *root, box_err_t *err)
 	return 0;
 }
 
-int mounts_setup(const struct box_config *c, struct cgroup *cg, const char *root, const char *console,
-		 const char *notify_dir, box_err_t *err)
+int mounts_prepare(const struct box_config *c, const char *root, const char *console, box_err_t *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return box_error(err, errno, "making / private");
+	box_trace("child: private");
 	if (setup_rootfs(c, root, err) < 0)
 		return box_error_wrap(err, "rootfs");
+	box_trace("child: rootfs");
 	if (identity_write(c, root, err) < 0)
 		return box_error_wrap(err, "identity");
-	if (setup_dev(root, console, err) < 0 || setup_proc(root, err) < 0 || setup_sys(c, cg, root, err) < 0 ||
-	    setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+	box_trace("child: identity");
+	if (setup_dev(root, console, err) < 0)
 		return -1;
+	box_trace("child: dev");
+	if (setup_proc(root, err) < 0)
+		return -1;
+	box_trace("child: proc");
+	return setup_sys(root, err);
+}
+
+int mounts_finish(const struct box_config *c, struct cgroup *cg, const char *root, const char *notify_dir,
+		  box_err_t *err)
+{
+	if (cgroup_mount_view(cg, root, err) < 0)
+		return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
+	box_trace("child: cgroup view");
+	if (setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+		return -1;
+	box_trace("child: run, user mounts");
 	return do_pivot(root, err);
 }

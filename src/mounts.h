@@ -13,7 +13,13 @@
 struct box_config;
 struct cgroup;
 
-int mounts_setup(const struct box_config *c, struct cgroup *cg, const char *root, const char *console,
-		 const char *notify_dir, box_err_t *err);
+/* In two halves, so that the first runs while the supervisor is still at the
+ * host side (cgroup, veths). The first needs neither: private propagation,
+ * the rootfs, the identity files, /dev, /proc, sysfs. */
+int mounts_prepare(const struct box_config *c, const char *root, const char *console, box_err_t *err);
+/* After unshare(CLONE_NEWCGROUP): the cgroup view, /run, the config's bind
+ * mounts, pivot_root. */
+int mounts_finish(const struct box_config *c, struct cgroup *cg, const char *root, const char *notify_dir,
+		  box_err_t *err);
 
 #endif

@@ -6,8 +6,8 @@
  *                on the bridge, peer created *inside* the child's netns
  *                with its final name, MAC and MTU (IFLA_NET_NS_FD);
  *                the host end gets the alias "boxes:CONTAINER:IFNAME".
- *   child netns: a socket opened there by a short thread: lo up, peer up,
- *                addresses, default routes.
+ *   child netns: a socket opened there by a short thread: peer up,
+ *                addresses, default routes (lo: the child, net_loopback_up).
  * About a dozen netlink round trips in all and no cache fill; the kernel's
  * own cost is the veth creation (~0.25 ms). Deleting a veth costs ~16.5 ms
  * in the kernel (anchors P13), which only teardown pays. */
@@ -15,6 +15,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,21 @@ bool net_wants_netns(const struct box_config *c)
 		if (c->nets[i].type == NET_HOST)
 			return false;
 	return true;
+}
+
+int net_loopback_up(box_err_t *err)
+{
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return box_error(err, errno, "socket for bringing lo up");
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return box_error(err, errno, "reading the flags of lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return box_error(err, errno, "bringing lo up");
+	return 0;
 }
 
 static char *owner_alias(const char *container, const char *ifname)
@@ -199,10 +217,6 @@ static int configure_inside(struct net_sock *in, const struct box_net *n, box_er
 	return 0;
 }
 
-/* In a new netns the loopback device is always ifindex 1 (the kernel's
- * LOOPBACK_IFINDEX), so no lookup is needed. */
-#define LOOPBACK_IFINDEX 1
-
 int net_setup(const struct box_config *c, const struct box_global *g, pid_t child, struct net_state **out,
 	      box_err_t *err)
 {
@@ -230,33 +244,34 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 					       "cannot be combined with other network sections", c->path);
 		return 0;
 	}
+	if (!n_veth) {
+		/* type = empty: lo only, which the child brings up */
+		*out = xzalloc(sizeof(**out));
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
 	netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (netns_fd < 0)
 		return box_error(err, errno, "opening the network namespace of the container (%s)", path);
 
 	s = xzalloc(sizeof(*s));
-	if (n_veth) {
-		if (nsock_open(&host, -1, err) < 0)
+	if (nsock_open(&host, -1, err) < 0)
+		goto out;
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		struct net_link br;
+		if (n->type != NET_VETH)
+			continue;
+		if (n->bridge[0] && ensure_bridge(&host, g, n->bridge, &br, err) < 0) {
+			box_error_wrap(err, "network %s", n->name);
 			goto out;
-		for (size_t i = 0; i < c->n_nets; i++) {
-			const struct box_net *n = &c->nets[i];
-			struct net_link br;
-			if (n->type != NET_VETH)
-				continue;
-			if (n->bridge[0] && ensure_bridge(&host, g, n->bridge, &br, err) < 0) {
-				box_error_wrap(err, "network %s", n->name);
-				goto out;
-			}
-			if (make_veth(&host, c, n, n->bridge[0] ? &br : NULL, netns_fd, s, err) < 0)
-				goto out;
 		}
+		if (make_veth(&host, c, n, n->bridge[0] ? &br : NULL, netns_fd, s, err) < 0)
+			goto out;
 	}
 	t_host = ms_since(t0);
 
 	if (nsock_open(&in, netns_fd, err) < 0)
-		goto out;
-	if (nl_link_up(&in, LOOPBACK_IFINDEX, "lo", err) < 0)
 		goto out;
 	for (size_t i = 0; i < c->n_nets; i++)
 		if (c->nets[i].type == NET_VETH && configure_inside(&in, &c->nets[i], err) < 0)

@@ -34,12 +34,17 @@ struct net_state; /* what was made on the host side */
  * namespace with only lo, as type = empty (LXC's default too). */
 bool net_wants_netns(const struct box_config *c);
 
+/* In the child, in its new netns: lo up (one ioctl; no netlink socket and
+ * no thread in the supervisor for the common container without veths). */
+int net_loopback_up(box_err_t *err);
+
 /* Creates bridges that are missing (address/mtu from boxes.conf), one veth
  * pair per veth section with the host end up on its bridge and the peer
  * created in the netns of `child` under the section's name, with its MAC
  * (configured or net_default_hwaddr), MTU (configured, else the bridge's),
- * addresses (IPv6 without DAD) and default routes; brings lo up. type=empty
- * (or no section) gets only lo; type=host does nothing (no new netns). On
+ * addresses (IPv6 without DAD) and default routes. type=empty (or no
+ * section): nothing, the child brings its lo up itself (net_loopback_up);
+ * type=host does nothing (no new netns). On
  * failure removes what it made and *out stays NULL. With BOX_NET_TIMING=1 in
  * the environment, logs how long the steps took. g may be NULL. */
 int net_setup(const struct box_config *c, const struct box_global *g, pid_t child, struct net_state **out,

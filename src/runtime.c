@@ -106,11 +106,31 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	return ret;
 }
 
+/* The supervisor's state file says RUNNING for a frozen container too: the
+ * freezer is the kernel's, so ask the cgroup. No config or cgroup to read
+ * (a race with the stop) means not frozen. */
+static void note_frozen(const char *name, struct state_info *si)
+{
+	if (si->state != BOX_RUNNING)
+		return;
+	struct box_global *g = NULL;
+	struct cgroup *cg = NULL;
+	struct cgroup_stats cs = { 0 };
+	box_err_t e = NULL;
+	if (global_load(&g, &e) == 0 && cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 &&
+	    cgroup_stats(cg, &cs, &e) == 0 && cs.frozen)
+		si->state = BOX_FROZEN;
+	box_error_release(&e);
+	cgroup_free(cg);
+	global_free(g);
+}
+
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)
 {
 	struct state_info si;
 	if (probe(name, &si, NULL, err) < 0)
 		return -1;
+	note_frozen(name, &si);
 	*st = si.state;
 	if (init_pid)
 		*init_pid = si.init_pid;
@@ -122,6 +142,7 @@ int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
 	struct state_info si;
 	if (probe(name, &si, NULL, err) < 0)
 		return -1;
+	note_frozen(name, &si);
 	ri->state = si.state;
 	ri->init_pid = si.init_pid;
 	ri->sup_pid = si.sup_pid;
@@ -159,19 +180,31 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
+	cleanup_free char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
+	if (c->unprivileged) {
+		/* running it without the user namespace would hand container root
+		 * the host's root: refuse, loudly */
+		box_error(err, 0,
+			  "%s: unprivileged = yes (a user namespace) is not supported by box start yet; "
+			  "refused rather than run as a privileged container",
+			  name);
+		goto out;
+	}
+	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)
 		goto out;
+	box_trace("start: locked");
 	/* leftovers of a supervisor that died: ours to clean now */
 	if (state_read(name, &(struct state_info){ 0 }, NULL) == 0 && clean_stale(name, false, err) < 0)
 		goto out;
-	cleanup_free char *rootfs = paths_rootfs_path(name);
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, err) < 0)
 		goto out;
+	box_trace("start: storage checked");
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0) {
 		box_error(err, errno, "pipe");
@@ -191,8 +224,10 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	close(rep[1]);
 	close(lock_fd);
 	lock_fd = -1;
+	box_trace("start: forked the supervisor");
 	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
 	close(rep[0]);
+	box_trace("start: report read");
 	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
 		/* it cleans up before it exits: return only when nothing is left */
 		waitpid(sup, NULL, 0);
@@ -243,6 +278,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	}
 	if (si.state == BOX_STOPPED)
 		return box_error(err, 0, "%s is not running", name);
+	box_trace("stop: probed");
 	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_STOP, .timeout = timeout_s < 0 ? -1 : timeout_s,
 			       .flags = kill_now ? CTL_F_KILL : 0 };
 	int fd = -1;
@@ -269,14 +305,17 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	}
 	if (state_read(name, &si, NULL) != 0)
 		memset(&si, 0, sizeof(si));
+	box_trace("stop: request sent");
 	struct ctl_resp resp;
 	int r = control_recv_resp(fd, &resp, -1, err);
 	close(fd);
+	box_trace("stop: answered");
 	if (r < 0)
 		return -1;
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
 	/* the supervisor answers right before it exits */
 	wait_gone(si.sup_pid, si.sup_start, 2000);
+	box_trace("stop: supervisor gone");
 	return 0;
 }

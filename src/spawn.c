@@ -85,26 +85,39 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	box_err_t err = NULL;
 	const struct box_config *c = x->c;
 
-	/* Before the first wait: if the supervisor dies now, the recv below
-	 * sees EOF; if it dies later, init must not run unsupervised. */
+	/* First of all: if the supervisor dies from now on, init must not run
+	 * unsupervised (and if it died already, the recv below sees EOF). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	struct spawn_msg m;
-	/* STEP_HOST_DONE */
-	if (recv_msg(fd, &m) != 1 || m.type != STEP_HOST_DONE)
-		_exit(1);
-	/* the cgroup ns root becomes the container's cgroup */
-	if (unshare(CLONE_NEWCGROUP) < 0) {
-		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
+	/* What needs neither the container's cgroup nor its veths runs while
+	 * the supervisor is still at them (the dance in spawn.h). */
+	if (mounts_prepare(c, x->root, x->console, &err) < 0)
 		child_fail(fd, &err);
-	}
-	if (mounts_setup(c, x->cg, x->root, x->console, x->notify_dir, &err) < 0)
+	if (net_wants_netns(c) && net_loopback_up(&err) < 0)
 		child_fail(fd, &err);
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0) {
 		box_error(&err, errno, "setting the hostname to %s", c->hostname);
 		child_fail(fd, &err);
 	}
-	if (seccomp_apply(c, &err) < 0 || caps_apply(c, &err) < 0)
+	box_trace("child: prepared");
+	struct spawn_msg m;
+	/* STEP_HOST_DONE */
+	if (recv_msg(fd, &m) != 1 || m.type != STEP_HOST_DONE)
+		_exit(1);
+	box_trace("child: go");
+	/* the cgroup ns root becomes the container's cgroup */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
 		child_fail(fd, &err);
+	}
+	if (mounts_finish(c, x->cg, x->root, x->notify_dir, &err) < 0)
+		child_fail(fd, &err);
+	box_trace("child: mounts done");
+	if (seccomp_apply(c, &err) < 0)
+		child_fail(fd, &err);
+	box_trace("child: seccomp");
+	if (caps_apply(c, &err) < 0)
+		child_fail(fd, &err);
+	box_trace("child: caps");
 	/* init's stdin, stdout, stderr and controlling tty: the console */
 	if (setsid() < 0) {
 		box_error(&err, errno, "setsid");
@@ -131,6 +144,7 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = c->init_args[i];
 	/* STEP_EXEC */
+	box_trace("child: exec");
 	send_msg(fd, STEP_EXEC, 0, NULL);
 	execve(c->init, argv, x->env);
 	box_error(&err, errno, "exec'ing init %s", c->init);
@@ -175,6 +189,17 @@ int spawn_go(int sync_fd, box_err_t *err)
 	if (send_msg(sync_fd, STEP_HOST_DONE, 0, NULL) < 0)
 		return box_error(err, errno, "the container's first process died before setup");
 	return 0;
+}
+
+void spawn_child_error(int sync_fd, box_err_t *err)
+{
+	struct spawn_msg m;
+	ssize_t n = recv(sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n != (ssize_t)sizeof(m) || m.type != STEP_ERROR)
+		return;
+	m.text[sizeof(m.text) - 1] = '\0';
+	box_error_release(err);
+	box_error(err, m.errnum, "%s", m.text);
 }
 
 int spawn_wait_exec(int sync_fd, box_err_t *err)

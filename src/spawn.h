@@ -3,17 +3,21 @@
  * The dance (both sides mark each rendezvous with the step's name):
  *
  *   supervisor                          child (new pid, mount, uts, ipc, net ns)
- *   spawn_container() ── clone3 ──────> waits for STEP_HOST_DONE
- *   cgroup_enter(child), net_setup()
+ *   spawn_container() ── clone3 ──────> prepares: private propagation,
+ *   cgroup_enter(child), net_setup()    rootfs, identity, /dev, /proc, sysfs,
+ *     (at the same time)                lo up, hostname; waits for STEP_HOST_DONE
  *   spawn_go()  ── STEP_HOST_DONE ────> unshare(cgroup ns): its root is now the
- *                                       container's cgroup; mounts, pivot_root,
- *                                       hostname, seccomp, caps, console
+ *                                       container's cgroup; the cgroup view,
+ *                                       /run, bind mounts, pivot_root, seccomp,
+ *                                       caps, console
  *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init)
  *                     <── EOF ───────── the SOCK_CLOEXEC end closed by execve
  *
  * Any failure in the child travels as a SPAWN_ERROR message with the child's
  * own error text and becomes the supervisor's error verbatim (crun); an EOF
- * without STEP_EXEC means the child died. */
+ * without STEP_EXEC means the child died. A child that failed in its
+ * preparation may make a host step fail (it is gone): spawn_child_error()
+ * then puts its message in place of the host step's. */
 #ifndef BOX_SPAWN_H
 #define BOX_SPAWN_H
 
@@ -41,6 +45,8 @@ struct spawn_ctx {
 int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync_fd, box_err_t *err);
 /* STEP_HOST_DONE: the host side is ready. */
 int spawn_go(int sync_fd, box_err_t *err);
+/* After a failed host step: the child's own error instead, if it sent one. */
+void spawn_child_error(int sync_fd, box_err_t *err);
 /* Returns 0 once init has been exec'd, -1 with the child's error otherwise. */
 int spawn_wait_exec(int sync_fd, box_err_t *err);
 

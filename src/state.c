@@ -52,7 +52,8 @@ bool state_lock_held(const char *name)
 	return false;
 }
 
-int state_write(const char *name, const struct state_info *si, box_err_t *err)
+/* Runtime state dies with the host: replaced atomically, never fsync'd. */
+int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err)
 {
 	cleanup_free char *path = xasprintf("%s/%s/state", paths_run_dir(), name);
 	char buf[512];
@@ -61,18 +62,22 @@ int state_write(const char *name, const struct state_info *si, box_err_t *err)
 			 "init_start=%" PRIu64 "\nstarted=%" PRId64 "\n",
 			 runtime_state_name(si->state), (int)si->sup_pid, si->sup_start, (int)si->init_pid,
 			 si->init_start, si->started);
-	if (write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+	if (write_file_replace(path, buf, (size_t)n, 0644, err) < 0)
 		return -1;
 	/* plain pid files too: scripts and the tests' cleanup read them */
 	char pid[32];
-	cleanup_free char *sp = xasprintf("%s/%s/supervisor.pid", paths_run_dir(), name);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)si->sup_pid);
-	if (write_file_atomic(sp, pid, (size_t)n, 0644, err) < 0)
-		return -1;
+	if (!prev || prev->sup_pid != si->sup_pid) {
+		cleanup_free char *sp = xasprintf("%s/%s/supervisor.pid", paths_run_dir(), name);
+		n = snprintf(pid, sizeof(pid), "%d\n", (int)si->sup_pid);
+		if (write_file_replace(sp, pid, (size_t)n, 0644, err) < 0)
+			return -1;
+	}
+	if (prev && prev->init_pid == si->init_pid)
+		return 0;
 	cleanup_free char *ip = xasprintf("%s/%s/init.pid", paths_run_dir(), name);
 	if (si->init_pid > 0) {
 		n = snprintf(pid, sizeof(pid), "%d\n", (int)si->init_pid);
-		return write_file_atomic(ip, pid, (size_t)n, 0644, err);
+		return write_file_replace(ip, pid, (size_t)n, 0644, err);
 	}
 	unlink(ip);
 	return 0;

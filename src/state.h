@@ -35,7 +35,9 @@ int state_lock(const char *name, box_err_t *err);
 /* True when the lock is held by a live process (does not take it). */
 bool state_lock_held(const char *name);
 
-int state_write(const char *name, const struct state_info *si, box_err_t *err);
+/* Writes the state file, and the pid files that differ from prev (what the
+ * caller wrote last; NULL = write them all). */
+int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err);
 /* Reads the state file: 0 and *si filled; 1 when there is none. */
 int state_read(const char *name, struct state_info *si, box_err_t *err);
 /* Removes the state files of <run>/<name>/ but the lock. */

@@ -66,6 +66,8 @@ struct sup {
 	bool resend;        /* init was not listening yet: send again on a tick */
 	uint64_t deadline;  /* ms, stop timeout */
 	int req_timeout;    /* from the last stop request */
+	struct state_info saved; /* what save_state wrote last */
+	bool have_saved;
 	struct client clients[MAX_CLIENTS];
 };
 
@@ -106,22 +108,27 @@ int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
 
 static void save_state(struct sup *s, enum box_state st)
 {
+	pid_t me = getpid();
 	struct state_info si = {
 		.state = st,
-		.sup_pid = getpid(),
-		.sup_start = state_pid_start(getpid()),
+		.sup_pid = me,
+		.sup_start = s->have_saved && s->saved.sup_pid == me ? s->saved.sup_start : state_pid_start(me),
 		.init_pid = s->init_pid,
 		.init_start = s->init_start,
 		.started = s->started,
 	};
 	box_err_t err = NULL;
-	if (state_write(s->name, &si, &err) < 0) {
+	if (state_write(s->name, &si, s->have_saved ? &s->saved : NULL, &err) < 0) {
 		box_error_wrap(&err, "writing the state");
 		char *t = box_error_text(err);
 		log_warn("%s", t);
 		free(t);
 		box_error_release(&err);
+		s->have_saved = false;
+		return;
 	}
+	s->saved = si;
+	s->have_saved = true;
 }
 
 static void warn_err(box_err_t *err, const char *what)
@@ -140,6 +147,7 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 {
 	const char *parent = s->g->cgroup_parent;
 	box_err_t e = NULL;
+	box_trace("sup: cgroup_create");
 	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
 		if (e->errnum != EEXIST) {
 			*err = e;
@@ -167,7 +175,13 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 		.pids = c->pids,
 		.io_weight = c->io_weight,
 	};
-	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
+	box_trace("sup: cgroup created");
+	/* the grace period of the first cgroup move runs from now, alongside */
+	cgroup_prime_enter(s->cg);
+	if (cgroup_set_limits(s->cg, &l, err) < 0)
+		return -1;
+	box_trace("sup: limits set");
+	if (cgroup_set_devices(s->cg, err) < 0)
 		return -1;
 	return 0;
 }
@@ -272,18 +286,25 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		.env = s->env,
 	};
 	int sync_fd = -1;
+	box_trace("sup: clone3");
 	if (spawn_container(&x, &s->init_pid, &s->pidfd, &sync_fd, err) < 0)
 		return -1;
+	box_trace("sup: cloned");
 	int ret = -1;
 	/* the child joins the cgroup before it unshares the cgroup ns */
 	if (cgroup_enter(s->cg, s->init_pid, err) < 0)
 		goto out;
+	box_trace("sup: cgroup entered");
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
+	box_trace("sup: net set up");
 	if (spawn_go(sync_fd, err) < 0)
 		goto out;
 	ret = spawn_wait_exec(sync_fd, err);
+	box_trace("sup: exec seen");
 out:
+	if (ret < 0)
+		spawn_child_error(sync_fd, err);
 	close(sync_fd);
 	if (ret < 0) {
 		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
@@ -425,14 +446,18 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 		close(s->ctl_fd);
 	s->ctl_fd = -1;
 	drop_cgroup(s);
+	box_trace("sup: cgroup dropped");
 	drop_net(s);
+	box_trace("sup: net dropped");
 	box_err_t err = NULL;
 	state_remove_all(s->name, &err);
 	warn_err(&err, "removing the state");
+	box_trace("sup: state removed");
 	/* release the lock before answering: a `box start` right after `box
 	 * stop` returns must find the container free */
 	close(s->lock_fd);
 	close_clients(s, why);
+	box_trace("sup: answered");
 	_exit(status);
 }
 
@@ -453,21 +478,30 @@ static void act_halt(struct sup *s)
 	send_halt(s);
 }
 
+/* SIGKILL to init is enough: when a pid namespace's init dies the kernel
+ * kills every other process of the namespace and has them gone before init
+ * is reported dead (zap_pid_ns_processes), nested namespaces included. A
+ * frozen container is thawed so that the signals get delivered. What is in
+ * the cgroup without being in the namespace (a `box attach` on its way in)
+ * is killed by finish(), once init has exited, through the cgroup. */
 static void act_kill(struct sup *s)
 {
 	if (s->state == SUP_STOPPING)
 		log_info("%s: init still running after the stop timeout: killing", s->name);
 	s->state = SUP_KILLING;
-	save_state(s, BOX_STOPPING);
 	syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 	box_err_t err = NULL;
 	if (s->cg)
-		cgroup_kill(s->cg, &err);
-	warn_err(&err, "killing the container's processes");
+		cgroup_freeze(s->cg, false, &err);
+	box_error_release(&err); /* no freezer: nothing was frozen */
+	box_trace("sup: init killed");
+	save_state(s, BOX_STOPPING);
+	box_trace("sup: state STOPPING");
 }
 
 static void act_init_exited(struct sup *s)
 {
+	box_trace("sup: init exited");
 	char why[256];
 	describe_exit(s, why, sizeof(why));
 	close(s->pidfd);
@@ -580,6 +614,7 @@ static void on_request(struct sup *s, struct client *cl)
 		cl->fd = -1;
 		break;
 	case CTL_STOP:
+		box_trace("sup: stop request");
 		cl->kind = CL_STOP;
 		s->req_timeout = req.timeout;
 		fire(s, (req.flags & CTL_F_KILL) ? EV_KILL_REQ : EV_STOP_REQ);
@@ -741,6 +776,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		s->clients[i].fd = -1;
 	box_err_t err = NULL;
 
+	box_trace("sup: forked");
 	setsid();
 	if (chdir("/") < 0)
 		_exit(1);
@@ -774,19 +810,29 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	}
 	if (log_fd >= 0)
 		log_set_sink(log_fd, true);
+	box_trace("sup: log open");
 	save_state(s, BOX_STARTING);
+	box_trace("sup: state STARTING");
 
-	if (err || s->sfd < 0 || make_cgroup(s, &err) < 0 || open_console(s, &err) < 0 ||
-	    open_notify(s, &err) < 0 || build_env(s, &err) < 0)
-		goto fail;
+	/* before the first goto: its cleanup would otherwise free garbage */
 	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
+	if (err || s->sfd < 0 || make_cgroup(s, &err) < 0)
+		goto fail;
+	box_trace("sup: cgroup made");
+	if (open_console(s, &err) < 0 || open_notify(s, &err) < 0 || build_env(s, &err) < 0)
+		goto fail;
+	box_trace("sup: console, notify, env");
 	s->ctl_fd = control_listen(ctl, &err);
+	box_trace("sup: control socket");
 	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
 		goto fail;
+	box_trace("sup: init exec'd");
 	save_state(s, BOX_RUNNING);
+	box_trace("sup: state RUNNING");
 	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);
 	if (!wait || !init_is_systemd(s->init_pid))
 		report(s, NULL);
+	box_trace("sup: reported");
 	loop(s, log_fd >= 0 ? log_fd : 2);
 	_exit(1);
 fail:

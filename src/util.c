@@ -171,16 +171,25 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, int
 	return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err)
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool sync, box_err_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return box_error(err, errno, "creating %s", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int e = errno;
 		unlink(tmp);
 		return box_error(err, e, "writing %s", tmp);
+	}
+	/* Unsynced: swap the files and unlink the old one. A rename over an
+	 * existing file makes ext4 start writing the new one out (auto_da_alloc)
+	 * and the next replace or unlink wait for that I/O, ~0.5 ms each; after an
+	 * exchange the old data goes without I/O. Same atomicity for readers. */
+	if (!sync && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (unlink(tmp) < 0)
+			return box_error(err, errno, "removing %s", tmp);
+		return 0;
 	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;
@@ -188,6 +197,16 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		return box_error(err, e, "renaming %s to %s", tmp, path);
 	}
 	return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err)
+{
+	return write_replace(path, data, len, mode, true, err);
+}
+
+int write_file_replace(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err)
+{
+	return write_replace(path, data, len, mode, false, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, box_err_t *err)

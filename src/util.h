@@ -61,6 +61,10 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, int
 		  box_err_t *err);
 /* Writes data to path atomically: temporary file in the same folder, fsync, rename. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err);
+/* The same without the fsync, for runtime state that means nothing after a
+ * crash of the host: readers see the old or the new file, never half of one,
+ * and no disk I/O is waited for (it costs milliseconds). */
+int write_file_replace(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err);
 /* mkdir -p; existing folders are fine. */
 int mkdir_p(const char *path, mode_t mode, box_err_t *err);
 /* rm -rf below dirfd/name without crossing mount points or following symlinks. */

@@ -3,7 +3,8 @@
 #   bench_pair LABEL RUNS "BOXES CMD" "ANCHOR CMD" ["PREP CMD" ["UNDO CMD"]]
 #       Runs the two commands alternately RUNS times (boxes first, then the
 #       anchor, then boxes...), each preceded by PREP and followed by UNDO
-#       (untimed), and prints min/median of each side and median ratio.
+#       (untimed), and prints min/median of each side and median ratio; the
+#       times (ms) stay in BENCH_A (boxes) and BENCH_B (anchor) for bench_rate.
 #   bench_ms CMD...          times one command, prints milliseconds
 #   bench_stats "MS MS ..."  prints "min median" of a list
 #   bench_rate LABEL BYTES "MS..." prints MB/s from the median
@@ -39,6 +40,7 @@ bench_pair() {
 		eval "$undo" >/dev/null 2>&1
 	done
 	local sa sb
+	BENCH_A=$a BENCH_B=$b
 	sa=$(bench_stats "$a"); sb=$(bench_stats "$b")
 	printf '%-34s boxes  min %8s ms  median %8s ms\n' "$label" ${sa}
 	printf '%-34s anchor min %8s ms  median %8s ms\n' "" ${sb}

@@ -79,9 +79,11 @@ static int run(int argc, char **argv)
 		}
 		printf("%s],\n", c->n_nets ? "\n  " : "");
 		if (have_stats)
-			printf("  \"memory_bytes\": %llu,\n  \"cpu_usage_ns\": %llu,\n  \"pids\": %llu,\n",
-			       (unsigned long long)cs.memory_current, (unsigned long long)cs.cpu_usage_ns,
-			       (unsigned long long)cs.pids_current);
+			printf("  \"memory_bytes\": %llu,\n  \"memory_peak_bytes\": %llu,\n  \"cpu_usage_ns\": %llu,\n"
+			       "  \"pids\": %llu,\n  \"oom_kills\": %llu,\n",
+			       (unsigned long long)cs.memory_current, (unsigned long long)cs.memory_peak,
+			       (unsigned long long)cs.cpu_usage_ns, (unsigned long long)cs.pids_current,
+			       (unsigned long long)cs.oom_kills);
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
 		printf("Name:       %s\nState:      %s\n", name, st);
@@ -101,9 +103,11 @@ static int run(int argc, char **argv)
 			printf("\n");
 		}
 		if (have_stats)
-			printf("Memory:     %.1f MiB\nCPU used:   %.2f s\nProcesses:  %llu\n",
-			       (double)cs.memory_current / (1 << 20), (double)cs.cpu_usage_ns / 1e9,
-			       (unsigned long long)cs.pids_current);
+			printf("Memory:     %.1f MiB (peak %.1f MiB)\nCPU used:   %.2f s\nProcesses:  %llu\n"
+			       "OOM kills:  %llu\n",
+			       (double)cs.memory_current / (1 << 20), (double)cs.memory_peak / (1 << 20),
+			       (double)cs.cpu_usage_ns / 1e9, (unsigned long long)cs.pids_current,
+			       (unsigned long long)cs.oom_kills);
 		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
 	}
 	config_free(c);

@@ -30,7 +30,7 @@ static int run(int argc, char **argv)
 	bool wait = false;
 	int timeout = 0, o;
 	char *end;
-	while ((o = getopt_long(argc, argv, "+wt:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "wt:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'w':
 			wait = true;

@@ -30,7 +30,7 @@ static int run(int argc, char **argv)
 	bool kill = false;
 	int timeout = -1, o;
 	char *end;
-	while ((o = getopt_long(argc, argv, "+t:kh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:kh", opts, NULL)) != -1) {
 		switch (o) {
 		case 't':
 			timeout = (int)strtol(optarg, &end, 10);

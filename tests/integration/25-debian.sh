@@ -29,6 +29,13 @@ check_eq "the hostname is the config's" "$C-host" "$(box attach "$C" -- hostname
 check_eq "systemd detects a container" "container-other" \
 	"$(box attach "$C" -- systemd-detect-virt 2>&1 | sed 's/^boxes$/container-other/')"
 check_match "systemd mounted its cgroup view" "/sys/fs/cgroup" "$(box attach "$C" -- cat /proc/mounts)"
+cgls=$(box attach "$C" -- systemd-cgls --no-pager 2>&1)
+check_match "systemd-cgls inside shows systemd's own tree" "init\.scope" "$cgls"
+check_match "... with its system.slice" "system\.slice" "$cgls"
+check_eq "... and nothing of the host's tree (no boxes/, no host processes)" "" \
+	"$(printf '%s\n' "$cgls" | grep -E "boxes/|$T-deb/|box-supervisor|t_cleanup")"
+check_eq "/proc/1/cgroup inside is rooted at the container" "" \
+	"$(box attach "$C" -- cat /proc/1/cgroup | grep -E 'boxes|payload')"
 check_eq "no failed units" "0" "$(box attach "$C" -- systemctl --failed --no-legend --plain | wc -l | tr -d ' ')"
 ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
 check_match "init's env has container_uuid" "container_uuid=" "$(tr '\0' '\n' </proc/$ipid/environ)"

@@ -81,8 +81,15 @@ check_eq "the other container has no memory limit" "" \
 	"$( [ $V2 = 1 ] && grep -v '^max$' "/sys/fs/cgroup/boxes/$O/memory.max"; [ $V2 = 0 ] && awk '$1 < 2^60' "/sys/fs/cgroup/memory/boxes/$O/memory.limit_in_bytes")"
 
 PHASE="the view inside"
-inside=$(box attach "$C" -- cat /proc/self/cgroup)
-check_eq "inside, every cgroup path is the namespace root" "" "$(printf '%s\n' "$inside" | grep -v ':/$')"
+inside=$(box attach "$C" -- cat /proc/1/cgroup)
+check_eq "inside, every cgroup path of init is the namespace root" "" "$(printf '%s\n' "$inside" | grep -v ':/$')"
+if [ $V2 = 1 ]; then
+	check_eq "an attached command runs in the leaf /.box" "0::/.box" "$(box attach "$C" -- cat /proc/self/cgroup)"
+else
+	inside=$(box attach "$C" -- cat /proc/self/cgroup)
+	check_eq "inside, every cgroup path of an attached command is the namespace root" "" \
+		"$(printf '%s\n' "$inside" | grep -v ':/$')"
+fi
 mounts=$(box attach "$C" -- cat /proc/mounts)
 if [ $V2 = 1 ]; then
 	check_match "/sys/fs/cgroup is one cgroup2 mount" "cgroup2 /sys/fs/cgroup cgroup2" "$mounts"
@@ -120,7 +127,10 @@ st=$(box stats "$C")
 check_match "box stats reports the OOM kill" "OOM kills: +[1-9]" "$st"
 check_match "box stats --json reports it" '"oom_kills": [1-9]' "$(box stats --json "$C")"
 check_match "box stats shows the memory limit" "limit 64.0M" "$st"
-check_match "box info shows the container running" "RUNNING" "$(box info "$C")"
+info=$(box info "$C")
+check_match "box info shows the container running" "RUNNING" "$info"
+check_match "box info reports the OOM kill" "OOM kills: +[1-9]" "$info"
+check_match "box info --json reports it" '"oom_kills": [1-9]' "$(box info --json "$C")"
 
 PHASE="cpu quota"
 before=$(box stats --json "$C" | sed -n 's/.*"cpu_usage_ns": \([0-9]*\).*/\1/p')
@@ -162,9 +172,10 @@ check "box freeze" box freeze "$C"
 c1=$(counter); sleep 1; c2=$(counter)
 check_eq "a frozen counter does not move" "$c1" "$c2"
 check_match "box stats shows FROZEN" "FROZEN" "$(box stats "$C")"
-ls_out=$(box ls)
-if printf '%s' "$ls_out" | grep -qE "^$C +FROZEN"; then pass "box ls shows FROZEN"; else
-	skip "box ls shows FROZEN" "runtime_state does not report BOX_FROZEN yet"; fi
+check_match "box ls shows FROZEN" "^$C +FROZEN" "$(box ls)"
+check_match "box info shows FROZEN" "^State: +FROZEN" "$(box info "$C")"
+out=$(box attach "$C" -- true 2>&1); check_eq "attach to a frozen container exits 1" 1 $?
+check_match "... and says to unfreeze first" "frozen: 'box unfreeze $C' first" "$out"
 out=$(box freeze "$C" 2>&1); check_eq "freeze of a frozen container exits 1" 1 $?
 check "box unfreeze" box unfreeze "$C"
 sleep 1; c3=$(counter)
@@ -203,5 +214,11 @@ PHASE="stop a frozen container"
 box freeze "$C" >/dev/null
 check "box stop of a frozen container" timeout 60 box stop -t 3 "$C"
 check_eq "no cgroup left after stopping it frozen" "" "$(rt_cgroups "$C")"
+check "box start after that" box start "$C"
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+box freeze "$C" >/dev/null
+check "box stop --kill of a frozen container" timeout 20 box stop --kill "$C"
+check "... its init is gone" rt_dead "$ipid"
+check_eq "no cgroup left after killing it frozen" "" "$(rt_cgroups "$C")"
 check "box stop $O" box stop -t 5 "$O"
 check_eq "no cgroup of the other left" "" "$(rt_cgroups "$O")"

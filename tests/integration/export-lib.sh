@@ -29,12 +29,14 @@ ex_fill() {
 
 # ex_compare A B: the two trees are equal file by file (type, mode, owners,
 # size, mtime, symlink target, device, xattrs user.* and security.capability,
-# ACLs, hard-link groups); prints the differences.
+# ACLs, hard-link groups); prints the differences. EX_SKIP="./dev/ ..." leaves
+# out what starts with those prefixes (an import skips ./dev/*, as pct restore).
 ex_compare() {
 	python3 - "$1" "$2" <<'PY'
 import os, stat, sys
 a, b = sys.argv[1], sys.argv[2]
 SKIP = {"./etc/vzdump"}
+PREFIXES = os.environ.get("EX_SKIP", "").split()
 def walk(root):
     out = {}
     for d, dirs, files in os.walk(root):
@@ -71,7 +73,7 @@ def desc(p):
 ta, tb = walk(a), walk(b)
 bad = 0
 for rel in sorted(set(ta) | set(tb)):
-    if any(rel == s or rel.startswith(s + "/") for s in SKIP):
+    if any(rel == s or rel.startswith(s + "/") for s in SKIP) or any(rel.startswith(p) for p in PREFIXES):
         continue
     # vzdump's excludes (./var/run/?*.pid also means ./run/*.pid: var/run points there)
     if rel.startswith("./tmp/") or rel.startswith("./var/tmp/") or \

@@ -56,6 +56,19 @@ got: $3"; fi
 # Registers a host netdev the test made, so that cleanup deletes it.
 t_netdev() { _netdevs+=("$1"); }
 
+# t_box_root LABEL: a second installation inside this test's root (another
+# "host" for migrations), printed; its containers get their cgroups under
+# boxes/$T-LABEL so that two containers of one name can run side by side, and
+# cleanup stops them as it does ours (every root under $BOX_ROOT/roots/).
+#   B=$(t_box_root b); BOX_ROOT=$B box import web -
+t_box_root() {
+	local r="$BOX_ROOT/roots/$1"
+	if [ ! -d "$r" ]; then
+		mkdir -p "$r/etc/boxes" "$r/var/lib/boxes/templates"
+		echo "cgroup_parent = boxes/$T-$1" >"$r/etc/boxes/boxes.conf"
+	fi
+	echo "$r"
+}
 # Registers a loop device the test set up (losetup), so that cleanup detaches
 # it once the mounts under BOX_ROOT are gone.
 t_loop() { _loops+=("$1"); }
@@ -91,18 +104,22 @@ _t_cgroups() {
 }
 
 t_cleanup() {
-	local rc=$? c pidf p cg m dev
+	local rc=$? c pidf p cg m dev r
 	trap - EXIT
-	# containers, through the product first
-	for c in "$BOX_ROOT"/etc/boxes/*.conf; do
-		[ -f "$c" ] || continue
-		c=$(basename "$c" .conf)
-		[ "$c" = boxes ] && continue
-		timeout 20 box stop --kill "$c" >/dev/null 2>&1
+	# containers, through the product first (of every root: ours, t_box_root's)
+	for r in "$BOX_ROOT" "$BOX_ROOT"/roots/*; do
+		for c in "$r"/etc/boxes/*.conf; do
+			[ -f "$c" ] || continue
+			c=$(basename "$c" .conf)
+			[ "$c" = boxes ] && continue
+			BOX_ROOT=$r timeout 20 box stop --kill "$c" >/dev/null 2>&1
+		done
 	done
 	# then by force: supervisors and every process left in our cgroups
-	for pidf in "$BOX_ROOT"/run/boxes/*/*.pid; do
-		[ -f "$pidf" ] && kill -9 "$(cat "$pidf")" 2>/dev/null
+	for r in "$BOX_ROOT" "$BOX_ROOT"/roots/*; do
+		for pidf in "$r"/run/boxes/*/*.pid; do
+			[ -f "$pidf" ] && kill -9 "$(cat "$pidf")" 2>/dev/null
+		done
 	done
 	for cg in $(_t_cgroups); do
 		[ -f "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" 2>/dev/null

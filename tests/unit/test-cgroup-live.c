@@ -101,9 +101,11 @@ static void try_devices(void)
 	if (fd < 0)
 		_exit(1);
 	close(fd);
-	/* a block device node made here: mknod is allowed, opening is not */
+	/* a block device node made here: mknod is allowed, opening is not. In
+	 * /dev: a /tmp that is a tmpfs (systemd's tmp.mount) is nodev, and
+	 * would refuse it before the devices cgroup is asked */
 	char path[96];
-	snprintf(path, sizeof(path), "/tmp/%s-blk", name);
+	snprintf(path, sizeof(path), "/dev/%s-blk", name);
 	unlink(path);
 	if (mknod(path, S_IFBLK | 0600, makedev(7, 0)) < 0)
 		_exit(2);

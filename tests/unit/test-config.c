@@ -377,8 +377,11 @@ static void test_schema(void)
 	} else {
 		size_t missing = 0;
 		for (size_t i = 0; i < config_schema_len; i++) {
-			cleanup_free char *k = xasprintf("`%s", config_schema[i].name);
-			if (!strstr(readme, k)) {
+			/* a key as `name`, a section as `name TITLE, a section's key as { name } */
+			cleanup_free char *k = xasprintf("`%s`", config_schema[i].name);
+			cleanup_free char *sec = xasprintf("`%s TITLE", config_schema[i].name);
+			cleanup_free char *sk = xasprintf("{ %s }", config_schema[i].name);
+			if (!strstr(readme, k) && !strstr(readme, sec) && !strstr(readme, sk)) {
 				printf("# README.md lacks %s\n", config_schema[i].name);
 				missing++;
 			}

@@ -1,0 +1,231 @@
+#!/bin/bash
+# The cgroup v2 backend for real, whatever this host's layout: Debian's own
+# kernel booted under qemu (TCG: no KVM needed) from an initramfs made here of
+# build/box and its libraries, busybox, bash and the busybox template. Inside,
+# cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd leaves one
+# and runs test-cgroup-live, 30-limits.sh (its v2 branches) and
+# cgroup-v2-inside.sh (the container's tree used as systemd uses it); their
+# TAP lines come back over the serial console and are re-emitted here as this
+# test's own, prefixed "vm:". About 70 s under TCG.
+#
+#   BOX_VM_TESTS="20-runtime.sh ..."  other tests to run in the VM
+#   BOX_VM_KERNEL=/boot/vmlinuz-X     another kernel (its /lib/modules too)
+#   BOX_VM_LOG=FILE                   keeps a copy of the console
+#   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
+. "$(dirname "$0")/lib.sh"
+
+VM_TESTS=${BOX_VM_TESTS:-"test-cgroup-live 30-limits.sh cgroup-v2-inside.sh"}
+VM_TIMEOUT=${BOX_VM_TIMEOUT:-170}
+W=$BOX_ROOT/vm
+R=$W/root
+LOG=$W/console.log
+qemu_job=
+
+# qemu by its pid file, then `timeout` (whose TERM also reaches qemu when the
+# pid file is not written yet); lib.sh's t_cleanup removes $W with $BOX_ROOT
+vm_cleanup() {
+	[ -s "$W/qemu.pid" ] && kill -9 "$(cat "$W/qemu.pid")" 2>/dev/null
+	if [ -n "$qemu_job" ]; then
+		kill -TERM "$qemu_job" 2>/dev/null
+		wait "$qemu_job" 2>/dev/null
+	fi
+	return 0
+}
+trap '_rc=$?; vm_cleanup; (exit $_rc); t_cleanup' EXIT
+
+PHASE="finding qemu and a kernel"
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "cgroup v2 in a VM" "no qemu-system-x86_64 (tools/deps installs qemu-system-x86)"
+	exit 0
+fi
+# the newest Debian kernel with its modules (override: BOX_VM_KERNEL=/boot/vmlinuz-X)
+KERNEL=${BOX_VM_KERNEL:-}
+if [ -z "$KERNEL" ]; then
+	for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
+		[ -f "/lib/modules/${k#/boot/vmlinuz-}/modules.dep" ] && KERNEL=$k
+	done
+fi
+if [ -z "$KERNEL" ] || [ ! -r "$KERNEL" ]; then
+	skip "cgroup v2 in a VM" "no readable /boot/vmlinuz-* with /lib/modules (tools/deps installs linux-image-amd64)"
+	exit 0
+fi
+KVER=${KERNEL#/boot/vmlinuz-}
+for tool in cpio busybox bash modprobe ldd; do
+	if ! command -v $tool >/dev/null; then
+		skip "cgroup v2 in a VM" "no $tool on this host"
+		exit 0
+	fi
+done
+BB=$(command -v busybox)
+if ! "$BB" --list | grep -qx switch_root; then
+	skip "cgroup v2 in a VM" "$BB is not a full busybox (apt-get install busybox-static)"
+	exit 0
+fi
+
+PHASE="building the initramfs"
+# copies a host file (and, for an ELF binary, the libraries it links) to the
+# same path in the image
+_copied=" "
+put() {
+	local f=$1 dst=${2:-$1} lib
+	case $_copied in *" $dst "*) return 0 ;; esac
+	_copied="$_copied$dst "
+	mkdir -p "$R$(dirname "$dst")"
+	cp -L "$f" "$R$dst" || return 1
+	for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*'); do
+		put "$lib" || return 1
+	done
+}
+mkdir -p "$R"/{bin,lib/modules,proc,sys,dev,mnt,tmp,run,root,etc,var/cache/boxes-test}
+ln -s bin "$R/sbin"
+mkdir -p "$R/usr"
+ln -s ../bin "$R/usr/bin"
+ln -s ../bin "$R/usr/sbin"
+# bash for the tests, GNU date (+%N) and timeout; busybox for the rest
+put "$(command -v bash)" /bin/bash &&
+	put "$(command -v date)" /bin/date &&
+	put "$(command -v timeout)" /bin/timeout &&
+	put "$BB" /bin/busybox || { fail "copying the tools into the image"; exit 0; }
+for a in $("$BB" --list); do
+	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
+done
+put "$BUILD/box" /boxes/build/box || { fail "copying build/box (run make first)"; exit 0; }
+# box loads libarchive on first use (src/archive-dl.c): ldd does not list it
+la=$(ldconfig -p | awk '/libarchive\.so\.13 .*x86-64/ {print $NF; exit}')
+[ -n "$la" ] && put "$la" || { fail "copying libarchive.so.13 (box dlopens it)"; exit 0; }
+for l in "$BUILD"/box-*; do
+	[ -L "$l" ] && ln -s box "$R/boxes/build/$(basename "$l")"
+done
+mkdir -p "$R/boxes/tests/integration" "$R/boxes/templates"
+# a *.sh from tests/integration runs with bash, anything else is a unit test
+# binary from build/tests
+tests=
+for f in lib.sh runtime-lib.sh $VM_TESTS; do
+	case $f in
+	*.sh) cp "$TOP/tests/integration/$f" "$R/boxes/tests/integration/" || { fail "copying $f"; exit 0; } ;;
+	*)
+		if [ ! -x "$BUILD/tests/$f" ]; then
+			skip "vm: $f" "$BUILD/tests/$f is not built (make unit-bins; make check does)"
+			continue
+		fi
+		put "$BUILD/tests/$f" "/boxes/build/tests/$f" || { fail "copying build/tests/$f"; exit 0; } ;;
+	esac
+	case $f in lib.sh | runtime-lib.sh) ;; *) tests="$tests $f" ;; esac
+done
+VM_TESTS=${tests# }
+cp "$TOP/templates/busybox" "$R/boxes/templates/"
+echo "$VM_TESTS" >"$R/boxes/vm-tests"
+cp "$TOP/tests/integration/cgroup-v2-vm-init" "$R/init"
+chmod 755 "$R/init"
+if ! tpl=$(t_template busybox); then
+	fail "building the busybox template"
+	exit 0
+fi
+# the test cache inside, under the name lib.sh's t_template looks for
+tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
+cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
+# the devices test opens /dev/vda: virtio-blk and what it needs, in load order
+mods=" "
+for m in virtio_pci virtio_blk; do
+	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
+		case $mods in *" $ko "*) continue ;; esac
+		mods="$mods$ko "
+		out=$R/lib/modules/$(printf '%02d' $(echo $mods | wc -w))-$(basename "$ko")
+		# (busybox insmod takes them uncompressed)
+		case $ko in
+		*.xz) xz -dc "$ko" >"${out%.xz}" ;;
+		*.zst) zstd -qdc "$ko" >"${out%.zst}" ;;
+		*) cp "$ko" "$out" ;;
+		esac
+	done
+done
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
+printf 'root:x:0:\ntty:x:5:\n' >"$R/etc/group"
+(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; exit 0; }
+truncate -s 16M "$W/disk.img"
+echo "# kernel $KERNEL, initramfs $(du -m "$W/initrd" | cut -f1) MiB"
+
+PHASE="booting the VM"
+t0=$SECONDS
+# qemu runs in the background so that the EXIT trap can kill it by its pid
+# TCG: a /dev/kvm may be there and still not work (nested, as on the VM this
+# was written on, where the guest hangs)
+timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${BOX_VM_ACCEL:-tcg}" -m 1G -smp 2 -nographic -monitor none \
+	-serial "file:$LOG" -no-reboot -nic none -pidfile "$W/qemu.pid" \
+	-drive "file=$W/disk.img,if=virtio,format=raw" \
+	-kernel "$KERNEL" -initrd "$W/initrd" \
+	-append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" </dev/null >"$W/qemu.out" 2>&1 &
+qemu_job=$!
+wait $qemu_job
+qrc=$?
+qemu_job=
+echo "# VM ran $((SECONDS - t0)) s (qemu exit status $qrc)"
+
+PHASE="the VM's results"
+tr -d '\r' <"$LOG" >"$W/console.txt"
+# BOX_VM_LOG=FILE keeps a copy of the console
+[ -n "${BOX_VM_LOG:-}" ] && cp "$W/console.txt" "$BOX_VM_LOG"
+console_tail() { { tail -40 "$W/console.txt"; tail -5 "$W/qemu.out"; } | sed 's/^/console: /'; }
+tail_shown=
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	fail "the VM finished within ${VM_TIMEOUT} s" "$(console_tail)"
+	tail_shown=1
+fi
+if grep -q 'Kernel panic' "$W/console.txt"; then
+	fail "the VM's kernel did not panic" "$(console_tail)"
+	tail_shown=1
+fi
+# (the firmware's escape sequences may precede it on its line)
+ready=$(grep -ao '==== VM READY.*' "$W/console.txt")
+check_match "the VM booted a pure cgroup v2 host with memory and pids" "controllers: .*memory.*pids" "$ready"
+
+# re-emits the VM's TAP lines: "not ok" with the "#" lines after it
+# (the VM's "#   phase: X" becomes this test's PHASE, shown by fail)
+pending= pending_msg= pending_phase=
+flush() {
+	if [ -n "$pending" ]; then
+		local p=$PHASE
+		PHASE="vm: $current: $pending_phase"
+		fail "$pending" "$pending_msg"
+		PHASE=$p
+	fi
+	pending= pending_msg= pending_phase=
+}
+current= ended=" "
+while IFS= read -r line; do
+	case $line in
+	"==== BEGIN "*) flush; current=${line#==== BEGIN } ;;
+	"==== END "*)
+		flush
+		t=${line#==== END }; rc=${t##* rc=}; t=${t% rc=*}
+		ended="$ended$t "
+		section=$(sed -n "/^==== BEGIN $t\$/,/^==== END $t /p" "$W/console.txt")
+		if [ "$rc" != 0 ] && ! printf '%s\n' "$section" | grep -q '^not ok '; then
+			PHASE="vm: $t"
+			fail "vm: $t exited with status $rc" "$(printf '%s\n' "$section" | grep -vE '^(ok|#)' | tail -20)"
+		fi
+		current= ;;
+	"ok "[0-9]*)
+		flush
+		desc=$(printf '%s' "$line" | sed -E 's/^ok [0-9]+ - //')
+		case $desc in
+		*"# skip"*) skip "vm: ${desc%% # skip*}" "${desc#* # skip }" ;;
+		*) pass "vm: $desc" ;;
+		esac ;;
+	"not ok "[0-9]*)
+		flush
+		pending="vm: $(printf '%s' "$line" | sed -E 's/^not ok [0-9]+ - //')" ;;
+	"#   phase: "*)
+		[ -n "$pending" ] && pending_phase=${line#\#   phase: } ;;
+	"#"*)
+		if [ -n "$pending" ]; then pending_msg="$pending_msg${pending_msg:+
+}${line#\#   }"; else echo "# vm: ${line#\#}"; fi ;;
+	esac
+done <"$W/console.txt"
+flush
+for t in $VM_TESTS; do
+	case $ended in *" $t "*) continue ;; esac
+	fail "vm: $t ran to its end" "$([ -z "$tail_shown" ] && console_tail)"
+	tail_shown=1
+done
+check "the VM powered off by itself (==== VM DONE)" grep -q '^==== VM DONE' "$W/console.txt"
