@@ -44,7 +44,7 @@ bench_pair() {
 	sa=$(bench_stats "$a"); sb=$(bench_stats "$b")
 	printf '%-34s boxes  min %8s ms  median %8s ms\n' "$label" ${sa}
 	printf '%-34s anchor min %8s ms  median %8s ms\n' "" ${sb}
-	awk -v x="${sa#* }" -v y="${sb#* }" 'BEGIN { if (y > 0 && x > 0) printf "%-34s ratio boxes/anchor (median) %.2f\n", "", x / y }'
+	awk -v x="${sa#* }" -v y="${sb#* }" 'BEGIN { if (y > 0 && x > 0) printf "%-34s ratio boxes/anchor (median) %.3g\n", "", x / y }'
 }
 
 bench_rate() {
