@@ -27,6 +27,21 @@ ex_fill() {
 	echo 123 >"$r/var/run/x.pid"
 }
 
+# ex_check_kinds DIR: the checks a user would make, one by one, on the
+# srv/kinds folder that ex_fill made, after it went through an archive.
+ex_check_kinds() {
+	local k=$1
+	check_eq "setuid bit" "4755" "$(stat -c %a "$k/setuid")"
+	check_match "file capability in security.capability (getcap)" "cap_net_raw[=+]ep" "$(getcap "$k/ping-cap")"
+	check_eq "user xattr" "hello world" "$(getfattr --only-values -n user.boxes "$k/xattr" 2>/dev/null)"
+	check_match "access ACL" "user:1234:rw-" "$(getfacl -cn "$k/acl" 2>/dev/null)"
+	check_match "default ACL of a folder" "default:user:1234:rwx" "$(getfacl -cn "$k/acldir" 2>/dev/null)"
+	check_eq "the hard link pair is one inode with 2 links" "$(stat -c %i:2 "$k/hard1")" "$(stat -c %i:%h "$k/hard2")"
+	check_eq "a dangling symlink keeps its target" "/nonexistent/target" "$(readlink "$k/dangling")"
+	check_eq "char device 1:3" "character special file 1:3" "$(stat -c '%F %t:%T' "$k/null")"
+	check_eq "fifo" "fifo" "$(stat -c %F "$k/fifo")"
+}
+
 # ex_compare A B: the two trees are equal file by file (type, mode, owners,
 # size, mtime, symlink target, device, xattrs user.* and security.capability,
 # ACLs, hard-link groups); prints the differences. EX_SKIP="./dev/ ..." leaves
