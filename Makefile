@@ -21,7 +21,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS) $(SAN_FLAGS)
-LDFLAGS += $(SAN_FLAGS)
+# full RELRO, and no lazy binding: the supervisor's loop must not fault ld.so back in
+override LDFLAGS += -Wl,-z,relro,-z,now $(SAN_FLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 SRCS := $(sort $(wildcard src/*.c src/cmd/*.c))

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -691,16 +692,25 @@ static void on_notify(struct sup *s)
 /* The supervisor lives as long as the container and does little: unmap the
  * library and program pages that start-up touched (read-only file pages
  * only, never one holding a private copy: those have Anonymous > 0), so that
- * its RSS is what the loop needs. The pages stay in the page cache. */
+ * its RSS is what the loop needs. The pages stay in the page cache.
+ * Two passes: smaps is parsed with stdio first, and only then are the
+ * ranges dropped, so the parser does not fault back what it just dropped
+ * (each fault maps a 64 kB window of the file). Symbols are bound at load
+ * time (-z now), so the loop does not fault ld.so and every library's
+ * symbol tables back in either. */
+#define SHED_MAX 64
+#define SHED_IDLE_MS 10000
 static void shed_pages(void)
 {
+	static struct { unsigned long lo, hi; } r[SHED_MAX];
+	int n = 0;
 	FILE *f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return;
 	char line[512], perms[8] = "", path[256];
 	unsigned long lo = 0, hi = 0;
 	bool file = false;
-	while (fgets(line, sizeof(line), f)) {
+	while (n < SHED_MAX && fgets(line, sizeof(line), f)) {
 		unsigned long a, b;
 		path[0] = '\0';
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) >= 3 && line[0] != ' ' &&
@@ -713,16 +723,21 @@ static void shed_pages(void)
 		unsigned long anon;
 		if (file && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
 			if (anon == 0)
-				madvise((void *)lo, hi - lo, MADV_DONTNEED);
+				r[n++] = (typeof(r[0])){ lo, hi };
 			file = false;
 		}
 	}
 	fclose(f);
+	/* free heap pages go back too (glibc madvises them away) */
+	malloc_trim(0);
+	for (int i = 0; i < n; i++)
+		syscall(SYS_madvise, r[i].lo, r[i].hi - r[i].lo, MADV_DONTNEED);
 }
 
 static void loop(struct sup *s, int log_fd)
 {
 	shed_pages();
+	uint64_t shed_at = 0;
 	struct pollfd p[5 + MAX_CLIENTS];
 	for (;;) {
 		int n = 0;
@@ -733,9 +748,15 @@ static void loop(struct sup *s, int log_fd)
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			p[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
 		int timeout = -1;
+		uint64_t now = now_ms();
+		if (shed_at && now >= shed_at) {
+			shed_pages();
+			shed_at = 0;
+		} else if (shed_at)
+			timeout = (int)(shed_at - now);
 		if (s->state == SUP_STOPPING) {
-			uint64_t now = now_ms();
-			timeout = s->deadline > now ? (int)(s->deadline - now) : 0;
+			int t = s->deadline > now ? (int)(s->deadline - now) : 0;
+			timeout = timeout < 0 || t < timeout ? t : timeout;
 			if (s->resend && timeout > TICK_MS)
 				timeout = TICK_MS;
 		}
@@ -750,6 +771,9 @@ static void loop(struct sup *s, int log_fd)
 		}
 		if (r <= 0)
 			continue;
+		/* a burst of console or client work faults pages back: shed them
+		 * again once it is over */
+		shed_at = now_ms() + SHED_IDLE_MS;
 		if (p[2].revents & POLLIN)
 			on_console_output(s, log_fd);
 		if (p[3].revents & POLLIN)
