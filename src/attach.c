@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,13 +35,14 @@ static int status_code(int st)
 	return 1;
 }
 
-__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, int go, char **argv,
-						 int slave)
+__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd,
+						 const struct cgroup_join *join, char **argv, int slave)
 {
-	char b;
-	/* wait until the parent has moved us into the container's cgroup */
-	if (read(go, &b, 1) != 1)
+	box_err_t err = NULL;
+	if (cgroup_join_self(join, &err) < 0) {
+		box_error_report(&err);
 		_exit(126);
+	}
 	if (setns(pidfd, NS_ALL) < 0) {
 		fprintf(stderr, "box: attach: entering the namespaces of %s: %s\n", c->name, strerror(errno));
 		_exit(126);
@@ -54,7 +56,6 @@ __attribute__((noreturn)) static void run_inside(const struct box_config *c, int
 			;
 		_exit(status_code(st));
 	}
-	box_err_t err = NULL;
 	if (slave >= 0) {
 		setsid();
 		ioctl(slave, TIOCSCTTY, 0);
@@ -171,9 +172,10 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	struct cgroup *cg = NULL;
-	int pidfd = -1, master = -1, slave = -1, go[2] = { -1, -1 }, ret = -1;
+	int pidfd = -1, master = -1, slave = -1, ret = -1;
 	pid_t child = -1;
 	struct runtime_info ri;
+	struct cgroup_join join = { .clone_fd = -1 };
 
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || runtime_info(name, &ri, err) < 0)
 		goto out;
@@ -207,38 +209,26 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 			goto out;
 		}
 	}
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		box_error(err, errno, "pipe");
+	if (cgroup_join_open(cg, CGROUP_JOIN_ATTACH, &join, err) < 0)
 		goto out;
-	}
 	fflush(NULL);
-	child = fork();
+	/* clone3, not fork: the child is born in the container's cgroup2 cgroup */
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+	cgroup_join_clone_args(&join, &ca);
+	child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (child < 0) {
-		box_error(err, errno, "fork");
+		box_error(err, errno, "clone3 of the attached command");
 		goto out;
 	}
 	if (child == 0) {
-		close(go[1]);
 		if (master >= 0)
 			close(master);
-		run_inside(c, pidfd, go[0], argv, slave);
+		run_inside(c, pidfd, &join, argv, slave);
 	}
-	close(go[0]);
-	go[0] = -1;
+	cgroup_join_close(&join);
 	if (slave >= 0) {
 		close(slave);
 		slave = -1;
-	}
-	if (cgroup_attach(cg, child, err) < 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		goto out;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		box_error(err, errno, "starting the attached command");
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		goto out;
 	}
 	if (master >= 0) {
 		int cpidfd = (int)syscall(SYS_pidfd_open, child, 0);
@@ -252,10 +242,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	*status = status_code(st);
 	ret = 0;
 out:
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
+	cgroup_join_close(&join);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (master >= 0)

@@ -33,7 +33,6 @@ struct cgroup {
 	char *parent, *name;
 	char *limit;   /* "<parent>/<name>", relative to each hierarchy's mount */
 	char *payload; /* "<parent>/<name>/payload" */
-	struct cgroup_primer *primer; /* cgroup_prime_enter() */
 };
 
 /* What a backend does; cgroup.c picks one for the layout. On a hybrid host the
@@ -68,6 +67,9 @@ char *cgroup_path(const struct cgroup_hier *h, const char *rel, const char *file
 int cgroup_read(const struct cgroup_hier *h, const char *rel, const char *file, char **out, box_err_t *err);
 int cgroup_write(const struct cgroup_hier *h, const char *rel, const char *file, const char *val, box_err_t *err);
 bool cgroup_has_file(const struct cgroup_hier *h, const char *rel, const char *file);
+/* Makes <hier>/<rel> (an existing one is fine unless excl); a v1 cpuset cgroup
+ * gets its parent's cpus and mems, without which it refuses tasks. */
+int cgroup_make_dir(const struct cgroup_hier *h, const char *rel, bool excl, box_err_t *err);
 /* Reads a knob as a number ("max" and v1's huge "unlimited" values give BOX_UNLIMITED). */
 int cgroup_read_u64(const struct cgroup_hier *h, const char *rel, const char *file, uint64_t *out, box_err_t *err);
 /* The value of `key` in a "key value" file (memory.events, cpu.stat, oom_control); -1 if absent. */

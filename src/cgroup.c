@@ -471,13 +471,10 @@ static struct cgroup *cg_new(const char *parent, const char *name)
 	return cg;
 }
 
-static void primer_end(struct cgroup *cg);
-
 void cgroup_free(struct cgroup *cg)
 {
 	if (!cg)
 		return;
-	primer_end(cg);
 	free(cg->parent);
 	free(cg->name);
 	free(cg->limit);
@@ -547,8 +544,7 @@ static int enable_controllers(const struct cgroup_hier *h, const char *rel, box_
 	return 0;
 }
 
-/* Makes <hier>/<rel> and the folders above it. */
-static int make_dir(const struct cgroup_hier *h, const char *rel, bool excl, box_err_t *err)
+int cgroup_make_dir(const struct cgroup_hier *h, const char *rel, bool excl, box_err_t *err)
 {
 	cleanup_free char *path = cgroup_path(h, rel, NULL);
 	if (mkdir(path, 0755) < 0) {
@@ -575,7 +571,7 @@ static int make_parent(const struct cgroup_hier *h, const char *parent, box_err_
 				if (enable_controllers(h, up, err) < 0)
 					return -1;
 			}
-			if (make_dir(h, rel, false, err) < 0)
+			if (cgroup_make_dir(h, rel, false, err) < 0)
 				return -1;
 			*p = c;
 		}
@@ -605,12 +601,12 @@ int cgroup_create(const char *parent, const char *name, struct cgroup **out, box
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (make_parent(&h[i], cg->parent, err) < 0 || make_dir(&h[i], cg->limit, true, err) < 0)
+		if (make_parent(&h[i], cg->parent, err) < 0 || cgroup_make_dir(&h[i], cg->limit, true, err) < 0)
 			goto fail;
 	if (ops()->prepare(cg, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		if (make_dir(&h[i], cg->payload, true, err) < 0)
+		if (cgroup_make_dir(&h[i], cg->payload, true, err) < 0)
 			goto fail;
 	*out = cg;
 	return 0;
@@ -643,149 +639,6 @@ int cgroup_open(const char *parent, const char *name, struct cgroup **out, box_e
 	box_error(err, ENOENT, "container %s has no cgroup (%s)", name, cg->limit);
 	cgroup_free(cg);
 	return -1;
-}
-
-/* ---- priming the first move (cgroup.h) ---- */
-
-struct cgroup_primer {
-	pthread_t thread;
-	int procs_fd;   /* cgroup.procs of the cgroup the caller is in */
-	int release[2]; /* the thread waits for a byte on [0] before it ends */
-	char pid[16];
-};
-
-/* The thread never allocates and never exits on its own: a clone3 in the
- * other thread meanwhile finds no libc lock held (it copies only its caller). */
-static void *primer_main(void *arg)
-{
-	struct cgroup_primer *p = arg;
-	/* refused or not, the kernel has gone through its grace period */
-	ssize_t r = write(p->procs_fd, p->pid, strlen(p->pid));
-	(void)r;
-	char c;
-	while (read(p->release[0], &c, 1) < 0 && errno == EINTR)
-		;
-	return NULL;
-}
-
-/* cgroup.procs of the caller's own cgroup in one hierarchy, from /proc/self/cgroup. */
-static char *own_procs_path(void)
-{
-	cleanup_free char *s = NULL;
-	box_err_t e = NULL;
-	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &s, NULL, &e) < 0) {
-		box_error_release(&e);
-		return NULL;
-	}
-	size_t n;
-	const struct cgroup_hier *h = cgroup_hiers(&n);
-	for (char *save = NULL, *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		/* "ID:CONTROLLERS:PATH"; v2 has no controllers */
-		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2 || c2[1] != '/')
-			continue;
-		*c2 = '\0';
-		const char *ctrls = c1 + 1, *rel = c2 + 2;
-		for (size_t i = 0; i < n; i++) {
-			const char *o = h[i].opts ? h[i].opts : "";
-			if (!strncmp(o, "none,", 5))
-				o += 5;
-			if (h[i].v2 ? !*ctrls : !strcmp(o, ctrls))
-				return cgroup_path(&h[i], rel, "cgroup.procs");
-		}
-	}
-	return NULL;
-}
-
-void cgroup_prime_enter(struct cgroup *cg)
-{
-	if (cg->primer)
-		return;
-	cleanup_free char *path = own_procs_path();
-	if (!path)
-		return;
-	struct cgroup_primer *p = xzalloc(sizeof(*p));
-	p->procs_fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (p->procs_fd < 0) {
-		free(p);
-		return;
-	}
-	if (pipe2(p->release, O_CLOEXEC) < 0) {
-		close(p->procs_fd);
-		free(p);
-		return;
-	}
-	snprintf(p->pid, sizeof(p->pid), "%d", (int)getpid());
-	pthread_attr_t a;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 * 1024);
-	int r = pthread_create(&p->thread, &a, primer_main, p);
-	pthread_attr_destroy(&a);
-	if (r != 0) {
-		close(p->procs_fd);
-		close(p->release[0]);
-		close(p->release[1]);
-		free(p);
-		return;
-	}
-	cg->primer = p;
-}
-
-static void primer_end(struct cgroup *cg)
-{
-	struct cgroup_primer *p = cg->primer;
-	if (!p)
-		return;
-	/* a byte, not EOF: a child cloned meanwhile holds the write end too */
-	ssize_t w = write(p->release[1], "", 1);
-	(void)w;
-	pthread_join(p->thread, NULL);
-	close(p->release[1]);
-	close(p->release[0]);
-	close(p->procs_fd);
-	free(p);
-	cg->primer = NULL;
-}
-
-int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err)
-{
-	/* the primed grace period, if any, is over once its write returns */
-	primer_end(cg);
-	size_t n;
-	const struct cgroup_hier *h = cgroup_hiers(&n);
-	char v[32];
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; i < n; i++) {
-		if (!cgroup_has_file(&h[i], cg->payload, NULL))
-			continue; /* a hierarchy mounted after the cgroup was made */
-		if (cgroup_write(&h[i], cg->payload, "cgroup.procs", v, err) < 0)
-			return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
-	}
-	return 0;
-}
-
-int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err)
-{
-	/* v1 and hybrid's controller-less cgroup2 have no internal-process rule */
-	if (cgroup_layout() != CGROUP_UNIFIED)
-		return cgroup_enter(cg, pid, err);
-	const struct cgroup_hier *h = cgroup_v2_hier();
-	cleanup_free char *leaf = xasprintf("%s/" CGROUP_ATTACH_LEAF, cg->payload);
-	char v[32];
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	if (make_dir(h, leaf, false, err) < 0 || cgroup_write(h, leaf, "cgroup.procs", v, err) < 0)
-		return box_error_wrap(err, "moving %d into the container's cgroup", (int)pid);
-	return 0;
-}
-
-int cgroup_fd(struct cgroup *cg)
-{
-	if (cgroup_layout() != CGROUP_UNIFIED) {
-		errno = EOPNOTSUPP;
-		return -1;
-	}
-	cleanup_free char *p = cgroup_path(cgroup_v2_hier(), cg->payload, NULL);
-	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 int cgroup_update_limits(struct cgroup *cg, const struct cgroup_limits *l, char ***changes, box_err_t *err)

@@ -11,13 +11,13 @@
  *
  * The runtime's order (supervisor = S, container child = C):
  *   S  cgroup_create (EEXIST: cgroup_open + cgroup_kill + cgroup_destroy, retry)
- *   S  cgroup_set_limits, cgroup_set_devices
- *   S  clone3 the child; cgroup_enter(cg, child_pid) before letting it go on
- *      (or clone3 with CLONE_INTO_CGROUP and cgroup_fd(cg) where that is >= 0)
+ *   S  cgroup_join_open, clone3 with cgroup_join_clone_args
+ *   C  cgroup_join_self, first of all
+ *   S  cgroup_set_limits, cgroup_set_devices, while C prepares; then lets C go on
  *   C  unshare(CLONE_NEWCGROUP): the ns root is now the payload cgroup
  *   C  mount /sys (sysfs), then cgroup_mount_view(cg, rootfs), then pivot_root
  *   S  on init's end: cgroup_kill, cgroup_destroy, cgroup_free
- * `box attach` uses cgroup_open + cgroup_attach for its process. */
+ * `box attach` joins the same way, with CGROUP_JOIN_ATTACH. */
 #ifndef BOX_CGROUP_H
 #define BOX_CGROUP_H
 
@@ -64,28 +64,37 @@ int cgroup_create(const char *parent, const char *name, struct cgroup **out, box
 int cgroup_open(const char *parent, const char *name, struct cgroup **out, box_err_t *err);
 void cgroup_free(struct cgroup *cg);
 
-/* Moves pid (0 = the caller) into the container's cgroup in every hierarchy. */
-int cgroup_enter(struct cgroup *cg, pid_t pid, box_err_t *err);
-/* The same for a command `box attach` runs. On a unified host it goes into
- * the leaf <payload>/.box (made when absent; LXC's .lxc), not the payload:
- * there it would stop systemd inside from enabling controllers for its
- * children (cgroup v2 refuses those of a cgroup with processes), and once
- * systemd has, the payload refuses new processes itself. */
-int cgroup_attach(struct cgroup *cg, pid_t pid, box_err_t *err);
-/* The first move of a process between cgroups after a quiet while makes the
- * kernel wait for an RCU grace period (it switches the cgroup threadgroup
- * rwsem to its writer mode: 6-16 ms on the 2-core VM boxes is measured on); moves
- * right after another one do not wait. This starts such a move now, of the
- * caller into the cgroup it is in already (a no-op), in a thread, so that the
- * wait runs while the caller does its next steps (limits, console, clone3).
- * The next cgroup_enter(cg, ...) or cgroup_free(cg) ends the thread. Best
- * effort: on any error cgroup_enter just pays the wait itself. While it runs
- * the kernel holds the cgroup mutex: mkdir/rmdir of cgroups wait for it. */
-void cgroup_prime_enter(struct cgroup *cg);
-/* An fd of the payload cgroup for clone3's CLONE_INTO_CGROUP (caller closes);
- * -1 with errno EOPNOTSUPP on v1/hybrid hosts, where it would place the
- * child in the cgroup2 hierarchy only: use cgroup_enter there. */
-int cgroup_fd(struct cgroup *cg);
+/* Joining the container's cgroup without waiting for the kernel.
+ * Moving another process (a pid written to cgroup.procs) switches the
+ * kernel's cgroup threadgroup rwsem to its writer mode, which after a quiet
+ * while waits for an RCU grace period: 6-18 ms on the 2-core VM boxes is
+ * measured on, most of a cold `box start`. Two ways take no such wait: clone3
+ * with CLONE_INTO_CGROUP (the cgroup2 hierarchy) and a single-threaded
+ * process writing "0" to a v1 hierarchy's `tasks` (a thread that moves
+ * itself skips that lock). So the parent opens the targets, clones the child
+ * into the cgroup2 one and the child moves itself in each v1 hierarchy. */
+enum cgroup_join_target {
+	CGROUP_JOIN_PAYLOAD, /* init: the payload cgroup */
+	/* a command `box attach` runs: on a unified host the leaf <payload>/.box
+	 * (made when absent; LXC's .lxc), not the payload: there it would stop
+	 * systemd inside from enabling controllers for its children (cgroup v2
+	 * refuses those of a cgroup with processes), and once systemd has, the
+	 * payload refuses new processes itself. Elsewhere the payload. */
+	CGROUP_JOIN_ATTACH,
+};
+#define CGROUP_JOIN_MAX 16
+struct cgroup_join {
+	int clone_fd;                /* cgroup2 dir for CLONE_INTO_CGROUP, -1 = none */
+	int tasks[CGROUP_JOIN_MAX];  /* v1 `tasks` files the child writes "0" to */
+	size_t ntasks;
+};
+int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup_join *j, box_err_t *err);
+struct clone_args;
+/* Sets the flags and cgroup fields of clone3's arguments. */
+void cgroup_join_clone_args(const struct cgroup_join *j, struct clone_args *a);
+/* In the cloned child, single-threaded: joins each v1 hierarchy. */
+int cgroup_join_self(const struct cgroup_join *j, box_err_t *err);
+void cgroup_join_close(struct cgroup_join *j);
 
 /* Writes limits, reads each back; a refused or rounded value is an error or a
  * warning naming the file and both values. */

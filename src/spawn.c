@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "config.h"
 #include "mounts.h"
 #include "net.h"
@@ -78,8 +79,8 @@ static void child_fail(int fd, box_err_t *err)
 }
 
 /* The container's first process. Namespaces when it starts: new pid (it is
- * PID 1), mount (a copy of the supervisor's), uts, ipc, net; still the host's
- * cgroup ns until the supervisor has put it into the container's cgroup. */
+ * PID 1), mount (a copy of the supervisor's), uts, ipc, net; in the
+ * container's cgroup2 cgroup (clone3 put it there), but still the host's cgroup ns. */
 static void child_main(const struct spawn_ctx *x, int fd)
 {
 	box_err_t err = NULL;
@@ -88,6 +89,8 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	/* First of all: if the supervisor dies from now on, init must not run
 	 * unsupervised (and if it died already, the recv below sees EOF). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (cgroup_join_self(x->join, &err) < 0)
+		child_fail(fd, &err);
 	/* What needs neither the container's cgroup nor its veths runs while
 	 * the supervisor is still at them (the dance in spawn.h). */
 	if (mounts_prepare(c, x->root, x->console, &err) < 0)
@@ -164,6 +167,7 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 		.pidfd = (uint64_t)(uintptr_t)&pfd,
 		.exit_signal = SIGCHLD,
 	};
+	cgroup_join_clone_args(x->join, &args);
 	long r = syscall(SYS_clone3, &args, sizeof(args));
 	if (r < 0) {
 		int e = errno;

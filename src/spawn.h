@@ -3,8 +3,9 @@
  * The dance (both sides mark each rendezvous with the step's name):
  *
  *   supervisor                          child (new pid, mount, uts, ipc, net ns)
- *   spawn_container() ── clone3 ──────> prepares: private propagation,
- *   cgroup_enter(child), net_setup()    rootfs, identity, /dev, /proc, sysfs,
+ *   spawn_container() ── clone3 ──────> joins its cgroup (cgroup_join_self);
+ *     into the cgroup                   prepares: private propagation,
+ *   limits, devices, net_setup()        rootfs, identity, /dev, /proc, sysfs,
  *     (at the same time)                lo up, hostname; waits for STEP_HOST_DONE
  *   spawn_go()  ── STEP_HOST_DONE ────> unshare(cgroup ns): its root is now the
  *                                       container's cgroup; the cgroup view,
@@ -28,6 +29,7 @@
 
 struct box_config;
 struct cgroup;
+struct cgroup_join;
 
 enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR };
 const char *spawn_step_name(enum spawn_step s);
@@ -35,6 +37,7 @@ const char *spawn_step_name(enum spawn_step s);
 struct spawn_ctx {
 	const struct box_config *c;
 	struct cgroup *cg;      /* for cgroup_mount_view() */
+	const struct cgroup_join *join; /* the child is cloned into it */
 	const char *root;       /* host path where the rootfs gets mounted (own mount ns) */
 	const char *console;    /* host path of the console pty slave */
 	const char *notify_dir; /* host folder bound read-only at /run/host; NULL = none */

@@ -166,24 +166,19 @@ static int make_cgroup(struct sup *s, box_err_t *err)
 		if (cgroup_create(parent, s->name, &s->cg, err) < 0)
 			return -1;
 	}
-	const struct box_config *c = s->c;
-	struct cgroup_limits l = {
-		.memory = c->memory,
-		.swap = c->swap,
-		.cpus_milli = c->cpus_milli,
-		.cpu_weight = c->cpu_weight,
-		.cpuset = c->cpuset,
-		.pids = c->pids,
-		.io_weight = c->io_weight,
-	};
 	box_trace("sup: cgroup created");
-	/* the grace period of the first cgroup move runs from now, alongside */
-	cgroup_prime_enter(s->cg);
-	if (cgroup_set_limits(s->cg, &l, err) < 0)
+	return 0;
+}
+
+/* While the child prepares: it is in the cgroup already, but runs only our
+ * code until spawn_go(). */
+static int limit_cgroup(struct sup *s, box_err_t *err)
+{
+	struct cgroup_limits l;
+	cgroup_limits_from_config(s->c, &l);
+	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
 		return -1;
 	box_trace("sup: limits set");
-	if (cgroup_set_devices(s->cg, err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -286,16 +281,20 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		.c = s->c, .cg = s->cg, .root = s->root, .console = s->console, .notify_dir = s->notify_dir,
 		.env = s->env,
 	};
+	struct cgroup_join join;
+	if (cgroup_join_open(s->cg, CGROUP_JOIN_PAYLOAD, &join, err) < 0)
+		return -1;
+	x.join = &join;
 	int sync_fd = -1;
 	box_trace("sup: clone3");
-	if (spawn_container(&x, &s->init_pid, &s->pidfd, &sync_fd, err) < 0)
+	int r = spawn_container(&x, &s->init_pid, &s->pidfd, &sync_fd, err);
+	cgroup_join_close(&join);
+	if (r < 0)
 		return -1;
 	box_trace("sup: cloned");
 	int ret = -1;
-	/* the child joins the cgroup before it unshares the cgroup ns */
-	if (cgroup_enter(s->cg, s->init_pid, err) < 0)
+	if (limit_cgroup(s, err) < 0)
 		goto out;
-	box_trace("sup: cgroup entered");
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
 	box_trace("sup: net set up");

@@ -4,6 +4,7 @@
  * otherwise). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,31 +69,29 @@ static char *knob(const char *ctrl, struct cgroup *cg, const char *file)
 	return s;
 }
 
+/* A child in the container's cgroup, joined as box start and attach do. */
 static pid_t child_in(struct cgroup *cg, void (*fn)(void))
 {
-	int p[2];
-	if (pipe(p) < 0)
+	struct cgroup_join j;
+	box_err_t e = NULL;
+	if (cgroup_join_open(cg, CGROUP_JOIN_PAYLOAD, &j, &e) < 0) {
+		char *t = box_error_text(e);
+		printf("#   join: %s\n", t);
+		free(t);
+		box_error_release(&e);
 		return -1;
-	pid_t pid = fork();
+	}
+	fflush(NULL);
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+	cgroup_join_clone_args(&j, &ca);
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
-		char c;
-		close(p[1]);
-		if (read(p[0], &c, 1) != 1)
+		if (cgroup_join_self(&j, &e) < 0)
 			_exit(99);
 		fn();
 		_exit(0);
 	}
-	close(p[0]);
-	box_err_t e = NULL;
-	if (cgroup_enter(cg, pid, &e) < 0) {
-		char *t = box_error_text(e);
-		printf("#   enter: %s\n", t);
-		free(t);
-		box_error_release(&e);
-	}
-	if (write(p[1], "g", 1) != 1)
-		return -1;
-	close(p[1]);
+	cgroup_join_close(&j);
 	return pid;
 }
 
