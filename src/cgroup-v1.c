@@ -3,8 +3,10 @@
  * cgroup2 "unified" hierarchy only carries membership (it has no controllers
  * there), which cgroup.c handles like any other hierarchy. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,11 @@ static int devices_apply(const struct cgroup_hier *h, const char *rel, box_err_t
 	/* "a" resets to deny-all; the kernel refuses it once the cgroup has children */
 	if (cgroup_write(h, rel, "devices.deny", "a", err) < 0)
 		return -1;
+	/* one rule per write(), all through one open file */
+	cleanup_free char *p = cgroup_path(h, rel, "devices.allow");
+	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", p);
 	for (size_t i = 0; i < cgroup_dev_allow_n; i++) {
 		const struct cgroup_dev_rule *r = &cgroup_dev_allow[i];
 		char maj[16] = "*", min[16] = "*", rule[64];
@@ -35,9 +42,9 @@ static int devices_apply(const struct cgroup_hier *h, const char *rel, box_err_t
 			snprintf(maj, sizeof(maj), "%d", r->major);
 		if (r->minor >= 0)
 			snprintf(min, sizeof(min), "%d", r->minor);
-		snprintf(rule, sizeof(rule), "%c %s:%s %s", r->type, maj, min, r->access);
-		if (cgroup_write(h, rel, "devices.allow", rule, err) < 0)
-			return -1;
+		int n = snprintf(rule, sizeof(rule), "%c %s:%s %s", r->type, maj, min, r->access);
+		if (write(fd, rule, (size_t)n) != n)
+			return box_error(err, errno, "writing '%s' to %s", rule, p);
 	}
 	return 0;
 }

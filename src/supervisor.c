@@ -699,6 +699,7 @@ static void on_notify(struct sup *s)
  * symbol tables back in either. */
 #define SHED_MAX 64
 #define SHED_IDLE_MS 10000
+#define SHED_FIRST_MS 200
 static void shed_pages(void)
 {
 	static struct { unsigned long lo, hi; } r[SHED_MAX];
@@ -735,8 +736,8 @@ static void shed_pages(void)
 
 static void loop(struct sup *s, int log_fd)
 {
-	shed_pages();
-	uint64_t shed_at = 0;
+	/* not at once: `box start` and init are busy on the CPUs now */
+	uint64_t shed_at = now_ms() + SHED_FIRST_MS;
 	struct pollfd p[5 + MAX_CLIENTS];
 	for (;;) {
 		int n = 0;

@@ -1,7 +1,8 @@
 # start/stop: boxes vs LXC 5 on the same busybox rootfs (own netns with lo
 # only on both sides), interleaved in one run; and the supervisor's RSS vs
 # LXC's monitor. Sourced by tools/bench (bench-lib.sh loaded).
-#   box start X                 vs  lxc-start -d + lxc-wait -s RUNNING
+#   box start X                 vs  lxc-start -d + lxc-wait -s RUNNING  (cold and warm)
+#   and the kernel floor: unshare of every namespace + chroot + exec
 #   box stop --kill X           vs  lxc-stop -k
 #   box stop X (busybox: SIGPWR) vs lxc-stop      (BENCH_GRACEFUL runs, ~2 s each)
 command -v lxc-start >/dev/null || { echo "start: lxc is not installed, skipping"; return 0; }
@@ -46,8 +47,20 @@ LS="lxc-start -P $LP -n $N -d && lxc-wait -P $LP -n $N -s RUNNING -t 10"
 LK="lxc-stop -P $LP -n $N -k"
 trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1" RETURN
 
-bench_pair "start (detached, init exec'd)" "$BENCH_RUNS" "$BS" "$LS" \
+# cold: what a user sees, a start after a quiet while (the kernel's first cgroup
+# move after one waits for an RCU grace period, anchors/RESULTS.md); warm:
+# back to back, as a loop of starts would be
+bench_pair "start, cold (0.5 s quiet before)" "$BENCH_RUNS" "$BS" "$LS" \
+	"$BK; $LK; sleep 0.5" "$BK; $LK"
+bench_pair "start, warm (back to back)" "$BENCH_RUNS" "$BS" "$LS" \
 	"$BK; $LK" "$BK; $LK"
+# the kernel's own cost of what both do: every namespace, a chroot, an exec
+fl=""
+for ((i = 0; i < BENCH_RUNS; i++)); do
+	sleep 0.5
+	fl="$fl $(bench_ms bash -c "unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc chroot $LP/$N/rootfs /bin/true")"
+done
+printf '%-34s floor  min %8s ms  median %8s ms\n' "kernel floor (unshare + chroot)" $(bench_stats "$fl")
 bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
 bench_pair "start + stop --kill cycle" "$BENCH_RUNS" "$BS && $BK" "$LS && $LK" "$BK; $LK" "true"
 bench_pair "graceful stop (busybox, SIGPWR)" "${BENCH_GRACEFUL:-3}" "box stop $N" "lxc-stop -P $LP -n $N" \
