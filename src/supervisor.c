@@ -1,5 +1,6 @@
 #include "supervisor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -788,6 +789,27 @@ static void loop(struct sup *s, int log_fd)
 	}
 }
 
+/* Every fd of box's own is close-on-exec; one that is not came from the
+ * caller (`box start NAME 7>file`, a pipe of a script) and must not live as
+ * long as the container. */
+static void close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd < 3 || fd == self)
+			continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			close(fd);
+	}
+	closedir(d);
+}
+
 void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, int report_fd, bool wait)
 {
 	struct sup sv = {
@@ -812,6 +834,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		dup2(null, 2);
 		close(null);
 	}
+	close_inherited();
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t mask;
 	sigemptyset(&mask);

@@ -19,7 +19,8 @@ check_eq "stop of a stopped container exits 1" 1 "$rc"
 check_match "stop of a stopped container says so" "not running" "$out"
 
 PHASE="start"
-check "box start" box start "$C"
+# a caller's fd left open (fd 7, not close-on-exec) must not live on in the supervisor
+check "box start" box start "$C" 7>"$BOX_ROOT/stray-fd"
 out=$(box start "$C" 2>&1); rc=$?
 check_eq "start of a running container exits 1" 1 "$rc"
 check_match "start of a running container says so" "already (running|starting)" "$out"
@@ -28,6 +29,8 @@ ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
 spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
 check "init runs" kill -0 "$ipid"
 check "the supervisor runs" kill -0 "$spid"
+check_eq "the supervisor holds no fd the caller left open" "" \
+	"$(ls -l /proc/$spid/fd 2>/dev/null | grep stray-fd)"
 check_match "the supervisor is not in the container's cgroup" "." \
 	"$(grep -v "/$C\$" /proc/$spid/cgroup | head -1)"
 
