@@ -45,6 +45,7 @@ struct cgroup_ops {
 	int (*set_devices)(struct cgroup *cg, box_err_t *err);
 	int (*stats)(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err);
 	int (*freeze)(struct cgroup *cg, bool freeze, box_err_t *err);
+	bool (*is_frozen)(struct cgroup *cg);
 	int (*kill)(struct cgroup *cg, box_err_t *err);
 	bool (*is_empty)(struct cgroup *cg);
 };

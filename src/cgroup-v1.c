@@ -261,6 +261,17 @@ static int v1_read_limits(struct cgroup *cg, struct cgroup_limits *l, box_err_t 
 
 /* ---- stats ---- */
 
+/* FREEZING (a freeze still under way) reads as frozen too. */
+static bool v1_is_frozen(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cgroup_v1_hier("freezer");
+	cleanup_free char *s = NULL;
+	box_err_t e = NULL;
+	bool frozen = h && cgroup_read(h, cg->limit, "freezer.state", &s, &e) == 0 && strncmp(s, "THAWED", 6) != 0;
+	box_error_release(&e);
+	return frozen;
+}
+
 static int v1_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err)
 {
 	const struct cgroup_hier *h = cgroup_v1_hier("memory");
@@ -282,11 +293,7 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err)
 	if (h && cgroup_read(h, cg->limit, "blkio.throttle.io_service_bytes_recursive", &io, &e) == 0)
 		cgroup_parse_io_service_bytes_v1(io, &st->io_read_bytes, &st->io_write_bytes);
 	box_error_release(&e);
-	h = cgroup_v1_hier("freezer");
-	cleanup_free char *fs = NULL;
-	if (h && cgroup_read(h, cg->limit, "freezer.state", &fs, &e) == 0)
-		st->frozen = strncmp(fs, "THAWED", 6) != 0;
-	box_error_release(&e);
+	st->frozen = v1_is_frozen(cg);
 	return 0;
 }
 
@@ -380,6 +387,7 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.set_devices = v1_set_devices,
 	.stats = v1_stats,
 	.freeze = v1_freeze,
+	.is_frozen = v1_is_frozen,
 	.kill = v1_kill,
 	.is_empty = v1_is_empty,
 };

@@ -190,13 +190,24 @@ static int v2_read_limits(struct cgroup *cg, struct cgroup_limits *l, box_err_t 
 	return 0;
 }
 
+static bool v2_is_frozen(struct cgroup *cg)
+{
+	cleanup_free char *s = NULL;
+	box_err_t e = NULL;
+	uint64_t v = 0;
+	bool frozen = cgroup_read(v2(), cg->limit, "cgroup.events", &s, &e) == 0 &&
+		      cgroup_keyed_u64(s, "frozen", &v) == 0 && v != 0;
+	box_error_release(&e);
+	return frozen;
+}
+
 static int v2_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err)
 {
 	read_u64_opt(cg, "memory.current", &st->memory_current);
 	read_u64_opt(cg, "memory.peak", &st->memory_peak); /* 5.19+ */
 	read_u64_opt(cg, "pids.current", &st->pids_current);
 	box_err_t e = NULL;
-	cleanup_free char *cpu = NULL, *ev = NULL, *io = NULL, *cev = NULL;
+	cleanup_free char *cpu = NULL, *ev = NULL, *io = NULL;
 	uint64_t v;
 	if (cgroup_read(v2(), cg->limit, "cpu.stat", &cpu, &e) == 0 && cgroup_keyed_u64(cpu, "usage_usec", &v) == 0)
 		st->cpu_usage_ns = v * 1000;
@@ -208,9 +219,7 @@ static int v2_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err)
 	if (cgroup_read(v2(), cg->limit, "io.stat", &io, &e) == 0)
 		cgroup_parse_io_stat_v2(io, &st->io_read_bytes, &st->io_write_bytes);
 	box_error_release(&e);
-	if (cgroup_read(v2(), cg->limit, "cgroup.events", &cev, &e) == 0 && cgroup_keyed_u64(cev, "frozen", &v) == 0)
-		st->frozen = v != 0;
-	box_error_release(&e);
+	st->frozen = v2_is_frozen(cg);
 	return 0;
 }
 
@@ -294,6 +303,7 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.set_devices = v2_set_devices,
 	.stats = v2_stats,
 	.freeze = v2_freeze,
+	.is_frozen = v2_is_frozen,
 	.kill = v2_kill,
 	.is_empty = v2_is_empty,
 };

@@ -688,6 +688,11 @@ int cgroup_kill(struct cgroup *cg, box_err_t *err)
 	return 0;
 }
 
+bool cgroup_is_frozen(struct cgroup *cg)
+{
+	return ops()->is_frozen(cg);
+}
+
 bool cgroup_is_empty(struct cgroup *cg)
 {
 	return ops()->is_empty(cg);

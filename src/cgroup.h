@@ -119,6 +119,10 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err);
 /* Freezes (cgroup.freeze / freezer.state) and waits until the kernel reports
  * it frozen; false thaws. */
 int cgroup_freeze(struct cgroup *cg, bool freeze, box_err_t *err);
+/* The `frozen` of cgroup_stats alone, from one file (freezer.state, or
+ * cgroup.events' "frozen 1"): what `box ls` asks of every running container.
+ * No freezer or no cgroup reads false. */
+bool cgroup_is_frozen(struct cgroup *cg);
 /* Kills every process (cgroup.kill, or freeze + SIGKILL loop) and waits until
  * the cgroup is empty. */
 int cgroup_kill(struct cgroup *cg, box_err_t *err);

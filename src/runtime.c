@@ -28,6 +28,23 @@ const char *runtime_state_name(enum box_state s)
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
 
+/* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
+ * every running container it lists. NULL when it cannot be loaded (that is
+ * remembered too); the callers then do without, as they did per call. */
+static const struct box_global *cached_global(void)
+{
+	static struct box_global *g;
+	static bool tried;
+	if (!tried) {
+		box_err_t e = NULL;
+		tried = true;
+		if (global_load(&g, &e) < 0)
+			g = NULL;
+		box_error_release(&e);
+	}
+	return g;
+}
+
 /* Removes what a supervisor that died (kill -9, OOM, a crash) left: init and
  * every process of the cgroup, the cgroup, the host ends of its veths (the
  * kernel would drop them with the netns, but only later, anchors P13), the
@@ -40,23 +57,17 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 		return -1;
 	if (r == 0 && state_pid_alive(si.init_pid, si.init_start))
 		kill(si.init_pid, SIGKILL);
-	struct box_global *g = NULL;
+	const struct box_global *g = cached_global();
 	box_err_t e = NULL;
-	const char *parent = NULL;
-	if (global_load(&g, &e) == 0)
-		parent = g->cgroup_parent;
-	box_error_release(&e);
 	struct cgroup *cg = NULL;
-	if (cgroup_open(parent, name, &cg, &e) == 0) {
+	if (cgroup_open(g ? g->cgroup_parent : NULL, name, &cg, &e) == 0) {
 		if (cgroup_kill(cg, err) < 0 || cgroup_destroy(cg, err) < 0) {
 			cgroup_free(cg);
-			global_free(g);
 			return box_error_wrap(err, "cleaning up after the dead supervisor of %s", name);
 		}
 		cgroup_free(cg);
 	}
 	box_error_release(&e);
-	global_free(g);
 	struct box_config *c = NULL;
 	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
 		log_warn("%s: removing the host ends of its network, ignoring", name);
@@ -107,22 +118,19 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 }
 
 /* The supervisor's state file says RUNNING for a frozen container too: the
- * freezer is the kernel's, so ask the cgroup. No config or cgroup to read
- * (a race with the stop) means not frozen. */
+ * freezer is the kernel's, so ask the cgroup (one file). No config or cgroup
+ * to read (a race with the stop) means not frozen. */
 static void note_frozen(const char *name, struct state_info *si)
 {
 	if (si->state != BOX_RUNNING)
 		return;
-	struct box_global *g = NULL;
+	const struct box_global *g = cached_global();
 	struct cgroup *cg = NULL;
-	struct cgroup_stats cs = { 0 };
 	box_err_t e = NULL;
-	if (global_load(&g, &e) == 0 && cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 &&
-	    cgroup_stats(cg, &cs, &e) == 0 && cs.frozen)
+	if (g && cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 && cgroup_is_frozen(cg))
 		si->state = BOX_FROZEN;
 	box_error_release(&e);
 	cgroup_free(cg);
-	global_free(g);
 }
 
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)

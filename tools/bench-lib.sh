@@ -8,10 +8,70 @@
 #   bench_ms CMD...          times one command, prints milliseconds
 #   bench_stats "MS MS ..."  prints "min median" of a list
 #   bench_rate LABEL BYTES "MS..." prints MB/s from the median
+#   bench_box_root DIR       makes DIR a boxes root whose containers' cgroups are the run's own
+#   bench_cleanup            stops what the benches left in $BENCH_TMP, removes it (tools/bench's EXIT trap)
 # Times come from $EPOCHREALTIME (no fork of date; anchors/RESULTS.md P-notes).
+#
+# Every run has a folder of its own, BENCH_TMP, made here: two runs at once
+# share no file, container root or cgroup (net.sh's bridge subnet and host
+# veth name are still fixed: two net benches at once do clash). It is made in
+# the folder the caller's BENCH_TMP names (kept; to put the benches on another
+# filesystem), else in /tmp, and removed when the run ends.
 BENCH_RUNS=${BENCH_RUNS:-10}
-BENCH_TMP=${BENCH_TMP:-/tmp/boxes-bench}
-mkdir -p "$BENCH_TMP"
+mkdir -p "${BENCH_TMP:-/tmp}" && BENCH_TMP=$(mktemp -d "${BENCH_TMP:-/tmp}/boxes-bench.XXXXXX") || exit 1
+chmod 755 "$BENCH_TMP"
+# the containers' cgroups of this run: boxes/boxes-bench.XXXXXX in every hierarchy
+BENCH_CGROUP=boxes/$(basename "$BENCH_TMP")
+export BENCH_TMP BENCH_CGROUP
+
+bench_box_root() {
+	mkdir -p "$1/etc/boxes" "$1/var/lib/boxes/templates"
+	echo "cgroup_parent = $BENCH_CGROUP" >"$1/etc/boxes/boxes.conf"
+}
+
+# Each bench cleans up after itself; this is for one that failed half-way or
+# was interrupted. In order: boxes containers running from a root below
+# BENCH_TMP, LXC containers of an lxcpath below it, what is left in the run's
+# cgroups, mounts below it (deepest first), loop devices on its files; then
+# the folder, without crossing into a mount that would not go.
+bench_cleanup() {
+	local f r cg m dev
+	[ -n "${BENCH_TMP:-}" ] && [ -d "$BENCH_TMP" ] || return 0
+	# <bench>/<root>/run/boxes/NAME/supervisor.pid
+	for f in $(find "$BENCH_TMP" -maxdepth 7 -path '*/run/boxes/*/supervisor.pid' 2>/dev/null); do
+		r=${f%/run/boxes/*}
+		BOX_ROOT=$r timeout 30 box stop --kill "$(basename "$(dirname "$f")")" >/dev/null 2>&1
+	done
+	# <bench>/<lxcpath>/NAME/config
+	if command -v lxc-stop >/dev/null; then
+		for f in $(find "$BENCH_TMP" -maxdepth 4 -name config -type f 2>/dev/null); do
+			grep -q '^lxc\.rootfs\.path' "$f" 2>/dev/null || continue
+			r=$(dirname "$f")
+			lxc-stop -P "$(dirname "$r")" -n "$(basename "$r")" -k >/dev/null 2>&1
+		done
+	fi
+	for cg in /sys/fs/cgroup/*/"$BENCH_CGROUP" /sys/fs/cgroup/"$BENCH_CGROUP"; do
+		[ -d "$cg" ] || continue
+		[ -f "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		[ -f "$cg/freezer.state" ] && echo THAWED >"$cg/freezer.state" 2>/dev/null
+		for f in $(find "$cg" -name cgroup.procs 2>/dev/null); do
+			for m in $(cat "$f" 2>/dev/null); do kill -9 "$m" 2>/dev/null; done
+		done
+	done
+	sleep 0.1
+	for cg in /sys/fs/cgroup/*/"$BENCH_CGROUP" /sys/fs/cgroup/"$BENCH_CGROUP"; do
+		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	for m in $(awk -v r="$BENCH_TMP" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	for dev in $(losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v r="$BENCH_TMP/" 'index($2, r) == 1 {print $1}'); do
+		losetup -d "$dev" 2>/dev/null
+	done
+	cd / && rm -rf --one-file-system "$BENCH_TMP"
+	[ -d "$BENCH_TMP" ] && echo "bench: $BENCH_TMP could not be removed (a mount that would not go?)" >&2
+	return 0
+}
 
 bench_ms() {
 	local t0 t1

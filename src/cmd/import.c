@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../config.h"
 #include "../import.h"
 #include "../log.h"
+#include "../util.h"
 #include "cmd.h"
 
 static int run(int argc, char **argv);
@@ -18,6 +20,23 @@ const struct box_command cmd_import = {
 		 "         none, detected from the content; '-' reads stdin\n"
 		 "  --hostname NAME   the new container's host name (default: the archive's, or NAME)",
 };
+
+/* The import itself is fine, but an address (or MAC) another container has
+ * on the same bridge makes box start refuse this one: say so now, with the
+ * very check box start makes. */
+static void warn_conflicts(const char *name)
+{
+	struct box_config *c = NULL;
+	box_err_t e = NULL;
+	if (config_load(name, &c, &e) == 0 && config_check_conflicts(c, &e) < 0) {
+		cleanup_free char *t = box_error_text(e);
+		log_warn("%s; 'box start %s' refuses it until it is changed: edit %s (box set does not reach "
+			 "network sections)",
+			 t, name, c->path);
+	}
+	box_error_release(&e);
+	config_free(c);
+}
 
 static int run(int argc, char **argv)
 {
@@ -43,5 +62,6 @@ static int run(int argc, char **argv)
 	if (import_container(argv[optind], argv[optind + 1], &o, &err) < 0)
 		return box_error_report(&err);
 	log_info("imported %s from %s", argv[optind], argv[optind + 1]);
+	warn_conflicts(argv[optind]);
 	return 0;
 }

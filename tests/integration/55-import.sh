@@ -107,8 +107,21 @@ check "the config is written as NAME.conf" test -f "$BOX_ROOT/etc/boxes/$T-copy.
 check_eq "the effective config is the source's" "$(box config show "$C" | tail -n +2)" \
 	"$(box config show "$T-copy" | tail -n +2)"
 check_match "the hostname is kept" "^hostname += $C-host$" "$(box config show "$T-copy" | grep ^hostname)"
+# the copy has its source's address on the same bridge: imported all the same, with a warning
+warn=$(printf '%s\n' "$out" | grep warning)
+check_eq "the address clash: one warning line" 1 "$(printf '%s\n' "$warn" | grep -c .)"
+check_match "it names the address, the other container and the bridge" \
+	"^box: warning: .*/$T-copy\.conf:[0-9]+: network eth0: address: 10\.99\.5\.10/24 is already used by container $C on bridge br$T" "$warn"
+check_match "and says what to do" "'box start $T-copy' refuses it until it is changed: edit .*/$T-copy\.conf" "$warn"
+out=$(box start "$T-copy" 2>&1); check_eq "box start refuses it indeed (exit 2)" 2 $?
+check_match "with the same words" "10\.99\.5\.10/24 is already used by container $C on bridge br$T" "$out"
 # the copy sits beside its source on one bridge: an address of its own, as a user would do
 sed -i "s,10\.99\.5\.10/24,10.99.5.11/24," "$BOX_ROOT/etc/boxes/$T-copy.conf"
+B=$(t_box_root b)
+out=$(BOX_ROOT=$B box import "$T-far" "$W/a.tar.gz" 2>&1); check_eq "the same archive into a root where the address is free" 0 $?
+check_match "says what it imported" "imported $T-far from" "$out"
+check_eq "and warns of nothing" "" "$(printf '%s\n' "$out" | grep -i warning)"
+BOX_ROOT=$B box destroy --purge "$T-far" >/dev/null 2>&1
 check "the imported container starts" box start "$T-copy"
 check_match "ls says RUNNING" "^$T-copy +RUNNING" "$(box ls)"
 check_eq "hostname inside: the source's" "$C-host" "$(box attach "$T-copy" -- hostname)"

@@ -324,9 +324,12 @@ int main(void)
 	tap_ok(r == 0 && st.pids_current >= 10, "stats: pids_current %llu",
 	       (unsigned long long)st.pids_current);
 	tap_ok(st.memory_current > 0, "stats: memory_current %llu", (unsigned long long)st.memory_current);
+	tap_ok(!cgroup_is_frozen(cg), "cgroup_is_frozen: not before the freeze");
 	tap_ok(cgroup_freeze(cg, true, &e) == 0 && cgroup_stats(cg, &st, &e) == 0 && st.frozen, "freeze");
 	report(&e);
+	tap_ok(cgroup_is_frozen(cg), "cgroup_is_frozen: frozen");
 	tap_ok(cgroup_freeze(cg, false, &e) == 0 && cgroup_stats(cg, &st, &e) == 0 && !st.frozen, "thaw");
+	tap_ok(!cgroup_is_frozen(cg), "cgroup_is_frozen: thawed");
 	tap_ok(!cgroup_is_empty(cg), "not empty with processes in it");
 	tap_ok(cgroup_kill(cg, &e) == 0, "cgroup_kill of a forking tree");
 	report(&e);

@@ -36,7 +36,8 @@ cr_cleanup() {
 }
 trap cr_cleanup RETURN
 rm -rf "$CB"
-mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes/templates" "$CB/x"
+bench_box_root "$BOX_ROOT"
+mkdir -p "$CB/x"
 
 TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)}
 if [ -z "$TPL" ]; then

@@ -11,7 +11,7 @@
 # (anchors/RESULTS.md P14: ext4 after rm -rf is 3-7x slower and erratic).
 # Goals (issue 7): gzip export >= pigz on every core, zstd export >= zstd -T0,
 # import >= bsdtar -xzf.
-#   BENCH_EXPORT_RUNS=N (default 5)    BENCH_TMP=/tmp/boxes-bench
+#   BENCH_EXPORT_RUNS=N (default 5)    the tmpfs is mounted in the run's $BENCH_TMP
 for t in pigz bsdtar zstd; do
 	command -v $t >/dev/null || { echo "export: $t is not installed, skipping"; return 0; }
 done
@@ -22,7 +22,7 @@ mountpoint -q "$B" || mount -t tmpfs -o size=6g tmpfs "$B" || { echo "export: ca
 trap 'BOX_ROOT=$B/root box destroy --purge benchimp >/dev/null 2>&1; cd /; umount -l "$B"' EXIT
 export BOX_ROOT=$B/root
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
-mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes/templates"
+bench_box_root "$BOX_ROOT"
 N=benchex
 TPL=$(ls /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)
 if [ -n "$TPL" ]; then

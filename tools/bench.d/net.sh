@@ -73,7 +73,7 @@ if ! command -v lxc-start >/dev/null || [ ! -x /bin/busybox ]; then
 fi
 export BOX_ROOT=$NB/root
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
-mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes"
+bench_box_root "$BOX_ROOT"
 for c in nbveth nbempty; do
 	nb_rootfs "$BOX_ROOT/var/lib/boxes/$c/rootfs" || { echo "net: cannot build a rootfs"; exit 1; }
 done

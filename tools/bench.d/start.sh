@@ -11,7 +11,8 @@ export BOX_ROOT=$B/boxes
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
 LP=$B/lxc
 N=benchbb
-mkdir -p "$BOX_ROOT/etc/boxes" "$BOX_ROOT/var/lib/boxes/$N" "$LP/$N"
+bench_box_root "$BOX_ROOT"
+mkdir -p "$BOX_ROOT/var/lib/boxes/$N" "$LP/$N"
 
 mk_rootfs() {
 	local r=$1
