@@ -15,17 +15,17 @@ COMMANDS := create destroy start stop restart attach console ls info stats set a
 	freeze unfreeze export import config autostart
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libarchive is not linked: src/archive-dl.c loads it on first use
+# libarchive is not linked: src/archive/libarchive.c loads it on first use
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) 2>/dev/null)
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
-	-D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS) $(SAN_FLAGS)
+	-D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) $(SAN_FLAGS)
 # full RELRO, and no lazy binding: the supervisor's loop must not fault ld.so back in
 override LDFLAGS += -Wl,-z,relro,-z,now $(SAN_FLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread
 
-SRCS := $(sort $(wildcard src/*.c src/cmd/*.c))
+SRCS := $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRCS := $(filter-out src/box.c,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -68,7 +68,7 @@ unit-bins: $(UNIT_BINS)
 # gcc lets a goto jump over the initialisation of a cleanup variable (whose
 # cleanup then frees garbage); clang refuses it. -fsyntax-only: a few seconds.
 clang-check:
-	@for f in $(SRCS); do clang -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(PKG_CFLAGS) \
+	@for f in $(SRCS); do clang -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) \
 		-fsyntax-only -Wno-everything $$f || { echo "clang-check: $$f (above)"; exit 1; }; done
 
 unit: all unit-bins
@@ -118,7 +118,7 @@ install: all
 		>$(DESTDIR)$(PREFIX)/lib/systemd/system/boxes-autostart.service
 
 format:
-	clang-format -i $(SRCS) $(wildcard src/*.h src/cmd/*.h)
+	clang-format -i $(SRCS) $(wildcard src/*.h src/*/*.h)
 
 clean:
 	rm -rf build

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "log.h"
+#include "base/log.h"
 
 #ifndef BOX_VERSION
 #define BOX_VERSION "0.1"

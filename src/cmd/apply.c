@@ -1,14 +1,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cgroup.h"
-#include "../config.h"
-#include "../log.h"
-#include "../paths.h"
-#include "../runtime.h"
-#include "../util.h"
-#include "apply.h"
-#include "cmd.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "base/util.h"
+#include "cmd/apply.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "../log.h"
+#include "base/log.h"
 
 /* Re-reads NAME's config and writes every limit that differs from the
  * kernel's; prints one line per change ("NAME: memory: ... -> ..."). A

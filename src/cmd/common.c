@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../log.h"
-#include "cmd.h"
+#include "base/log.h"
+#include "cmd/cmd.h"
 
 void cmd_print_usage(const struct box_command *cmd)
 {

@@ -13,11 +13,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../config.h"
-#include "../log.h"
-#include "../paths.h"
-#include "../util.h"
-#include "cmd.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "base/util.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

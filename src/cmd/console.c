@@ -1,8 +1,8 @@
 #include <string.h>
 
-#include "../console.h"
-#include "../log.h"
-#include "cmd.h"
+#include "runtime/console.h"
+#include "base/log.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

@@ -4,14 +4,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../archive.h"
-#include "../config.h"
-#include "../log.h"
-#include "../paths.h"
-#include "../state.h"
-#include "../storage.h"
-#include "../util.h"
-#include "cmd.h"
+#include "archive/extract.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "runtime/state.h"
+#include "storage/storage.h"
+#include "base/util.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

@@ -4,13 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../log.h"
-#include "../paths.h"
-#include "../runtime.h"
-#include "../state.h"
-#include "../storage.h"
-#include "../util.h"
-#include "cmd.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "runtime/state.h"
+#include "storage/storage.h"
+#include "base/util.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

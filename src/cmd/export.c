@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../export.h"
-#include "../log.h"
-#include "cmd.h"
+#include "archive/export.h"
+#include "base/log.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

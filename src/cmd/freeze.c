@@ -1,13 +1,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cgroup.h"
-#include "../config.h"
-#include "../log.h"
-#include "../paths.h"
-#include "../runtime.h"
-#include "cmd.h"
-#include "freeze.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "cmd/cmd.h"
+#include "cmd/freeze.h"
 
 static int run(int argc, char **argv);
 

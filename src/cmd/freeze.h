@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int freeze_cmd(const struct box_command *cmd, int argc, char **argv, bool freeze);
 

@@ -3,14 +3,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cgroup.h"
-#include "../config.h"
-#include "../log.h"
-#include "../net.h"
-#include "../paths.h"
-#include "../runtime.h"
-#include "../util.h"
-#include "cmd.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "base/util.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

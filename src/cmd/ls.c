@@ -2,11 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../config.h"
-#include "../log.h"
-#include "../runtime.h"
-#include "../util.h"
-#include "cmd.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "runtime/runtime.h"
+#include "base/util.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

@@ -1,9 +1,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "../log.h"
-#include "../runtime.h"
-#include "cmd.h"
+#include "base/log.h"
+#include "runtime/runtime.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

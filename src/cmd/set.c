@@ -1,12 +1,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../config.h"
-#include "../log.h"
-#include "../paths.h"
-#include "../util.h"
-#include "apply.h"
-#include "cmd.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "base/util.h"
+#include "cmd/apply.h"
+#include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
 

@@ -1,5 +1,5 @@
-#include "cmd.h"
-#include "freeze.h"
+#include "cmd/cmd.h"
+#include "cmd/freeze.h"
 
 static int run(int argc, char **argv);
 

@@ -90,7 +90,7 @@ for a in $("$BB" --list); do
 	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
 done
 put "$BUILD/box" /boxes/build/box || { fail "copying build/box (run make first)"; exit 0; }
-# box loads libarchive on first use (src/archive-dl.c): ldd does not list it
+# box loads libarchive on first use (src/archive/libarchive.c): ldd does not list it
 la=$(ldconfig -p | awk '/libarchive\.so\.13 .*x86-64/ {print $NF; exit}')
 [ -n "$la" ] && put "$la" || { fail "copying libarchive.so.13 (box dlopens it)"; exit 0; }
 for l in "$BUILD"/box-*; do

@@ -19,7 +19,7 @@ N6=fd00:b0c6:$(printf %x $A):$(printf %x $B)
 # can build it, until then a static busybox tree made here.
 net_rootfs_line() {
 	local r="$BOX_ROOT/var/lib/boxes/$1/rootfs" a
-	if [ -x "$TOP/templates/busybox" ] && ! grep -q '^/\* Placeholder' "$TOP/src/storage.c"; then
+	if [ -x "$TOP/templates/busybox" ] && ! grep -q '^/\* Placeholder' "$TOP/src/storage/storage.c"; then
 		echo "template = $(t_template busybox)"
 		return
 	fi
@@ -127,7 +127,7 @@ check_match "lo is up" "<LOOPBACK,UP" "$(in_ct "$T-a" ip link show lo 2>&1)"
 v6=$(in_ct "$T-a" ip -6 addr show dev eth0 2>&1 | grep "inet6 $N6::2/64")
 check_match "the IPv6 address is there" "inet6 $N6::2/64 scope global" "$v6"
 check_fail "and usable at once (not tentative)" grep -q tentative <<<"$v6"
-if grep -q '^/\* Placeholder' "$TOP/src/identity.c"; then
+if grep -q '^/\* Placeholder' "$TOP/src/container/identity.c"; then
 	skip "nameserver and searchdomain in resolv.conf" "identity_write is not on this branch yet"
 else
 	resolv=$(in_ct "$T-a" cat /etc/resolv.conf 2>&1)

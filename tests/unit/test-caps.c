@@ -2,8 +2,8 @@
 #include <linux/capability.h>
 #include <stdint.h>
 
-#include "caps.h"
-#include "config.h"
+#include "container/caps.h"
+#include "config/config.h"
 #include "tap.h"
 
 #define BIT(c) (1ull << (c))

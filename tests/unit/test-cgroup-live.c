@@ -17,10 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup-internal.h"
-#include "config.h"
+#include "cgroup/internal.h"
+#include "config/config.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char name[32];
 

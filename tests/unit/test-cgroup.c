@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup-internal.h"
-#include "config.h"
+#include "cgroup/internal.h"
+#include "config/config.h"
 #include "tap.h"
 
 static void mountinfo(const char *line, bool want, const char *dir, const char *opts, bool v2)

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "config_schema.h"
-#include "paths.h"
+#include "config/config.h"
+#include "config/schema.h"
+#include "base/paths.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 struct bad {
 	const char *text, *msg;

@@ -3,7 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "runtime/control.h"
 #include "tap.h"
 
 static int try_req(const void *buf, size_t len)

@@ -11,9 +11,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "instream.h"
+#include "archive/instream.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 struct buf {
 	unsigned char *p;

@@ -19,11 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "net-nl.h"
-#include "net.h"
+#include "config/config.h"
+#include "net/internal.h"
+#include "net/net.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char bridge[IFNAMSIZ], bridge_ip[32], bridge_ip6[64];
 static int sub_a, sub_b; /* 10.sub_a.sub_b.0/24, from the pid */

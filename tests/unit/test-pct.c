@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "pct.h"
+#include "config/config.h"
+#include "archive/pct.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct box_config *load(const char *text, const char *name)
 {

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "pgzip.h"
+#include "archive/pgzip.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 struct buf {
 	unsigned char *p;

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "paths.h"
-#include "state.h"
+#include "base/paths.h"
+#include "runtime/state.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 int main(void)
 {

@@ -1,12 +1,12 @@
-/* The pure value parsers of src/values.c: each accepts what it documents,
+/* The pure value parsers of src/config/values.c: each accepts what it documents,
  * normalises it, and rejects the rest with a reason. */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "tap.h"
-#include "values.h"
+#include "config/values.h"
 
 static void size_ok(const char *s, uint64_t want)
 {

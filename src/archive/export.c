@@ -1,0 +1,263 @@
+/* `box export` around the stream: the container's state (refuse, stop and
+ * restart, or freeze and thaw), the output file made atomically, signals. */
+#include "archive/export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "storage/storage.h"
+#include "base/util.h"
+
+char *export_default_name(const char *name, enum export_compress comp)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char stamp[32];
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y_%m_%d-%H_%M_%S", &tm);
+	const char *ext = comp == EXPORT_GZIP ? ".tar.gz" : comp == EXPORT_ZSTD ? ".tar.zst" : ".tar";
+	return xasprintf("vzdump-box-%s-%s%s", name, stamp, ext);
+}
+
+static void on_signal(int sig)
+{
+	export_interrupted = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked write returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE error, not a silent death */
+}
+
+/* The output: an unnamed O_TMPFILE in the target's folder (kill -9 leaves
+ * nothing), or where the file system lacks it a hidden ".NAME.XXXXXX" that
+ * is removed on every error path. */
+struct outfile {
+	int dirfd, fd;
+	char *dir, *base, *tmpname; /* tmpname only without O_TMPFILE */
+};
+
+static int outfile_open(struct outfile *f, const char *path, box_err_t *err)
+{
+	cleanup_free char *d = xstrdup(path), *b = xstrdup(path);
+	f->dir = xstrdup(dirname(d));
+	f->base = xstrdup(basename(b));
+	f->fd = f->dirfd = -1;
+	if (!*f->base || !strcmp(f->base, ".") || !strcmp(f->base, "..") || !strcmp(f->base, "/"))
+		return box_usage_error(err, "%s: not a file name", path);
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0)
+		return box_error(err, errno, "opening folder %s", f->dir);
+	struct stat st;
+	if (fstatat(f->dirfd, f->base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		return box_usage_error(err, "%s is a folder: give a file name", path);
+	f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (f->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return box_error(err, errno, "creating a file in %s", f->dir);
+	f->tmpname = xasprintf(".%s.XXXXXX", f->base);
+	cleanup_free char *full = xasprintf("%s/%s", f->dir, f->tmpname);
+	f->fd = mkostemp(full, O_CLOEXEC);
+	if (f->fd < 0)
+		return box_error(err, errno, "creating %s", full);
+	free(f->tmpname);
+	f->tmpname = xstrdup(strrchr(full, '/') + 1);
+	return 0;
+}
+
+static int outfile_commit(struct outfile *f, box_err_t *err)
+{
+	if (fchmod(f->fd, 0600) < 0 || fsync(f->fd) < 0)
+		return box_error(err, errno, "writing %s/%s", f->dir, f->base);
+	if (f->tmpname) {
+		if (renameat(f->dirfd, f->tmpname, f->dirfd, f->base) < 0)
+			return box_error(err, errno, "renaming %s to %s", f->tmpname, f->base);
+		free(f->tmpname);
+		f->tmpname = NULL;
+	} else {
+		cleanup_free char *proc = xasprintf("/proc/self/fd/%d", f->fd);
+		/* straight to the final name when it is free; else beside it, then rename over */
+		if (linkat(AT_FDCWD, proc, f->dirfd, f->base, AT_SYMLINK_FOLLOW) < 0) {
+			if (errno != EEXIST)
+				return box_error(err, errno, "linking %s/%s", f->dir, f->base);
+			cleanup_free char *tmp = xasprintf(".%s.%d", f->base, (int)getpid());
+			unlinkat(f->dirfd, tmp, 0);
+			if (linkat(AT_FDCWD, proc, f->dirfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+				return box_error(err, errno, "linking %s/%s", f->dir, tmp);
+			if (renameat(f->dirfd, tmp, f->dirfd, f->base) < 0) {
+				int e = errno;
+				unlinkat(f->dirfd, tmp, 0);
+				return box_error(err, e, "renaming %s to %s", tmp, f->base);
+			}
+		}
+	}
+	if (fsync(f->dirfd) < 0)
+		return box_error(err, errno, "syncing %s", f->dir);
+	return 0;
+}
+
+static void outfile_close(struct outfile *f)
+{
+	if (f->tmpname && f->dirfd >= 0)
+		unlinkat(f->dirfd, f->tmpname, 0);
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	free(f->dir);
+	free(f->base);
+	free(f->tmpname);
+}
+
+/* overlay and btrfs rootfs are assembled by the storage backend: mount it in
+ * a private mount namespace of this process, gone when it exits */
+static int rootfs_for_export(const struct box_config *c, char **rootfs, char **tmpdir, box_err_t *err)
+{
+	*tmpdir = NULL;
+	*rootfs = paths_rootfs_path(c->name);
+	if (c->storage == STORAGE_DIR)
+		goto check;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return box_error(err, errno, "making a private mount namespace");
+	*tmpdir = xstrdup("/tmp/box-export.XXXXXX");
+	if (!mkdtemp(*tmpdir))
+		return box_error(err, errno, "creating %s", *tmpdir);
+	if (storage_mount(c, *tmpdir, err) < 0)
+		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
+	free(*rootfs);
+	*rootfs = xstrdup(*tmpdir);
+check:;
+	struct stat st;
+	if (stat(*rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return box_error(err, errno ? errno : ENOTDIR,
+				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *rootfs,
+				 c->name);
+	return 0;
+}
+
+int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
+{
+	struct box_config *c = NULL;
+	struct box_global *g = NULL;
+	struct cgroup *cg = NULL;
+	cleanup_free char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
+	struct outfile f = { .fd = -1, .dirfd = -1 };
+	bool restart = false, thaw = false, to_stdout = opts->output && !strcmp(opts->output, "-");
+	int ret = -1;
+	struct export_opts o = *opts;
+
+	if (paths_check_name(name, err) < 0 || config_load(name, &c, err) < 0)
+		return -1;
+	if (to_stdout && isatty(STDOUT_FILENO)) {
+		box_usage_error(err, "refusing to write an archive to a terminal (redirect it, or give -o FILE)");
+		goto out;
+	}
+	install_signals();
+
+	enum box_state st;
+	if (runtime_state(name, &st, NULL, err) < 0)
+		goto out;
+	if (st != BOX_STOPPED) {
+		if (o.mode == EXPORT_MODE_NONE) {
+			box_error(err, 0,
+				  "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
+				  "(stop, dump, start again) or --mode suspend (freeze for the dump)",
+				  name, runtime_state_name(st));
+			goto out;
+		}
+		if (o.mode == EXPORT_MODE_STOP) {
+			if (runtime_stop(name, -1, false, err) < 0) {
+				box_error_wrap(err, "stopping %s for the export", name);
+				goto out;
+			}
+			restart = true;
+		} else {
+			if (global_load(&g, err) < 0 || cgroup_open(g->cgroup_parent, name, &cg, err) < 0 ||
+			    cgroup_freeze(cg, true, err) < 0) {
+				box_error_wrap(err, "freezing %s for the export", name);
+				goto out;
+			}
+			thaw = true;
+		}
+	}
+	if (rootfs_for_export(c, &rootfs, &tmpdir, err) < 0)
+		goto out;
+
+	int fd = STDOUT_FILENO;
+	if (!to_stdout) {
+		if (o.output) {
+			path = xstrdup(o.output);
+		} else {
+			cleanup_free char *dump = paths_dump_path(), *base = export_default_name(name, o.compress);
+			if (mkdir_p(dump, 0700, err) < 0)
+				goto out;
+			path = xasprintf("%s/%s", dump, base);
+		}
+		if (outfile_open(&f, path, err) < 0)
+			goto out;
+		fd = f.fd;
+	}
+	if (o.progress < 0)
+		o.progress = !to_stdout && isatty(STDERR_FILENO);
+	if (export_write_fd(fd, c, rootfs, &o, err) < 0)
+		goto out;
+	if (!to_stdout && outfile_commit(&f, err) < 0)
+		goto out;
+	if (path_out && path)
+		*path_out = xstrdup(path);
+	ret = 0;
+out:
+	if (ret < 0 && path)
+		box_error_wrap(err, "exporting %s to %s (nothing written under that name)", name, path);
+	else if (ret < 0)
+		box_error_wrap(err, "exporting %s", name);
+	outfile_close(&f);
+	if (tmpdir) {
+		umount2(tmpdir, MNT_DETACH);
+		rmdir(tmpdir);
+	}
+	/* the container as it was, whatever happened to the dump */
+	if (thaw) {
+		box_err_t e = NULL;
+		if (cgroup_freeze(cg, false, &e) < 0) {
+			box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);
+			box_error_report(&e);
+			ret = -1;
+		}
+	}
+	if (restart) {
+		box_err_t e = NULL;
+		if (runtime_start(name, false, &e) < 0) {
+			box_error_wrap(&e, "starting %s again after the export", name);
+			box_error_report(&e);
+			ret = -1;
+		}
+	}
+	if (cg)
+		cgroup_free(cg);
+	global_free(g);
+	config_free(c);
+	return ret;
+}

@@ -1,0 +1,393 @@
+/* Secure extraction of tarballs with libarchive's write_disk.
+ *
+ * Every archive is hostile. The checks are layered: our own per-entry check
+ * (no absolute path, no ".." component, in the entry's name and in a hard
+ * link's target; device nodes only when allowed) refuses the archive with a
+ * message naming the entry, and libarchive's SECURE_* flags refuse writing
+ * through a symlink (also for hard link targets and the deferred directory
+ * fixups, fixed in 3.6.0 for CVE-2021-31566).
+ *
+ * write_disk resolves names against the working directory, so we fchdir() into
+ * the target for the duration and come back; the deferred fixups (directory
+ * modes and mtimes) run at archive_write_close(), still inside the target.
+ *
+ * Speed: the flags are those bsdtar -x uses as root minus FFLAGS and
+ * MAC_METADATA (each costs per-entry work); no user/group name lookup (numeric
+ * owners, no NSS); data is copied block by block, so sparse entries stay
+ * sparse. */
+#include "archive/extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive/instream.h"
+#include "base/util.h"
+
+#define MAX_WARNINGS 10
+
+volatile sig_atomic_t archive_interrupted;
+
+/* The errno worth printing after libarchive's message: none for its own
+ * complaints about the archive (EILSEQ = ARCHIVE_ERRNO_FILE_FORMAT, -1 =
+ * ARCHIVE_ERRNO_MISC, and on the reading side EINVAL: "Damaged tar
+ * archive"), the system's for a failed syscall. */
+static int lerrno(struct archive *a)
+{
+	int e = archive_errno(a);
+	return e > 0 && e != EILSEQ ? e : 0;
+}
+
+static int rerrno(struct archive *a)
+{
+	int e = lerrno(a);
+	return e == EINVAL ? 0 : e;
+}
+
+/* The tarball's bytes, through instream.h (gzip and zstd decoded there, to
+ * the end of the stream, checksums checked). */
+struct input {
+	int fd;
+	struct instream *s;
+};
+
+static la_ssize_t input_read(struct archive *a, void *data, const void **buf)
+{
+	struct input *in = data;
+	ssize_t n = instream_read(in->s, buf);
+	if (n < 0)
+		archive_set_error(a, errno ? errno : -1, "%s", instream_error(in->s));
+	return n;
+}
+
+static int input_close(struct archive *a, void *data)
+{
+	struct input *in = data;
+	instream_free(in->s);
+	close(in->fd);
+	free(in);
+	return ARCHIVE_OK;
+}
+
+static int open_read(const char *path, struct archive **out, struct input **gout, box_err_t *err)
+{
+	bool std_in = !strcmp(path, "-");
+	struct stat st;
+	*out = NULL;
+	int fd = std_in ? fcntl(0, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "%s", std_in ? "standard input" : path);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return box_error(err, e, "%s", path);
+	}
+	if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+		close(fd);
+		return box_error(err, 0, "%s is %s, not a tarball", path, S_ISDIR(st.st_mode) ? "a folder" : "empty");
+	}
+	/* gzip and zstd are decoded (and checked) by instream's thread, the
+	 * other compressions by libarchive: detection from content, the name's
+	 * suffix is never trusted */
+	struct input *g = xzalloc(sizeof(*g));
+	g->fd = fd;
+	if (instream_open(fd, path, &archive_interrupted, &g->s, err) < 0) {
+		close(fd);
+		free(g);
+		return box_error_wrap(err, "%s", path);
+	}
+	struct archive *a = archive_read_new();
+	if (!a)
+		oom();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_format_tar(a);
+	/* from here on libarchive owns g: input_close frees it, also when the open fails */
+	if (archive_read_open(a, g, NULL, input_read, input_close) != ARCHIVE_OK) {
+		if (archive_errno(a) == EILSEQ)
+			box_error(err, 0,
+				  "%s is not a tarball (%s): a template is a tar archive, plain or compressed "
+				  "with gzip, zstd, xz or bzip2",
+				  path, archive_error_string(a));
+		else
+			box_error(err, rerrno(a), "opening %s: %s", path, archive_error_string(a));
+		archive_read_free(a);
+		return -1;
+	}
+	*out = a;
+	if (gout)
+		*gout = g;
+	return 0;
+}
+
+int archive_open_read(const char *path, struct archive **out, box_err_t *err)
+{
+	return open_read(path, out, NULL, err);
+}
+
+void archive_close_read(struct archive *a)
+{
+	if (a)
+		archive_read_free(a);
+}
+
+/* A name inside the archive: relative, no ".." component. "./x", "x" are fine. */
+static bool name_escapes(const char *p)
+{
+	if (p[0] == '/')
+		return true;
+	for (const char *s = p; *s;) {
+		const char *e = strchrnul(s, '/');
+		if (e - s == 2 && s[0] == '.' && s[1] == '.')
+			return true;
+		s = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+static int shift_id(int64_t id, const struct extract_opts *o, const char *what, const char *path, int64_t *out,
+		    box_err_t *err)
+{
+	if (id < 0 || (uint64_t)id >= o->id_range)
+		return box_error(err, 0,
+				 "entry '%s': %s %lld is outside the container's %u mapped ids "
+				 "(raise idmap_size, or use a privileged container)",
+				 path, what, (long long)id, o->id_range);
+	*out = id + o->id_shift;
+	return 0;
+}
+
+/* ACL qualifiers are ids too: rebuild the entry's ACL with shifted ids. */
+static int shift_acl(struct archive_entry *e, const struct extract_opts *o, const char *path, box_err_t *err)
+{
+	int types = ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT;
+	if (archive_entry_acl_reset(e, types) == 0)
+		return 0;
+	struct acl_ent {
+		int type, perm, tag, qual;
+	} *v = NULL;
+	size_t n = 0;
+	int type, perm, tag, qual;
+	const char *name;
+	while (archive_entry_acl_next(e, types, &type, &perm, &tag, &qual, &name) == ARCHIVE_OK) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		if (tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) {
+			int64_t q = 0;
+			if (shift_id(qual, o, "ACL id", path, &q, err) < 0) {
+				free(v);
+				return -1;
+			}
+			qual = (int)q;
+		}
+		v[n++] = (struct acl_ent){ type, perm, tag, qual };
+	}
+	archive_entry_acl_clear(e);
+	for (size_t i = 0; i < n; i++)
+		archive_entry_acl_add_entry(e, v[i].type, v[i].perm, v[i].tag, v[i].qual, NULL);
+	free(v);
+	return 0;
+}
+
+static int check_entry(struct archive_entry *e, const struct extract_opts *o, box_err_t *err)
+{
+	const char *p = archive_entry_pathname(e);
+	const char *hl = archive_entry_hardlink(e);
+	if (!p || !*p)
+		return box_error(err, 0, "an entry without a name: refusing the archive");
+	if (name_escapes(p))
+		return box_error(err, 0, "hostile archive: entry '%s' points outside the target (%s)", p,
+				 p[0] == '/' ? "absolute path" : "\"..\" component");
+	if (hl && name_escapes(hl))
+		return box_error(err, 0, "hostile archive: hard link '%s' -> '%s' points outside the target", p,
+				 hl);
+	mode_t type = archive_entry_filetype(e);
+	if (!hl && (type == AE_IFCHR || type == AE_IFBLK) && !o->allow_devices)
+		return box_error(err, EPERM,
+				 "entry '%s' is a device node (%s %u:%u), refused for an unprivileged container",
+				 p, type == AE_IFCHR ? "char" : "block", (unsigned)archive_entry_rdevmajor(e),
+				 (unsigned)archive_entry_rdevminor(e));
+	if (o->id_shift) {
+		int64_t id = 0;
+		if (shift_id(archive_entry_uid(e), o, "uid", p, &id, err) < 0)
+			return -1;
+		archive_entry_set_uid(e, id);
+		if (shift_id(archive_entry_gid(e), o, "gid", p, &id, err) < 0)
+			return -1;
+		archive_entry_set_gid(e, id);
+		/* names would be looked up on the host: never */
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+		if (shift_acl(e, o, p, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int copy_data(struct archive *a, struct archive *w, const char *path, uint64_t *bytes, box_err_t *err)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	for (;;) {
+		if (archive_interrupted)
+			return box_error(err, 0, "interrupted by SIG%s while extracting '%s'",
+					 sigabbrev_np(archive_interrupted), path);
+		int r = archive_read_data_block(a, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return box_error(err, rerrno(a), "reading '%s': %s", path, archive_error_string(a));
+		if (archive_write_data_block(w, buf, len, off) < ARCHIVE_WARN)
+			return box_error(err, lerrno(w), "writing '%s': %s", path, archive_error_string(w));
+		*bytes += len;
+	}
+}
+
+int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err)
+{
+	static const struct extract_opts defaults = { 0 };
+	struct archive *w = NULL;
+	struct archive_entry *e;
+	uint64_t bytes = 0;
+	unsigned long entries = 0, warnings = 0;
+	int ret = -1, cwd = -1, tfd = -1;
+	bool moved = false;
+
+	if (!o)
+		o = &defaults;
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0) {
+		box_error(err, errno, "opening the working folder");
+		goto out;
+	}
+	tfd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0) {
+		box_error(err, errno, "opening %s", target);
+		goto out;
+	}
+	if (fchdir(tfd) < 0) {
+		box_error(err, errno, "entering %s", target);
+		goto out;
+	}
+	moved = true;
+	w = archive_write_disk_new();
+	if (!w)
+		oom();
+	archive_write_disk_set_options(
+		w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+			   ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+			   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	for (;;) {
+		if (archive_interrupted) {
+			box_error(err, 0, "interrupted by SIG%s after %lu entries", sigabbrev_np(archive_interrupted),
+				  entries);
+			goto out;
+		}
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		/* ARCHIVE_RETRY is a damaged header that libarchive would skip
+		 * (bsdtar: "Retrying..."): a template missing a file is no template */
+		if (r == ARCHIVE_RETRY) {
+			box_error(err, 0, "damaged archive: a header after %lu good entries is unreadable (%s)",
+				  entries, archive_error_string(a));
+			goto out;
+		}
+		if (r < ARCHIVE_WARN) {
+			if (entries)
+				box_error(err, rerrno(a), "reading the archive after %lu good entries: %s", entries,
+					  archive_error_string(a));
+			else
+				box_error(err, rerrno(a), "reading the archive: %s", archive_error_string(a));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
+			log_warn("reading the archive: %s", archive_error_string(a));
+		const char *p = archive_entry_pathname(e);
+		if (!p || !*p) {
+			box_error(err, 0, "an entry without a name: refusing the archive");
+			goto out;
+		}
+		if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
+			continue;
+		if (p && (!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR) {
+			box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
+			goto out;
+		}
+		if (check_entry(e, o, err) < 0)
+			goto out;
+		p = archive_entry_pathname(e);
+		r = archive_write_header(w, e);
+		if (r < ARCHIVE_WARN) {
+			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
+			log_warn("extracting '%s': %s", p, archive_error_string(w));
+		if (archive_entry_size(e) > 0 && copy_data(a, w, p, &bytes, err) < 0)
+			goto out;
+		r = archive_write_finish_entry(w);
+		if (r < ARCHIVE_WARN) {
+			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
+			goto out;
+		}
+		/* metadata that could not be restored (an xattr the filesystem
+		 * refuses, ...): said, not fatal, as tar does */
+		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
+			log_warn("extracting '%s': %s", p, archive_error_string(w));
+		entries++;
+	}
+	if (archive_write_close(w) < ARCHIVE_WARN) {
+		box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
+		goto out;
+	}
+	if (!entries && !o->filter) {
+		box_error(err, 0, "the archive holds no entries");
+		goto out;
+	}
+	if (warnings > MAX_WARNINGS)
+		log_warn("%lu more extraction warnings not shown", warnings - MAX_WARNINGS);
+	if (o->bytes_out)
+		*o->bytes_out = bytes;
+	ret = 0;
+out:
+	if (w)
+		archive_write_free(w);
+	if (moved && fchdir(cwd) < 0 && ret == 0)
+		ret = box_error(err, errno, "returning to the working folder");
+	if (cwd >= 0)
+		close(cwd);
+	if (tfd >= 0)
+		close(tfd);
+	return ret;
+}
+
+int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err)
+{
+	struct archive *a;
+	struct input *g;
+	if (open_read(tarball, &a, &g, err) < 0)
+		return -1;
+	int r = archive_extract(a, target, o, err);
+	/* libarchive stops at the end-of-archive blocks; the gzip trailer with
+	 * its CRC comes after them (and GNU tar's gzip checks it too) */
+	const void *buf;
+	ssize_t n = 1;
+	while (r == 0 && n > 0 && !archive_interrupted)
+		n = instream_read(g->s, &buf);
+	if (r == 0 && n < 0)
+		r = box_error(err, errno, "after the last entry: %s", instream_error(g->s));
+	archive_close_read(a);
+	if (r < 0)
+		return box_error_wrap(err, "%s", tarball);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* `box import`: a container from an archive, read front to back (a pipe
+ * works: `box export web -o - | box import web2 -`):
+ *
+ *   - a boxes export: its config (the description of pct.conf) restored;
+ *   - a Proxmox vzdump LXC archive: pct.conf translated (pct.h), every key
+ *     without a counterpart named in one warning;
+ *   - an Incus/LXD backup (backup/index.yaml, backup/container/rootfs/...):
+ *     the rootfs, a minimal config;
+ *   - a plain rootfs tarball (a template, an LXC image's rootfs.tar.xz; its
+ *     meta.tar.xz is not needed): a minimal config.
+ *
+ * gzip, zstd, xz, bzip2 or none, detected from the content; the input is read
+ * to its end, so every checksum of the compression is verified (instream.h).
+ * The rootfs is extracted with archive.h's secure extraction (ids shifted for
+ * unprivileged containers, ./dev/ entries and ./etc/vzdump/ skipped) under a
+ * hidden name, renamed into place when complete; the config is written last.
+ * Anything wrong -- a corrupt, truncated or hostile archive, no sbin in it, a
+ * bad pct.conf, a signal -- leaves no config, rootfs or state behind; after a
+ * kill -9 only a hidden .import-NAME.PID, which the next import of NAME
+ * removes. */
+#ifndef BOX_IMPORT_H
+#define BOX_IMPORT_H
+
+#include "base/log.h"
+
+struct import_opts {
+	const char *hostname; /* NULL: the archive's (or the name for a plain rootfs) */
+};
+
+int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err);
+
+#endif

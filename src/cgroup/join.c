@@ -1,0 +1,74 @@
+/* Joining a container's cgroup without the kernel's grace period (cgroup.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <unistd.h>
+
+#include "cgroup/internal.h"
+#include "base/util.h"
+
+void cgroup_join_close(struct cgroup_join *j)
+{
+	if (j->clone_fd >= 0)
+		close(j->clone_fd);
+	j->clone_fd = -1;
+	for (size_t i = 0; i < j->ntasks; i++)
+		close(j->tasks[i]);
+	j->ntasks = 0;
+}
+
+int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup_join *j, box_err_t *err)
+{
+	*j = (struct cgroup_join){ .clone_fd = -1 };
+	size_t n;
+	const struct cgroup_hier *h = cgroup_hiers(&n);
+	cleanup_free char *leaf = NULL;
+	const char *v2_rel = cg->payload;
+	if (t == CGROUP_JOIN_ATTACH && cgroup_layout() == CGROUP_UNIFIED) {
+		leaf = xasprintf("%s/" CGROUP_ATTACH_LEAF, cg->payload);
+		if (cgroup_make_dir(cgroup_v2_hier(), leaf, false, err) < 0)
+			return box_error_wrap(err, "joining container %s", cg->name);
+		v2_rel = leaf;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *rel = h[i].v2 ? v2_rel : cg->payload;
+		if (!cgroup_has_file(&h[i], rel, NULL))
+			continue; /* a hierarchy mounted after the cgroup was made */
+		cleanup_free char *p = cgroup_path(&h[i], rel, h[i].v2 ? NULL : "tasks");
+		int fd = h[i].v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			box_error(err, errno, "opening %s", p);
+			goto fail;
+		}
+		if (h[i].v2) {
+			j->clone_fd = fd;
+			continue;
+		}
+		if (j->ntasks == CGROUP_JOIN_MAX) {
+			close(fd);
+			box_error(err, E2BIG, "more than %d cgroup hierarchies", CGROUP_JOIN_MAX);
+			goto fail;
+		}
+		j->tasks[j->ntasks++] = fd;
+	}
+	return 0;
+fail:
+	cgroup_join_close(j);
+	return box_error_wrap(err, "joining container %s", cg->name);
+}
+
+void cgroup_join_clone_args(const struct cgroup_join *j, struct clone_args *a)
+{
+	if (j->clone_fd < 0)
+		return;
+	a->flags |= CLONE_INTO_CGROUP;
+	a->cgroup = (uint64_t)j->clone_fd;
+}
+
+int cgroup_join_self(const struct cgroup_join *j, box_err_t *err)
+{
+	for (size_t i = 0; i < j->ntasks; i++)
+		if (write(j->tasks[i], "0", 1) != 1)
+			return box_error(err, errno, "moving into the container's cgroup");
+	return 0;
+}

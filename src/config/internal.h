@@ -1,0 +1,97 @@
+/* Internal to the config module: libconfuse glue shared by <name>.conf and
+ * boxes.conf. text.c prepares the text, parse.c parses it and
+ * rewrites libconfuse's messages, apply.c converts the values. Every value is captured as text with the line it was written
+ * on; converting and checking it is ours, so that every error of a file is
+ * collected (libconfuse stops at its first) and names file:line. */
+#ifndef BOX_CONFIG_PARSE_H
+#define BOX_CONFIG_PARSE_H
+
+#include <confuse.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/schema.h"
+#include "base/log.h"
+
+/* A config is a page of text; more is a mistake (and parsing it would cost). */
+#define CONFIG_MAX_BYTES (1u << 20)
+
+/* One value as written. */
+struct cval {
+	unsigned line;
+	char text[];
+};
+
+struct diag {
+	unsigned line, seq;
+	char *msg;
+};
+
+struct seen_key {
+	const void *sec;
+	const char *name;
+	unsigned line;
+};
+
+struct cfg_ctx {
+	const char *label; /* the file name in messages */
+	struct diag *errs, *warns;
+	size_t n_errs, n_warns;
+	unsigned seq;
+	char *text; /* the prepared text, once parsed */
+	struct seen_key *seen; /* single-value keys set so far (while parsing) */
+	size_t n_seen;
+	bool parse_failed;
+	bool prep_fatal;
+	bool unknown_pending; /* libconfuse stopped at an unknown key: */
+	unsigned unknown_line;
+	char unknown_name[256];		 /* an unclosed quote or comment: the rest is unreadable */
+	unsigned open_depth, open_line; /* '{' not closed yet, the first one's line */ /* libconfuse stopped early: checks across keys would mislead */
+	unsigned lines[64]; /* line of each key of the scope being applied, by schema index */
+};
+
+void ctx_error(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void ctx_warn(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Sorts the messages into file order, hands them out (errors/warnings may be
+ * NULL), sets err to the first error; returns -1 when there was one. Frees
+ * the context's messages. */
+int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t *err);
+
+/* Parses text of a scope (SC_CONTAINER or SC_GLOBAL). When libconfuse stops
+ * at a syntax error (in ctx), what it read so far is returned and
+ * ctx->parse_failed is set. */
+cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char *buf, size_t len);
+void config_parse_free(cfg_t *cfg);
+/* The line of a section's title. */
+unsigned config_section_line(cfg_t *sec);
+
+/* Handles a key whose offset is HAND: one value (lists: called per value). */
+typedef void (*config_hand_fn)(struct cfg_ctx *ctx, const struct config_key *k, void *obj, const char *text,
+			       unsigned line, const char *key);
+/* Converts every key of `scope` in `sec` into `obj` (defaults for keys not
+ * written), recording errors. `where` prefixes keys in messages ("network
+ * eth0: ") or is "". ctx->lines gets the line of each key written. */
+void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope, void *obj, const char *where,
+			config_hand_fn hand);
+/* The line key `name` of the scope was written on by the last
+ * config_apply_scope, 0 when it was not written. */
+unsigned config_key_line(struct cfg_ctx *ctx, enum config_scope scope, const char *name);
+
+/* Loads a container config into a new struct (never NULL), errors into ctx;
+ * without `checks` only each value is checked, not how they fit together. */
+struct box_config;
+struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name,
+				      bool checks);
+/* The text libconfuse is given: comments blanked (newlines kept, so lines
+ * match the original), see parse.c. NUL-terminated, malloc'd. */
+char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
+/* A value as the config syntax writes it: bare when it reads back as is,
+ * else in double quotes (malloc'd). */
+char *config_quote(const char *s);
+
+/* "network eth0: address" (malloc'd). */
+char *config_key_path(const char *where, const char *name);
+
+#endif

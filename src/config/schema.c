@@ -1,0 +1,166 @@
+/* The schema: every key of <name>.conf and boxes.conf, its type, default,
+ * an example and one line of documentation. `box config keys` prints it and
+ * tests/unit/test-config.c checks the README reference against it. */
+#include "config/schema.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "base/util.h"
+
+#define C(field) offsetof(struct box_config, field)
+#define N(field) offsetof(struct box_net, field)
+#define M(field) offsetof(struct box_mount, field)
+#define G(field) offsetof(struct box_global, field)
+#define B(field) offsetof(struct box_bridge, field)
+#define HAND ((size_t)-1)
+
+const struct config_key config_schema[] = {
+	/* identity and boot */
+	{SC_CONTAINER, "template", KT_TEMPLATE, false, 0, 0, NULL, "none", "debian-12-box_amd64.tar.gz",
+	 "template tarball the rootfs is built from: a file in /var/lib/boxes/templates or an absolute path",
+	 C(template_name)},
+	{SC_CONTAINER, "hostname", KT_HOSTNAME, false, 0, 0, NULL, "the container name", "web",
+	 "host name inside the container", C(hostname)},
+	{SC_CONTAINER, "init", KT_PATH, false, 0, 0, "/sbin/init", NULL, "/sbin/init",
+	 "program started as PID 1 (a path inside the container)", C(init)},
+	{SC_CONTAINER, "init_args", KT_STRING, true, 0, 0, NULL, "none", "{\"--log-level=info\"}",
+	 "extra arguments for init", C(init_args)},
+	{SC_CONTAINER, "halt_signal", KT_SIGNAL, false, 0, 0, "auto", NULL, "SIGPWR",
+	 "signal that asks init to shut down; auto: SIGRTMIN+3 when init blocks or catches it (systemd), "
+	 "else SIGPWR",
+	 C(halt_signal)},
+	{SC_CONTAINER, "stop_timeout", KT_UINT, false, 0, 86400, "60", NULL, "30",
+	 "seconds box stop waits for init to halt before it kills every process", C(stop_timeout)},
+	{SC_CONTAINER, "autostart", KT_BOOL, false, 0, 0, "no", NULL, "yes", "start the container when the host boots",
+	 C(autostart)},
+	{SC_CONTAINER, "start_order", KT_INT, false, -9999, 9999, "0", NULL, "10",
+	 "autostart order: lower starts first, stops last", C(start_order)},
+	{SC_CONTAINER, "environment", KT_ENV, true, 0, 0, NULL, "none", "{\"TZ=UTC\", \"LANG=C.UTF-8\"}",
+	 "environment of init", C(environment)},
+	/* resources */
+	{SC_CONTAINER, "memory", KT_SIZE, false, 0, 0, "max", NULL, "512M",
+	 "memory limit (cgroup memory.max / memory.limit_in_bytes)", C(memory)},
+	{SC_CONTAINER, "swap", KT_SIZE, false, 0, 0, "max", NULL, "256M",
+	 "swap allowed on top of memory (needs memory)", C(swap)},
+	{SC_CONTAINER, "cpus", KT_CPUS, false, 0, 0, "max", NULL, "1.5", "CPU time quota in CPUs (cpu.max)",
+	 C(cpus_milli)},
+	{SC_CONTAINER, "cpu_weight", KT_UINT, false, 1, 10000, "100", NULL, "200",
+	 "relative CPU share against other containers (cpu.weight)", C(cpu_weight)},
+	{SC_CONTAINER, "cpuset", KT_CPUSET, false, 0, 0, NULL, "all CPUs", "\"0-1,3\"",
+	 "CPUs the container may run on (quote it when it has a comma)", C(cpuset)},
+	{SC_CONTAINER, "pids", KT_COUNT, false, 0, 0, "max", NULL, "1024",
+	 "most processes and threads at once (pids.max)", C(pids)},
+	{SC_CONTAINER, "io_weight", KT_UINT, false, 1, 10000, "100", NULL, "50",
+	 "relative block I/O share (io.weight / blkio.weight)", C(io_weight)},
+	/* isolation */
+	{SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	 "own user namespace: container root is an unprivileged host id (create, export and import shift the ids; box start refuses it until user namespaces land)", C(unprivileged)},
+	{SC_CONTAINER, "idmap_base", KT_UINT, false, 1, 4294967294LL, "100000", NULL, "200000",
+	 "first host id of the container's ids (unprivileged)", C(idmap_base)},
+	{SC_CONTAINER, "idmap_size", KT_UINT, false, 1, 4294967294LL, "65536", NULL, "65536",
+	 "how many ids are mapped (unprivileged)", C(idmap_size)},
+	{SC_CONTAINER, "capabilities_drop", KT_CAP, true, 0, 0, "sys_module sys_time sys_rawio mac_admin mac_override",
+	 NULL, "{sys_module, sys_time}", "capabilities removed from the bounding set", C(capabilities_drop)},
+	{SC_CONTAINER, "capabilities_keep", KT_CAP, true, 0, 0, NULL, "unset (keep all but the dropped)",
+	 "{chown, net_bind_service}", "when set, the only capabilities kept (excludes capabilities_drop)",
+	 C(capabilities_keep)},
+	{SC_CONTAINER, "seccomp", KT_SECCOMP, false, 0, 0, "default", NULL, "none",
+	 "system call filter: default (blocks kernel-module, kexec, ...), none, or a profile's absolute path",
+	 C(seccomp)},
+	{SC_CONTAINER, "storage", KT_STORAGE, false, 0, 0, "dir", NULL, "overlay",
+	 "rootfs backend: dir (a plain copy), overlay or btrfs (a snapshot)", C(storage)},
+	{SC_CONTAINER, "nameserver", KT_IP, true, 0, 0, NULL, "none",
+	 "{10.77.0.1}", "DNS servers written to /etc/resolv.conf", C(nameservers)},
+	{SC_CONTAINER, "searchdomain", KT_DOMAIN, true, 0, 0, NULL, "none", "{example.org}",
+	 "DNS search domains written to /etc/resolv.conf", C(searchdomains)},
+	{SC_CONTAINER, "network", KT_SECTION, false, 0, 0, NULL, "none (no network section: only lo)", "eth0",
+	 "a network interface; the title is its name inside the container", HAND},
+	{SC_CONTAINER, "mount", KT_SECTION, false, 0, 0, NULL, "none", "/srv/data",
+	 "a bind mount from the host; the title is the absolute target path inside", HAND},
+	/* network NAME { } */
+	{SC_NETWORK, "type", KT_NETTYPE, false, 0, 0, "veth", NULL, "veth",
+	 "veth (a veth pair, host side on bridge), empty (only lo) or host (the host's network)", N(type)},
+	{SC_NETWORK, "bridge", KT_IFNAME, false, 0, 0, NULL, "none (host side left unattached)", "box0",
+	 "host bridge the host side of the veth joins (veth only)", N(bridge)},
+	{SC_NETWORK, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.10/24, fd77::10/64}",
+	 "addresses with prefix length (veth only)", HAND},
+	{SC_NETWORK, "gateway", KT_IP, true, 0, 0, NULL, "none", "10.77.0.1",
+	 "default routes: at most one IPv4 and one IPv6, inside an address's subnet (veth only)", HAND},
+	{SC_NETWORK, "hwaddr", KT_MAC, false, 0, 0, NULL, "random", "02:00:0a:4d:00:0a",
+	 "MAC address inside the container (veth only)", HAND},
+	{SC_NETWORK, "mtu", KT_UINT, false, 68, 65535, NULL, "the kernel's (1500)", "9000", "MTU (veth only)",
+	 N(mtu)},
+	/* mount TARGET { } */
+	{SC_MOUNT, "source", KT_PATH, false, 0, 0, NULL, "required", "/srv/web-data", "host path to bind-mount",
+	 M(source)},
+	{SC_MOUNT, "readonly", KT_BOOL, false, 0, 0, "no", NULL, "yes", "mount read-only", M(readonly)},
+	/* boxes.conf */
+	{SC_GLOBAL, "cgroup_parent", KT_CGROUP, false, 0, 0, "boxes", NULL, "boxes",
+	 "cgroup under which every container's cgroup is made", G(cgroup_parent)},
+	{SC_GLOBAL, "bridge", KT_SECTION, false, 0, 0, NULL, "none", "box0",
+	 "a host bridge boxes creates on demand; the title is its name", HAND},
+	{SC_BRIDGE, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.1/24}",
+	 "the host's addresses on the bridge (the containers' gateway)", HAND},
+	{SC_BRIDGE, "mtu", KT_UINT, false, 68, 65535, NULL, "the kernel's (1500)", "1500", "MTU of the bridge",
+	 B(mtu)},
+};
+const size_t config_schema_len = ARRAY_SIZE(config_schema);
+
+const struct config_key *config_schema_find(enum config_scope scope, const char *name)
+{
+	for (size_t i = 0; i < config_schema_len; i++)
+		if (config_schema[i].scope == scope && !strcmp(config_schema[i].name, name))
+			return &config_schema[i];
+	return NULL;
+}
+
+const char *config_schema_section(enum config_scope scope)
+{
+	switch (scope) {
+	case SC_NETWORK: return "network";
+	case SC_MOUNT: return "mount";
+	case SC_BRIDGE: return "bridge";
+	default: return NULL;
+	}
+}
+
+const char *config_schema_type_doc(const struct config_key *k)
+{
+	static const char *const single[] = {
+		[KT_STRING] = "string",
+		[KT_TEMPLATE] = "file name or path",
+		[KT_PATH] = "absolute path",
+		[KT_HOSTNAME] = "host name",
+		[KT_DOMAIN] = "domain name",
+		[KT_SIGNAL] = "signal",
+		[KT_UINT] = "number",
+		[KT_INT] = "number",
+		[KT_BOOL] = "yes/no",
+		[KT_SIZE] = "size",
+		[KT_COUNT] = "number or max",
+		[KT_CPUS] = "CPUs",
+		[KT_CPUSET] = "CPU list",
+		[KT_ENV] = "KEY=VALUE",
+		[KT_CAP] = "capability",
+		[KT_SECCOMP] = "default, none or path",
+		[KT_STORAGE] = "dir, overlay or btrfs",
+		[KT_NETTYPE] = "veth, empty or host",
+		[KT_IFNAME] = "interface name",
+		[KT_CIDR] = "address/prefix",
+		[KT_IP] = "IP address",
+		[KT_MAC] = "MAC address",
+		[KT_CGROUP] = "cgroup path",
+		[KT_SECTION] = "section",
+	};
+	static const char *const lists[] = {
+		[KT_STRING] = "list of strings",
+		[KT_ENV] = "list of KEY=VALUE",
+		[KT_CAP] = "list of capabilities",
+		[KT_CIDR] = "list of address/prefix",
+		[KT_IP] = "list of IP addresses",
+		[KT_DOMAIN] = "list of domain names",
+	};
+	const char *s = k->list ? lists[k->type] : single[k->type];
+	return s ? s : "?";
+}

@@ -1,0 +1,251 @@
+/* The container's identity files, pct style (PVE::LXC::Setup::Base):
+ * /etc/hostname whole, a managed section in /etc/hosts and /etc/resolv.conf.
+ *
+ * Safety: /etc is opened with openat2(RESOLVE_IN_ROOT) from the rootfs, so a
+ * symlinked /etc resolves inside the rootfs; the files themselves are never
+ * written through: a new file is made next to them and renamed over the name.
+ * A file that is a symlink (systemd-resolved's stub resolv.conf, a user's own
+ * arrangement) is left alone, like one opted out with /etc/.box-keep-<file>.
+ * Unchanged content is not rewritten: this runs at every start. */
+#include "container/identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+#define BEGIN_MARK "# --- BEGIN boxes managed ---"
+#define END_MARK "# --- END boxes managed ---"
+
+static int open_in_root(int rootfd, const char *path, int flags, box_err_t *err)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return box_error(err, errno, "opening %s in the rootfs", path);
+	return fd;
+}
+
+/* Replaces the managed section of `old` (or puts one first) with `section`. */
+static char *merge_section(const char *old, const char *section)
+{
+	const char *b = old ? strstr(old, BEGIN_MARK "\n") : NULL;
+	if (b && b != old && b[-1] != '\n')
+		b = NULL;
+	char *managed = xasprintf(BEGIN_MARK "\n%s" END_MARK "\n", section);
+	if (!b) {
+		char *r = xasprintf("%s%s", managed, old ? old : "");
+		free(managed);
+		return r;
+	}
+	const char *e = strstr(b, "\n" END_MARK);
+	const char *after;
+	if (e) {
+		after = e + 1 + strlen(END_MARK);
+		if (*after == '\n')
+			after++;
+	} else {
+		/* an END line the user deleted: only the BEGIN line is ours */
+		after = b + strlen(BEGIN_MARK) + 1;
+	}
+	char *r = xasprintf("%.*s%s%s", (int)(b - old), old, managed, after);
+	free(managed);
+	return r;
+}
+
+struct target {
+	int etcfd;
+	const char *file; /* name inside /etc */
+	uid_t uid;        /* owner of a new file: the container's root */
+	gid_t gid;
+};
+
+/* Reads /etc/<file>: 0 and *out (NULL if absent), 1 when it must be left alone. */
+static int read_current(const struct target *t, char **out, struct stat *st, box_err_t *err)
+{
+	*out = NULL;
+	cleanup_free char *keep = xasprintf(".box-keep-%s", t->file);
+	if (faccessat(t->etcfd, keep, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (fstatat(t->etcfd, t->file, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return box_error(err, errno, "/etc/%s", t->file);
+	}
+	if (!S_ISREG(st->st_mode))
+		return 1;
+	cleanup_close int fd = openat(t->etcfd, t->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return box_error(err, errno, "/etc/%s", t->file);
+	size_t cap = (size_t)st->st_size + 1, len = 0;
+	char *buf = xmalloc(cap + 1);
+	ssize_t r;
+	while ((r = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)r;
+		if (len == cap) {
+			if (cap > (1 << 20)) {
+				free(buf);
+				return box_error(err, EFBIG, "/etc/%s is larger than 1 MiB", t->file);
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	if (r < 0) {
+		free(buf);
+		return box_error(err, errno, "reading /etc/%s", t->file);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int replace(const struct target *t, const char *data, const struct stat *old, box_err_t *err)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), ".box-%s.%d", t->file, (int)getpid());
+	unlinkat(t->etcfd, tmp, 0);
+	cleanup_close int fd = openat(t->etcfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return box_error(err, errno, "creating /etc/%s", tmp);
+	uid_t uid = old ? old->st_uid : t->uid;
+	gid_t gid = old ? old->st_gid : t->gid;
+	mode_t mode = old ? old->st_mode & 07777 : 0644;
+	if (write_all(fd, data, strlen(data)) < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 ||
+	    renameat(t->etcfd, tmp, t->etcfd, t->file) < 0) {
+		int e = errno;
+		unlinkat(t->etcfd, tmp, 0);
+		return box_error(err, e, "writing /etc/%s", t->file);
+	}
+	return 0;
+}
+
+/* whole = the file is ours entirely (hostname); else a managed section */
+static int update(const struct target *t, const char *content, bool whole, box_err_t *err)
+{
+	cleanup_free char *old = NULL, *merged = NULL;
+	struct stat st;
+	int r = read_current(t, &old, &st, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	const char *want = whole ? content : (merged = merge_section(old, content));
+	if (old && !strcmp(old, want))
+		return 0;
+	return replace(t, want, old ? &st : NULL, err);
+}
+
+static bool loopback_ns(const char *line)
+{
+	const char *v = line + strlen("nameserver");
+	v += strspn(v, " \t");
+	return !strncmp(v, "127.", 4) || !strncmp(v, "::1", 3);
+}
+
+/* The host's resolvers, without those that only answer on the host's
+ * loopback (systemd-resolved's 127.0.0.53): the container has its own. */
+static char *host_resolv(bool host_net)
+{
+	cleanup_free char *text = NULL;
+	box_err_t e = NULL;
+	if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &text, NULL, &e) < 0) {
+		box_error_release(&e);
+		return xstrdup("");
+	}
+	char *out = xstrdup("");
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		bool ns = !strncmp(line, "nameserver", 10);
+		if (!ns && strncmp(line, "search", 6) && strncmp(line, "domain", 6) && strncmp(line, "options", 7))
+			continue;
+		if (ns && !host_net && loopback_ns(line))
+			continue;
+		char *n = xasprintf("%s%s\n", out, line);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+int identity_write(const struct box_config *c, const char *rootfs, box_err_t *err)
+{
+	const char *host = c->hostname && *c->hostname ? c->hostname : c->name;
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return box_error(err, errno, "opening %s", rootfs);
+	int etcfd = open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
+	if (etcfd < 0) {
+		if ((*err)->errnum != ENOENT)
+			return box_error_wrap(err, "%s", rootfs);
+		/* no /etc at all: a minimal rootfs, nothing to tell it */
+		box_error_release(err);
+		return 0;
+	}
+	struct target t = { .etcfd = etcfd, .uid = 0, .gid = 0 };
+	if (c->unprivileged)
+		t.uid = t.gid = c->idmap_base;
+	int ret = -1;
+	/* declared before the first goto: a cleanup must never see garbage */
+	cleanup_free char *hn = NULL, *hosts = NULL, *resolv = NULL;
+
+	/* hostname: one line, the whole file */
+	hn = xasprintf("%s\n", host);
+	t.file = "hostname";
+	if (update(&t, hn, true, err) < 0)
+		goto out;
+
+	/* hosts: 127.0.1.1 FQDN SHORT, as Debian's installer and pct write it */
+	const char *dot = strchr(host, '.');
+	if (dot)
+		hosts = xasprintf("127.0.1.1\t%s %.*s\n", host, (int)(dot - host), host);
+	else if (c->searchdomains && c->searchdomains[0])
+		hosts = xasprintf("127.0.1.1\t%s.%s %s\n", host, c->searchdomains[0], host);
+	else
+		hosts = xasprintf("127.0.1.1\t%s\n", host);
+	t.file = "hosts";
+	if (update(&t, hosts, false, err) < 0)
+		goto out;
+
+	/* resolv.conf: the config's, else the host's */
+	if ((c->nameservers && c->nameservers[0]) || (c->searchdomains && c->searchdomains[0])) {
+		resolv = xstrdup("");
+		if (c->searchdomains && c->searchdomains[0]) {
+			char *s = xstrdup("search");
+			for (char **d = c->searchdomains; *d; d++) {
+				char *n = xasprintf("%s %s", s, *d);
+				free(s);
+				s = n;
+			}
+			free(resolv);
+			resolv = xasprintf("%s\n", s);
+			free(s);
+		}
+		for (char **n = c->nameservers; n && *n; n++) {
+			char *r = xasprintf("%snameserver %s\n", resolv, *n);
+			free(resolv);
+			resolv = r;
+		}
+	} else {
+		bool host_net = false;
+		for (size_t i = 0; i < c->n_nets; i++)
+			host_net |= c->nets[i].type == NET_HOST;
+		resolv = host_resolv(host_net);
+	}
+	t.file = "resolv.conf";
+	if (update(&t, resolv, false, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	close(etcfd);
+	if (ret < 0)
+		box_error_wrap(err, "writing the identity of %s into %s", c->name, rootfs);
+	return ret;
+}

@@ -1,0 +1,16 @@
+/* The container's identity inside its rootfs, written as pct does at create
+ * and at every start: /etc/hostname, the 127.0.1.1 line of /etc/hosts and
+ * /etc/resolv.conf (from nameserver/searchdomain, else the host's), each in a
+ * managed section between marker lines that the user's own lines survive.
+ * A file /etc/.box-keep-<file> (e.g. /etc/.box-keep-hosts) opts out.
+ * Paths are opened relative to the rootfs fd (RESOLVE_IN_ROOT): a hostile
+ * rootfs cannot redirect the writes to the host. */
+#ifndef BOX_IDENTITY_H
+#define BOX_IDENTITY_H
+
+#include "config/config.h"
+#include "base/log.h"
+
+int identity_write(const struct box_config *c, const char *rootfs, box_err_t *err);
+
+#endif

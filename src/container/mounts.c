@@ -1,0 +1,346 @@
+#include "container/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "container/identity.h"
+#include "base/paths.h"
+#include "storage/storage.h"
+#include "base/util.h"
+
+/* Paths are always below root; the rootfs is untrusted, so a path component
+ * that is a symlink is resolved inside it (RESOLVE_IN_ROOT), never on the host. */
+static int open_in_root(const char *root, const char *path, int flags, box_err_t *err)
+{
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return box_error(err, errno, "opening %s", root);
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT,
+				 .mode = (flags & O_CREAT) ? 0644 : 0 };
+	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return box_error(err, errno, "opening %s inside the container", path);
+	return fd;
+}
+
+/* Creates a folder (and parents) below root, each step resolved in root. */
+static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
+{
+	cleanup_free char *p = xstrdup(path);
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = '\0';
+		cleanup_free char *parent = xstrdup(p);
+		char *slash = strrchr(parent, '/');
+		const char *leaf = slash + 1;
+		*slash = '\0';
+		int pfd = open_in_root(root, *parent ? parent : "/", O_PATH | O_DIRECTORY, err);
+		if (pfd < 0)
+			return -1;
+		int r = mkdirat(pfd, leaf, 0755);
+		int e = errno;
+		close(pfd);
+		if (r < 0 && e != EEXIST)
+			return box_error(err, e, "creating %s inside the container", p);
+		*s = c;
+		if (!c)
+			return 0;
+	}
+}
+
+/* A mount whose target is resolved inside root; target is absolute in the container. */
+static int mount_in(const char *root, const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *data, box_err_t *err)
+{
+	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
+	if (fd < 0)
+		return -1;
+	char fdpath[64];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (mount(src, fdpath, type, flags, data) < 0)
+		return box_error(err, errno, "mounting %s on %s", src ? src : type, target);
+	return 0;
+}
+
+/* Read-only bind of a path onto itself; missing paths are skipped (this
+ * kernel has no /proc/sysrq-trigger, for one). */
+static int bind_ro(const char *root, const char *target, box_err_t *err)
+{
+	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
+	if (fd < 0)
+		return 0;
+	char fdpath[64];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (mount(fdpath, fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return box_error(err, errno, "binding %s", target);
+	/* re-open: the fd still points below the new mount */
+	cleanup_close int fd2 = open_in_root(root, target, O_PATH | O_NOFOLLOW, err);
+	if (fd2 < 0)
+		return -1;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd2);
+	if (mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return box_error(err, errno, "making %s read-only", target);
+	return 0;
+}
+
+/* Hides a file behind /dev/null, a folder behind an empty read-only tmpfs. */
+static int mask(const char *root, const char *target, box_err_t *err)
+{
+	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return box_error(err, errno, "stat %s", target);
+	char fdpath[64];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fdpath, "tmpfs", MS_RDONLY, "size=0,mode=000") < 0)
+			return box_error(err, errno, "masking %s", target);
+	} else if (mount("/dev/null", fdpath, NULL, MS_BIND, NULL) < 0) {
+		return box_error(err, errno, "masking %s", target);
+	}
+	return 0;
+}
+
+static int setup_rootfs(const struct box_config *c, const char *root, box_err_t *err)
+{
+	box_err_t e = NULL;
+	if (storage_mount(c, root, &e) < 0) {
+		if (e->errnum != ENOSYS) {
+			*err = e;
+			return -1;
+		}
+		/* the storage module is not there yet: bind the dir rootfs ourselves */
+		box_error_release(&e);
+		cleanup_free char *rootfs = paths_rootfs_path(c->name);
+		if (mount(rootfs, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return box_error(err, errno, "binding %s on %s", rootfs, root);
+	}
+	/* pivot_root needs a mount point; a backend may have mounted below it */
+	struct stat a, b;
+	cleanup_free char *parent = xasprintf("%s/..", root);
+	if (stat(root, &a) == 0 && stat(parent, &b) == 0 && a.st_dev == b.st_dev &&
+	    mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return box_error(err, errno, "binding %s onto itself", root);
+	return 0;
+}
+
+static int setup_proc(const char *root, box_err_t *err)
+{
+	if (mkdir_in_root(root, "/proc", err) < 0 ||
+	    mount_in(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+		return -1;
+	/* a fresh boot id (journalctl -b); the file lives in the container's /dev */
+	cleanup_free char *id = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/uuid", &id, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/dev/.box-boot-id", O_WRONLY | O_CREAT | O_TRUNC, err);
+	if (fd < 0 || write_all(fd, id, strlen(id)) < 0)
+		return box_error(err, errno, "writing /dev/.box-boot-id");
+	cleanup_free char *src = xasprintf("%s/dev/.box-boot-id", root);
+	if (mount_in(root, src, "/proc/sys/kernel/random/boot_id", NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	/* /proc/sys read-only except /proc/sys/net (the container's own netns) */
+	cleanup_close int net = open_in_root(root, "/proc/sys/net", O_PATH, NULL);
+	if (net >= 0) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", net);
+		if (mount(p, p, NULL, MS_BIND, NULL) < 0)
+			return box_error(err, errno, "binding /proc/sys/net");
+	}
+	static const char *const ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
+					  "/proc/fs", "/proc/acpi" };
+	for (size_t i = 0; i < ARRAY_SIZE(ro); i++)
+		if (bind_ro(root, ro[i], err) < 0)
+			return -1;
+	static const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
+					      "/proc/kallsyms", "/proc/sched_debug", "/proc/scsi",
+					      "/proc/latency_stats", "/proc/timer_stats" };
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++)
+		if (mask(root, masked[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int setup_sys(const char *root, box_err_t *err)
+{
+	if (mkdir_in_root(root, "/sys", err) < 0 ||
+	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		     err) < 0)
+		return -1;
+	return 0;
+}
+
+static const struct devnode {
+	const char *name;
+	unsigned major, minor;
+} devnodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static int setup_dev(const char *root, const char *console, box_err_t *err)
+{
+	if (mkdir_in_root(root, "/dev", err) < 0 ||
+	    mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=512k", err) < 0)
+		return -1;
+	cleanup_close int dfd = open_in_root(root, "/dev", O_PATH | O_DIRECTORY, err);
+	if (dfd < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
+		const struct devnode *d = &devnodes[i];
+		if (mknodat(dfd, d->name, S_IFCHR | 0666, makedev(d->major, d->minor)) == 0) {
+			fchmodat(dfd, d->name, 0666, 0); /* umask */
+			continue;
+		}
+		/* no mknod (user ns, devices cgroup): bind the host's node */
+		int fd = openat(dfd, d->name, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return box_error(err, errno, "creating /dev/%s", d->name);
+		close(fd);
+		cleanup_free char *host = xasprintf("/dev/%s", d->name);
+		cleanup_free char *where = xasprintf("/dev/%s", d->name);
+		if (mount_in(root, host, where, NULL, MS_BIND, NULL, err) < 0)
+			return -1;
+	}
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" },     { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dfd, links[i][1]) < 0)
+			return box_error(err, errno, "creating /dev/%s", links[i][1]);
+	if (mkdirat(dfd, "pts", 0755) < 0 || mkdirat(dfd, "shm", 01777) < 0)
+		return box_error(err, errno, "creating /dev/pts, /dev/shm");
+	if (mount_in(root, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0 ||
+	    mount_in(root, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err) < 0)
+		return -1;
+	/* /dev/console: the pty slave whose master the supervisor holds */
+	int fd = openat(dfd, "console", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return box_error(err, errno, "creating /dev/console");
+	close(fd);
+	return mount_in(root, console, "/dev/console", NULL, MS_BIND, NULL, err);
+}
+
+static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
+{
+	if (mkdir_in_root(root, "/run", err) < 0 ||
+	    mount_in(root, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", err) < 0)
+		return -1;
+	if (!notify_dir)
+		return 0;
+	if (mkdir_in_root(root, "/run/host", err) < 0 ||
+	    mount_in(root, notify_dir, "/run/host", NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/run/host", O_PATH, err);
+	if (fd < 0)
+		return -1;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return box_error(err, errno, "making /run/host read-only");
+	return 0;
+}
+
+static int setup_user_mounts(const struct box_config *c, const char *root, box_err_t *err)
+{
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct box_mount *m = &c->mounts[i];
+		struct stat st;
+		if (stat(m->source, &st) < 0)
+			return box_error(err, errno, "%s:%u: mount %s: source %s", c->path, m->line, m->target,
+					 m->source);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir_in_root(root, m->target, err) < 0)
+				return -1;
+		} else {
+			cleanup_free char *dir = xstrdup(m->target);
+			char *slash = strrchr(dir, '/');
+			if (slash && slash != dir) {
+				*slash = '\0';
+				if (mkdir_in_root(root, dir, err) < 0)
+					return -1;
+			}
+			cleanup_close int fd = open_in_root(root, m->target, O_WRONLY | O_CREAT, err);
+			if (fd < 0)
+				return -1;
+		}
+		if (mount_in(root, m->source, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+			return -1;
+		if (m->readonly) {
+			cleanup_close int fd = open_in_root(root, m->target, O_PATH, err);
+			char p[64];
+			snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+			if (fd < 0 || mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+				return box_error(err, errno, "making %s read-only", m->target);
+		}
+	}
+	return 0;
+}
+
+/* crun's trick: pivot_root(".", ".") stacks the old root on the new one,
+ * and a lazy unmount of "." takes the old root away. */
+static int do_pivot(const char *root, box_err_t *err)
+{
+	cleanup_close int newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (newroot < 0)
+		return box_error(err, errno, "opening %s", root);
+	if (fchdir(newroot) < 0)
+		return box_error(err, errno, "chdir %s", root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return box_error(err, errno, "pivot_root to %s", root);
+	if (umount2(".", MNT_DETACH) < 0)
+		return box_error(err, errno, "detaching the old root");
+	if (chdir("/") < 0)
+		return box_error(err, errno, "chdir /");
+	return 0;
+}
+
+int mounts_prepare(const struct box_config *c, const char *root, const char *console, box_err_t *err)
+{
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return box_error(err, errno, "making / private");
+	box_trace("child: private");
+	if (setup_rootfs(c, root, err) < 0)
+		return box_error_wrap(err, "rootfs");
+	box_trace("child: rootfs");
+	if (identity_write(c, root, err) < 0)
+		return box_error_wrap(err, "identity");
+	box_trace("child: identity");
+	if (setup_dev(root, console, err) < 0)
+		return -1;
+	box_trace("child: dev");
+	if (setup_proc(root, err) < 0)
+		return -1;
+	box_trace("child: proc");
+	return setup_sys(root, err);
+}
+
+int mounts_finish(const struct box_config *c, struct cgroup *cg, const char *root, const char *notify_dir,
+		  box_err_t *err)
+{
+	if (cgroup_mount_view(cg, root, err) < 0)
+		return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
+	box_trace("child: cgroup view");
+	if (setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+		return -1;
+	box_trace("child: run, user mounts");
+	return do_pivot(root, err);
+}

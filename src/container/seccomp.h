@@ -1,0 +1,16 @@
+/* The syscall filter of a privileged container (libseccomp), LXC's
+ * common.seccomp denylist: kexec_load, open_by_handle_at, init_module,
+ * finit_module, delete_module fail with EPERM, and umount2(MNT_FORCE) too.
+ * Config `seccomp`: "default" (this list), "none". */
+#ifndef BOX_SECCOMP_H
+#define BOX_SECCOMP_H
+
+#include "base/log.h"
+
+struct box_config;
+
+/* Loads the filter into the caller; without no_new_privs, so setuid programs
+ * in the container keep working. */
+int seccomp_apply(const struct box_config *c, box_err_t *err);
+
+#endif

@@ -1,0 +1,329 @@
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "runtime/control.h"
+#include "net/net.h"
+#include "base/paths.h"
+#include "runtime/state.h"
+#include "storage/storage.h"
+#include "runtime/supervisor.h"
+#include "base/util.h"
+
+const char *runtime_state_name(enum box_state s)
+{
+	static const char *const names[] = { "STOPPED", "STARTING", "RUNNING", "STOPPING", "FROZEN" };
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+/* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
+ * every running container it lists. NULL when it cannot be loaded (that is
+ * remembered too); the callers then do without, as they did per call. */
+static const struct box_global *cached_global(void)
+{
+	static struct box_global *g;
+	static bool tried;
+	if (!tried) {
+		box_err_t e = NULL;
+		tried = true;
+		if (global_load(&g, &e) < 0)
+			g = NULL;
+		box_error_release(&e);
+	}
+	return g;
+}
+
+/* Removes what a supervisor that died (kill -9, OOM, a crash) left: init and
+ * every process of the cgroup, the cgroup, the host ends of its veths (the
+ * kernel would drop them with the netns, but only later, anchors P13), the
+ * state. The caller holds the lock. */
+static int clean_stale(const char *name, bool all, box_err_t *err)
+{
+	struct state_info si;
+	int r = state_read(name, &si, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 && state_pid_alive(si.init_pid, si.init_start))
+		kill(si.init_pid, SIGKILL);
+	const struct box_global *g = cached_global();
+	box_err_t e = NULL;
+	struct cgroup *cg = NULL;
+	if (cgroup_open(g ? g->cgroup_parent : NULL, name, &cg, &e) == 0) {
+		if (cgroup_kill(cg, err) < 0 || cgroup_destroy(cg, err) < 0) {
+			cgroup_free(cg);
+			return box_error_wrap(err, "cleaning up after the dead supervisor of %s", name);
+		}
+		cgroup_free(cg);
+	}
+	box_error_release(&e);
+	struct box_config *c = NULL;
+	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
+		log_warn("%s: removing the host ends of its network, ignoring", name);
+	box_error_release(&e);
+	config_free(c);
+	if (r == 0)
+		log_warn("%s: its supervisor had died; cleaned up what it left", name);
+	return all ? state_remove_all(name, err) : state_remove(name, err);
+}
+
+/* Reads the state; a dead owner's leftovers are cleaned (*cleaned = true). */
+static int probe(const char *name, struct state_info *si, bool *cleaned, box_err_t *err)
+{
+	if (cleaned)
+		*cleaned = false;
+	int r = state_read(name, si, err);
+	if (r < 0)
+		return -1;
+	if (state_lock_held(name)) {
+		if (r == 1) {
+			memset(si, 0, sizeof(*si));
+			si->state = BOX_STARTING;
+		}
+		return 0;
+	}
+	cleanup_free char *dir = paths_runtime_path(name);
+	if (r == 1 && access(dir, F_OK) < 0) {
+		memset(si, 0, sizeof(*si));
+		return 0;
+	}
+	/* nobody holds the lock but state is there: its owner died */
+	int fd = state_lock(name, err);
+	if (fd < 0) {
+		if ((*err)->errnum != EWOULDBLOCK)
+			return -1;
+		/* someone took it meanwhile: a start in progress */
+		box_error_release(err);
+		memset(si, 0, sizeof(*si));
+		si->state = BOX_STARTING;
+		return 0;
+	}
+	int ret = clean_stale(name, true, err);
+	close(fd);
+	memset(si, 0, sizeof(*si));
+	if (cleaned)
+		*cleaned = r == 0;
+	return ret;
+}
+
+/* The supervisor's state file says RUNNING for a frozen container too: the
+ * freezer is the kernel's, so ask the cgroup (one file). No config or cgroup
+ * to read (a race with the stop) means not frozen. */
+static void note_frozen(const char *name, struct state_info *si)
+{
+	if (si->state != BOX_RUNNING)
+		return;
+	const struct box_global *g = cached_global();
+	struct cgroup *cg = NULL;
+	box_err_t e = NULL;
+	if (g && cgroup_open(g->cgroup_parent, name, &cg, &e) == 0 && cgroup_is_frozen(cg))
+		si->state = BOX_FROZEN;
+	box_error_release(&e);
+	cgroup_free(cg);
+}
+
+int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)
+{
+	struct state_info si;
+	if (probe(name, &si, NULL, err) < 0)
+		return -1;
+	note_frozen(name, &si);
+	*st = si.state;
+	if (init_pid)
+		*init_pid = si.init_pid;
+	return 0;
+}
+
+int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
+{
+	struct state_info si;
+	if (probe(name, &si, NULL, err) < 0)
+		return -1;
+	note_frozen(name, &si);
+	ri->state = si.state;
+	ri->init_pid = si.init_pid;
+	ri->sup_pid = si.sup_pid;
+	ri->started = si.started;
+	return 0;
+}
+
+static int take_lock(const char *name, box_err_t *err)
+{
+	box_err_t e = NULL;
+	for (int i = 0; i < 10; i++) {
+		int fd = state_lock(name, &e);
+		if (fd >= 0)
+			return fd;
+		if (e->errnum != EWOULDBLOCK) {
+			*err = e;
+			return -1;
+		}
+		box_error_release(&e);
+		/* a `box ls` probing the lock holds it for a moment */
+		if (state_read(name, &(struct state_info){ 0 }, NULL) == 0)
+			break;
+		usleep(2000);
+	}
+	struct state_info si;
+	if (state_read(name, &si, NULL) == 0 && si.state == BOX_RUNNING)
+		return box_error(err, 0, "%s is already running (init pid %d)", name, (int)si.init_pid);
+	return box_error(err, 0, "%s is already starting or running", name);
+}
+
+int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
+{
+	if (paths_check_name(name, err) < 0)
+		return -1;
+	struct box_config *c = NULL;
+	struct box_global *g = NULL;
+	int lock_fd = -1, ret = -1;
+	cleanup_free char *rootfs = paths_rootfs_path(name);
+	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
+		goto out;
+	if (c->unprivileged) {
+		/* running it without the user namespace would hand container root
+		 * the host's root: refuse, loudly */
+		box_error(err, 0,
+			  "%s: unprivileged = yes (a user namespace) is not supported by box start yet; "
+			  "refused rather than run as a privileged container",
+			  name);
+		goto out;
+	}
+	box_trace("start: config loaded");
+	lock_fd = take_lock(name, err);
+	if (lock_fd < 0)
+		goto out;
+	box_trace("start: locked");
+	/* leftovers of a supervisor that died: ours to clean now */
+	if (state_read(name, &(struct state_info){ 0 }, NULL) == 0 && clean_stale(name, false, err) < 0)
+		goto out;
+	struct stat st;
+	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
+	    storage_create(c, NULL, err) < 0)
+		goto out;
+	box_trace("start: storage checked");
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0) {
+		box_error(err, errno, "pipe");
+		goto out;
+	}
+	pid_t sup = fork();
+	if (sup < 0) {
+		box_error(err, errno, "fork");
+		close(rep[0]);
+		close(rep[1]);
+		goto out;
+	}
+	if (sup == 0) {
+		close(rep[0]);
+		supervisor_main(c, g, lock_fd, rep[1], wait);
+	}
+	close(rep[1]);
+	close(lock_fd);
+	lock_fd = -1;
+	box_trace("start: forked the supervisor");
+	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
+	close(rep[0]);
+	box_trace("start: report read");
+	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
+		/* it cleans up before it exits: return only when nothing is left */
+		waitpid(sup, NULL, 0);
+out:
+	if (lock_fd >= 0) {
+		box_err_t e = NULL;
+		/* a failure before the fork: nothing was made but the state folder */
+		state_remove_all(name, &e);
+		box_error_release(&e);
+		close(lock_fd);
+	}
+	config_free(c);
+	global_free(g);
+	return ret;
+}
+
+int runtime_start(const char *name, bool wait, box_err_t *err)
+{
+	return runtime_start_wait(name, wait, 0, err);
+}
+
+/* Waits for a process to be gone (pidfd poll), at most timeout_ms. */
+static void wait_gone(pid_t pid, uint64_t start, int timeout_ms)
+{
+	if (!state_pid_alive(pid, start))
+		return;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	if (state_pid_alive(pid, start)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		poll(&p, 1, timeout_ms);
+	}
+	close(fd);
+}
+
+int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
+{
+	if (paths_check_name(name, err) < 0)
+		return -1;
+	struct state_info si;
+	bool cleaned;
+	if (probe(name, &si, &cleaned, err) < 0)
+		return -1;
+	if (cleaned) {
+		log_info("%s: stopped (its supervisor had died)", name);
+		return 0;
+	}
+	if (si.state == BOX_STOPPED)
+		return box_error(err, 0, "%s is not running", name);
+	box_trace("stop: probed");
+	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_STOP, .timeout = timeout_s < 0 ? -1 : timeout_s,
+			       .flags = kill_now ? CTL_F_KILL : 0 };
+	int fd = -1;
+	/* while it starts, the control socket may not be there yet */
+	for (uint64_t end = now_ms() + 30000;;) {
+		box_err_t e = NULL;
+		fd = control_open(name, &req, &e);
+		if (fd >= 0)
+			break;
+		if (probe(name, &si, &cleaned, err) < 0) {
+			box_error_release(&e);
+			return -1;
+		}
+		if (si.state == BOX_STOPPED) {
+			box_error_release(&e);
+			return 0;
+		}
+		if (now_ms() > end) {
+			*err = e;
+			return -1;
+		}
+		box_error_release(&e);
+		usleep(10000);
+	}
+	if (state_read(name, &si, NULL) != 0)
+		memset(&si, 0, sizeof(si));
+	box_trace("stop: request sent");
+	struct ctl_resp resp;
+	int r = control_recv_resp(fd, &resp, -1, err);
+	close(fd);
+	box_trace("stop: answered");
+	if (r < 0)
+		return -1;
+	if (resp.status)
+		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
+	/* the supervisor answers right before it exits */
+	wait_gone(si.sup_pid, si.sup_start, 2000);
+	box_trace("stop: supervisor gone");
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* Cloning the container's first process and the supervisor <-> child sync.
+ *
+ * The dance (both sides mark each rendezvous with the step's name):
+ *
+ *   supervisor                          child (new pid, mount, uts, ipc, net ns)
+ *   spawn_container() ── clone3 ──────> joins its cgroup (cgroup_join_self);
+ *     into the cgroup                   prepares: private propagation,
+ *   limits, devices, net_setup()        rootfs, identity, /dev, /proc, sysfs,
+ *     (at the same time)                lo up, hostname; waits for STEP_HOST_DONE
+ *   spawn_go()  ── STEP_HOST_DONE ────> unshare(cgroup ns): its root is now the
+ *                                       container's cgroup; the cgroup view,
+ *                                       /run, bind mounts, pivot_root, seccomp,
+ *                                       caps, console
+ *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init)
+ *                     <── EOF ───────── the SOCK_CLOEXEC end closed by execve
+ *
+ * Any failure in the child travels as a SPAWN_ERROR message with the child's
+ * own error text and becomes the supervisor's error verbatim (crun); an EOF
+ * without STEP_EXEC means the child died. A child that failed in its
+ * preparation may make a host step fail (it is gone): spawn_child_error()
+ * then puts its message in place of the host step's. */
+#ifndef BOX_SPAWN_H
+#define BOX_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/log.h"
+
+struct box_config;
+struct cgroup;
+struct cgroup_join;
+
+enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR };
+const char *spawn_step_name(enum spawn_step s);
+
+struct spawn_ctx {
+	const struct box_config *c;
+	struct cgroup *cg;      /* for cgroup_mount_view() */
+	const struct cgroup_join *join; /* the child is cloned into it */
+	const char *root;       /* host path where the rootfs gets mounted (own mount ns) */
+	const char *console;    /* host path of the console pty slave */
+	const char *notify_dir; /* host folder bound read-only at /run/host; NULL = none */
+	char **env;             /* init's whole environment */
+};
+
+/* Clones the child (it waits for spawn_go()). *sync_fd is the supervisor's end. */
+int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync_fd, box_err_t *err);
+/* STEP_HOST_DONE: the host side is ready. */
+int spawn_go(int sync_fd, box_err_t *err);
+/* After a failed host step: the child's own error instead, if it sent one. */
+void spawn_child_error(int sync_fd, box_err_t *err);
+/* Returns 0 once init has been exec'd, -1 with the child's error otherwise. */
+int spawn_wait_exec(int sync_fd, box_err_t *err);
+
+#endif

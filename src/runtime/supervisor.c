@@ -1,0 +1,900 @@
+#include "runtime/supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "runtime/control.h"
+#include "net/net.h"
+#include "base/paths.h"
+#include "runtime/runtime.h"
+#include "runtime/spawn.h"
+#include "runtime/state.h"
+#include "base/util.h"
+
+#define MAX_CLIENTS 32
+#define TICK_MS 100
+
+enum sup_state { SUP_RUNNING, SUP_STOPPING, SUP_KILLING, _SUP_STATE_MAX };
+enum sup_event { EV_INIT_EXITED, EV_STOP_REQ, EV_KILL_REQ, EV_TIMEOUT, _SUP_EVENT_MAX };
+
+enum client_kind { CL_NEW, CL_STOP, CL_CONSOLE };
+struct client {
+	int fd;
+	enum client_kind kind;
+};
+
+struct report {
+	int32_t status; /* 0 ok, else errno (or EIO) */
+	int32_t errnum;
+	char text[1024];
+};
+
+struct sup {
+	struct box_config *c;
+	struct box_global *g;
+	const char *name;
+	char *rundir, *root, *notify_dir;
+	char console[64];
+	char **env;
+	struct cgroup *cg;
+	struct net_state *ns;
+	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
+	bool wait;
+	pid_t init_pid;
+	uint64_t init_start;
+	int64_t started;
+	int wstatus;
+	enum sup_state state;
+	int halt_sig;       /* signal sent (or to send) */
+	bool resend;        /* init was not listening yet: send again on a tick */
+	uint64_t deadline;  /* ms, stop timeout */
+	int req_timeout;    /* from the last stop request */
+	struct state_info saved; /* what save_state wrote last */
+	bool have_saved;
+	struct client clients[MAX_CLIENTS];
+};
+
+static void report(struct sup *s, box_err_t *err)
+{
+	if (s->report_fd < 0)
+		return;
+	struct report r = { 0 };
+	if (err && *err) {
+		r.status = EIO;
+		r.errnum = (*err)->errnum;
+		snprintf(r.text, sizeof(r.text), "%s", (*err)->msg);
+	}
+	write_all(s->report_fd, &r, sizeof(r));
+	close(s->report_fd);
+	s->report_fd = -1;
+}
+
+int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return box_error(err, ETIMEDOUT, "the container did not report READY=1 in time (it keeps booting)");
+	struct report rep;
+	ssize_t n = read_all(fd, &rep, sizeof(rep));
+	if (n != (ssize_t)sizeof(rep))
+		return box_error(err, 0, "the supervisor died while starting the container");
+	if (rep.status) {
+		rep.text[sizeof(rep.text) - 1] = '\0';
+		return box_error(err, rep.errnum, "%s", rep.text);
+	}
+	return 0;
+}
+
+static void save_state(struct sup *s, enum box_state st)
+{
+	pid_t me = getpid();
+	struct state_info si = {
+		.state = st,
+		.sup_pid = me,
+		.sup_start = s->have_saved && s->saved.sup_pid == me ? s->saved.sup_start : state_pid_start(me),
+		.init_pid = s->init_pid,
+		.init_start = s->init_start,
+		.started = s->started,
+	};
+	box_err_t err = NULL;
+	if (state_write(s->name, &si, s->have_saved ? &s->saved : NULL, &err) < 0) {
+		box_error_wrap(&err, "writing the state");
+		char *t = box_error_text(err);
+		log_warn("%s", t);
+		free(t);
+		box_error_release(&err);
+		s->have_saved = false;
+		return;
+	}
+	s->saved = si;
+	s->have_saved = true;
+}
+
+static void warn_err(box_err_t *err, const char *what)
+{
+	if (!*err)
+		return;
+	char *t = box_error_text(*err);
+	log_warn("%s: %s, ignoring", what, t);
+	free(t);
+	box_error_release(err);
+}
+
+/* ---- host resources ---- */
+
+static int make_cgroup(struct sup *s, box_err_t *err)
+{
+	const char *parent = s->g->cgroup_parent;
+	box_err_t e = NULL;
+	box_trace("sup: cgroup_create");
+	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
+		if (e->errnum != EEXIST) {
+			*err = e;
+			return -1;
+		}
+		/* left by a supervisor that died: we hold the lock, so it is ours */
+		box_error_release(&e);
+		struct cgroup *old = NULL;
+		if (cgroup_open(parent, s->name, &old, err) < 0 || cgroup_kill(old, err) < 0 ||
+		    cgroup_destroy(old, err) < 0) {
+			cgroup_free(old);
+			return box_error_wrap(err, "removing a stale cgroup");
+		}
+		cgroup_free(old);
+		if (cgroup_create(parent, s->name, &s->cg, err) < 0)
+			return -1;
+	}
+	box_trace("sup: cgroup created");
+	return 0;
+}
+
+/* While the child prepares: it is in the cgroup already, but runs only our
+ * code until spawn_go(). */
+static int limit_cgroup(struct sup *s, box_err_t *err)
+{
+	struct cgroup_limits l;
+	cgroup_limits_from_config(s->c, &l);
+	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
+		return -1;
+	box_trace("sup: limits set");
+	return 0;
+}
+
+static void drop_cgroup(struct sup *s)
+{
+	box_err_t err = NULL;
+	if (!s->cg)
+		return;
+	cgroup_kill(s->cg, &err);
+	warn_err(&err, "killing the container's processes");
+	cgroup_destroy(s->cg, &err);
+	warn_err(&err, "removing the cgroup");
+	cgroup_free(s->cg);
+	s->cg = NULL;
+}
+
+static void drop_net(struct sup *s)
+{
+	box_err_t err = NULL;
+	net_teardown(s->ns, &err);
+	warn_err(&err, "removing the network devices");
+	net_state_free(s->ns);
+	s->ns = NULL;
+}
+
+static int open_console(struct sup *s, box_err_t *err)
+{
+	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (s->master < 0)
+		return box_error(err, errno, "opening a pty for the console");
+	if (grantpt(s->master) < 0 || unlockpt(s->master) < 0 ||
+	    ptsname_r(s->master, s->console, sizeof(s->console)) != 0)
+		return box_error(err, errno, "setting up the console pty");
+	/* kept open so that the master never reads EIO between two inits */
+	s->slave = open(s->console, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s->slave < 0)
+		return box_error(err, errno, "opening %s", s->console);
+	return 0;
+}
+
+static int open_notify(struct sup *s, box_err_t *err)
+{
+	s->notify_dir = xasprintf("%s/notify", s->rundir);
+	if (mkdir(s->notify_dir, 0755) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating %s", s->notify_dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", s->notify_dir);
+	if (n >= (int)sizeof(sa.sun_path))
+		return box_error(err, ENAMETOOLONG, "%s/notify", s->notify_dir);
+	s->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->notify_fd < 0)
+		return box_error(err, errno, "socket");
+	unlink(sa.sun_path);
+	if (bind(s->notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0666) < 0)
+		return box_error(err, errno, "binding %s", sa.sun_path);
+	return 0;
+}
+
+static bool env_has(char **env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], kv, klen) && env[i][klen] == '=')
+			return true;
+	return false;
+}
+
+static int build_env(struct sup *s, box_err_t *err)
+{
+	char uuid[37];
+	if (state_uuid(s->name, uuid, err) < 0)
+		return -1;
+	char **env = xzalloc(sizeof(char *));
+	for (size_t i = 0; s->c->environment && s->c->environment[i]; i++)
+		strv_push(&env, s->c->environment[i]);
+	char *defaults[] = {
+		"container=boxes",
+		xasprintf("container_uuid=%s", uuid),
+		"TERM=linux",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"NOTIFY_SOCKET=/run/host/notify",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (!env_has(env, defaults[i]) || !strncmp(defaults[i], "container=", 10))
+			strv_push(&env, defaults[i]);
+	free(defaults[1]);
+	s->env = env;
+	return 0;
+}
+
+/* ---- init ---- */
+
+/* Clones init into its namespaces and cgroup, sets up the network between
+ * clone and "go", and returns once init has been exec'd. */
+static int spawn_init(struct sup *s, box_err_t *err)
+{
+	if (mkdir(s->root, 0755) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating %s", s->root);
+	struct spawn_ctx x = {
+		.c = s->c, .cg = s->cg, .root = s->root, .console = s->console, .notify_dir = s->notify_dir,
+		.env = s->env,
+	};
+	struct cgroup_join join;
+	if (cgroup_join_open(s->cg, CGROUP_JOIN_PAYLOAD, &join, err) < 0)
+		return -1;
+	x.join = &join;
+	int sync_fd = -1;
+	box_trace("sup: clone3");
+	int r = spawn_container(&x, &s->init_pid, &s->pidfd, &sync_fd, err);
+	cgroup_join_close(&join);
+	if (r < 0)
+		return -1;
+	box_trace("sup: cloned");
+	int ret = -1;
+	if (limit_cgroup(s, err) < 0)
+		goto out;
+	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
+		goto out;
+	box_trace("sup: net set up");
+	if (spawn_go(sync_fd, err) < 0)
+		goto out;
+	ret = spawn_wait_exec(sync_fd, err);
+	box_trace("sup: exec seen");
+out:
+	if (ret < 0)
+		spawn_child_error(sync_fd, err);
+	close(sync_fd);
+	if (ret < 0) {
+		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+		waitpid(s->init_pid, NULL, 0);
+		close(s->pidfd);
+		s->pidfd = -1;
+		s->init_pid = 0;
+		drop_net(s);
+		return -1;
+	}
+	s->init_start = state_pid_start(s->init_pid);
+	s->started = (int64_t)time(NULL);
+	return 0;
+}
+
+/* Does init speak sd_notify? systemd does; busybox init and sysvinit do not,
+ * and `box start --wait` must not wait for them. */
+static bool init_is_systemd(pid_t pid)
+{
+	char path[64], target[256];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	const char *base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return !strncmp(base, "systemd", 7);
+}
+
+static uint64_t status_mask(pid_t pid, const char *field)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	char line[256];
+	uint64_t v = 0;
+	size_t fl = strlen(field);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, fl) && line[fl] == ':') {
+			v = strtoull(line + fl + 1, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Will init see sig now? Only if it catches or blocks it (a pid-ns init
+ * drops signals it has no handler for), or waits for it in sigtimedwait as
+ * busybox init does (the kernel then reports the set as unblocked). */
+static bool init_listens(pid_t pid, int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	if ((status_mask(pid, "SigBlk") | status_mask(pid, "SigCgt")) & bit)
+		return true;
+	char path[64], buf[64];
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return atol(buf) == SYS_rt_sigtimedwait;
+}
+
+/* As LXC: SIGRTMIN+3 when init blocks or catches it (systemd), else SIGPWR. */
+static int choose_halt_signal(struct sup *s)
+{
+	if (s->c->halt_signal > 0)
+		return s->c->halt_signal;
+	uint64_t bit = 1ull << (SIGRTMIN + 3 - 1);
+	if ((status_mask(s->init_pid, "SigBlk") | status_mask(s->init_pid, "SigCgt")) & bit)
+		return SIGRTMIN + 3;
+	return SIGPWR;
+}
+
+static void send_halt(struct sup *s)
+{
+	s->halt_sig = choose_halt_signal(s);
+	if (!init_listens(s->init_pid, s->halt_sig)) {
+		s->resend = true;
+		return;
+	}
+	s->resend = false;
+	log_info("%s: sending %s to init (pid %d)", s->name, config_signal_name(s->halt_sig), (int)s->init_pid);
+	syscall(SYS_pidfd_send_signal, s->pidfd, s->halt_sig, NULL, 0);
+}
+
+static const char *describe_exit(struct sup *s, char *buf, size_t len)
+{
+	int st = s->wstatus;
+	if (WIFEXITED(st)) {
+		snprintf(buf, len, "init exited with status %d", WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+		struct cgroup_stats cs = { 0 };
+		box_err_t err = NULL;
+		if (sig == SIGINT)
+			snprintf(buf, len, "the container halted or powered off (init ended by SIGINT)");
+		else if (sig == SIGHUP)
+			snprintf(buf, len, "the container rebooted (init ended by SIGHUP)");
+		else if (sig == SIGKILL && s->state == SUP_RUNNING && s->cg &&
+			 cgroup_stats(s->cg, &cs, &err) == 0 && cs.oom_kills > 0)
+			snprintf(buf, len, "init was killed by the OOM killer (%llu OOM kills in the cgroup)",
+				 (unsigned long long)cs.oom_kills);
+		else
+			snprintf(buf, len, "init was killed by %s", config_signal_name(sig));
+		box_error_release(&err);
+	} else {
+		snprintf(buf, len, "init ended (status 0x%x)", st);
+	}
+	return buf;
+}
+
+/* ---- the end ---- */
+
+static void close_clients(struct sup *s, const char *why)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *cl = &s->clients[i];
+		if (cl->fd < 0)
+			continue;
+		if (cl->kind == CL_STOP)
+			control_send_resp(cl->fd, 0, BOX_STOPPED, 0, "%s", why);
+		close(cl->fd);
+		cl->fd = -1;
+	}
+}
+
+__attribute__((noreturn)) static void finish(struct sup *s, const char *why, int status)
+{
+	log_info("%s: stopped: %s", s->name, why);
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	s->ctl_fd = -1;
+	drop_cgroup(s);
+	box_trace("sup: cgroup dropped");
+	drop_net(s);
+	box_trace("sup: net dropped");
+	box_err_t err = NULL;
+	state_remove_all(s->name, &err);
+	warn_err(&err, "removing the state");
+	box_trace("sup: state removed");
+	/* release the lock before answering: a `box start` right after `box
+	 * stop` returns must find the container free */
+	close(s->lock_fd);
+	close_clients(s, why);
+	box_trace("sup: answered");
+	_exit(status);
+}
+
+/* ---- state x event actions ---- */
+
+static void act_halt(struct sup *s)
+{
+	int t = s->req_timeout >= 0 ? s->req_timeout : (int)s->c->stop_timeout;
+	uint64_t dl = now_ms() + (uint64_t)t * 1000;
+	if (s->state == SUP_STOPPING) {
+		if (dl < s->deadline)
+			s->deadline = dl;
+		return;
+	}
+	s->state = SUP_STOPPING;
+	s->deadline = dl;
+	save_state(s, BOX_STOPPING);
+	send_halt(s);
+}
+
+/* SIGKILL to init is enough: when a pid namespace's init dies the kernel
+ * kills every other process of the namespace and has them gone before init
+ * is reported dead (zap_pid_ns_processes), nested namespaces included. A
+ * frozen container is thawed so that the signals get delivered. What is in
+ * the cgroup without being in the namespace (a `box attach` on its way in)
+ * is killed by finish(), once init has exited, through the cgroup. */
+static void act_kill(struct sup *s)
+{
+	if (s->state == SUP_STOPPING)
+		log_info("%s: init still running after the stop timeout: killing", s->name);
+	s->state = SUP_KILLING;
+	syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+	box_err_t err = NULL;
+	if (s->cg)
+		cgroup_freeze(s->cg, false, &err);
+	box_error_release(&err); /* no freezer: nothing was frozen */
+	box_trace("sup: init killed");
+	save_state(s, BOX_STOPPING);
+	box_trace("sup: state STOPPING");
+}
+
+static void act_init_exited(struct sup *s)
+{
+	box_trace("sup: init exited");
+	char why[256];
+	describe_exit(s, why, sizeof(why));
+	close(s->pidfd);
+	s->pidfd = -1;
+	s->init_pid = 0;
+	if (s->report_fd >= 0) {
+		box_err_t err = NULL;
+		box_error(&err, 0, "init ended before it reported READY=1: %s", why);
+		report(s, &err);
+		box_error_release(&err);
+		finish(s, why, 1);
+	}
+	if (s->state != SUP_RUNNING || !WIFSIGNALED(s->wstatus) || WTERMSIG(s->wstatus) != SIGHUP)
+		finish(s, why, 0);
+	/* reboot from inside: a fresh cgroup and network, the same supervisor */
+	log_info("%s: %s: starting it again", s->name, why);
+	box_err_t err = NULL;
+	drop_cgroup(s);
+	drop_net(s);
+	if (make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0) {
+		char *t = box_error_text(err);
+		char msg[512];
+		snprintf(msg, sizeof(msg), "restart after reboot failed: %s", t);
+		free(t);
+		box_error_release(&err);
+		finish(s, msg, 1);
+	}
+	save_state(s, BOX_RUNNING);
+	log_info("%s: running again, init pid %d", s->name, (int)s->init_pid);
+}
+
+typedef void (*action_fn)(struct sup *);
+static const action_fn actions[_SUP_STATE_MAX][_SUP_EVENT_MAX] = {
+	[SUP_RUNNING] = { [EV_INIT_EXITED] = act_init_exited, [EV_STOP_REQ] = act_halt, [EV_KILL_REQ] = act_kill },
+	[SUP_STOPPING] = { [EV_INIT_EXITED] = act_init_exited, [EV_STOP_REQ] = act_halt,
+			   [EV_KILL_REQ] = act_kill, [EV_TIMEOUT] = act_kill },
+	[SUP_KILLING] = { [EV_INIT_EXITED] = act_init_exited },
+};
+
+static void fire(struct sup *s, enum sup_event ev)
+{
+	action_fn f = actions[s->state][ev];
+	if (f)
+		f(s);
+}
+
+/* ---- the loop's handlers ---- */
+
+static void on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			s->req_timeout = -1;
+			fire(s, EV_STOP_REQ);
+		}
+	}
+	/* SIGCHLD: init is the only child */
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p <= 0)
+			break;
+		if (p == s->init_pid) {
+			s->wstatus = st;
+			fire(s, EV_INIT_EXITED);
+		}
+	}
+}
+
+static void on_accept(struct sup *s)
+{
+	for (;;) {
+		int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		int i;
+		for (i = 0; i < MAX_CLIENTS && s->clients[i].fd >= 0; i++)
+			;
+		if (i == MAX_CLIENTS) {
+			control_send_resp(fd, EBUSY, 0, 0, "too many clients");
+			close(fd);
+			continue;
+		}
+		s->clients[i] = (struct client){ .fd = fd, .kind = CL_NEW };
+	}
+}
+
+static enum box_state cur_state(struct sup *s)
+{
+	return s->state == SUP_RUNNING ? BOX_RUNNING : BOX_STOPPING;
+}
+
+static void on_request(struct sup *s, struct client *cl)
+{
+	struct ctl_req req;
+	if (control_recv_req(cl->fd, &req) < 0) {
+		if (errno == EAGAIN)
+			return;
+		if (errno == EPROTO || errno == EPERM)
+			control_send_resp(cl->fd, errno, 0, 0, "bad request");
+		close(cl->fd);
+		cl->fd = -1;
+		return;
+	}
+	switch (req.cmd) {
+	case CTL_STATUS:
+		control_send_resp(cl->fd, 0, cur_state(s), s->init_pid, "%lld", (long long)s->started);
+		close(cl->fd);
+		cl->fd = -1;
+		break;
+	case CTL_STOP:
+		box_trace("sup: stop request");
+		cl->kind = CL_STOP;
+		s->req_timeout = req.timeout;
+		fire(s, (req.flags & CTL_F_KILL) ? EV_KILL_REQ : EV_STOP_REQ);
+		break;
+	case CTL_CONSOLE:
+		cl->kind = CL_CONSOLE;
+		control_send_resp(cl->fd, 0, cur_state(s), s->init_pid, "%s", s->console);
+		break;
+	}
+}
+
+static void on_console_input(struct sup *s, struct client *cl)
+{
+	char buf[CTL_DATA_MAX];
+	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		close(cl->fd);
+		cl->fd = -1;
+		return;
+	}
+	write_all(s->master, buf, (size_t)n);
+}
+
+static void on_client(struct sup *s, struct client *cl, short revents)
+{
+	switch (cl->kind) {
+	case CL_NEW:
+		on_request(s, cl);
+		break;
+	case CL_CONSOLE:
+		on_console_input(s, cl);
+		break;
+	case CL_STOP:
+		/* the waiting `box stop` went away; the stop goes on */
+		if (revents & (POLLHUP | POLLERR)) {
+			close(cl->fd);
+			cl->fd = -1;
+		}
+		break;
+	}
+}
+
+static void on_console_output(struct sup *s, int log_fd)
+{
+	char buf[CTL_DATA_MAX];
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = read(s->master, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		write_all(log_fd, buf, (size_t)n);
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (s->clients[i].fd >= 0 && s->clients[i].kind == CL_CONSOLE)
+				/* a slow watcher loses output rather than stalling the container */
+				send(s->clients[i].fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+}
+
+static void on_notify(struct sup *s)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = recv(s->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			if (!strcmp(l, "READY=1") && s->report_fd >= 0) {
+				log_info("%s: init reported READY=1", s->name);
+				report(s, NULL);
+			}
+	}
+}
+
+/* The supervisor lives as long as the container and does little: unmap the
+ * library and program pages that start-up touched (read-only file pages
+ * only, never one holding a private copy: those have Anonymous > 0), so that
+ * its RSS is what the loop needs. The pages stay in the page cache.
+ * Two passes: smaps is parsed with stdio first, and only then are the
+ * ranges dropped, so the parser does not fault back what it just dropped
+ * (each fault maps a 64 kB window of the file). Symbols are bound at load
+ * time (-z now), so the loop does not fault ld.so and every library's
+ * symbol tables back in either. */
+#define SHED_MAX 64
+#define SHED_IDLE_MS 10000
+#define SHED_FIRST_MS 200
+static void shed_pages(void)
+{
+	static struct { unsigned long lo, hi; } r[SHED_MAX];
+	int n = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return;
+	char line[512], perms[8] = "", path[256];
+	unsigned long lo = 0, hi = 0;
+	bool file = false;
+	while (n < SHED_MAX && fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) >= 3 && line[0] != ' ' &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			lo = a;
+			hi = b;
+			file = path[0] == '/' && perms[1] != 'w';
+			continue;
+		}
+		unsigned long anon;
+		if (file && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
+			if (anon == 0)
+				r[n++] = (typeof(r[0])){ lo, hi };
+			file = false;
+		}
+	}
+	fclose(f);
+	/* free heap pages go back too (glibc madvises them away) */
+	malloc_trim(0);
+	for (int i = 0; i < n; i++)
+		syscall(SYS_madvise, r[i].lo, r[i].hi - r[i].lo, MADV_DONTNEED);
+}
+
+static void loop(struct sup *s, int log_fd)
+{
+	/* not at once: `box start` and init are busy on the CPUs now */
+	uint64_t shed_at = now_ms() + SHED_FIRST_MS;
+	struct pollfd p[5 + MAX_CLIENTS];
+	for (;;) {
+		int n = 0;
+		p[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = s->ctl_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = s->master, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			p[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
+		int timeout = -1;
+		uint64_t now = now_ms();
+		if (shed_at && now >= shed_at) {
+			shed_pages();
+			shed_at = 0;
+		} else if (shed_at)
+			timeout = (int)(shed_at - now);
+		if (s->state == SUP_STOPPING) {
+			int t = s->deadline > now ? (int)(s->deadline - now) : 0;
+			timeout = timeout < 0 || t < timeout ? t : timeout;
+			if (s->resend && timeout > TICK_MS)
+				timeout = TICK_MS;
+		}
+		int r = poll(p, (nfds_t)n, timeout);
+		if (r < 0 && errno != EINTR)
+			finish(s, "poll failed", 1);
+		if (s->state == SUP_STOPPING) {
+			if (now_ms() >= s->deadline)
+				fire(s, EV_TIMEOUT);
+			else if (s->resend)
+				send_halt(s);
+		}
+		if (r <= 0)
+			continue;
+		/* a burst of console or client work faults pages back: shed them
+		 * again once it is over */
+		shed_at = now_ms() + SHED_IDLE_MS;
+		if (p[2].revents & POLLIN)
+			on_console_output(s, log_fd);
+		if (p[3].revents & POLLIN)
+			on_notify(s);
+		if (p[1].revents & POLLIN)
+			on_accept(s);
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (s->clients[i].fd >= 0 && p[4 + i].revents)
+				on_client(s, &s->clients[i], p[4 + i].revents);
+		if (p[0].revents & POLLIN)
+			on_signal(s);
+	}
+}
+
+/* Every fd of box's own is close-on-exec; one that is not came from the
+ * caller (`box start NAME 7>file`, a pipe of a script) and must not live as
+ * long as the container. */
+static void close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd < 3 || fd == self)
+			continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			close(fd);
+	}
+	closedir(d);
+}
+
+void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, int report_fd, bool wait)
+{
+	struct sup sv = {
+		.c = c, .g = g, .name = c->name, .lock_fd = lock_fd, .report_fd = report_fd, .wait = wait,
+		.sfd = -1, .ctl_fd = -1, .notify_fd = -1, .master = -1, .slave = -1, .pidfd = -1,
+		.req_timeout = -1,
+	};
+	struct sup *s = &sv;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	box_err_t err = NULL;
+
+	box_trace("sup: forked");
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	/* stdio must not keep `box start`'s pipes open (a $(box start) would hang) */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	close_inherited();
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	s->rundir = paths_runtime_path(s->name);
+	s->root = xasprintf("%s/root", s->rundir);
+	cleanup_free char *logdir = xstrdup(paths_log_dir());
+	cleanup_free char *logpath = paths_log_path(s->name);
+	int log_fd = -1;
+	if (mkdir_p(logdir, 0755, &err) == 0) {
+		log_fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (log_fd < 0)
+			box_error(&err, errno, "opening the log %s", logpath);
+	}
+	if (log_fd >= 0)
+		log_set_sink(log_fd, true);
+	box_trace("sup: log open");
+	save_state(s, BOX_STARTING);
+	box_trace("sup: state STARTING");
+
+	/* before the first goto: its cleanup would otherwise free garbage */
+	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
+	if (err || s->sfd < 0 || make_cgroup(s, &err) < 0)
+		goto fail;
+	box_trace("sup: cgroup made");
+	if (open_console(s, &err) < 0 || open_notify(s, &err) < 0 || build_env(s, &err) < 0)
+		goto fail;
+	box_trace("sup: console, notify, env");
+	s->ctl_fd = control_listen(ctl, &err);
+	box_trace("sup: control socket");
+	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
+		goto fail;
+	box_trace("sup: init exec'd");
+	save_state(s, BOX_RUNNING);
+	box_trace("sup: state RUNNING");
+	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);
+	if (!wait || !init_is_systemd(s->init_pid))
+		report(s, NULL);
+	box_trace("sup: reported");
+	loop(s, log_fd >= 0 ? log_fd : 2);
+	_exit(1);
+fail:
+	box_error_wrap(&err, "starting %s", s->name);
+	{
+		char *t = box_error_text(err);
+		log_warn("%s", t);
+		free(t);
+	}
+	report(s, &err);
+	box_error_release(&err);
+	drop_cgroup(s);
+	box_err_t e2 = NULL;
+	state_remove_all(s->name, &e2);
+	box_error_release(&e2);
+	close(lock_fd);
+	_exit(1);
+}

@@ -1,0 +1,31 @@
+/* Content hash of a template tarball, the key of the extracted-template cache
+ * (overlay lower layers, btrfs cache subvolumes). */
+#ifndef BOX_STORAGE_HASH_H
+#define BOX_STORAGE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/log.h"
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t fill;
+};
+
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+void sha256_final(struct sha256 *s, unsigned char out[32]);
+
+/* SHA-256 of the file's content as 64 hex digits. A result remembered under
+ * <memo_dir>/.stat-* (keyed by device, inode, size and ctime, which no user
+ * can set back) is used without reading the file, so a create from an
+ * unchanged template costs one stat. Otherwise *memo (if not NULL) gets the
+ * memo's path: storage_hash_remember() writes it once the caller has made
+ * good use of the hash (a corrupt template leaves no memo behind). */
+int storage_hash_file(const char *path, const char *memo_dir, char out[65], char **memo, box_err_t *err);
+void storage_hash_remember(const char *memo, const char hash[65]);
+
+#endif

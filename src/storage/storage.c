@@ -1,0 +1,579 @@
+/* Root filesystem backends. On disk, under <state>/<name>/:
+ *
+ *   dir      rootfs/                  the extracted template
+ *   btrfs    rootfs/                  a snapshot (subvolume) of the cache subvolume
+ *   overlay  overlay/{upper,work}/    the container's layer; overlay/lower names the
+ *                                     cache entry (the lower layer)
+ *
+ * and the shared cache of extracted templates, <state>/templates/.cache/<key>,
+ * key = SHA-256 of the tarball's content (+ "-u<base>-<size>" when ids are
+ * shifted for an unprivileged container). On btrfs a cache entry is a read-only
+ * subvolume, elsewhere a folder.
+ *
+ * Everything is built under a temporary name and committed by one rename:
+ * rootfs.tmp.* -> rootfs, overlay.tmp.* -> overlay, .cache/.tmp-* -> <key>.
+ * The backend a container was created with is read back from the disk
+ * (storage_kind), never from the config, which may have changed since. */
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "archive/extract.h"
+#include "container/identity.h"
+#include "base/paths.h"
+#include "storage/hash.h"
+#include "base/util.h"
+
+#define BTRFS_SUBVOL_INO 256 /* BTRFS_FIRST_FREE_OBJECTID: a subvolume's root */
+
+static bool is_btrfs_fd(int fd)
+{
+	struct statfs sf;
+	return fstatfs(fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC;
+}
+
+static bool is_subvolume_at(int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_ino != BTRFS_SUBVOL_INO)
+		return false;
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && is_btrfs_fd(fd);
+}
+
+static int btrfs_subvol_create(int dirfd, const char *name, box_err_t *err)
+{
+	struct btrfs_ioctl_vol_args args = { 0 };
+	if (strlen(name) > BTRFS_PATH_NAME_MAX)
+		return box_error(err, ENAMETOOLONG, "subvolume %s", name);
+	strcpy(args.name, name);
+	if (ioctl(dirfd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
+		return box_error(err, errno, "creating btrfs subvolume %s", name);
+	return 0;
+}
+
+static int btrfs_snapshot(int srcfd, int dirfd, const char *name, bool readonly, box_err_t *err)
+{
+	struct btrfs_ioctl_vol_args_v2 args = { 0 };
+	if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
+		return box_error(err, ENAMETOOLONG, "snapshot %s", name);
+	args.fd = srcfd;
+	args.flags = readonly ? BTRFS_SUBVOL_RDONLY : 0;
+	strcpy(args.name, name);
+	if (ioctl(dirfd, BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)
+		return box_error(err, errno, "creating btrfs snapshot %s", name);
+	return 0;
+}
+
+static int btrfs_subvol_destroy(int dirfd, const char *name, box_err_t *err)
+{
+	struct btrfs_ioctl_vol_args_v2 args = { 0 };
+	if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
+		return box_error(err, ENAMETOOLONG, "subvolume %s", name);
+	strcpy(args.name, name);
+	if (ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY_V2, &args) == 0)
+		return 0;
+	if (errno == ENOTTY || errno == EOPNOTSUPP) {
+		struct btrfs_ioctl_vol_args v1 = { 0 };
+		strcpy(v1.name, name);
+		if (ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY, &v1) == 0)
+			return 0;
+	}
+	return box_error(err, errno, "deleting btrfs subvolume %s", name);
+}
+
+static int btrfs_set_readonly(int fd, box_err_t *err)
+{
+	uint64_t flags;
+	if (ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0)
+		return box_error(err, errno, "reading subvolume flags");
+	flags |= BTRFS_SUBVOL_RDONLY;
+	if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0)
+		return box_error(err, errno, "making the subvolume read-only");
+	return 0;
+}
+
+/* rm -rf that also deletes the btrfs subvolumes it meets (rm_rf_at refuses to
+ * cross into them: they have their own st_dev). */
+static int remove_tree_at(int dirfd, const char *name, box_err_t *err)
+{
+	if (is_subvolume_at(dirfd, name))
+		return btrfs_subvol_destroy(dirfd, name, err);
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+		cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && is_btrfs_fd(fd)) {
+			/* subvolumes one level down (a container's rootfs, a temporary one) */
+			cleanup_dir DIR *d = fdopendir(dup(fd));
+			struct dirent *de;
+			while (d && (de = readdir(d)))
+				if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+					if (is_subvolume_at(fd, de->d_name) && btrfs_subvol_destroy(fd, de->d_name, err) < 0)
+						return -1;
+		}
+	}
+	return rm_rf_at(dirfd, name, err);
+}
+
+/* Removes the entries of dirfd named prefix*: what a create or destroy killed
+ * half-way (SIGKILL, a crash, a power cut) left behind. The caller holds the
+ * lock that every live user of such names holds too. */
+static void sweep(int dirfd, const char *prefix, const char *where)
+{
+	cleanup_dir DIR *d = fdopendir(dup(dirfd));
+	cleanup_strv char **names = NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			strv_push(&names, de->d_name);
+	for (char **n = names; n && *n; n++) {
+		box_err_t e = NULL;
+		if (remove_tree_at(dirfd, *n, &e) < 0) {
+			box_error_wrap(&e, "removing the leftover of an interrupted create in %s", where);
+			cleanup_free char *t = box_error_text(e);
+			log_warn("%s", t);
+			box_error_release(&e);
+		} else {
+			log_info("removed %s/%s, left by an interrupted create or destroy", where, *n);
+		}
+	}
+}
+
+/* The rootfs's root before extraction: what `tar` would leave when the
+ * archive has no "./" entry (mkdtemp makes 0700, which no user inside could
+ * enter), owned by the container's root. */
+static int prepare_root(int dirfd, const char *name, const struct extract_opts *xo, box_err_t *err)
+{
+	if (fchmodat(dirfd, name, 0755, 0) < 0 ||
+	    fchownat(dirfd, name, xo->id_shift, xo->id_shift, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "setting up %s", name);
+	return 0;
+}
+
+static const char *template_for(const struct box_config *c, const char *override, char **path, box_err_t *err)
+{
+	*path = NULL;
+	if (override) {
+		struct stat st;
+		/* a file name on the command line is a path first, else one in the templates folder */
+		if (override[0] == '/' || stat(override, &st) == 0)
+			*path = realpath(override, NULL);
+		if (!*path)
+			*path = paths_template_path(override);
+		return *path;
+	}
+	if (!c->template_name || !*c->template_name) {
+		box_usage_error(err, "%s: no template: set 'template = FILE' (a file in %s/templates or an absolute path), "
+			       "or give --template FILE", c->path ? c->path : c->name, paths_state_dir());
+		return NULL;
+	}
+	*path = paths_template_path(c->template_name);
+	return *path;
+}
+
+/* The cache entry for a template: made once (extracted into a temporary
+ * name, then renamed), shared by every overlay or btrfs container. */
+static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btrfs, char **key_out, box_err_t *err)
+{
+	cleanup_free char *tdir = paths_templates_path(), *cdir = xasprintf("%s/.cache", tdir), *memo = NULL;
+	char hash[65];
+	*key_out = NULL;
+	if (mkdir_p(cdir, 0700, err) < 0)
+		return -1;
+	if (storage_hash_file(tpl, cdir, hash, &memo, err) < 0)
+		return box_error_wrap(err, "template");
+	cleanup_free char *key = xo->id_shift ? xasprintf("%s-u%u-%u", hash, xo->id_shift, xo->id_range)
+					      : xstrdup(hash);
+	cleanup_close int cfd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfd < 0)
+		return box_error(err, errno, "opening %s", cdir);
+	struct stat st;
+	for (int pass = 0;; pass++) {
+		if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (btrfs && !is_subvolume_at(cfd, key))
+				return box_error(err, EINVAL,
+						 "the template cache %s/%s is not a btrfs subvolume (made before the "
+						 "state folder moved to btrfs?): remove it and create again",
+						 cdir, key);
+			storage_hash_remember(memo, hash);
+			*key_out = steal_pointer(&key);
+			return 0;
+		}
+		if (pass)
+			break;
+		/* One extraction into the cache at a time (the lock goes with cfd):
+		 * a second create of the same new template waits for the first and
+		 * takes its entry, and a temporary seen under the lock is a dead
+		 * create's. */
+		if (flock(cfd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno != EWOULDBLOCK)
+				return box_error(err, errno, "locking %s", cdir);
+			log_info("waiting for another create that is filling the template cache %s", cdir);
+			while (flock(cfd, LOCK_EX) < 0) {
+				if (errno != EINTR)
+					return box_error(err, errno, "locking %s", cdir);
+				if (archive_interrupted)
+					return box_error(err, 0, "interrupted by SIG%s while waiting for the template cache",
+							 sigabbrev_np(archive_interrupted));
+			}
+		}
+	}
+	sweep(cfd, ".tmp-", cdir);
+	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", key, (int)getpid());
+	cleanup_free char *tmppath = xasprintf("%s/%s", cdir, tmp);
+	box_err_t e2 = NULL;
+	if (btrfs ? btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0) {
+		if (!btrfs)
+			box_error(err, errno, "creating %s", tmppath);
+		return -1;
+	}
+	uint64_t t0 = now_ms();
+	int r = prepare_root(cfd, tmp, xo, err);
+	if (r == 0)
+		r = archive_extract_file(tpl, tmppath, xo, err);
+	if (r == 0 && btrfs) {
+		cleanup_close int sfd = openat(cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = sfd < 0 ? box_error(err, errno, "opening %s", tmppath) : btrfs_set_readonly(sfd, err);
+	}
+	if (r == 0 && renameat2(cfd, tmp, cfd, key, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST) {
+			/* another create made it meanwhile: theirs is as good */
+			if (remove_tree_at(cfd, tmp, err) < 0)
+				return -1;
+			*key_out = steal_pointer(&key);
+			return 0;
+		}
+		r = box_error(err, errno, "renaming %s to %s", tmppath, key);
+	}
+	if (r < 0) {
+		if (remove_tree_at(cfd, tmp, &e2) < 0)
+			box_error_report(&e2);
+		return -1;
+	}
+	storage_hash_remember(memo, hash);
+	log_info("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
+	*key_out = steal_pointer(&key);
+	return 0;
+}
+
+static int write_at(int dirfd, const char *name, const char *data, box_err_t *err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, data, strlen(data)) < 0)
+		return box_error(err, errno, "writing %s", name);
+	return 0;
+}
+
+static int create_dir(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
+		      const struct extract_opts *xo, box_err_t *err)
+{
+	cleanup_free char *tmp = xasprintf("%s/rootfs.tmp.XXXXXX", cpath);
+	if (!mkdtemp(tmp))
+		return box_error(err, errno, "creating %s", tmp);
+	const char *base = strrchr(tmp, '/') + 1;
+	int r = prepare_root(cfd, base, xo, err);
+	if (r == 0)
+		r = archive_extract_file(tpl, tmp, xo, err);
+	if (r == 0)
+		r = identity_write(c, tmp, err);
+	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming %s to rootfs", tmp);
+	if (r < 0) {
+		box_err_t e2 = NULL;
+		if (rm_rf_at(cfd, base, &e2) < 0)
+			box_error_report(&e2);
+	}
+	return r;
+}
+
+static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
+			const struct extract_opts *xo, box_err_t *err)
+{
+	cleanup_free char *key = NULL;
+	if (ensure_cache(tpl, xo, true, &key, err) < 0)
+		return -1;
+	cleanup_free char *src = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key);
+	cleanup_close int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return box_error(err, errno, "opening %s", src);
+	cleanup_free char *tmp = xasprintf("rootfs.tmp.%d", (int)getpid());
+	cleanup_free char *tmppath = xasprintf("%s/%s", cpath, tmp);
+	if (btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
+		return -1;
+	int r = identity_write(c, tmppath, err);
+	if (r == 0 && renameat2(cfd, tmp, cfd, "rootfs", RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming %s to rootfs", tmppath);
+	if (r < 0) {
+		box_err_t e2 = NULL;
+		if (btrfs_subvol_destroy(cfd, tmp, &e2) < 0)
+			box_error_report(&e2);
+	}
+	return r;
+}
+
+static int create_overlay(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
+			  const struct extract_opts *xo, bool btrfs, box_err_t *err)
+{
+	cleanup_free char *key = NULL;
+	if (ensure_cache(tpl, xo, btrfs, &key, err) < 0)
+		return -1;
+	cleanup_free char *lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key);
+	struct stat lst;
+	if (stat(lower, &lst) < 0)
+		return box_error(err, errno, "%s", lower);
+	cleanup_free char *tmp = xasprintf("%s/overlay.tmp.XXXXXX", cpath);
+	if (!mkdtemp(tmp))
+		return box_error(err, errno, "creating %s", tmp);
+	const char *base = strrchr(tmp, '/') + 1;
+	int r = 0;
+	cleanup_close int ofd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ofd < 0)
+		r = box_error(err, errno, "opening %s", tmp);
+	/* the merged root takes the upper folder's owner and mode: the template's */
+	if (r == 0 && (mkdirat(ofd, "upper", 0755) < 0 || mkdirat(ofd, "work", 0700) < 0))
+		r = box_error(err, errno, "creating %s/upper and work", tmp);
+	if (r == 0 && (fchownat(ofd, "upper", lst.st_uid, lst.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		       fchmodat(ofd, "upper", lst.st_mode & 07777, 0) < 0))
+		r = box_error(err, errno, "setting the owner of %s/upper", tmp);
+	if (r == 0) {
+		cleanup_free char *l = xasprintf("%s\n", key);
+		r = write_at(ofd, "lower", l, err);
+	}
+	if (r == 0 && renameat2(cfd, base, cfd, "overlay", RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming %s to overlay", tmp);
+	if (r < 0) {
+		box_err_t e2 = NULL;
+		if (rm_rf_at(cfd, base, &e2) < 0)
+			box_error_report(&e2);
+	}
+	/* the identity is written onto the merged tree at each start */
+	return r;
+}
+
+static bool fs_has_overlay(void)
+{
+	cleanup_free char *fs = NULL;
+	box_err_t e = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/filesystems", &fs, NULL, &e) < 0) {
+		box_error_release(&e);
+		return true; /* let the mount say it */
+	}
+	return strstr(fs, "\toverlay\n") != NULL;
+}
+
+static const char *fs_name(int fd)
+{
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		return "unknown";
+	switch (sf.f_type) {
+	case EXT4_SUPER_MAGIC: return "ext4";
+	case XFS_SUPER_MAGIC: return "xfs";
+	case TMPFS_MAGIC: return "tmpfs";
+	case BTRFS_SUPER_MAGIC: return "btrfs";
+	case OVERLAYFS_SUPER_MAGIC: return "overlayfs";
+	default: return "a non-btrfs filesystem";
+	}
+}
+
+enum box_storage storage_kind(const char *name)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (cfd >= 0 && fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return STORAGE_OVERLAY;
+	if (cfd >= 0 && is_subvolume_at(cfd, "rootfs"))
+		return STORAGE_BTRFS;
+	return STORAGE_DIR;
+}
+
+bool storage_exists(const char *name)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_close int cfd = open(cpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	return cfd >= 0 && (fstatat(cfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+			    fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+int storage_create(const struct box_config *c, const char *template_override, box_err_t *err)
+{
+	cleanup_free char *tplbuf = NULL, *cpath = NULL, *why = NULL;
+	const char *tpl = template_for(c, template_override, &tplbuf, err);
+	int ret = -1, cfd = -1;
+	uint64_t t0 = now_ms();
+
+	if (!tpl)
+		return -1;
+	if (!strcmp(c->name, "templates") || !strcmp(c->name, "dump"))
+		return box_usage_error(err, "'%s' is the name of a folder of %s: choose another container name",
+				       c->name, paths_state_dir());
+	struct stat st;
+	if (stat(tpl, &st) < 0) {
+		if (errno != ENOENT)
+			return box_error(err, errno, "template %s", tpl);
+		return box_error(err, 0,
+				 "template %s not found (no file %s): put the tarball there, or name it with an "
+				 "absolute path ('template =' or --template FILE)",
+				 template_override ? template_override : c->template_name, tpl);
+	}
+	if (!S_ISREG(st.st_mode))
+		return box_error(err, EINVAL, "template %s is not a file", tpl);
+	if (storage_exists(c->name))
+		return box_error(err, EEXIST, "%s is already created (%s): 'box destroy %s' first", c->name,
+				 cpath = paths_container_path(c->name), c->name);
+
+	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
+		return -1;
+	cpath = paths_container_path(c->name);
+	if (mkdir(cpath, 0700) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating %s", cpath);
+	cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0) {
+		box_error(err, errno, "opening %s", cpath);
+		goto out;
+	}
+	/* the caller holds the container's lock: these are a dead create's or destroy's */
+	sweep(cfd, "rootfs.tmp.", cpath);
+	sweep(cfd, "overlay.tmp.", cpath);
+	{
+		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
+		if (sfd >= 0)
+			sweep(sfd, trash, paths_state_dir());
+	}
+
+	enum box_storage kind = c->storage;
+	bool btrfs = is_btrfs_fd(cfd);
+	if (kind == STORAGE_BTRFS && !btrfs) {
+		why = xasprintf("btrfs was asked for, but %s is on %s", paths_state_dir(), fs_name(cfd));
+		kind = STORAGE_DIR;
+	} else if (kind == STORAGE_OVERLAY && !fs_has_overlay()) {
+		why = xasprintf("overlay was asked for, but this kernel has no overlay filesystem");
+		kind = STORAGE_DIR;
+	}
+	if (why)
+		log_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
+
+	struct extract_opts xo = {
+		.allow_devices = !c->unprivileged,
+		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_range = c->unprivileged ? c->idmap_size : 0,
+	};
+	switch (kind) {
+	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, err); break;
+	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, err); break;
+	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
+	}
+	if (ret == 0)
+		log_info("%s: rootfs created from %s with storage %s in %.3f s", c->name, tpl,
+			 config_storage_name(kind), (double)(now_ms() - t0) / 1000);
+out:
+	if (cfd >= 0)
+		close(cfd);
+	/* ours or a dead create's: gone when empty */
+	if (ret < 0)
+		rmdir(cpath);
+	if (ret < 0)
+		box_error_wrap(err, "creating the rootfs of %s", c->name);
+	return ret;
+}
+
+static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint,
+			 box_err_t *err)
+{
+	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs >= 0) {
+		int r = -1, m = -1;
+		/* "overlay" as source, as mount(8) and the mount(2) path below show it */
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			box_error(err, errno, "overlay (lower %s, upper %s)", lower, upper);
+		else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+			box_error(err, errno, "overlay fsmount");
+		else if (move_mount(m, "", AT_FDCWD, mountpoint, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			box_error(err, errno, "mounting the overlay on %s", mountpoint);
+		else
+			r = 0;
+		if (m >= 0)
+			close(m);
+		close(fs);
+		return r;
+	}
+	if (errno != ENOSYS)
+		return box_error(err, errno, "fsopen overlay");
+	if (strpbrk(lower, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
+		return box_error(err, EINVAL, "overlay folders may not contain ',' or ':' (%s)", upper);
+	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (mount("overlay", mountpoint, "overlay", 0, opts) < 0)
+		return box_error(err, errno, "mounting the overlay on %s", mountpoint);
+	return 0;
+}
+
+int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(c->name);
+	if (!storage_exists(c->name))
+		return box_error(err, ENOENT, "%s has no rootfs in %s: 'box create %s' first", c->name, cpath,
+				 c->name);
+	if (storage_kind(c->name) != STORAGE_OVERLAY) {
+		cleanup_free char *rootfs = paths_rootfs_path(c->name);
+		if (mount(rootfs, mountpoint, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return box_error(err, errno, "binding %s on %s", rootfs, mountpoint);
+		return 0;
+	}
+	cleanup_free char *lfile = xasprintf("%s/overlay/lower", cpath), *key = NULL;
+	if (read_file_at(AT_FDCWD, lfile, &key, NULL, err) < 0)
+		return -1;
+	key[strcspn(key, "\n")] = '\0';
+	if (!*key || strchr(key, '/') || key[0] == '.')
+		return box_error(err, EINVAL, "%s: not a template cache key", lfile);
+	cleanup_free char *lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key),
+			  *upper = xasprintf("%s/overlay/upper", cpath), *work = xasprintf("%s/overlay/work", cpath);
+	struct stat st;
+	if (stat(lower, &st) < 0)
+		return box_error(err, errno, "the template cache %s of %s (removed by hand?)", lower, c->name);
+	return overlay_mount(lower, upper, work, mountpoint, err);
+}
+
+int storage_destroy(const char *name, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return box_error(err, errno, "opening %s", paths_state_dir());
+	}
+	struct stat st;
+	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return box_error(err, errno, "%s", cpath);
+	}
+	/* gone at once under its name; a crash half-way leaves a dot folder, not
+	 * half a container */
+	cleanup_free char *trash = xasprintf(".%s.destroy.%d", name, (int)getpid());
+	if (renameat(sfd, name, sfd, trash) < 0)
+		return box_error(err, errno, "renaming %s", cpath);
+	if (remove_tree_at(sfd, trash, err) < 0)
+		return box_error_wrap(err, "removing %s (now %s/%s)", cpath, paths_state_dir(), trash);
+	return 0;
+}

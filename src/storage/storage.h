@@ -1,0 +1,49 @@
+/* Root filesystem backends: dir (extracted per container), overlay (shared
+ * read-only cache of the template + per-container upper/work), btrfs (cache
+ * subvolume + snapshot through the btrfs ioctls).
+ *
+ * On disk under <state>/<name>/: rootfs/ (dir: a folder, btrfs: a subvolume)
+ * or overlay/{upper,work,lower}; the extracted templates are shared in
+ * <state>/templates/.cache/<sha256 of the tarball>. A container keeps the
+ * backend it was created with (storage_kind), whatever the config says later. */
+#ifndef BOX_STORAGE_H
+#define BOX_STORAGE_H
+
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "base/log.h"
+
+/* Builds the container's rootfs from the template (`template_override` wins
+ * over the config's `template`; a relative override is a path first, else a
+ * file of the templates folder), writes its identity (identity.h; overlay:
+ * at start), and prints which backend it used. A backend the state folder
+ * cannot do (btrfs off btrfs, overlay without kernel support) falls back to
+ * dir with a warning saying why. Everything is built under a temporary name
+ * and renamed into place: on failure nothing is left behind (no rootfs, no
+ * cache entry, no state folder it made). The caller holds the container's lock
+ * (state_lock) so that no start or destroy runs meanwhile. Fails with EEXIST
+ * when the rootfs exists already. */
+int storage_create(const struct box_config *c, const char *template_override, box_err_t *err);
+/* True when the container's rootfs has been created (any backend). */
+bool storage_exists(const char *name);
+/* The backend the container was created with (read from the disk). */
+enum box_storage storage_kind(const char *name);
+/* Contract with the runtime: called in the container's child after
+ * unshare(CLONE_NEWNS) and MS_REC|MS_PRIVATE on "/", with an existing empty
+ * folder `mountpoint`. Afterwards `mountpoint` is a mount whose tree is the
+ * container's root: dir and btrfs bind-mount (MS_REC) their rootfs there,
+ * overlay mounts lower=cache, upper, work there (new mount API: fsopen,
+ * fsconfig, fsmount, move_mount; mount(2) on kernels without it). The caller
+ * then mounts /proc, /dev... below it and pivot_roots into it. Nothing is
+ * mounted in the host's namespace. Also used by export in a private mount
+ * namespace of its own. */
+int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err);
+/* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
+ * state folder <state>/<name>/: first renamed out of the way, so a crash
+ * half-way leaves no half container under the name. The shared template
+ * cache stays. Not the config. 0 when there was nothing. The caller checks
+ * that the container is not running and holds its lock. */
+int storage_destroy(const char *name, box_err_t *err);
+
+#endif
