@@ -32,7 +32,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check clang-check unit unit-asan integration demo fuzz bench install clean format
+.PHONY: all deps check clang-check format-check unit unit-asan integration demo fuzz bench install clean format
 
 all: $(BUILD)/box links
 
@@ -59,7 +59,7 @@ deps:
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins clang-check
+	@$(MAKE) --no-print-directory all unit-bins clang-check format-check
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
@@ -117,8 +117,16 @@ install: all
 	sed 's|/usr/local/bin/box|$(PREFIX)/bin/box|' conf/boxes-autostart.service \
 		>$(DESTDIR)$(PREFIX)/lib/systemd/system/boxes-autostart.service
 
+FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
 format:
-	clang-format -i $(SRCS) $(wildcard src/*.h src/*/*.h)
+	clang-format -i $(FORMAT_SRCS)
+
+# The house style is .clang-format; a file that differs fails the check
+# (run `make format`).
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_SRCS) 2>&1 | head -20; \
+		clang-format --dry-run -Werror $(FORMAT_SRCS) >/dev/null 2>&1 || \
+		{ echo "format-check: the files above differ from .clang-format (make format)"; exit 1; }
 
 clean:
 	rm -rf build

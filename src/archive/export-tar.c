@@ -143,9 +143,9 @@ static bool ends_with(const char *p, const char *suffix)
 /* --template: what the Proxmox custom-template recipe removes by hand */
 static bool template_dropped(const char *p, bool is_dir)
 {
-	static const char *const histories[] = { "/.bash_history", "/.ash_history", "/.sh_history",
-						 "/.zsh_history", "/.python_history", "/.lesshst",
-						 "/.viminfo", "/.mysql_history", "/.psql_history" };
+	static const char *const histories[] = { "/.bash_history", "/.ash_history",    "/.sh_history",
+						 "/.zsh_history",  "/.python_history", "/.lesshst",
+						 "/.viminfo",	   "/.mysql_history",  "/.psql_history" };
 	if (!strcmp(p, "./etc/vzdump") || under(p, "./etc/vzdump"))
 		return true;
 	if (!strncmp(p, "./etc/ssh/ssh_host_", 19))
@@ -199,7 +199,7 @@ static char *template_content(const char *p, int rootfd, const char *hostname)
 			char *save = NULL;
 			for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 				if (w != copy && (!strcmp(w, hostname) || (!strncmp(w, hostname, strlen(hostname)) &&
-									    w[strlen(hostname)] == '.')))
+									   w[strlen(hostname)] == '.')))
 					names_host = true;
 			if (!names_host)
 				fprintf(f, "%.*s\n", (int)l, line);
@@ -232,7 +232,10 @@ static void unshift_acls(struct archive_entry *e, struct idmap *m)
 {
 	if (!m->on || archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E) == 0)
 		return;
-	struct acl { int type, perm, tag, id; char *name; } *v = NULL;
+	struct acl {
+		int type, perm, tag, id;
+		char *name;
+	} *v = NULL;
 	size_t n = 0;
 	int type, perm, tag, id;
 	const char *name;
@@ -257,7 +260,11 @@ static void filter_xattrs(struct archive_entry *e, struct idmap *m)
 {
 	if (archive_entry_xattr_count(e) == 0)
 		return;
-	struct xa { char *name; void *value; size_t size; } *v = NULL;
+	struct xa {
+		char *name;
+		void *value;
+		size_t size;
+	} *v = NULL;
 	size_t n = 0;
 	const char *name;
 	const void *value;
@@ -316,8 +323,7 @@ static int write_member(struct archive *a, struct archive_entry *e, const char *
 	return 0;
 }
 
-static int copy_data(struct archive *disk, struct archive *a, struct archive_entry *e, struct out *o,
-		     box_err_t *err)
+static int copy_data(struct archive *disk, struct archive *a, struct archive_entry *e, struct out *o, box_err_t *err)
 {
 	static const char zeros[1 << 20];
 	const void *buf;
@@ -329,7 +335,8 @@ static int copy_data(struct archive *disk, struct archive *a, struct archive_ent
 			return box_error(err, EINTR, "interrupted");
 		/* holes are fed as zeros: the pax writer skips them using the sparse map */
 		while (offset > progress) {
-			size_t n = offset - progress > (la_int64_t)sizeof(zeros) ? sizeof(zeros) : (size_t)(offset - progress);
+			size_t n =
+			    offset - progress > (la_int64_t)sizeof(zeros) ? sizeof(zeros) : (size_t)(offset - progress);
 			if (archive_write_data(a, zeros, n) < 0)
 				goto werr;
 			progress += n;
@@ -355,8 +362,8 @@ werr:
 	return box_error(err, archive_errno(a), "writing %s: %s", archive_entry_pathname(e), archive_error_string(a));
 }
 
-static int walk_rootfs(struct archive *a, struct out *o, const struct box_config *c, const char *rootfs,
-		       bool template_, int rootfd, box_err_t *err)
+static int walk_rootfs(struct archive *a, struct out *o, const struct box_config *c, const char *rootfs, bool template_,
+		       int rootfd, box_err_t *err)
 {
 	struct idmap m = { c->unprivileged, c->idmap_base, c->idmap_size, 0 };
 	struct archive *disk = archive_read_disk_new();

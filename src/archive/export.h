@@ -35,7 +35,7 @@ struct export_opts {
 	enum export_compress compress;
 	enum export_mode mode;
 	bool template_; /* cleaned into a reusable template (no pct.conf, no keys, ...) */
-	int progress;   /* -1 auto (stderr is a terminal and output is not stdout), 0 no, 1 yes */
+	int progress;	/* -1 auto (stderr is a terminal and output is not stdout), 0 no, 1 yes */
 };
 
 /* Exports container `name`; *path_out (may be NULL) gets the file written. */

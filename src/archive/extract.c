@@ -207,13 +207,12 @@ static int check_entry(struct archive_entry *e, const struct extract_opts *o, bo
 		return box_error(err, 0, "hostile archive: entry '%s' points outside the target (%s)", p,
 				 p[0] == '/' ? "absolute path" : "\"..\" component");
 	if (hl && name_escapes(hl))
-		return box_error(err, 0, "hostile archive: hard link '%s' -> '%s' points outside the target", p,
-				 hl);
+		return box_error(err, 0, "hostile archive: hard link '%s' -> '%s' points outside the target", p, hl);
 	mode_t type = archive_entry_filetype(e);
 	if (!hl && (type == AE_IFCHR || type == AE_IFBLK) && !o->allow_devices)
 		return box_error(err, EPERM,
-				 "entry '%s' is a device node (%s %u:%u), refused for an unprivileged container",
-				 p, type == AE_IFCHR ? "char" : "block", (unsigned)archive_entry_rdevmajor(e),
+				 "entry '%s' is a device node (%s %u:%u), refused for an unprivileged container", p,
+				 type == AE_IFCHR ? "char" : "block", (unsigned)archive_entry_rdevmajor(e),
 				 (unsigned)archive_entry_rdevminor(e));
 	if (o->id_shift) {
 		int64_t id = 0;
@@ -282,10 +281,10 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 	w = archive_write_disk_new();
 	if (!w)
 		oom();
-	archive_write_disk_set_options(
-		w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-			   ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-			   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+					      ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+					      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+					      ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	for (;;) {
 		if (archive_interrupted) {
 			box_error(err, 0, "interrupted by SIG%s after %lu entries", sigabbrev_np(archive_interrupted),

@@ -27,9 +27,9 @@ enum archive_entry_action { ENTRY_EXTRACT, ENTRY_SKIP };
 struct archive_entry;
 
 struct extract_opts {
-	bool allow_devices;  /* false for unprivileged containers: device nodes are refused */
-	uint32_t id_shift;   /* added to every uid/gid (unprivileged), 0 = none */
-	uint32_t id_range;   /* ids >= id_range are refused when id_shift is set */
+	bool allow_devices; /* false for unprivileged containers: device nodes are refused */
+	uint32_t id_shift;  /* added to every uid/gid (unprivileged), 0 = none */
+	uint32_t id_range;  /* ids >= id_range are refused when id_shift is set */
 	/* Called for every entry before extraction (may rewrite it); NULL = all. */
 	enum archive_entry_action (*filter)(struct archive_entry *e, void *data);
 	void *filter_data;
@@ -47,7 +47,6 @@ extern volatile sig_atomic_t archive_interrupted;
 int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err);
 
 /* Convenience: open + extract + close. */
-int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o,
-			 box_err_t *err);
+int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err);
 
 #endif

@@ -171,10 +171,12 @@ static int check_free_name(const char *name, box_err_t *err)
 	if (exists(conf))
 		return box_error(err, 0, "container %s already exists (%s): choose another name", name, conf);
 	if (exists(state))
-		return box_error(err, 0, "container %s already has state in %s: choose another name (or 'box destroy %s')",
+		return box_error(err, 0,
+				 "container %s already has state in %s: choose another name (or 'box destroy %s')",
 				 name, state, name);
 	if (exists(run))
-		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name, run);
+		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name,
+				 run);
 	return 0;
 }
 
@@ -246,7 +248,8 @@ int import_container(const char *name, const char *file, const struct import_opt
 
 	if (!strcmp(file, "-")) {
 		if (isatty(STDIN_FILENO)) {
-			box_usage_error(err, "refusing to read an archive from a terminal (pipe one in, or give a file)");
+			box_usage_error(err,
+					"refusing to read an archive from a terminal (pipe one in, or give a file)");
 			goto out;
 		}
 		in->fd = STDIN_FILENO;
@@ -375,8 +378,7 @@ int import_container(const char *name, const char *file, const struct import_opt
 		goto out;
 	}
 	if (!fs.has_sbin) {
-		box_error(err, 0,
-			  "%s holds no sbin: not a container's root filesystem%s", in->label,
+		box_error(err, 0, "%s holds no sbin: not a container's root filesystem%s", in->label,
 			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
 		goto out;
 	}
@@ -405,7 +407,8 @@ out:
 	if (ret < 0 && (made_tmp || made_state)) {
 		box_err_t e2 = NULL;
 		if (rm_rf_at(sfd, made_tmp ? tmp : name, &e2) < 0) {
-			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(), made_tmp ? tmp : name);
+			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(),
+				       made_tmp ? tmp : name);
 			box_error_report(&e2);
 		}
 	}

@@ -43,14 +43,17 @@ static void *sym(void **slot, const char *name)
 	pthread_once(&once, load);
 	p = lib ? dlsym(lib, name) : NULL;
 	if (!p) {
-		dprintf(STDERR_FILENO, "%s: cannot load %s from " LIBARCHIVE_SONAME " (needed to read and write "
-			"archives): %s\n", box_progname, name, dlerror());
+		dprintf(STDERR_FILENO,
+			"%s: cannot load %s from " LIBARCHIVE_SONAME " (needed to read and write "
+			"archives): %s\n",
+			box_progname, name, dlerror());
 		exit(BOX_EXIT_FAIL);
 	}
 	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
 	return p;
 }
 
+// clang-format off
 #define FN(N) static void *N##_p
 #define CALL(N, R, ...) ((R(*)(__VA_ARGS__))sym(&N##_p, #N))
 #define LA0(R, N) FN(N); R N(void) { return CALL(N, R, void)(); }
@@ -157,6 +160,7 @@ LA6(int, archive_write_open2, struct archive *, void *, archive_open_callback *,
 LA2(int, archive_write_set_bytes_per_block, struct archive *, int)
 LA4(int, archive_write_set_format_option, struct archive *, const char *, const char *, const char *)
 LA1(int, archive_write_set_format_pax_restricted, struct archive *)
+// clang-format on
 /* clang-format on */
 
 /* printf-like: formatted here, passed on whole */

@@ -226,8 +226,7 @@ static bool parse_uint(const char *s, unsigned long long *v)
 /* netN: name=eth0,bridge=vmbr0,firewall=1,gw=..,hwaddr=..,ip=..,ip6=..,mtu=..,type=veth */
 static void put_net(FILE *f, const char *key, char *value, char **untranslated)
 {
-	char *name = NULL, *bridge = NULL, *ip = NULL, *ip6 = NULL, *gw = NULL, *gw6 = NULL, *hw = NULL,
-	     *mtu = NULL;
+	char *name = NULL, *bridge = NULL, *ip = NULL, *ip6 = NULL, *gw = NULL, *gw6 = NULL, *hw = NULL, *mtu = NULL;
 	char *save = NULL;
 	for (char *kv = strtok_r(value, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
@@ -321,8 +320,8 @@ static void put_words_list(FILE *f, const char *key, const char *value)
 	fputs("}\n", f);
 }
 
-static int import_ours(const char *cfg, size_t len, const char *name, const char *hostname,
-		       struct pct_import *out, box_err_t *err)
+static int import_ours(const char *cfg, size_t len, const char *name, const char *hostname, struct pct_import *out,
+		       box_err_t *err)
 {
 	struct box_config *c = NULL;
 	if (config_load_buffer(cfg, len, "the archive's boxes config (pct.conf)", name, &c, err) < 0)
@@ -506,8 +505,8 @@ void pct_import_free(struct pct_import *p)
 
 const char *pct_detect_ostype(int rootfs_fd)
 {
-	static const char *const known[] = { "debian", "devuan", "ubuntu", "centos", "fedora", "opensuse",
-					     "archlinux", "alpine", "gentoo", "nixos" };
+	static const char *const known[] = { "debian",	 "devuan",    "ubuntu", "centos", "fedora",
+					     "opensuse", "archlinux", "alpine", "gentoo", "nixos" };
 	cleanup_free char *text = NULL;
 	size_t len;
 	box_err_t e = NULL;

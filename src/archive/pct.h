@@ -26,7 +26,7 @@ char *pct_export(const struct box_config *c, const char *ostype, uint64_t rootfs
 struct pct_import {
 	char *config_text;  /* the boxes config to write as <name>.conf */
 	char *untranslated; /* "mp0, lxc.apparmor.profile, net0.firewall" or NULL */
-	bool ours;          /* the description held a boxes config */
+	bool ours;	    /* the description held a boxes config */
 };
 
 /* Translates pct.conf text into a boxes config for container `name`;

@@ -161,8 +161,7 @@ void box_trace(const char *fmt, ...)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char line[256];
-	int n = snprintf(line, sizeof(line), "%lld.%06ld %d ", (long long)ts.tv_sec, ts.tv_nsec / 1000,
-			 (int)getpid());
+	int n = snprintf(line, sizeof(line), "%lld.%06ld %d ", (long long)ts.tv_sec, ts.tv_nsec / 1000, (int)getpid());
 	va_list ap;
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

@@ -35,7 +35,7 @@ int box_error(box_err_t *err, int errnum, const char *fmt, ...) __attribute__((f
 int box_usage_error(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, with an explicit exit status. */
 int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Prefixes "CONTEXT: " to the message of *err and returns -1. */
 int box_error_wrap(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The full text: "msg: strerror(errnum)" (caller frees). */

@@ -21,14 +21,14 @@ const char *paths_state_dir(void);
 const char *paths_run_dir(void);
 const char *paths_log_dir(void);
 
-char *paths_config_path(const char *name);   /* <config>/<name>.conf */
-char *paths_global_config_path(void);        /* <config>/boxes.conf */
+char *paths_config_path(const char *name);    /* <config>/<name>.conf */
+char *paths_global_config_path(void);	      /* <config>/boxes.conf */
 char *paths_container_path(const char *name); /* <state>/<name> */
-char *paths_rootfs_path(const char *name);   /* <state>/<name>/rootfs */
-char *paths_templates_path(void);            /* <state>/templates */
-char *paths_dump_path(void);                 /* <state>/dump */
-char *paths_runtime_path(const char *name);  /* <run>/<name> */
-char *paths_log_path(const char *name);      /* <log>/<name>.log */
+char *paths_rootfs_path(const char *name);    /* <state>/<name>/rootfs */
+char *paths_templates_path(void);	      /* <state>/templates */
+char *paths_dump_path(void);		      /* <state>/dump */
+char *paths_runtime_path(const char *name);   /* <run>/<name> */
+char *paths_log_path(const char *name);	      /* <log>/<name>.log */
 
 /* A template named in a config: an absolute path as is, else a file in the
  * templates folder. */

@@ -160,8 +160,7 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, box_err_t
 	return 0;
 }
 
-int write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode,
-		  box_err_t *err)
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode, box_err_t *err)
 {
 	cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, mode);
 	if (fd < 0)

@@ -35,17 +35,17 @@ void cleanup_strvp(char ***v);
 #define cleanup_strv __attribute__((cleanup(cleanup_strvp)))
 
 /* Takes ownership away from a cleanup-attributed local. */
-#define steal_pointer(pp)                                                                          \
-	({                                                                                         \
-		__typeof__(*(pp)) _p = *(pp);                                                      \
-		*(pp) = NULL;                                                                      \
-		_p;                                                                                \
+#define steal_pointer(pp)                                                                                              \
+	({                                                                                                             \
+		__typeof__(*(pp)) _p = *(pp);                                                                          \
+		*(pp) = NULL;                                                                                          \
+		_p;                                                                                                    \
 	})
-#define steal_fd(fdp)                                                                              \
-	({                                                                                         \
-		int _fd = *(fdp);                                                                  \
-		*(fdp) = -1;                                                                       \
-		_fd;                                                                               \
+#define steal_fd(fdp)                                                                                                  \
+	({                                                                                                             \
+		int _fd = *(fdp);                                                                                      \
+		*(fdp) = -1;                                                                                           \
+		_fd;                                                                                                   \
 	})
 
 /* NULL-terminated string vectors. */
@@ -57,8 +57,7 @@ char **strv_copy(char *const *v);
 /* Reads a whole file (at most max bytes, 0 = 1 MiB) relative to dirfd; NUL-terminated. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, box_err_t *err);
 /* Writes a small file (a cgroup knob, a pid file): open O_WRONLY|O_TRUNC, one write. */
-int write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode,
-		  box_err_t *err);
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode, box_err_t *err);
 /* Writes data to path atomically: temporary file in the same folder, fsync, rename. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err);
 /* The same without the fsync, for runtime state that means nothing after a

@@ -55,8 +55,10 @@ bool cgroup_parse_mountinfo_line(const char *line, struct cgroup_hier *h)
 	char *opts = NULL;
 	if (!v2) {
 		/* keep the controllers and name=; drop flags like rw, xattr, clone_children */
-		static const char *const flags[] = { "rw", "ro", "xattr", "clone_children", "noprefix",
-						     "cpuset_v2_mode", "nosuid", "nodev", "noexec", "relatime" };
+		static const char *const flags[] = {
+			"rw",	  "ro",	   "xattr",  "clone_children", "noprefix", "cpuset_v2_mode",
+			"nosuid", "nodev", "noexec", "relatime"
+		};
 		size_t cap = strlen(sopts) + 8, n = 0;
 		opts = xzalloc(cap);
 		bool named_only = true;
@@ -567,7 +569,8 @@ static int make_parent(const struct cgroup_hier *h, const char *parent, box_err_
 			char c = *p;
 			*p = '\0';
 			if (h->v2 && cgroup_layout() == CGROUP_UNIFIED) {
-				cleanup_free char *up = xstrndup(rel, (size_t)(strrchr(rel, '/') ? strrchr(rel, '/') - rel : 0));
+				cleanup_free char *up =
+				    xstrndup(rel, (size_t)(strrchr(rel, '/') ? strrchr(rel, '/') - rel : 0));
 				if (enable_controllers(h, up, err) < 0)
 					return -1;
 			}

@@ -33,11 +33,11 @@ struct cgroup; /* opaque */
 
 struct cgroup_limits {
 	uint64_t memory;     /* bytes, BOX_UNLIMITED = none */
-	uint64_t swap;       /* bytes, BOX_UNLIMITED = none */
+	uint64_t swap;	     /* bytes, BOX_UNLIMITED = none */
 	uint32_t cpus_milli; /* 0 = none */
 	unsigned cpu_weight; /* 1..10000 */
 	const char *cpuset;  /* NULL = all */
-	uint64_t pids;       /* BOX_UNLIMITED = none */
+	uint64_t pids;	     /* BOX_UNLIMITED = none */
 	unsigned io_weight;  /* 1..10000 */
 };
 
@@ -84,8 +84,8 @@ enum cgroup_join_target {
 };
 #define CGROUP_JOIN_MAX 16
 struct cgroup_join {
-	int clone_fd;                /* cgroup2 dir for CLONE_INTO_CGROUP, -1 = none */
-	int tasks[CGROUP_JOIN_MAX];  /* v1 `tasks` files the child writes "0" to */
+	int clone_fd;		    /* cgroup2 dir for CLONE_INTO_CGROUP, -1 = none */
+	int tasks[CGROUP_JOIN_MAX]; /* v1 `tasks` files the child writes "0" to */
 	size_t ntasks;
 };
 int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup_join *j, box_err_t *err);

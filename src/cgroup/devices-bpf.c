@@ -20,18 +20,17 @@
 
 /* The list LXC and crun give a privileged container (SYSTEM-CONTAINER.md). */
 const struct cgroup_dev_rule cgroup_dev_allow[] = {
-	{ 'c', -1, -1, "m" },	 /* mknod of anything: opening it is what counts */
-	{ 'b', -1, -1, "m" },
-	{ 'c', 1, 3, "rwm" },	 /* null */
-	{ 'c', 1, 5, "rwm" },	 /* zero */
-	{ 'c', 1, 7, "rwm" },	 /* full */
-	{ 'c', 1, 8, "rwm" },	 /* random */
-	{ 'c', 1, 9, "rwm" },	 /* urandom */
-	{ 'c', 5, 0, "rwm" },	 /* tty */
-	{ 'c', 5, 1, "rwm" },	 /* console */
-	{ 'c', 5, 2, "rwm" },	 /* ptmx */
-	{ 'c', 136, -1, "rwm" }, /* pts */
-	{ 'c', 10, 229, "rwm" }, /* fuse */
+	{ 'c', -1, -1, "m" },			       /* mknod of anything: opening it is what counts */
+	{ 'b', -1, -1, "m" },	 { 'c', 1, 3, "rwm" }, /* null */
+	{ 'c', 1, 5, "rwm" },			       /* zero */
+	{ 'c', 1, 7, "rwm" },			       /* full */
+	{ 'c', 1, 8, "rwm" },			       /* random */
+	{ 'c', 1, 9, "rwm" },			       /* urandom */
+	{ 'c', 5, 0, "rwm" },			       /* tty */
+	{ 'c', 5, 1, "rwm" },			       /* console */
+	{ 'c', 5, 2, "rwm" },			       /* ptmx */
+	{ 'c', 136, -1, "rwm" },		       /* pts */
+	{ 'c', 10, 229, "rwm" },		       /* fuse */
 };
 const size_t cgroup_dev_allow_n = sizeof(cgroup_dev_allow) / sizeof(cgroup_dev_allow[0]);
 
@@ -47,7 +46,10 @@ static unsigned access_mask(const char *a)
 {
 	unsigned m = 0;
 	for (; *a; a++)
-		m |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE : *a == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+		m |= *a == 'r'	 ? BPF_DEVCG_ACC_READ
+		     : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+		     : *a == 'm' ? BPF_DEVCG_ACC_MKNOD
+				 : 0;
 	return m;
 }
 
@@ -57,11 +59,11 @@ size_t cgroup_bpf_build(void *buf, size_t max)
 {
 	struct bpf_insn *p = buf;
 	size_t n = 0;
-#define EMIT(x)                                                                                    \
-	do {                                                                                       \
-		if (n < max)                                                                       \
-			p[n] = (x);                                                                \
-		n++;                                                                               \
+#define EMIT(x)                                                                                                        \
+	do {                                                                                                           \
+		if (n < max)                                                                                           \
+			p[n] = (x);                                                                                    \
+		n++;                                                                                                   \
 	} while (0)
 	EMIT(LDX_W(BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type)));
 	EMIT(ALU32_IMM(BPF_AND, BPF_REG_2, 0xffff));
@@ -141,7 +143,7 @@ int cgroup_bpf_attach_devices(const char *dir, box_err_t *err)
 		attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 		attr.insns = (uint64_t)(uintptr_t)insns;
 		attr.insn_cnt = (uint32_t)n;
-		attr.license = (uint64_t)(uintptr_t)"GPL";
+		attr.license = (uint64_t)(uintptr_t) "GPL";
 		if (verbose) {
 			attr.log_buf = (uint64_t)(uintptr_t)log;
 			attr.log_size = sizeof(log);

@@ -115,8 +115,8 @@ void cgroup_parse_io_service_bytes_v1(const char *text, uint64_t *rd, uint64_t *
 
 /* The v2 device allowlist as a BPF_CGROUP_DEVICE program (devices-bpf.c). */
 struct cgroup_dev_rule {
-	char type;     /* 'c', 'b' */
-	int major, minor; /* -1 = any */
+	char type;	    /* 'c', 'b' */
+	int major, minor;   /* -1 = any */
 	const char *access; /* "rwm", "m" */
 };
 extern const struct cgroup_dev_rule cgroup_dev_allow[];

@@ -53,16 +53,19 @@ static int v1_set_devices(struct cgroup *cg, box_err_t *err)
 {
 	const struct cgroup_hier *h = cgroup_v1_hier("devices");
 	if (!h)
-		return box_error(err, ENOTSUP, "this host has no devices cgroup controller: refusing to run "
-						"a container that could open every device");
+		return box_error(err, ENOTSUP,
+				 "this host has no devices cgroup controller: refusing to run "
+				 "a container that could open every device");
 	cleanup_free char *list = NULL;
 	if (cgroup_read(h, cg->limit, "devices.list", &list, err) < 0)
 		return -1;
 	if (!strstr(list, "a *:* rwm"))
 		return 0; /* the allowlist is in place (cgroup_create) */
 	if (cgroup_has_file(h, cg->payload, NULL))
-		return box_error(err, EBUSY, "the devices allowlist of %s/%s is missing and cannot be set "
-					     "with the container running", h->mnt, cg->limit);
+		return box_error(err, EBUSY,
+				 "the devices allowlist of %s/%s is missing and cannot be set "
+				 "with the container running",
+				 h->mnt, cg->limit);
 	return devices_apply(h, cg->limit, err);
 }
 
@@ -88,8 +91,8 @@ static int update_memory(struct cgroup *cg, const struct cgroup_limits *l, char 
 			 "swapaccount=1): swap is not limited");
 
 	box_err_t e = NULL;
-	if (cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes,
-			       &e) < 0) {
+	if (cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes, &e) <
+	    0) {
 		/* v1 wants limit <= memsw at all times: raise memsw first, then retry */
 		if (!memsw || e->errnum != EINVAL) {
 			*err = e;
@@ -198,7 +201,8 @@ static int update_io(struct cgroup *cg, const struct cgroup_limits *l, char ***c
 	if (!file) {
 		if (w != 100)
 			log_warn("io_weight: the kernel has no blkio.weight or blkio.bfq.weight (no CFQ or BFQ "
-				 "I/O scheduler): io_weight = %u is not applied", w);
+				 "I/O scheduler): io_weight = %u is not applied",
+				 w);
 		return 0;
 	}
 	unsigned v1 = w > 1000 ? 1000 : w;

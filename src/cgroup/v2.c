@@ -124,14 +124,14 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 	if (knob(cg, "cpu.max", "cpus", v, l->cpus_milli != 0, same_cpu_max, changes, err) < 0)
 		return -1;
 	snprintf(v, sizeof(v), "%u", l->cpu_weight ? l->cpu_weight : 100);
-	if (knob(cg, "cpu.weight", "cpu_weight", v, l->cpu_weight && l->cpu_weight != 100, cgroup_same_number,
-		 changes, err) < 0)
+	if (knob(cg, "cpu.weight", "cpu_weight", v, l->cpu_weight && l->cpu_weight != 100, cgroup_same_number, changes,
+		 err) < 0)
 		return -1;
 	cleanup_free char *all = NULL;
 	if (!l->cpuset && cpuset_none(cg, &all, err) < 0)
 		return -1;
-	if (knob(cg, "cpuset.cpus", "cpuset", l->cpuset ? l->cpuset : all, l->cpuset != NULL, cgroup_same_trim,
-		 changes, err) < 0)
+	if (knob(cg, "cpuset.cpus", "cpuset", l->cpuset ? l->cpuset : all, l->cpuset != NULL, cgroup_same_trim, changes,
+		 err) < 0)
 		return -1;
 	num(v, sizeof(v), l->pids);
 	if (knob(cg, "pids.max", "pids", v, l->pids != BOX_UNLIMITED, cgroup_same_number, changes, err) < 0)
@@ -143,7 +143,8 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 	if (!cgroup_has_file(v2(), cg->limit, file)) {
 		if (w != 100)
 			log_warn("io_weight: the kernel has no io.weight or io.bfq.weight (no io cost model or "
-				 "BFQ scheduler): io_weight = %u is not applied", w);
+				 "BFQ scheduler): io_weight = %u is not applied",
+				 w);
 		return 0;
 	}
 	return cgroup_update_knob(v2(), cg->limit, file, "io_weight", v, same_first_line, changes, err);

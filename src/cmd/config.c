@@ -25,18 +25,19 @@ const struct box_command cmd_config = {
 	.name = "config",
 	.run = run,
 	.summary = "check or show container configs",
-	.usage = "config check [NAME|FILE|-]... | config show NAME|FILE|-|boxes | config keys\n"
-		 "  check  checks configs and prints every error (FILE:LINE: KEY: ...), exit 2 on the first bad\n"
-		 "         file; no argument: every NAME.conf in the config dir and boxes.conf.\n"
-		 "         A word with '/' or ending in .conf is a file, '-' is stdin (container name \"stdin\").\n"
-		 "  show   prints the effective config, defaults filled in (box config show web | box config check -);\n"
-		 "         'box config show boxes' shows boxes.conf\n"
-		 "  keys   prints the reference of every key (type, default, example)",
+	.usage =
+	    "config check [NAME|FILE|-]... | config show NAME|FILE|-|boxes | config keys\n"
+	    "  check  checks configs and prints every error (FILE:LINE: KEY: ...), exit 2 on the first bad\n"
+	    "         file; no argument: every NAME.conf in the config dir and boxes.conf.\n"
+	    "         A word with '/' or ending in .conf is a file, '-' is stdin (container name \"stdin\").\n"
+	    "  show   prints the effective config, defaults filled in (box config show web | box config check -);\n"
+	    "         'box config show boxes' shows boxes.conf\n"
+	    "  keys   prints the reference of every key (type, default, example)",
 };
 
 struct target {
-	char *path; /* file to read, "-" for stdin */
-	char *name; /* container name; NULL for boxes.conf */
+	char *path;  /* file to read, "-" for stdin */
+	char *name;  /* container name; NULL for boxes.conf */
 	bool in_dir; /* a configured container: conflicts are checked too */
 };
 
@@ -166,8 +167,9 @@ static void warn_ignored_files(void)
 			continue;
 		cleanup_free char *name = xstrndup(e->d_name, n - 5);
 		if (!paths_valid_name(name))
-			fprintf(stderr, "%s/%s: ignored: '%s' is not a container name (lower-case letters, digits and "
-					"'-', at most 63 bytes)\n",
+			fprintf(stderr,
+				"%s/%s: ignored: '%s' is not a container name (lower-case letters, digits and "
+				"'-', at most 63 bytes)\n",
 				paths_config_dir(), e->d_name, name);
 	}
 }
@@ -230,7 +232,8 @@ static int show(int argc, char **argv)
 		size_t len = 0;
 		struct box_global *g = NULL;
 		bool missing = strcmp(t.path, "-") && access(t.path, F_OK) < 0 && errno == ENOENT;
-		int rc = missing ? 0 : read_file_at(AT_FDCWD, strcmp(t.path, "-") ? t.path : "/dev/stdin", &buf, &len, &err);
+		int rc =
+		    missing ? 0 : read_file_at(AT_FDCWD, strcmp(t.path, "-") ? t.path : "/dev/stdin", &buf, &len, &err);
 		if (rc == 0)
 			rc = global_load_buffer_report(buf ? buf : "", len, t.path, &g, NULL, NULL, &err);
 		if (rc == 0) {

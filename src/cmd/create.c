@@ -58,14 +58,9 @@ static int run(int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 't':
-			tpl = optarg;
-			break;
-		case 'h':
-			cmd_print_usage(&cmd_create);
-			return 0;
-		default:
-			return cmd_usage_error(&cmd_create, "unknown option");
+		case 't': tpl = optarg; break;
+		case 'h': cmd_print_usage(&cmd_create); return 0;
+		default: return cmd_usage_error(&cmd_create, "unknown option");
 		}
 	}
 	if (optind != argc - 1)

@@ -37,17 +37,10 @@ static int run(int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "fph", opts, NULL)) != -1) {
 		switch (o) {
-		case 'f':
-			force = true;
-			break;
-		case 'p':
-			purge = true;
-			break;
-		case 'h':
-			cmd_print_usage(&cmd_destroy);
-			return 0;
-		default:
-			return cmd_usage_error(&cmd_destroy, "unknown option");
+		case 'f': force = true; break;
+		case 'p': purge = true; break;
+		case 'h': cmd_print_usage(&cmd_destroy); return 0;
+		default: return cmd_usage_error(&cmd_destroy, "unknown option");
 		}
 	}
 	if (optind != argc - 1)

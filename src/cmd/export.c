@@ -30,9 +30,12 @@ static int run(int argc, char **argv)
 	if (cmd_wants_help(&cmd_export, argc, argv))
 		return 0;
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },  { "compress", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },    { "template", no_argument, NULL, 't' },
-		{ "progress", no_argument, NULL, 'p' },      { "no-progress", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "template", no_argument, NULL, 't' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export_opts o = { .compress = EXPORT_GZIP, .mode = EXPORT_MODE_NONE, .progress = -1 };

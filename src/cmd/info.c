@@ -71,8 +71,8 @@ static int run(int argc, char **argv)
 			const struct box_net *n = &c->nets[i];
 			char host[IFNAMSIZ];
 			net_host_ifname(name, n->name, host);
-			printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [", i ? "," : "",
-			       n->name, config_net_type_name(n->type), n->type == NET_VETH ? host : "");
+			printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [",
+			       i ? "," : "", n->name, config_net_type_name(n->type), n->type == NET_VETH ? host : "");
 			for (size_t j = 0; j < n->n_addrs; j++)
 				printf("%s\"%s\"", j ? ", " : "", n->addrs[j].text);
 			printf("]}");

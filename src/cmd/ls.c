@@ -74,7 +74,8 @@ static int run(int argc, char **argv)
 			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "
 			       "\"autostart\": %s}",
 			       i ? "," : "", name, st, (int)ri.init_pid, strcmp(ip, "-") ? "\"" : "",
-			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "", autostart ? "true" : "false");
+			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "",
+			       autostart ? "true" : "false");
 		else {
 			char pid[16] = "-";
 			if (ri.init_pid)

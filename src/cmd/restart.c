@@ -36,17 +36,10 @@ static int run(int argc, char **argv)
 			if (*end || timeout < 0 || !*optarg)
 				return cmd_usage_error(&cmd_restart, "-t: '%s' is not a number of seconds", optarg);
 			break;
-		case 'k':
-			kill = true;
-			break;
-		case 'w':
-			wait = true;
-			break;
-		case 'h':
-			cmd_print_usage(&cmd_restart);
-			return 0;
-		default:
-			return cmd_usage_error(&cmd_restart, "unknown option");
+		case 'k': kill = true; break;
+		case 'w': wait = true; break;
+		case 'h': cmd_print_usage(&cmd_restart); return 0;
+		default: return cmd_usage_error(&cmd_restart, "unknown option");
 		}
 	}
 	if (optind != argc - 1)

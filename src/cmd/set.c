@@ -56,8 +56,9 @@ static int run(int argc, char **argv)
 	}
 	bool running;
 	if (apply_limits(name, &running, &err) < 0) {
-		box_error_wrap(&err, "%s: the config file has the new values, but the running container "
-				     "did not take them",
+		box_error_wrap(&err,
+			       "%s: the config file has the new values, but the running container "
+			       "did not take them",
 			       name);
 		return box_error_report(&err);
 	}
@@ -65,7 +66,6 @@ static int run(int argc, char **argv)
 		printf("%s: config changed; not running: it takes effect at the next start\n", name);
 	for (int i = 2; i < argc && running; i++)
 		if (!is_live(argv[i]))
-			printf("%s: %.*s takes effect at the next start\n", name, (int)strcspn(argv[i], "="),
-			       argv[i]);
+			printf("%s: %.*s takes effect at the next start\n", name, (int)strcspn(argv[i], "="), argv[i]);
 	return 0;
 }

@@ -32,20 +32,15 @@ static int run(int argc, char **argv)
 	char *end;
 	while ((o = getopt_long(argc, argv, "wt:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 'w':
-			wait = true;
-			break;
+		case 'w': wait = true; break;
 		case 't':
 			timeout = (int)strtol(optarg, &end, 10);
 			if (*end || timeout <= 0 || !*optarg)
-				return cmd_usage_error(&cmd_start, "--timeout: '%s' is not a positive number of seconds",
-						       optarg);
+				return cmd_usage_error(&cmd_start,
+						       "--timeout: '%s' is not a positive number of seconds", optarg);
 			break;
-		case 'h':
-			cmd_print_usage(&cmd_start);
-			return 0;
-		default:
-			return cmd_usage_error(&cmd_start, "unknown option");
+		case 'h': cmd_print_usage(&cmd_start); return 0;
+		default: return cmd_usage_error(&cmd_start, "unknown option");
 		}
 	}
 	if (optind != argc - 1)

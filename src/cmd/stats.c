@@ -100,10 +100,10 @@ static void print_row(const struct cgroup_stats *s, double cpu_pct, bool header)
 	time_t t = time(NULL);
 	struct tm tm;
 	localtime_r(&t, &tm);
-	printf("%02d:%02d:%02d %9s %9s %7.1f %6" PRIu64 " %5" PRIu64 " %9s %9s %s\n", tm.tm_hour, tm.tm_min,
-	       tm.tm_sec, size(s->memory_current, a, sizeof(a)), size(s->memory_peak, b, sizeof(b)), cpu_pct,
-	       s->pids_current, s->oom_kills, size(s->io_read_bytes, c, sizeof(c)),
-	       size(s->io_write_bytes, d, sizeof(d)), s->frozen ? "FROZEN" : "RUNNING");
+	printf("%02d:%02d:%02d %9s %9s %7.1f %6" PRIu64 " %5" PRIu64 " %9s %9s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	       size(s->memory_current, a, sizeof(a)), size(s->memory_peak, b, sizeof(b)), cpu_pct, s->pids_current,
+	       s->oom_kills, size(s->io_read_bytes, c, sizeof(c)), size(s->io_write_bytes, d, sizeof(d)),
+	       s->frozen ? "FROZEN" : "RUNNING");
 	fflush(stdout);
 }
 
@@ -126,8 +126,9 @@ static int run(int argc, char **argv)
 			errno = 0;
 			interval = strtod(argv[++i], &end);
 			if (errno || *end || end == argv[i] || !(interval >= 0.1 && interval <= 3600))
-				return cmd_usage_error(&cmd_stats, "--interval: '%s' is not a number of seconds "
-								   "from 0.1 to 3600",
+				return cmd_usage_error(&cmd_stats,
+						       "--interval: '%s' is not a number of seconds "
+						       "from 0.1 to 3600",
 						       argv[i]);
 		} else if (argv[i][0] == '-' || name) {
 			return cmd_usage_error(&cmd_stats, "unexpected argument '%s'", argv[i]);
@@ -174,8 +175,8 @@ static int run(int argc, char **argv)
 			goto out;
 		uint64_t t1 = now_ns();
 		double pct = t1 > t0 && cur.cpu_usage_ns >= prev.cpu_usage_ns
-				     ? 100.0 * (double)(cur.cpu_usage_ns - prev.cpu_usage_ns) / (double)(t1 - t0)
-				     : 0;
+				 ? 100.0 * (double)(cur.cpu_usage_ns - prev.cpu_usage_ns) / (double)(t1 - t0)
+				 : 0;
 		if (json)
 			print_json(name, &cur, &l, pct);
 		else if (watch)

@@ -37,14 +37,9 @@ static int run(int argc, char **argv)
 			if (*end || timeout < 0 || !*optarg)
 				return cmd_usage_error(&cmd_stop, "-t: '%s' is not a number of seconds", optarg);
 			break;
-		case 'k':
-			kill = true;
-			break;
-		case 'h':
-			cmd_print_usage(&cmd_stop);
-			return 0;
-		default:
-			return cmd_usage_error(&cmd_stop, "unknown option");
+		case 'k': kill = true; break;
+		case 'h': cmd_print_usage(&cmd_stop); return 0;
+		default: return cmd_usage_error(&cmd_stop, "unknown option");
 		}
 	}
 	if (optind != argc - 1)

@@ -63,8 +63,9 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		if (strchr(text, '/')) {
 			bad = value_abspath(text, &p, why);
 		} else if (!*text || !strcmp(text, ".") || !strcmp(text, "..") || strpbrk(text, "\n\r")) {
-			bad = snprintf(why, sizeof(why), "is not a template (a file name in the templates folder, "
-							 "or an absolute path)");
+			bad = snprintf(why, sizeof(why),
+				       "is not a template (a file name in the templates folder, "
+				       "or an absolute path)");
 		} else {
 			p = xstrdup(text);
 		}
@@ -92,9 +93,7 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		if (!(bad = value_domain(text, why)))
 			strv_push(f, text);
 		break;
-	case KT_SIGNAL:
-		bad = value_signal(text, f, why);
-		break;
+	case KT_SIGNAL: bad = value_signal(text, f, why); break;
 	case KT_UINT:
 	case KT_INT: {
 		long long v;
@@ -106,12 +105,8 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		}
 		break;
 	}
-	case KT_BOOL:
-		bad = value_bool(text, f, why);
-		break;
-	case KT_SIZE:
-		bad = value_size(text, f, why);
-		break;
+	case KT_BOOL: bad = value_bool(text, f, why); break;
+	case KT_SIZE: bad = value_size(text, f, why); break;
 	case KT_COUNT:
 		if (!strcasecmp(text, "max") || !strcasecmp(text, "unlimited")) {
 			*(uint64_t *)f = UINT64_MAX;
@@ -123,9 +118,7 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 				snprintf(why, sizeof(why), "is not a number or max (0..4194304, or max)");
 		}
 		break;
-	case KT_CPUS:
-		bad = value_cpus(text, f, why);
-		break;
+	case KT_CPUS: bad = value_cpus(text, f, why); break;
 	case KT_CPUSET: {
 		char *p = NULL;
 		if (!(bad = value_cpuset(text, &p, why))) {
@@ -140,7 +133,8 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 			for (char **e = *(char ***)f; e && *e; e++)
 				if (!strncmp(*e, text, n) && (*e)[n] == '=') {
 					/* a later one would silently win */
-					ctx_error(ctx, line, key, "%.*s is set twice (each variable once)", (int)n, text);
+					ctx_error(ctx, line, key, "%.*s is set twice (each variable once)", (int)n,
+						  text);
 					return;
 				}
 			strv_push(f, text);
@@ -162,8 +156,9 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		if (!strcmp(text, "default") || !strcmp(text, "none"))
 			p = xstrdup(text);
 		else if (text[0] != '/')
-			bad = snprintf(why, sizeof(why), "is not a seccomp policy (default, none, or the absolute path "
-							 "of a profile)");
+			bad = snprintf(why, sizeof(why),
+				       "is not a seccomp policy (default, none, or the absolute path "
+				       "of a profile)");
 		else
 			bad = value_abspath(text, &p, why);
 		if (p) {
@@ -211,8 +206,9 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 		while (*s == '/')
 			s++;
 		if (!valid_cgroup_path(s))
-			bad = snprintf(why, sizeof(why), "is not a cgroup path (names of letters, digits, '_', '-', "
-							 "'.', separated by '/', like boxes or machine/boxes)");
+			bad = snprintf(why, sizeof(why),
+				       "is not a cgroup path (names of letters, digits, '_', '-', "
+				       "'.', separated by '/', like boxes or machine/boxes)");
 		else {
 			free(*(char **)f);
 			*(char **)f = xstrdup(s);
@@ -221,9 +217,7 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 	}
 	case KT_CIDR:
 	case KT_MAC:
-	case KT_SECTION:
-		hand(ctx, k, obj, text, line, key);
-		return;
+	case KT_SECTION: hand(ctx, k, obj, text, line, key); return;
 	}
 	if (bad)
 		ctx_error(ctx, line, key, "'%s' %s", text, why);
@@ -300,9 +294,8 @@ void config_apply_scope(struct cfg_ctx *ctx, cfg_t *sec, enum config_scope scope
 			apply_one(ctx, k, obj, v->text, v->line, key, hand);
 		}
 		if (written && n == 0 && i < ARRAY_SIZE(ctx->lines))
-			ctx->lines[i] = find_key_line(ctx, k->name, scope == SC_CONTAINER || scope == SC_GLOBAL
-									    ? 1
-									    : config_section_line(sec));
+			ctx->lines[i] = find_key_line(
+			    ctx, k->name, scope == SC_CONTAINER || scope == SC_GLOBAL ? 1 : config_section_line(sec));
 	}
 }
 

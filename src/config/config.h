@@ -21,11 +21,11 @@ enum box_storage { STORAGE_DIR, STORAGE_OVERLAY, STORAGE_BTRFS };
 enum box_net_type { NET_VETH, NET_EMPTY, NET_HOST };
 
 struct box_addr {
-	int family;             /* AF_INET or AF_INET6 */
+	int family;		/* AF_INET or AF_INET6 */
 	unsigned char addr[16]; /* network byte order */
-	unsigned prefix;        /* 0..32 / 0..128; 32/128 for a gateway */
-	char text[64];          /* as written, normalised: "10.0.0.2/24" */
-	unsigned line;          /* where it was written; 0 = not from a file */
+	unsigned prefix;	/* 0..32 / 0..128; 32/128 for a gateway */
+	char text[64];		/* as written, normalised: "10.0.0.2/24" */
+	unsigned line;		/* where it was written; 0 = not from a file */
 };
 
 struct box_net {
@@ -38,7 +38,7 @@ struct box_net {
 	struct box_addr gateway4, gateway6;
 	bool has_hwaddr;
 	unsigned char hwaddr[6];
-	unsigned mtu; /* 0 = kernel default */
+	unsigned mtu;  /* 0 = kernel default */
 	unsigned line; /* of the section's title */
 	unsigned line_of_hwaddr, line_of_bridge;
 };
@@ -55,11 +55,11 @@ struct box_config {
 	char *path; /* the file it came from; "-" for stdin */
 
 	/* identity and boot */
-	char *template_name; /* as written: a file in the templates folder or an absolute path; may be NULL */
-	char *hostname;      /* default: the container name */
-	char *init;          /* default "/sbin/init" */
-	char **init_args;    /* extra argv after init, NULL-terminated, may be empty */
-	int halt_signal;     /* 0 = auto (SIGRTMIN+3 if init blocks/catches it, else SIGPWR) */
+	char *template_name;   /* as written: a file in the templates folder or an absolute path; may be NULL */
+	char *hostname;	       /* default: the container name */
+	char *init;	       /* default "/sbin/init" */
+	char **init_args;      /* extra argv after init, NULL-terminated, may be empty */
+	int halt_signal;       /* 0 = auto (SIGRTMIN+3 if init blocks/catches it, else SIGPWR) */
 	unsigned stop_timeout; /* seconds, default 60 */
 	bool autostart;
 	int start_order;
@@ -67,20 +67,20 @@ struct box_config {
 
 	/* resources; BOX_UNLIMITED = no limit */
 	uint64_t memory;     /* bytes */
-	uint64_t swap;       /* bytes of swap on top of memory */
+	uint64_t swap;	     /* bytes of swap on top of memory */
 	uint32_t cpus_milli; /* 1500 = 1.5 CPUs; 0 = no quota */
 	unsigned cpu_weight; /* 1..10000, default 100 */
-	char *cpuset;        /* normalised list "0-3,5"; NULL = all */
+	char *cpuset;	     /* normalised list "0-3,5"; NULL = all */
 	uint64_t pids;
 	unsigned io_weight; /* 1..10000, default 100 */
 
 	/* isolation */
 	bool unprivileged;
-	uint32_t idmap_base; /* default 100000 */
-	uint32_t idmap_size; /* default 65536 */
+	uint32_t idmap_base;	  /* default 100000 */
+	uint32_t idmap_size;	  /* default 65536 */
 	char **capabilities_drop; /* names without "cap_", lower case */
 	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
-	char *seccomp;            /* "default", "none" or an absolute path */
+	char *seccomp;		  /* "default", "none" or an absolute path */
 	enum box_storage storage;
 
 	struct box_net *nets;
@@ -115,16 +115,16 @@ int config_load(const char *name, struct box_config **out, box_err_t *err);
 /* Loads a given file ("-" = stdin) as container `name`. */
 int config_load_file(const char *path, const char *name, struct box_config **out, box_err_t *err);
 /* Loads a config held in memory (import, fuzzing); `label` names it in messages. */
-int config_load_buffer(const char *buf, size_t len, const char *label, const char *name,
-		       struct box_config **out, box_err_t *err);
+int config_load_buffer(const char *buf, size_t len, const char *label, const char *name, struct box_config **out,
+		       box_err_t *err);
 /* The same, and every problem of the text, for `box config check`: *errors
  * and *warnings (either may be NULL) get NULL-terminated vectors of one-line
  * messages "LABEL:LINE: KEY: what is wrong (what is allowed)" in file order
  * (caller frees with strv_free). err gets the first error, as the plain
  * loaders give it. A syntax error stops libconfuse, so it ends the list (with
  * the bad values before it); unknown keys do not. */
-int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name,
-			      struct box_config **out, char ***errors, char ***warnings, box_err_t *err);
+int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name, struct box_config **out,
+			      char ***errors, char ***warnings, box_err_t *err);
 /* Reads a file ("-" = stdin) and calls config_load_buffer_report. */
 int config_load_file_report(const char *path, const char *name, struct box_config **out, char ***errors,
 			    char ***warnings, box_err_t *err);
@@ -142,8 +142,8 @@ int config_write(FILE *f, const struct box_config *c);
 /* Host-wide settings; a missing boxes.conf gives the defaults. */
 int global_load(struct box_global **out, box_err_t *err);
 /* boxes.conf from a file or memory (config check); same report as above. */
-int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out,
-			      char ***errors, char ***warnings, box_err_t *err);
+int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out, char ***errors,
+			      char ***warnings, box_err_t *err);
 void global_free(struct box_global *g);
 /* boxes.conf's effective settings in its own syntax (`box config show boxes`). */
 int global_write(FILE *f, const struct box_global *g);

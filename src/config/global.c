@@ -11,8 +11,8 @@
 #include "base/util.h"
 #include "config/values.h"
 
-static void bridge_hand(struct cfg_ctx *ctx, const struct config_key *k, void *obj, const char *text,
-			unsigned line, const char *key)
+static void bridge_hand(struct cfg_ctx *ctx, const struct config_key *k, void *obj, const char *text, unsigned line,
+			const char *key)
 {
 	struct box_bridge *b = obj;
 	value_why_t why;
@@ -28,10 +28,10 @@ static void bridge_hand(struct cfg_ctx *ctx, const struct config_key *k, void *o
 	b->addrs[b->n_addrs++] = a;
 }
 
-int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out,
-			      char ***errors, char ***warnings, box_err_t *err)
+int global_load_buffer_report(const char *buf, size_t len, const char *label, struct box_global **out, char ***errors,
+			      char ***warnings, box_err_t *err)
 {
-	struct cfg_ctx ctx = {.label = label};
+	struct cfg_ctx ctx = { .label = label };
 	if (len > CONFIG_MAX_BYTES) {
 		box_usage_error(err, "%s: %zu bytes is too large for a config (at most 1 MiB)", label, len);
 		if (errors) {

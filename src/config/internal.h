@@ -1,8 +1,8 @@
 /* Internal to the config module: libconfuse glue shared by <name>.conf and
  * boxes.conf. text.c prepares the text, parse.c parses it and
- * rewrites libconfuse's messages, apply.c converts the values. Every value is captured as text with the line it was written
- * on; converting and checking it is ours, so that every error of a file is
- * collected (libconfuse stops at its first) and names file:line. */
+ * rewrites libconfuse's messages, apply.c converts the values. Every value is captured as text with the line it was
+ * written on; converting and checking it is ours, so that every error of a file is collected (libconfuse stops at its
+ * first) and names file:line. */
 #ifndef BOX_CONFIG_PARSE_H
 #define BOX_CONFIG_PARSE_H
 
@@ -38,22 +38,24 @@ struct cfg_ctx {
 	struct diag *errs, *warns;
 	size_t n_errs, n_warns;
 	unsigned seq;
-	char *text; /* the prepared text, once parsed */
+	char *text;	       /* the prepared text, once parsed */
 	struct seen_key *seen; /* single-value keys set so far (while parsing) */
 	size_t n_seen;
 	bool parse_failed;
 	bool prep_fatal;
 	bool unknown_pending; /* libconfuse stopped at an unknown key: */
 	unsigned unknown_line;
-	char unknown_name[256];		 /* an unclosed quote or comment: the rest is unreadable */
-	unsigned open_depth, open_line; /* '{' not closed yet, the first one's line */ /* libconfuse stopped early: checks across keys would mislead */
+	char unknown_name[256]; /* an unclosed quote or comment: the rest is unreadable */
+	unsigned open_depth, open_line;
+	/* '{' not closed yet, the first one's line */ /* libconfuse stopped early: checks across keys would mislead
+							*/
 	unsigned lines[64]; /* line of each key of the scope being applied, by schema index */
 };
 
 void ctx_error(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void ctx_warn(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Sorts the messages into file order, hands them out (errors/warnings may be
  * NULL), sets err to the first error; returns -1 when there was one. Frees
  * the context's messages. */
@@ -82,8 +84,7 @@ unsigned config_key_line(struct cfg_ctx *ctx, enum config_scope scope, const cha
 /* Loads a container config into a new struct (never NULL), errors into ctx;
  * without `checks` only each value is checked, not how they fit together. */
 struct box_config;
-struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name,
-				      bool checks);
+struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name, bool checks);
 /* The text libconfuse is given: comments blanked (newlines kept, so lines
  * match the original), see parse.c. NUL-terminated, malloc'd. */
 char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);

@@ -59,8 +59,9 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 		for (size_t j = 0; b && j < n->n_addrs; j++)
 			for (size_t k = 0; k < b->n_addrs; k++)
 				if (value_addr_same_ip(&n->addrs[j], &b->addrs[k])) {
-					box_usage_error(err, "%s:%u: network %s: address: %s is the host's address on "
-							     "bridge %s (%s:%u; another address in the subnet)",
+					box_usage_error(err,
+							"%s:%u: network %s: address: %s is the host's address on "
+							"bridge %s (%s:%u; another address in the subnet)",
 							c->path, n->addrs[j].line, n->name, n->addrs[j].text, n->bridge,
 							g->path, b->addrs[k].line);
 					global_free(g);
@@ -90,9 +91,10 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 					for (size_t b = 0; b < m->n_addrs; b++) {
 						if (!value_addr_same_ip(&n->addrs[a], &m->addrs[b]))
 							continue;
-						box_usage_error(err, "%s:%u: network %s: address: %s is already used by "
-								     "container %s on bridge %s (%s:%u; each address "
-								     "once per bridge)",
+						box_usage_error(err,
+								"%s:%u: network %s: address: %s is already used by "
+								"container %s on bridge %s (%s:%u; each address "
+								"once per bridge)",
 								c->path, n->addrs[a].line, n->name, n->addrs[a].text,
 								other->name, n->bridge, other->path, m->addrs[b].line);
 						config_free(other);
@@ -101,10 +103,11 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 				if (n->has_hwaddr && m->has_hwaddr && !memcmp(n->hwaddr, m->hwaddr, 6)) {
 					char mac[32];
 					value_format_mac(n->hwaddr, mac, sizeof(mac));
-					box_usage_error(err, "%s:%u: network %s: hwaddr: %s is already used by container %s "
-							     "on bridge %s (%s:%u; each MAC once per bridge)",
-							c->path, n->line_of_hwaddr, n->name, mac, other->name, n->bridge,
-							other->path, m->line_of_hwaddr);
+					box_usage_error(err,
+							"%s:%u: network %s: hwaddr: %s is already used by container %s "
+							"on bridge %s (%s:%u; each MAC once per bridge)",
+							c->path, n->line_of_hwaddr, n->name, mac, other->name,
+							n->bridge, other->path, m->line_of_hwaddr);
 					config_free(other);
 					return -1;
 				}
@@ -123,9 +126,10 @@ void config_bridge_warnings(const struct box_config *c, const struct box_global 
 			continue;
 		const struct box_bridge *b = global_find_bridge(g, n->bridge);
 		if (!b) {
-			cleanup_free char *w = xasprintf("%s:%u: network %s: bridge: %s is not defined in boxes.conf (it "
-							 "must exist on the host when the container starts)",
-							 c->path, n->line_of_bridge, n->name, n->bridge);
+			cleanup_free char *w =
+			    xasprintf("%s:%u: network %s: bridge: %s is not defined in boxes.conf (it "
+				      "must exist on the host when the container starts)",
+				      c->path, n->line_of_bridge, n->name, n->bridge);
 			strv_push(warnings, w);
 			continue;
 		}
@@ -138,11 +142,11 @@ void config_bridge_warnings(const struct box_config *c, const struct box_global 
 				inside |= value_addr_in_subnet(&b->addrs[k], &n->addrs[j]);
 			}
 			if (family && !inside) {
-				cleanup_free char *w = xasprintf("%s:%u: network %s: address: %s is outside every subnet of "
-								 "bridge %s in boxes.conf (the host will not route to "
-								 "it)",
-								 c->path, n->addrs[j].line, n->name, n->addrs[j].text,
-								 n->bridge);
+				cleanup_free char *w =
+				    xasprintf("%s:%u: network %s: address: %s is outside every subnet of "
+					      "bridge %s in boxes.conf (the host will not route to "
+					      "it)",
+					      c->path, n->addrs[j].line, n->name, n->addrs[j].text, n->bridge);
 				strv_push(warnings, w);
 			}
 		}

@@ -66,18 +66,20 @@ static void no_hand(struct cfg_ctx *ctx, const struct config_key *k, void *obj, 
 /* Checks inside one network section. */
 static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 {
-	static const char *const veth_only[] = {"bridge", "address", "gateway", "hwaddr", "mtu"};
+	static const char *const veth_only[] = { "bridge", "address", "gateway", "hwaddr", "mtu" };
 	if (n->type != NET_VETH) {
 		for (size_t i = 0; i < ARRAY_SIZE(veth_only); i++) {
 			unsigned l = config_key_line(ctx, SC_NETWORK, veth_only[i]);
 			cleanup_free char *section = xasprintf("network %s", n->name);
 			if (l)
-				ctx_error(ctx, l, section, "%s is set, but type = %s has no veth to carry it (remove it, or "
-							 "type = veth)",
+				ctx_error(ctx, l, section,
+					  "%s is set, but type = %s has no veth to carry it (remove it, or "
+					  "type = veth)",
 					  veth_only[i], config_net_type_name(n->type));
 		}
 	}
-	const struct box_addr *gws[2] = {n->has_gateway4 ? &n->gateway4 : NULL, n->has_gateway6 ? &n->gateway6 : NULL};
+	const struct box_addr *gws[2] = { n->has_gateway4 ? &n->gateway4 : NULL,
+					  n->has_gateway6 ? &n->gateway6 : NULL };
 	for (int g = 0; g < 2; g++) {
 		const struct box_addr *gw = gws[g];
 		if (!gw)
@@ -89,8 +91,8 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 				continue;
 			family_seen = true;
 			if (value_addr_same_ip(&n->addrs[i], gw)) {
-				ctx_error(ctx, gw->line, key, "%s is this interface's own address (the router's address)",
-					  gw->text);
+				ctx_error(ctx, gw->line, key,
+					  "%s is this interface's own address (the router's address)", gw->text);
 				inside = true;
 				break;
 			}
@@ -102,20 +104,22 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 		if (link_local)
 			continue;
 		if (!family_seen)
-			ctx_error(ctx, gw->line, key, "%s needs an %s address on this interface (address = ...)", gw->text,
-				  fam);
+			ctx_error(ctx, gw->line, key, "%s needs an %s address on this interface (address = ...)",
+				  gw->text, fam);
 		else if (!inside)
-			ctx_error(ctx, gw->line, key, "%s is outside the subnet of every %s address of %s (a router "
-						      "inside one of them)",
+			ctx_error(ctx, gw->line, key,
+				  "%s is outside the subnet of every %s address of %s (a router "
+				  "inside one of them)",
 				  gw->text, fam, n->name);
 	}
 	if (n->mtu && n->mtu < 1280) {
 		for (size_t i = 0; i < n->n_addrs; i++) {
 			if (n->addrs[i].family == AF_INET6) {
 				cleanup_free char *key = xasprintf("%smtu", where);
-				ctx_error(ctx, config_key_line(ctx, SC_NETWORK, "mtu"), key,
-					  "%u is below 1280, the least IPv6 works with (68..65535, 1280 or more with IPv6)",
-					  n->mtu);
+				ctx_error(
+				    ctx, config_key_line(ctx, SC_NETWORK, "mtu"), key,
+				    "%u is below 1280, the least IPv6 works with (68..65535, 1280 or more with IPv6)",
+				    n->mtu);
 				break;
 			}
 		}
@@ -144,11 +148,13 @@ static void load_nets(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c)
 		if (!ctx->parse_failed)
 			check_net(ctx, net, where);
 		if (net->type == NET_HOST) {
-			ctx_warn(ctx, net->line, section, "type = host gives the container the host's network "
-							  "(no network isolation)");
+			ctx_warn(ctx, net->line, section,
+				 "type = host gives the container the host's network "
+				 "(no network isolation)");
 			if (host_line)
-				ctx_error(ctx, net->line, section, "a second type = host network, the first on line %u "
-								   "(at most one)",
+				ctx_error(ctx, net->line, section,
+					  "a second type = host network, the first on line %u "
+					  "(at most one)",
 					  host_line);
 			host_line = net->line;
 		}
@@ -174,8 +180,9 @@ static void load_nets(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c)
 					if (!value_addr_same_ip(a, b))
 						continue;
 					cleanup_free char *key = xasprintf("network %s: address", c->nets[i].name);
-					ctx_error(ctx, a->line, key, "%s is already used on line %u (each address once)",
-						  a->text, b->line);
+					ctx_error(ctx, a->line, key,
+						  "%s is already used on line %u (each address once)", a->text,
+						  b->line);
 				}
 }
 
@@ -202,8 +209,9 @@ static void load_mounts(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c)
 			ctx_error(ctx, m->line, section, "source is missing (source = /host/path)");
 		for (size_t j = 0; m->target && j + 1 < c->n_mounts; j++)
 			if (c->mounts[j].target && !strcmp(c->mounts[j].target, m->target))
-				ctx_error(ctx, m->line, section, "%s is already a mount target on line %u (one mount per "
-								 "target)",
+				ctx_error(ctx, m->line, section,
+					  "%s is already a mount target on line %u (one mount per "
+					  "target)",
 					  m->target, c->mounts[j].line);
 	}
 }
@@ -220,19 +228,22 @@ static void check_container(struct cfg_ctx *ctx, struct box_config *c)
 	unsigned lsize = config_key_line(ctx, SC_CONTAINER, "idmap_size");
 	if ((uint64_t)c->idmap_base + c->idmap_size > UINT32_MAX &&
 	    (l = lsize ?: config_key_line(ctx, SC_CONTAINER, "idmap_base")))
-		ctx_error(ctx, l, lsize ? "idmap_size" : "idmap_base", "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
-						"base or size)");
+		ctx_error(ctx, l, lsize ? "idmap_size" : "idmap_base",
+			  "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
+			  "base or size)");
 	unsigned keep = config_key_line(ctx, SC_CONTAINER, "capabilities_keep");
 	if (c->capabilities_keep && !c->capabilities_keep[0]) {
 		/* keep nothing would be easy to mistake for "not set" downstream */
-		ctx_error(ctx, keep, "capabilities_keep", "is empty (list the capabilities to keep, like {chown, "
-							  "net_bind_service}, or remove it)");
+		ctx_error(ctx, keep, "capabilities_keep",
+			  "is empty (list the capabilities to keep, like {chown, "
+			  "net_bind_service}, or remove it)");
 	}
 	if (c->capabilities_keep && keep) {
 		if ((l = config_key_line(ctx, SC_CONTAINER, "capabilities_drop")))
-			ctx_error(ctx, keep, "capabilities_keep", "cannot be combined with capabilities_drop on line "
-								  "%u (keep lists all that stay, drop all that go: "
-								  "use one)",
+			ctx_error(ctx, keep, "capabilities_keep",
+				  "cannot be combined with capabilities_drop on line "
+				  "%u (keep lists all that stay, drop all that go: "
+				  "use one)",
 				  l);
 		strv_free(c->capabilities_drop);
 		c->capabilities_drop = xzalloc(sizeof(char *));
@@ -246,8 +257,7 @@ static void fill_line_fields(struct cfg_ctx *ctx, struct box_config *c)
 	c->line_of_memory = config_key_line(ctx, SC_CONTAINER, "memory");
 }
 
-struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name,
-				      bool checks)
+struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name, bool checks)
 {
 	struct box_config *c = xzalloc(sizeof(*c));
 	c->name = xstrdup(name);
@@ -272,10 +282,10 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 	return c;
 }
 
-int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name,
-			      struct box_config **out, char ***errors, char ***warnings, box_err_t *err)
+int config_load_buffer_report(const char *buf, size_t len, const char *label, const char *name, struct box_config **out,
+			      char ***errors, char ***warnings, box_err_t *err)
 {
-	struct cfg_ctx ctx = {.label = label};
+	struct cfg_ctx ctx = { .label = label };
 	if (len > CONFIG_MAX_BYTES) {
 		box_usage_error(err, "%s: %zu bytes is too large for a config (at most 1 MiB)", label, len);
 		if (errors) {
@@ -298,8 +308,8 @@ int config_load_buffer_report(const char *buf, size_t len, const char *label, co
 	return 0;
 }
 
-int config_load_buffer(const char *buf, size_t len, const char *label, const char *name,
-		       struct box_config **out, box_err_t *err)
+int config_load_buffer(const char *buf, size_t len, const char *label, const char *name, struct box_config **out,
+		       box_err_t *err)
 {
 	return config_load_buffer_report(buf, len, label, name, out, NULL, NULL, err);
 }

@@ -31,11 +31,12 @@ static enum config_scope parse_root;
 static void ctx_vadd(struct diag **v, size_t *n, unsigned seq, unsigned line, char *msg)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[*n] = (struct diag){.line = line, .seq = seq, .msg = msg};
+	(*v)[*n] = (struct diag){ .line = line, .seq = seq, .msg = msg };
 	(*n)++;
 }
 
-__attribute__((format(printf, 4, 0))) static char *format_diag(struct cfg_ctx *ctx, unsigned line, const char *key, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static char *format_diag(struct cfg_ctx *ctx, unsigned line, const char *key,
+							       const char *fmt, va_list ap)
 {
 	char *what = NULL;
 	if (vasprintf(&what, fmt, ap) < 0)
@@ -220,7 +221,7 @@ static int capture(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		}
 	}
 	ctx->seen = xrealloc(ctx->seen, (ctx->n_seen + 1) * sizeof(*ctx->seen));
-	ctx->seen[ctx->n_seen++] = (struct seen_key){.sec = cfg, .name = opt->name, .line = v->line};
+	ctx->seen[ctx->n_seen++] = (struct seen_key){ .sec = cfg, .name = opt->name, .line = v->line };
 	return 0;
 }
 
@@ -256,7 +257,8 @@ static size_t edit_distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			size_t c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			size_t c =
+			    d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
 			if (d[i - 1][j] + 1 < c)
 				c = d[i - 1][j] + 1;
 			if (d[i][j - 1] + 1 < c)
@@ -320,8 +322,9 @@ static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	} else if (match_arg(msg, "unexpected token ", arg, sizeof(arg))) {
 		cleanup_free char *key = config_key_path(where, "syntax error");
 		if (!strcmp(arg, ","))
-			ctx_error(ctx, line, key, "unexpected ',' (quote a value that has a comma: cpuset = \"0-3,5\"; "
-						  "a list is written {a, b})");
+			ctx_error(ctx, line, key,
+				  "unexpected ',' (quote a value that has a comma: cpuset = \"0-3,5\"; "
+				  "a list is written {a, b})");
 		else
 			ctx_error(ctx, line, key, "unexpected '%s' (KEY = VALUE, or SECTION TITLE { ... })", arg);
 	} else if (match_arg(msg, "missing equal sign after option ", arg, sizeof(arg))) {

@@ -17,7 +17,7 @@ enum config_type {
 	KT_DOMAIN,
 	KT_SIGNAL,
 	KT_UINT, /* min..max */
-	KT_INT,  /* min..max */
+	KT_INT,	 /* min..max */
 	KT_BOOL,
 	KT_SIZE,
 	KT_COUNT, /* a number or max (BOX_UNLIMITED), in a uint64_t */
@@ -57,7 +57,7 @@ struct config_key {
 	const char *def_doc; /* the default in words, when `def` cannot say it */
 	const char *example; /* as it would be written after "KEY = " (or the title) */
 	const char *doc;     /* one line */
-	size_t offset;       /* into the scope's struct; (size_t)-1 = handled by hand */
+	size_t offset;	     /* into the scope's struct; (size_t)-1 = handled by hand */
 };
 
 extern const struct config_key config_schema[];

@@ -86,7 +86,8 @@ static int find_stmts(struct line *lines, size_t n, struct stmt **out, size_t *n
 			size_t e = k;
 			while (e < l && isspace((unsigned char)s[e]))
 				e++;
-			if (k > j && k - j < 64 && e < l && (s[e] == '=' || (s[e] == '+' && e + 1 < l && s[e + 1] == '='))) {
+			if (k > j && k - j < 64 && e < l &&
+			    (s[e] == '=' || (s[e] == '+' && e + 1 < l && s[e + 1] == '='))) {
 				v = xrealloc(v, (nv + 1) * sizeof(*v));
 				snprintf(v[nv].key, sizeof(v[nv].key), "%.*s", (int)(k - j), s + j);
 				v[nv].first = i;
@@ -256,7 +257,7 @@ int config_set_keys(const char *name, char *const *assignments, box_err_t *err)
 		return -1;
 
 	int ret = -1;
-	struct cfg_ctx pctx = {.label = path};
+	struct cfg_ctx pctx = { .label = path };
 	cleanup_free char *prep = config_prepare_text(&pctx, orig, strlen(orig));
 	ctx_finish(&pctx, NULL, NULL, NULL);
 	struct line *lines = NULL;
@@ -273,8 +274,9 @@ int config_set_keys(const char *name, char *const *assignments, box_err_t *err)
 		goto out;
 	}
 	if (find_stmts(lines, n, &stmts, &n_stmts, &bad_line) < 0) {
-		box_usage_error(err, "%s:%zu: more than one statement on the line, cannot edit it safely (one "
-				     "KEY = VALUE per line)",
+		box_usage_error(err,
+				"%s:%zu: more than one statement on the line, cannot edit it safely (one "
+				"KEY = VALUE per line)",
 				path, bad_line);
 		goto out;
 	}
@@ -287,7 +289,7 @@ int config_set_keys(const char *name, char *const *assignments, box_err_t *err)
 			goto out;
 		if (value) {
 			/* the value alone first: its message then names no line of the file */
-			struct cfg_ctx vctx = {.label = "set"};
+			struct cfg_ctx vctx = { .label = "set" };
 			cleanup_free char *text = xasprintf("%s = %s\n", key, value);
 			struct box_config *c = config_load_values(&vctx, text, strlen(text), name, false);
 			config_free(c);

@@ -77,7 +77,8 @@ char *config_prepare_text(struct cfg_ctx *ctx, const char *in, size_t len)
 			if (i < len) {
 				out[o++] = in[i++];
 			} else {
-				ctx_error(ctx, qline, "syntax error", "a quoted string is not closed (end it with %c)", q);
+				ctx_error(ctx, qline, "syntax error", "a quoted string is not closed (end it with %c)",
+					  q);
 				ctx->prep_fatal = true;
 			}
 		} else if (c == '$' && next == '{') {

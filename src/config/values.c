@@ -111,7 +111,7 @@ int value_int(const char *s, long long min, long long max, long long *out, value
 
 int value_bool(const char *s, bool *out, value_why_t why)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcasecmp(s, yes[i])) {
 			*out = true;
@@ -253,7 +253,8 @@ int value_signal(const char *s, int *out, value_why_t why)
 			const char *r = n + 5;
 			int off = 0;
 			if (*r) {
-				if ((min && *r != '+') || (!min && *r != '-') || !all_digits(r + 1) || strlen(r + 1) > 2)
+				if ((min && *r != '+') || (!min && *r != '-') || !all_digits(r + 1) ||
+				    strlen(r + 1) > 2)
 					return why_set(why, "is not a signal %s", allowed);
 				off = atoi(r + 1);
 			}
@@ -344,7 +345,8 @@ static void addr_text(struct box_addr *a, bool with_prefix)
 
 int value_cidr(const char *s, struct box_addr *out, value_why_t why)
 {
-	static const char allowed[] = "(an IPv4 or IPv6 address with its prefix length, like 10.0.0.2/24 or fd00::2/64)";
+	static const char allowed[] =
+	    "(an IPv4 or IPv6 address with its prefix length, like 10.0.0.2/24 or fd00::2/64)";
 	const char *slash = strchr(s, '/');
 	struct box_addr a;
 	if (!slash)
@@ -352,8 +354,7 @@ int value_cidr(const char *s, struct box_addr *out, value_why_t why)
 	if (parse_ip(s, (size_t)(slash - s), &a) < 0)
 		return why_set(why, "is not an IP address %s", allowed);
 	unsigned max = a.family == AF_INET ? 32 : 128;
-	if (!all_digits(slash + 1) || strlen(slash + 1) > 3 || (unsigned)atoi(slash + 1) > max ||
-	    atoi(slash + 1) == 0)
+	if (!all_digits(slash + 1) || strlen(slash + 1) > 3 || (unsigned)atoi(slash + 1) > max || atoi(slash + 1) == 0)
 		return why_set(why, "has a bad prefix length %s, 1..%u for %s)", allowed, max,
 			       a.family == AF_INET ? "IPv4" : "IPv6");
 	a.prefix = (unsigned)atoi(slash + 1);
@@ -421,7 +422,7 @@ int value_mac(const char *s, unsigned char out[6], value_why_t why)
 		const char *p = s + i * 3;
 		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
 			return why_set(why, "is not a MAC address %s", allowed);
-		char hex[3] = {p[0], p[1], 0};
+		char hex[3] = { p[0], p[1], 0 };
 		m[i] = (unsigned char)strtoul(hex, NULL, 16);
 	}
 	if (m[0] & 1)

@@ -220,16 +220,18 @@ bool config_equal(const struct box_config *a, const struct box_config *b)
 
 void config_print_keys(FILE *f)
 {
-	static const char *const files[] = {[SC_CONTAINER] = "NAME.conf", [SC_NETWORK] = "NAME.conf",
-					    [SC_MOUNT] = "NAME.conf", [SC_GLOBAL] = "boxes.conf",
-					    [SC_BRIDGE] = "boxes.conf"};
+	static const char *const files[] = { [SC_CONTAINER] = "NAME.conf",
+					     [SC_NETWORK] = "NAME.conf",
+					     [SC_MOUNT] = "NAME.conf",
+					     [SC_GLOBAL] = "boxes.conf",
+					     [SC_BRIDGE] = "boxes.conf" };
 	fputs("| file | key | type | default | example | meaning |\n|---|---|---|---|---|---|\n", f);
 	for (size_t i = 0; i < config_schema_len; i++) {
 		const struct config_key *k = &config_schema[i];
 		const char *sec = config_schema_section(k->scope);
-		cleanup_free char *key = sec ? xasprintf("%s TITLE { %s }", sec, k->name)
-					     : (k->type == KT_SECTION ? xasprintf("%s TITLE { ... }", k->name)
-								       : xstrdup(k->name));
+		cleanup_free char *key =
+		    sec ? xasprintf("%s TITLE { %s }", sec, k->name)
+			: (k->type == KT_SECTION ? xasprintf("%s TITLE { ... }", k->name) : xstrdup(k->name));
 		cleanup_free char *def = NULL;
 		if (k->def_doc)
 			def = xstrdup(k->def_doc);
@@ -248,7 +250,7 @@ void config_print_keys(FILE *f)
 		} else {
 			def = xstrdup(k->def ? k->def : "none");
 		}
-		fprintf(f, "| %s | `%s` | %s | %s | `%s` | %s |\n", files[k->scope], key, config_schema_type_doc(k), def,
-			k->example, k->doc);
+		fprintf(f, "| %s | `%s` | %s | %s | `%s` | %s |\n", files[k->scope], key, config_schema_type_doc(k),
+			def, k->example, k->doc);
 	}
 }

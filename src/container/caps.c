@@ -9,8 +9,7 @@
 #include "config/config.h"
 #include "base/util.h"
 
-static const char *const default_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin",
-					    "mac_override" };
+static const char *const default_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override" };
 
 static int cap_number(const char *name, cap_value_t *v, box_err_t *err)
 {

@@ -66,7 +66,7 @@ static char *merge_section(const char *old, const char *section)
 struct target {
 	int etcfd;
 	const char *file; /* name inside /etc */
-	uid_t uid;        /* owner of a new file: the container's root */
+	uid_t uid;	  /* owner of a new file: the container's root */
 	gid_t gid;
 };
 

@@ -26,8 +26,9 @@ static int open_in_root(const char *root, const char *path, int flags, box_err_t
 	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return box_error(err, errno, "opening %s", root);
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT,
-				 .mode = (flags & O_CREAT) ? 0644 : 0 };
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT,
+				.mode = (flags & O_CREAT) ? 0644 : 0 };
 	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
 	if (fd < 0)
 		return box_error(err, errno, "opening %s inside the container", path);
@@ -62,8 +63,8 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 }
 
 /* A mount whose target is resolved inside root; target is absolute in the container. */
-static int mount_in(const char *root, const char *src, const char *target, const char *type,
-		    unsigned long flags, const char *data, box_err_t *err)
+static int mount_in(const char *root, const char *src, const char *target, const char *type, unsigned long flags,
+		    const char *data, box_err_t *err)
 {
 	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
 	if (fd < 0)
@@ -91,8 +92,7 @@ static int bind_ro(const char *root, const char *target, box_err_t *err)
 	if (fd2 < 0)
 		return -1;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd2);
-	if (mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
+	if (mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return box_error(err, errno, "making %s read-only", target);
 	return 0;
 }
@@ -164,12 +164,12 @@ static int setup_proc(const char *root, box_err_t *err)
 			return box_error(err, errno, "binding /proc/sys/net");
 	}
 	static const char *const ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
-					  "/proc/fs", "/proc/acpi" };
+					  "/proc/fs",  "/proc/acpi" };
 	for (size_t i = 0; i < ARRAY_SIZE(ro); i++)
 		if (bind_ro(root, ro[i], err) < 0)
 			return -1;
-	static const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
-					      "/proc/kallsyms", "/proc/sched_debug", "/proc/scsi",
+	static const char *const masked[] = { "/proc/kcore",	     "/proc/keys",	  "/proc/timer_list",
+					      "/proc/kallsyms",	     "/proc/sched_debug", "/proc/scsi",
 					      "/proc/latency_stats", "/proc/timer_stats" };
 	for (size_t i = 0; i < ARRAY_SIZE(masked); i++)
 		if (mask(root, masked[i], err) < 0)
@@ -180,8 +180,7 @@ static int setup_proc(const char *root, box_err_t *err)
 static int setup_sys(const char *root, box_err_t *err)
 {
 	if (mkdir_in_root(root, "/sys", err) < 0 ||
-	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-		     err) < 0)
+	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
 		return -1;
 	return 0;
 }
@@ -218,7 +217,7 @@ static int setup_dev(const char *root, const char *console, box_err_t *err)
 			return -1;
 	}
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },     { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd", "fd" },	 { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
 		{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)

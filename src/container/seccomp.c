@@ -8,16 +8,16 @@
 #include "config/config.h"
 #include "base/util.h"
 
-static const char *const denied[] = { "kexec_load", "kexec_file_load", "open_by_handle_at",
-				      "init_module", "finit_module", "delete_module" };
+static const char *const denied[] = { "kexec_load",  "kexec_file_load", "open_by_handle_at",
+				      "init_module", "finit_module",	"delete_module" };
 
 int seccomp_apply(const struct box_config *c, box_err_t *err)
 {
 	if (c->seccomp && !strcmp(c->seccomp, "none"))
 		return 0;
 	if (c->seccomp && strcmp(c->seccomp, "default"))
-		return box_error(err, EINVAL, "%s: seccomp = %s: only \"default\" and \"none\" are supported",
-				 c->path, c->seccomp);
+		return box_error(err, EINVAL, "%s: seccomp = %s: only \"default\" and \"none\" are supported", c->path,
+				 c->seccomp);
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return box_error(err, ENOMEM, "seccomp_init");

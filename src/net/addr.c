@@ -16,8 +16,7 @@ static size_t addr_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a,
-		box_err_t *err)
+int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = (unsigned char)a->family,
@@ -36,8 +35,8 @@ int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struc
 	 * containers are refused from the configs before start. */
 	if (a->family == AF_INET6)
 		ifa.ifa_flags = IFA_F_NODAD;
-	if (nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, IFA_LOCAL, (int)len, a->addr) < 0 || nla_put(m, IFA_ADDRESS, (int)len, a->addr) < 0)
+	if (nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 || nla_put(m, IFA_LOCAL, (int)len, a->addr) < 0 ||
+	    nla_put(m, IFA_ADDRESS, (int)len, a->addr) < 0)
 		oom();
 	if (a->family == AF_INET6) {
 		if (nla_put_u32(m, IFA_FLAGS, IFA_F_NODAD) < 0)
@@ -57,8 +56,7 @@ int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struc
 	return r < 0 ? nsock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
 }
 
-int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname,
-			 const struct box_addr *gw, box_err_t *err)
+int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw, box_err_t *err)
 {
 	struct rtmsg rt = {
 		.rtm_family = (unsigned char)gw->family,

@@ -31,7 +31,7 @@ void nsock_close(struct net_sock *s);
 /* Turns libnl's result `nlerr` (< 0) into a box error "WHAT: kernel text:
  * strerror", with the kernel's own errno when it sent one. */
 int nsock_fail(struct net_sock *s, int nlerr, box_err_t *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* The errno behind `nlerr`: the kernel's own when it sent one. */
 int nsock_errno(struct net_sock *s, int nlerr);
 /* Clears the remembered kernel error before a request. */
@@ -41,7 +41,7 @@ void nsock_reset(struct net_sock *s);
 struct net_link {
 	int ifindex;
 	unsigned mtu;
-	char kind[16];  /* "bridge", "veth", "" for a physical device */
+	char kind[16];	 /* "bridge", "veth", "" for a physical device */
 	char alias[128]; /* IFLA_IFALIAS, "" if none */
 };
 
@@ -60,24 +60,23 @@ int nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, b
 int nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err);
 
 struct net_veth {
-	const char *host;     /* host-side name */
-	int master;           /* bridge ifindex, 0 = none */
-	unsigned mtu;         /* both ends, 0 = kernel default */
+	const char *host;	       /* host-side name */
+	int master;		       /* bridge ifindex, 0 = none */
+	unsigned mtu;		       /* both ends, 0 = kernel default */
 	const unsigned char *host_mac; /* NULL = kernel's choice */
-	const char *peer;     /* name of the peer in its netns */
+	const char *peer;	       /* name of the peer in its netns */
 	const unsigned char *peer_mac;
-	int peer_netns_fd;    /* where the peer is created */
+	int peer_netns_fd; /* where the peer is created */
 };
 /* Creates the pair in one request: host end up (on its bridge), peer (down)
  * created directly in the target netns with its final name and MAC. */
 int nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err);
 
 /* Adds an address (IPv6 with IFA_F_NODAD, IPv4 with its broadcast). */
-int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a,
-		box_err_t *err);
+int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err);
 /* Adds the default route of gw's family via gw on ifindex. */
-int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname,
-			 const struct box_addr *gw, box_err_t *err);
+int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			 box_err_t *err);
 
 /* Stable bytes from (a, b, purpose): the one hash behind every generated
  * name and MAC. */

@@ -34,10 +34,10 @@ static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned up)
 }
 
 /* nla_put* only fail when the message buffer (a page) is full; ours are tiny. */
-#define PUT(call)                                                                                  \
-	do {                                                                                       \
-		if ((call) < 0)                                                                    \
-			oom();                                                                     \
+#define PUT(call)                                                                                                      \
+	do {                                                                                                           \
+		if ((call) < 0)                                                                                        \
+			oom();                                                                                         \
 	} while (0)
 
 static int send_sync(struct net_sock *s, struct nl_msg *m)

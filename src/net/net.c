@@ -67,8 +67,8 @@ static double ms_since(uint64_t t0)
 /* The bridge a veth goes on: found, or created as boxes.conf describes it.
  * A concurrent start may create it between our lookup and our create: its
  * EEXIST sends us back to the lookup. */
-static int ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name,
-			 struct net_link *br, box_err_t *err)
+static int ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
+			 box_err_t *err)
 {
 	const struct box_bridge *gb = NULL;
 	box_err_t e = NULL;
@@ -85,11 +85,11 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 			return -1;
 		if (r == 1) {
 			if (strcmp(br->kind, "bridge") != 0)
-				return box_error(err, 0,
-						 "bridge %s: a network interface of that name exists and is not a bridge "
-						 "(%s%s); name another bridge or remove that interface",
-						 name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC",
-						 br->kind);
+				return box_error(
+				    err, 0,
+				    "bridge %s: a network interface of that name exists and is not a bridge "
+				    "(%s%s); name another bridge or remove that interface",
+				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
 		if (nl_bridge_create(h, name, gb ? gb->mtu : 0, &e) == 0)
@@ -138,8 +138,8 @@ static void state_add(struct net_state *s, const char *host)
  * leftover of this very container (a crash, or the kernel still destroying
  * the old netns, anchors P13) when its alias says so: it goes. Anything else
  * of that name is someone else's and stops us. */
-static int make_veth(struct net_sock *h, const struct box_config *c, const struct box_net *n,
-		     const struct net_link *br, int netns_fd, struct net_state *s, box_err_t *err)
+static int make_veth(struct net_sock *h, const struct box_config *c, const struct box_net *n, const struct net_link *br,
+		     int netns_fd, struct net_state *s, box_err_t *err)
 {
 	cleanup_free char *alias = owner_alias(c->name, n->name);
 	unsigned char host_mac[6], peer_mac[6];
@@ -159,7 +159,9 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 		.master = br ? br->ifindex : 0,
 		/* LXC's rule: no mtu configured = the bridge's, so that the
 		 * container never sends frames the bridge drops */
-		.mtu = n->mtu ? n->mtu : br ? br->mtu : 0,
+		.mtu = n->mtu ? n->mtu
+		       : br   ? br->mtu
+			      : 0,
 		.host_mac = host_mac,
 		.peer = n->name,
 		.peer_mac = peer_mac,
@@ -203,8 +205,7 @@ static int configure_inside(struct net_sock *in, const struct box_net *n, box_er
 	int r = nl_link_find(in, n->name, &l, err);
 
 	if (r == 0)
-		return box_error(err, ENODEV, "network %s: not found in the container after its creation",
-				 n->name);
+		return box_error(err, ENODEV, "network %s: not found in the container after its creation", n->name);
 	if (r < 0 || nl_link_up(in, l.ifindex, n->name, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n->n_addrs; i++)
@@ -234,14 +235,17 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 		if (c->nets[i].type == NET_VETH)
 			n_veth++;
 		if (!strcmp(c->nets[i].name, "lo"))
-			return box_usage_error(err, "%s:%u: network lo: the loopback interface is set up "
+			return box_usage_error(err,
+					       "%s:%u: network lo: the loopback interface is set up "
 					       "anyway; name the section after another interface",
 					       c->path, c->nets[i].line);
 	}
 	if (!net_wants_netns(c)) {
 		if (c->n_nets > 1)
-			return box_usage_error(err, "%s: network type = host shares the host's network and "
-					       "cannot be combined with other network sections", c->path);
+			return box_usage_error(err,
+					       "%s: network type = host shares the host's network and "
+					       "cannot be combined with other network sections",
+					       c->path);
 		return 0;
 	}
 	if (!n_veth) {
@@ -279,8 +283,8 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	ret = 0;
 	*out = steal_pointer(&s);
 	if (getenv("BOX_NET_TIMING"))
-		log_info("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)",
-			 ms_since(t0), t_host, ms_since(t0) - t_host, n_veth);
+		log_info("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
+			 t_host, ms_since(t0) - t_host, n_veth);
 out:
 	nsock_close(&in);
 	if (s && s->n) {
@@ -358,8 +362,8 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 			continue;
 		alias = owner_alias(c->name, n->name);
 		if (strcmp(l.alias, alias) != 0) {
-			log_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name,
-				 name, n->name, l.alias);
+			log_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
+				 n->name, l.alias);
 			continue;
 		}
 		if (nl_link_delete(&host, name, err) < 0) {

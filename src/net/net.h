@@ -70,8 +70,8 @@ struct net_desc {
 	const struct box_net *net;  /* the section (name, type, bridge, addrs, gateways, mtu) */
 	char host_ifname[IFNAMSIZ]; /* the host end, "" unless type = veth */
 	unsigned char hwaddr[6];    /* configured, else the default (veth only) */
-	char hwaddr_text[18];       /* "" unless type = veth */
-	bool hwaddr_default;        /* true when not configured */
+	char hwaddr_text[18];	    /* "" unless type = veth */
+	bool hwaddr_default;	    /* true when not configured */
 };
 /* One entry per network section, in config order; *out is malloc'ed (free it). */
 size_t net_describe(const struct box_config *c, struct net_desc **out);

@@ -35,8 +35,8 @@ static int status_code(int st)
 	return 1;
 }
 
-__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd,
-						 const struct cgroup_join *join, char **argv, int slave)
+__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, const struct cgroup_join *join,
+						 char **argv, int slave)
 {
 	box_err_t err = NULL;
 	if (cgroup_join_self(join, &err) < 0) {

@@ -23,17 +23,17 @@ enum { CTL_F_KILL = 1u << 0 };
 
 struct ctl_req {
 	uint32_t magic;
-	uint32_t cmd;     /* enum ctl_cmd */
-	int32_t timeout;  /* CTL_STOP: seconds, -1 = the config's stop_timeout */
-	uint32_t flags;   /* CTL_F_* */
+	uint32_t cmd;	 /* enum ctl_cmd */
+	int32_t timeout; /* CTL_STOP: seconds, -1 = the config's stop_timeout */
+	uint32_t flags;	 /* CTL_F_* */
 };
 
 struct ctl_resp {
 	uint32_t magic;
-	int32_t status;  /* 0 ok, else an errno */
-	int32_t state;   /* enum box_state */
+	int32_t status; /* 0 ok, else an errno */
+	int32_t state;	/* enum box_state */
 	int32_t init_pid;
-	char text[512];  /* NUL-terminated */
+	char text[512]; /* NUL-terminated */
 };
 
 /* Supervisor side. */
@@ -41,7 +41,7 @@ int control_listen(const char *path, box_err_t *err);
 /* Reads and validates one request; -1 (errno EPROTO/EPERM) when it is bad. */
 int control_recv_req(int fd, struct ctl_req *req);
 int control_send_resp(int fd, int status, int state, pid_t init_pid, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Client side: connects to the container's supervisor, sends req. */
 int control_open(const char *name, const struct ctl_req *req, box_err_t *err);

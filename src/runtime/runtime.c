@@ -287,7 +287,9 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	if (si.state == BOX_STOPPED)
 		return box_error(err, 0, "%s is not running", name);
 	box_trace("stop: probed");
-	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_STOP, .timeout = timeout_s < 0 ? -1 : timeout_s,
+	struct ctl_req req = { .magic = CTL_MAGIC,
+			       .cmd = CTL_STOP,
+			       .timeout = timeout_s < 0 ? -1 : timeout_s,
 			       .flags = kill_now ? CTL_F_KILL : 0 };
 	int fd = -1;
 	/* while it starts, the control socket may not be there yet */

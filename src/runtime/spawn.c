@@ -33,12 +33,9 @@ struct spawn_msg {
 const char *spawn_step_name(enum spawn_step s)
 {
 	switch (s) {
-	case STEP_HOST_DONE:
-		return "STEP_HOST_DONE";
-	case STEP_EXEC:
-		return "STEP_EXEC";
-	case STEP_ERROR:
-		return "STEP_ERROR";
+	case STEP_HOST_DONE: return "STEP_HOST_DONE";
+	case STEP_EXEC: return "STEP_EXEC";
+	case STEP_ERROR: return "STEP_ERROR";
 	}
 	return "?";
 }

@@ -36,12 +36,12 @@ const char *spawn_step_name(enum spawn_step s);
 
 struct spawn_ctx {
 	const struct box_config *c;
-	struct cgroup *cg;      /* for cgroup_mount_view() */
+	struct cgroup *cg;		/* for cgroup_mount_view() */
 	const struct cgroup_join *join; /* the child is cloned into it */
-	const char *root;       /* host path where the rootfs gets mounted (own mount ns) */
-	const char *console;    /* host path of the console pty slave */
-	const char *notify_dir; /* host folder bound read-only at /run/host; NULL = none */
-	char **env;             /* init's whole environment */
+	const char *root;		/* host path where the rootfs gets mounted (own mount ns) */
+	const char *console;		/* host path of the console pty slave */
+	const char *notify_dir;		/* host folder bound read-only at /run/host; NULL = none */
+	char **env;			/* init's whole environment */
 };
 
 /* Clones the child (it waits for spawn_go()). *sync_fd is the supervisor's end. */

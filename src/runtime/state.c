@@ -129,8 +129,7 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control",
-					     "notify/notify" };
+	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "notify/notify" };
 	cleanup_free char *dir = paths_runtime_path(name);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);

@@ -26,7 +26,7 @@ struct state_info {
 	enum box_state state;
 	pid_t sup_pid, init_pid;
 	uint64_t sup_start, init_start; /* /proc/PID/stat field 22 */
-	int64_t started;                /* wall clock, seconds since the epoch */
+	int64_t started;		/* wall clock, seconds since the epoch */
 };
 
 /* Creates <run>/<name>/ and takes its lock without waiting; EWOULDBLOCK

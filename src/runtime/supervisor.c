@@ -64,10 +64,10 @@ struct sup {
 	int64_t started;
 	int wstatus;
 	enum sup_state state;
-	int halt_sig;       /* signal sent (or to send) */
-	bool resend;        /* init was not listening yet: send again on a tick */
-	uint64_t deadline;  /* ms, stop timeout */
-	int req_timeout;    /* from the last stop request */
+	int halt_sig;		 /* signal sent (or to send) */
+	bool resend;		 /* init was not listening yet: send again on a tick */
+	uint64_t deadline;	 /* ms, stop timeout */
+	int req_timeout;	 /* from the last stop request */
 	struct state_info saved; /* what save_state wrote last */
 	bool have_saved;
 	struct client clients[MAX_CLIENTS];
@@ -279,7 +279,11 @@ static int spawn_init(struct sup *s, box_err_t *err)
 	if (mkdir(s->root, 0755) < 0 && errno != EEXIST)
 		return box_error(err, errno, "creating %s", s->root);
 	struct spawn_ctx x = {
-		.c = s->c, .cg = s->cg, .root = s->root, .console = s->console, .notify_dir = s->notify_dir,
+		.c = s->c,
+		.cg = s->cg,
+		.root = s->root,
+		.console = s->console,
+		.notify_dir = s->notify_dir,
 		.env = s->env,
 	};
 	struct cgroup_join join;
@@ -412,8 +416,8 @@ static const char *describe_exit(struct sup *s, char *buf, size_t len)
 			snprintf(buf, len, "the container halted or powered off (init ended by SIGINT)");
 		else if (sig == SIGHUP)
 			snprintf(buf, len, "the container rebooted (init ended by SIGHUP)");
-		else if (sig == SIGKILL && s->state == SUP_RUNNING && s->cg &&
-			 cgroup_stats(s->cg, &cs, &err) == 0 && cs.oom_kills > 0)
+		else if (sig == SIGKILL && s->state == SUP_RUNNING && s->cg && cgroup_stats(s->cg, &cs, &err) == 0 &&
+			 cs.oom_kills > 0)
 			snprintf(buf, len, "init was killed by the OOM killer (%llu OOM kills in the cgroup)",
 				 (unsigned long long)cs.oom_kills);
 		else
@@ -537,8 +541,10 @@ static void act_init_exited(struct sup *s)
 typedef void (*action_fn)(struct sup *);
 static const action_fn actions[_SUP_STATE_MAX][_SUP_EVENT_MAX] = {
 	[SUP_RUNNING] = { [EV_INIT_EXITED] = act_init_exited, [EV_STOP_REQ] = act_halt, [EV_KILL_REQ] = act_kill },
-	[SUP_STOPPING] = { [EV_INIT_EXITED] = act_init_exited, [EV_STOP_REQ] = act_halt,
-			   [EV_KILL_REQ] = act_kill, [EV_TIMEOUT] = act_kill },
+	[SUP_STOPPING] = { [EV_INIT_EXITED] = act_init_exited,
+			   [EV_STOP_REQ] = act_halt,
+			   [EV_KILL_REQ] = act_kill,
+			   [EV_TIMEOUT] = act_kill },
 	[SUP_KILLING] = { [EV_INIT_EXITED] = act_init_exited },
 };
 
@@ -644,12 +650,8 @@ static void on_console_input(struct sup *s, struct client *cl)
 static void on_client(struct sup *s, struct client *cl, short revents)
 {
 	switch (cl->kind) {
-	case CL_NEW:
-		on_request(s, cl);
-		break;
-	case CL_CONSOLE:
-		on_console_input(s, cl);
-		break;
+	case CL_NEW: on_request(s, cl); break;
+	case CL_CONSOLE: on_console_input(s, cl); break;
 	case CL_STOP:
 		/* the waiting `box stop` went away; the stop goes on */
 		if (revents & (POLLHUP | POLLERR)) {
@@ -703,7 +705,9 @@ static void on_notify(struct sup *s)
 #define SHED_FIRST_MS 200
 static void shed_pages(void)
 {
-	static struct { unsigned long lo, hi; } r[SHED_MAX];
+	static struct {
+		unsigned long lo, hi;
+	} r[SHED_MAX];
 	int n = 0;
 	FILE *f = fopen("/proc/self/smaps", "re");
 	if (!f)
@@ -813,8 +817,18 @@ static void close_inherited(void)
 void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, int report_fd, bool wait)
 {
 	struct sup sv = {
-		.c = c, .g = g, .name = c->name, .lock_fd = lock_fd, .report_fd = report_fd, .wait = wait,
-		.sfd = -1, .ctl_fd = -1, .notify_fd = -1, .master = -1, .slave = -1, .pidfd = -1,
+		.c = c,
+		.g = g,
+		.name = c->name,
+		.lock_fd = lock_fd,
+		.report_fd = report_fd,
+		.wait = wait,
+		.sfd = -1,
+		.ctl_fd = -1,
+		.notify_fd = -1,
+		.master = -1,
+		.slave = -1,
+		.pidfd = -1,
 		.req_timeout = -1,
 	};
 	struct sup *s = &sv;

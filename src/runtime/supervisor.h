@@ -19,7 +19,7 @@ struct box_global;
  * has said READY=1 (at once for inits that do not speak sd_notify) -- then
  * supervises. Never returns. */
 void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, int report_fd, bool wait)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 
 /* `box start`'s side: 0 once started, -1 with the supervisor's error. */
 #include "base/log.h"

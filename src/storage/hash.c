@@ -99,10 +99,10 @@ int storage_hash_file(const char *path, const char *memo_dir, char out[65], char
 		return box_error(err, errno, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return box_error(err, EINVAL, "%s is not a regular file", path);
-	cleanup_free char *memo = xasprintf("%s/.stat-%llx-%llx-%llx-%lld.%09ld", memo_dir,
-					    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-					    (unsigned long long)st.st_size, (long long)st.st_ctim.tv_sec,
-					    st.st_ctim.tv_nsec);
+	cleanup_free char *memo =
+	    xasprintf("%s/.stat-%llx-%llx-%llx-%lld.%09ld", memo_dir, (unsigned long long)st.st_dev,
+		      (unsigned long long)st.st_ino, (unsigned long long)st.st_size, (long long)st.st_ctim.tv_sec,
+		      st.st_ctim.tv_nsec);
 	char buf[1 << 16];
 	cleanup_close int mfd = open(memo, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (mfd >= 0 && read(mfd, buf, 65) == 64) {

@@ -47,8 +47,7 @@ static bool is_btrfs_fd(int fd)
 static bool is_subvolume_at(int dirfd, const char *name)
 {
 	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_ino != BTRFS_SUBVOL_INO)
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_ino != BTRFS_SUBVOL_INO)
 		return false;
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd >= 0 && is_btrfs_fd(fd);
@@ -121,7 +120,8 @@ static int remove_tree_at(int dirfd, const char *name, box_err_t *err)
 			struct dirent *de;
 			while (d && (de = readdir(d)))
 				if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
-					if (is_subvolume_at(fd, de->d_name) && btrfs_subvol_destroy(fd, de->d_name, err) < 0)
+					if (is_subvolume_at(fd, de->d_name) &&
+					    btrfs_subvol_destroy(fd, de->d_name, err) < 0)
 						return -1;
 		}
 	}
@@ -176,8 +176,10 @@ static const char *template_for(const struct box_config *c, const char *override
 		return *path;
 	}
 	if (!c->template_name || !*c->template_name) {
-		box_usage_error(err, "%s: no template: set 'template = FILE' (a file in %s/templates or an absolute path), "
-			       "or give --template FILE", c->path ? c->path : c->name, paths_state_dir());
+		box_usage_error(err,
+				"%s: no template: set 'template = FILE' (a file in %s/templates or an absolute path), "
+				"or give --template FILE",
+				c->path ? c->path : c->name, paths_state_dir());
 		return NULL;
 	}
 	*path = paths_template_path(c->template_name);
@@ -195,8 +197,8 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		return -1;
 	if (storage_hash_file(tpl, cdir, hash, &memo, err) < 0)
 		return box_error_wrap(err, "template");
-	cleanup_free char *key = xo->id_shift ? xasprintf("%s-u%u-%u", hash, xo->id_shift, xo->id_range)
-					      : xstrdup(hash);
+	cleanup_free char *key =
+	    xo->id_shift ? xasprintf("%s-u%u-%u", hash, xo->id_shift, xo->id_range) : xstrdup(hash);
 	cleanup_close int cfd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cfd < 0)
 		return box_error(err, errno, "opening %s", cdir);
@@ -226,7 +228,8 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 				if (errno != EINTR)
 					return box_error(err, errno, "locking %s", cdir);
 				if (archive_interrupted)
-					return box_error(err, 0, "interrupted by SIG%s while waiting for the template cache",
+					return box_error(err, 0,
+							 "interrupted by SIG%s while waiting for the template cache",
 							 sigabbrev_np(archive_interrupted));
 			}
 		}
@@ -493,8 +496,7 @@ out:
 	return ret;
 }
 
-static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint,
-			 box_err_t *err)
+static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint, box_err_t *err)
 {
 	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs >= 0) {
@@ -531,8 +533,7 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
 {
 	cleanup_free char *cpath = paths_container_path(c->name);
 	if (!storage_exists(c->name))
-		return box_error(err, ENOENT, "%s has no rootfs in %s: 'box create %s' first", c->name, cpath,
-				 c->name);
+		return box_error(err, ENOENT, "%s has no rootfs in %s: 'box create %s' first", c->name, cpath, c->name);
 	if (storage_kind(c->name) != STORAGE_OVERLAY) {
 		cleanup_free char *rootfs = paths_rootfs_path(c->name);
 		if (mount(rootfs, mountpoint, NULL, MS_BIND | MS_REC, NULL) < 0)

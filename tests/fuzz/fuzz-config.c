@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct box_config *c = NULL;
 	box_err_t err = NULL;
 	char **errors = NULL, **warnings = NULL;
-	if (config_load_buffer_report((const char *)data, size, "fuzz.conf", "fuzz", &c, &errors, &warnings,
-				      &err) == 0) {
+	if (config_load_buffer_report((const char *)data, size, "fuzz.conf", "fuzz", &c, &errors, &warnings, &err) ==
+	    0) {
 		/* what loads must write and load back equal */
 		char *text = NULL;
 		size_t len = 0;
@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f);
 		struct box_config *again = NULL;
 		box_err_t err2 = NULL;
-		if (config_load_buffer(text, len, "again.conf", "fuzz", &again, &err2) < 0 ||
-		    !config_equal(c, again)) {
+		if (config_load_buffer(text, len, "again.conf", "fuzz", &again, &err2) < 0 || !config_equal(c, again)) {
 			fprintf(stderr, "round trip failed: %s\n%s", err2 ? err2->msg : "not equal", text);
 			abort();
 		}

@@ -24,11 +24,11 @@ __attribute__((format(printf, 2, 3))) static inline int tap_ok(int cond, const c
 }
 
 /* Compares two strings; prints both when they differ. */
-#define tap_streq(got, want, ...)                                                                  \
-	do {                                                                                       \
-		const char *_g = (got), *_w = (want);                                              \
-		if (!tap_ok(_g && _w && !strcmp(_g, _w), __VA_ARGS__))                             \
-			printf("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)"); \
+#define tap_streq(got, want, ...)                                                                                      \
+	do {                                                                                                           \
+		const char *_g = (got), *_w = (want);                                                                  \
+		if (!tap_ok(_g && _w && !strcmp(_g, _w), __VA_ARGS__))                                                 \
+			printf("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)");                \
 	} while (0)
 
 static inline int tap_done(void)

@@ -23,7 +23,7 @@ int main(void)
 	char *drop[] = { "net_raw", "sys_ptrace", NULL };
 	c.capabilities_drop = drop;
 	tap_ok(caps_drop_mask(&c, &m, &err) == 0 && (m & BIT(CAP_NET_RAW)) && (m & BIT(CAP_SYS_PTRACE)) &&
-		       (m & BIT(CAP_SYS_MODULE)),
+		   (m & BIT(CAP_SYS_MODULE)),
 	       "capabilities_drop adds to the defaults");
 
 	char *keep[] = { "chown", "sys_admin", "net_admin", NULL };
@@ -31,7 +31,7 @@ int main(void)
 	c.capabilities_keep = keep;
 	tap_ok(caps_drop_mask(&c, &m, &err) == 0, "capabilities_keep");
 	tap_ok(!(m & BIT(CAP_CHOWN)) && !(m & BIT(CAP_SYS_ADMIN)) && !(m & BIT(CAP_NET_ADMIN)) &&
-		       (m & BIT(CAP_SYS_BOOT)) && (m & BIT(CAP_SYS_MODULE)) && (m & BIT(CAP_KILL)),
+		   (m & BIT(CAP_SYS_BOOT)) && (m & BIT(CAP_SYS_MODULE)) && (m & BIT(CAP_KILL)),
 	       "keeps only the named ones");
 
 	char *bad[] = { "sys_frobnicate", NULL };

@@ -230,12 +230,18 @@ int main(void)
 	tap_ok(cgroup_open("boxes-test", name, &cg2, &e) == 0, "cgroup_open finds it");
 	cgroup_free(cg2);
 	cg2 = NULL;
-	tap_ok(cgroup_open("boxes-test", "nosuch", &cg2, &e) < 0 && e->errnum == ENOENT, "open of a missing one: ENOENT");
+	tap_ok(cgroup_open("boxes-test", "nosuch", &cg2, &e) < 0 && e->errnum == ENOENT,
+	       "open of a missing one: ENOENT");
 	box_error_release(&e);
 
 	struct cgroup_limits lim = {
-		.memory = 64 << 20, .swap = 32 << 20, .cpus_milli = 500, .cpu_weight = 200,
-		.cpuset = "0", .pids = 50, .io_weight = 100,
+		.memory = 64 << 20,
+		.swap = 32 << 20,
+		.cpus_milli = 500,
+		.cpu_weight = 200,
+		.cpuset = "0",
+		.pids = 50,
+		.io_weight = 100,
 	};
 	tap_ok(cgroup_set_limits(cg, &lim, &e) == 0, "cgroup_set_limits");
 	report(&e);
@@ -259,7 +265,7 @@ int main(void)
 
 	struct cgroup_limits back;
 	tap_ok(cgroup_read_limits(cg, &back, &e) == 0 && back.memory == lim.memory && back.pids == 50 &&
-		       back.cpus_milli == 500 && back.cpu_weight == 200,
+		   back.cpus_milli == 500 && back.cpu_weight == 200,
 	       "cgroup_read_limits gives the limits back");
 	free((char *)back.cpuset);
 
@@ -301,7 +307,7 @@ int main(void)
 		tap_ok(cgroup_bpf_attach_devices(dir, &e) == 0, "BPF_CGROUP_DEVICE program loads and attaches");
 		report(&e);
 		tap_ok(cgroup_bpf_count(dir) == 1 && cgroup_bpf_attach_devices(dir, &e) == 0 &&
-			       cgroup_bpf_count(dir) == 1,
+			   cgroup_bpf_count(dir) == 1,
 		       "attaching again keeps one program");
 		pid = fork();
 		if (pid == 0) {
@@ -321,8 +327,7 @@ int main(void)
 	usleep(200000);
 	struct cgroup_stats st;
 	int r = cgroup_stats(cg, &st, &e);
-	tap_ok(r == 0 && st.pids_current >= 10, "stats: pids_current %llu",
-	       (unsigned long long)st.pids_current);
+	tap_ok(r == 0 && st.pids_current >= 10, "stats: pids_current %llu", (unsigned long long)st.pids_current);
 	tap_ok(st.memory_current > 0, "stats: memory_current %llu", (unsigned long long)st.memory_current);
 	tap_ok(!cgroup_is_frozen(cg), "cgroup_is_frozen: not before the freeze");
 	tap_ok(cgroup_freeze(cg, true, &e) == 0 && cgroup_stats(cg, &st, &e) == 0 && st.frozen, "freeze");
@@ -339,8 +344,7 @@ int main(void)
 	pid = child_in(cg, spin);
 	usleep(300000);
 	r = cgroup_stats(cg, &st, &e);
-	tap_ok(r == 0 && st.cpu_usage_ns > 0, "stats: cpu usage %llu ns",
-	       (unsigned long long)st.cpu_usage_ns);
+	tap_ok(r == 0 && st.cpu_usage_ns > 0, "stats: cpu usage %llu ns", (unsigned long long)st.cpu_usage_ns);
 	cgroup_kill(cg, &e);
 	report(&e);
 	status_of(pid);

@@ -33,29 +33,17 @@ static int run_prog(const struct bpf_insn *p, size_t n, char type, unsigned acce
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct bpf_insn *i = &p[pc];
 		switch (i->code) {
-		case BPF_LDX | BPF_MEM | BPF_W:
-			r[i->dst_reg] = ctx[i->off / 4];
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
-			break;
-		case BPF_ALU | BPF_RSH | BPF_K:
-			r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm;
-			break;
-		case BPF_ALU64 | BPF_MOV | BPF_X:
-			r[i->dst_reg] = r[i->src_reg];
-			break;
-		case BPF_ALU64 | BPF_MOV | BPF_K:
-			r[i->dst_reg] = (uint64_t)(int64_t)i->imm;
-			break;
+		case BPF_LDX | BPF_MEM | BPF_W: r[i->dst_reg] = ctx[i->off / 4]; break;
+		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm; break;
+		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm; break;
+		case BPF_ALU64 | BPF_MOV | BPF_X: r[i->dst_reg] = r[i->src_reg]; break;
+		case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
 		case BPF_JMP | BPF_JNE | BPF_K:
 			if (r[i->dst_reg] != (uint64_t)(int64_t)i->imm)
 				pc += i->off;
 			break;
-		case BPF_JMP | BPF_EXIT:
-			return (int)r[0];
-		default:
-			return -1;
+		case BPF_JMP | BPF_EXIT: return (int)r[0];
+		default: return -1;
 		}
 		if (pc + 1 > n)
 			return -2;
@@ -95,8 +83,7 @@ int main(void)
 	tap_ok(cgroup_cpus_to_quota(1500) == 150000, "cpus 1.5 -> 150000");
 	tap_ok(cgroup_cpus_to_quota(0) == -1, "no cpus -> no quota");
 	tap_ok(cgroup_cpus_to_quota(1) == 1000, "tiny cpus -> the kernel's 1 ms minimum");
-	tap_ok(cgroup_quota_to_cpus(50000, 100000) == 500 && cgroup_quota_to_cpus(-1, 100000) == 0,
-	       "quota -> cpus");
+	tap_ok(cgroup_quota_to_cpus(50000, 100000) == 500 && cgroup_quota_to_cpus(-1, 100000) == 0, "quota -> cpus");
 
 	uint64_t m = 512ULL << 20, hi = cgroup_memory_high(m);
 	tap_ok(hi < m && hi >= m - m / 16 - 4096 && hi % 4096 == 0, "memory.high a little below memory.max");
@@ -116,8 +103,8 @@ int main(void)
 				"253:0 rbytes=100 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n",
 				&rd, &wr);
 	tap_ok(rd == 4196 && wr == 8192, "io.stat sums devices");
-	cgroup_parse_io_service_bytes_v1("8:0 Read 4096\n8:0 Write 512\n8:0 Sync 0\n8:0 Total 4608\nTotal 4608\n",
-					 &rd, &wr);
+	cgroup_parse_io_service_bytes_v1("8:0 Read 4096\n8:0 Write 512\n8:0 Sync 0\n8:0 Total 4608\nTotal 4608\n", &rd,
+					 &wr);
 	tap_ok(rd == 4096 && wr == 512, "blkio io_service_bytes Read/Write");
 
 	tap_ok(cgroup_same_number("9223372036854771712", "-1"), "v1's unlimited equals -1");
@@ -144,7 +131,6 @@ int main(void)
 	tap_ok(run_prog(prog, n, 'c', R | W, 10, 200) == 0, "c 10:200 (tun) refused");
 	tap_ok(run_prog(prog, n, 'c', M, 4, 0) == 1, "c 4:0 mknod allowed");
 	tap_ok(run_prog(prog, n, 'c', M | R, 4, 0) == 0, "c 4:0 read refused");
-	tap_ok(run_prog(prog, n, 'c', R, 1, 0) == 0 && run_prog(prog, n, 'c', R, 0, 3) == 0,
-	       "near misses refused");
+	tap_ok(run_prog(prog, n, 'c', R, 1, 0) == 0 && run_prog(prog, n, 'c', R, 0, 3) == 0, "near misses refused");
 	return tap_done();
 }

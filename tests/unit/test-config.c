@@ -22,77 +22,128 @@ struct bad {
 
 /* Each: the config text, and the exact first message. */
 static const struct bad bads[] = {
-	{"memory = 12X\n", "t.conf:1: memory: '12X' is not a size (a number of bytes with an optional K, M, G or T suffix, or max)"},
-	{"# comment\n# another\nmemroy = 1G\n", "t.conf:3: memroy: unknown key (did you mean memory?)"},
-	{"frobnicate = 1\n", "t.conf:1: frobnicate: unknown key (see 'box config keys' for every key)"},
-	{"memory = 1G\nmemory = 2G\n", "t.conf:2: memory: set twice, first on line 1 (keep one)"},
-	{"cpus = 0\n", "t.conf:1: cpus: '0' is too small (a decimal number of CPUs from 0.001 to 4096, like 1.5, or max)"},
-	{"cpus = 1.2345\n", "t.conf:1: cpus: '1.2345' has more than 3 decimals (a decimal number of CPUs from 0.001 to 4096, like 1.5, or max)"},
-	{"cpu_weight = 0\n", "t.conf:1: cpu_weight: '0' is out of range (1..10000)"},
-	{"io_weight = 10001\n", "t.conf:1: io_weight: '10001' is out of range (1..10000)"},
-	{"stop_timeout = soon\n", "t.conf:1: stop_timeout: 'soon' is not a whole number (0..86400)"},
-	{"halt_signal = SIGKILL\n", "t.conf:1: halt_signal: 'SIGKILL' cannot be caught, so init could never halt cleanly (a signal init handles, like SIGPWR or SIGRTMIN+3, or auto)"},
-	{"halt_signal = SIGWHAT\n", "t.conf:1: halt_signal: 'SIGWHAT' is not a signal (a signal name like SIGPWR, SIGRTMIN+3 or TERM, a number, or auto)"},
-	{"hostname = web_1\n", "t.conf:1: hostname: 'web_1' has a character that is not a letter, digit, '-' or '.' (letters, digits and '-' in dot-separated labels, at most 64 bytes)"},
-	{"init = sbin/init\n", "t.conf:1: init: 'sbin/init' is not an absolute path (an absolute path like /srv/data, without .. components)"},
-	{"autostart = maybe\n", "t.conf:1: autostart: 'maybe' is not a boolean (yes or no)"},
-	{"environment = {\"TZ=UTC\", \"1X=2\"}\n", "t.conf:1: environment: '1X=2' has a bad variable name (KEY=VALUE with KEY of letters, digits and '_', not starting with a digit)"},
-	{"environment = {\"TZ=UTC\",\n  \"TZ=CET\"}\n", "t.conf:2: environment: TZ is set twice (each variable once)"},
-	{"cpuset = 0-3,5\n", "t.conf:1: syntax error: unexpected ',' (quote a value that has a comma: cpuset = \"0-3,5\"; a list is written {a, b})"},
-	{"cpuset = \"4-2\"\n", "t.conf:1: cpuset: '4-2' has a range that goes down (CPU numbers and ranges from 0 to 8191, like 0-3,5)"},
-	{"swap = 1G\n", "t.conf:1: swap: a swap limit needs a memory limit (set memory too, or swap = max)"},
-	{"memory = 1000\n", "t.conf:1: memory: '1000' is too small (at least 1M, or max)"},
-	{"pids = 0\n", "t.conf:1: pids: '0' is too small (at least 1, or max)"},
-	{"capabilities_drop = {sys_fun}\n", "t.conf:1: capabilities_drop: 'sys_fun' is not a capability (a capability name like sys_admin or net_raw, see capabilities(7))"},
-	{"capabilities_drop = {sys_time}\ncapabilities_keep = {chown}\n", "t.conf:2: capabilities_keep: cannot be combined with capabilities_drop on line 1 (keep lists all that stay, drop all that go: use one)"},
-	{"capabilities_keep = {}\n", "t.conf:1: capabilities_keep: is empty (list the capabilities to keep, like {chown, net_bind_service}, or remove it)"},
-	{"seccomp = strict\n", "t.conf:1: seccomp: 'strict' is not a seccomp policy (default, none, or the absolute path of a profile)"},
-	{"storage = zfs\n", "t.conf:1: storage: 'zfs' is not a storage backend (dir, overlay or btrfs)"},
-	{"template = ../x.tar.gz\n", "t.conf:1: template: '../x.tar.gz' is not an absolute path (an absolute path like /srv/data, without .. components)"},
-	{"nameserver = {1.1.1.1, 300.1.1.1}\n", "t.conf:1: nameserver: '300.1.1.1' is not an IP address (an IPv4 or IPv6 address without prefix, like 10.0.0.1 or fd00::1)"},
-	{"searchdomain = {\"bad domain\"}\n", "t.conf:1: searchdomain: 'bad domain' has a character that is not a letter, digit, '-' or '.' (a domain name like example.org)"},
-	{"unprivileged = yes\nidmap_base = 4294967000\n", "t.conf:2: idmap_base: idmap_base + idmap_size go beyond the last id 4294967294 (a smaller base or size)"},
-	{"memory = 1G\n}\n", "t.conf:2: syntax error: '}' without an open section (remove it)"},
-	{"network eth0 {\n  bridge = box0\n", "t.conf:1: syntax error: '{' is never closed (close it with '}')"},
-	{"nameserver = {1.1.1.1,\n", "t.conf:2: syntax error: the file ends inside a section or before a value (close every '{' with '}')"},
-	{"memory 1G\n", "t.conf:1: memory: '=' is missing (memory = VALUE)"},
-	{"memory += 1G\n", "t.conf:1: memory: '+=' works only on lists (memory = VALUE)"},
-	{"hostname = \"web\n", "t.conf:1: syntax error: a quoted string is not closed (end it with \")"},
-	{"network {\n}\n", "t.conf:1: network: the title is missing (network eth0 { ... })"},
-	{"network eth0\nmemory = 1G\n", "t.conf:2: network: '{' is missing after the title (network eth0 { ... })"},
-	{"network eth0 {\n}\n\nnetwork eth0 {\n}\n", "t.conf:4: network eth0: defined twice, first on line 1 (one section per name)"},
-	{"network eth0 {\n  brige = box0\n}\n", "t.conf:2: network eth0: brige: unknown key (did you mean bridge?)"},
-	{"network eth0 {\n  type = macvlan\n}\n", "t.conf:2: network eth0: type: 'macvlan' is not a network type (veth, empty or host)"},
-	{"network averyveryverylongname {\n}\n", "t.conf:1: network averyveryverylongname: 'averyveryverylongname' is longer than 15 bytes (1 to 15 bytes without '/', ':' or spaces, not . or ..)"},
-	{"network eth0 {\n  bridge = \"br 0\"\n}\n", "t.conf:2: network eth0: bridge: 'br 0' is not an interface name (1 to 15 bytes without '/', ':' or spaces, not . or ..)"},
-	{"network eth0 {\n  address = 10.0.0.2\n}\n", "t.conf:2: network eth0: address: '10.0.0.2' has no prefix length (an IPv4 or IPv6 address with its prefix length, like 10.0.0.2/24 or fd00::2/64)"},
-	{"network eth0 {\n  address = 10.0.0.2/24\n  gateway = 10.0.1.1\n}\n", "t.conf:3: network eth0: gateway: 10.0.1.1 is outside the subnet of every IPv4 address of eth0 (a router inside one of them)"},
-	{"network eth0 {\n  address = 10.0.0.2/24\n  gateway = fd00::1\n}\n", "t.conf:3: network eth0: gateway: fd00::1 needs an IPv6 address on this interface (address = ...)"},
-	{"network eth0 {\n  address = 10.0.0.2/24\n  gateway = {10.0.0.1, 10.0.0.3}\n}\n", "t.conf:3: network eth0: gateway: a second IPv4 gateway '10.0.0.3' (at most one IPv4 and one IPv6 gateway)"},
-	{"network eth0 {\n  address = 10.0.0.2/24\n  gateway = 10.0.0.2\n}\n", "t.conf:3: network eth0: gateway: 10.0.0.2 is this interface's own address (the router's address)"},
-	{"network eth0 {\n  type = empty\n  bridge = box0\n}\n", "t.conf:3: network eth0: bridge is set, but type = empty has no veth to carry it (remove it, or type = veth)"},
-	{"network eth0 {\n  hwaddr = 03:00:00:00:00:01\n}\n", "t.conf:2: network eth0: hwaddr: '03:00:00:00:00:01' is a multicast address (six hex bytes like 02:00:0a:4d:00:0a, unicast, not all zero)"},
-	{"network eth0 {\n  mtu = 67\n}\n", "t.conf:2: network eth0: mtu: '67' is out of range (68..65535)"},
-	{"network eth0 {\n  address = fd00::2/64\n  mtu = 1000\n}\n", "t.conf:3: network eth0: mtu: 1000 is below 1280, the least IPv6 works with (68..65535, 1280 or more with IPv6)"},
-	{"network eth0 {\n  address = 10.0.0.2/24\n}\nnetwork eth1 {\n  address = 10.0.0.2/16\n}\n", "t.conf:5: network eth1: address: 10.0.0.2/16 is already used on line 2 (each address once)"},
-	{"network a {\n  type = host\n}\nnetwork b {\n  type = host\n}\n", "t.conf:4: network b: a second type = host network, the first on line 1 (at most one)"},
-	{"network eth0 {\n}\nnetwork h {\n  type = host\n}\n", "t.conf:1: network eth0: the container shares the host's network (type = host on line 3), so it cannot have interfaces of its own (remove one of them)"},
-	{"mount /srv {\n}\n", "t.conf:1: mount /srv: source is missing (source = /host/path)"},
-	{"mount srv {\n  source = /srv\n}\n", "t.conf:1: mount srv: 'srv' is not an absolute path (an absolute path like /srv/data, without .. components)"},
-	{"mount / {\n  source = /srv\n}\n", "t.conf:1: mount /: cannot mount over the container's root (a path below /)"},
-	{"mount /data {\n  source = /srv/a\n}\nmount /data/ {\n  source = /srv/b\n}\n", "t.conf:4: mount /data/: /data is already a mount target on line 1 (one mount per target)"},
-	{"mount /data {\n  source = srv\n}\n", "t.conf:2: mount /data: source: 'srv' is not an absolute path (an absolute path like /srv/data, without .. components)"},
-	{"mount /data {\n  source = /srv\n  readonly = sure\n}\n", "t.conf:3: mount /data: readonly: 'sure' is not a boolean (yes or no)"},
-	{"hostname = ${HOSTNAME}\n", "t.conf:1: syntax error: ${...} is not expanded (write the value itself)"},
-	{"memory = 1G\n/* never closed\n", "t.conf:2: syntax error: a /* comment is not closed (end it with */)"},
-	{"memory = {1G}\n", "t.conf:1: syntax error: unexpected '{' (KEY = VALUE, or SECTION TITLE { ... })"},
-	{"hostname = web\0\n", "t.conf:1: syntax error: a NUL byte (a config is text)"},
-	{"pids = lots\n", "t.conf:1: pids: 'lots' is not a number or max (0..4194304, or max)"},
-	{"network eth0 {\n  gateway = 10.0.0.1\n}\n", "t.conf:2: network eth0: gateway: 10.0.0.1 needs an IPv4 address on this interface (address = ...)"},
-	{"network \"a/b\" {\n}\n", "t.conf:1: network a/b: 'a/b' is not an interface name (1 to 15 bytes without '/', ':' or spaces, not . or ..)"},
-	{"unprivileged = yes\nidmap_size = 0\n", "t.conf:2: idmap_size: '0' is out of range (1..4294967294)"},
-	{"network eth0 {\n  type = host\n  mtu = 1500\n}\n", "t.conf:3: network eth0: mtu is set, but type = host has no veth to carry it (remove it, or type = veth)"},
-	{"\" line\" = here\n", "t.conf:1:  line: unknown key (see 'box config keys' for every key)"},
+	{ "memory = 12X\n",
+	  "t.conf:1: memory: '12X' is not a size (a number of bytes with an optional K, M, G or T suffix, or max)" },
+	{ "# comment\n# another\nmemroy = 1G\n", "t.conf:3: memroy: unknown key (did you mean memory?)" },
+	{ "frobnicate = 1\n", "t.conf:1: frobnicate: unknown key (see 'box config keys' for every key)" },
+	{ "memory = 1G\nmemory = 2G\n", "t.conf:2: memory: set twice, first on line 1 (keep one)" },
+	{ "cpus = 0\n",
+	  "t.conf:1: cpus: '0' is too small (a decimal number of CPUs from 0.001 to 4096, like 1.5, or max)" },
+	{ "cpus = 1.2345\n", "t.conf:1: cpus: '1.2345' has more than 3 decimals (a decimal number of CPUs from 0.001 "
+			     "to 4096, like 1.5, or max)" },
+	{ "cpu_weight = 0\n", "t.conf:1: cpu_weight: '0' is out of range (1..10000)" },
+	{ "io_weight = 10001\n", "t.conf:1: io_weight: '10001' is out of range (1..10000)" },
+	{ "stop_timeout = soon\n", "t.conf:1: stop_timeout: 'soon' is not a whole number (0..86400)" },
+	{ "halt_signal = SIGKILL\n", "t.conf:1: halt_signal: 'SIGKILL' cannot be caught, so init could never halt "
+				     "cleanly (a signal init handles, like SIGPWR or SIGRTMIN+3, or auto)" },
+	{ "halt_signal = SIGWHAT\n", "t.conf:1: halt_signal: 'SIGWHAT' is not a signal (a signal name like SIGPWR, "
+				     "SIGRTMIN+3 or TERM, a number, or auto)" },
+	{ "hostname = web_1\n", "t.conf:1: hostname: 'web_1' has a character that is not a letter, digit, '-' or '.' "
+				"(letters, digits and '-' in dot-separated labels, at most 64 bytes)" },
+	{ "init = sbin/init\n", "t.conf:1: init: 'sbin/init' is not an absolute path (an absolute path like /srv/data, "
+				"without .. components)" },
+	{ "autostart = maybe\n", "t.conf:1: autostart: 'maybe' is not a boolean (yes or no)" },
+	{ "environment = {\"TZ=UTC\", \"1X=2\"}\n", "t.conf:1: environment: '1X=2' has a bad variable name (KEY=VALUE "
+						    "with KEY of letters, digits and '_', not starting with a digit)" },
+	{ "environment = {\"TZ=UTC\",\n  \"TZ=CET\"}\n",
+	  "t.conf:2: environment: TZ is set twice (each variable once)" },
+	{ "cpuset = 0-3,5\n", "t.conf:1: syntax error: unexpected ',' (quote a value that has a comma: cpuset = "
+			      "\"0-3,5\"; a list is written {a, b})" },
+	{ "cpuset = \"4-2\"\n",
+	  "t.conf:1: cpuset: '4-2' has a range that goes down (CPU numbers and ranges from 0 to 8191, like 0-3,5)" },
+	{ "swap = 1G\n", "t.conf:1: swap: a swap limit needs a memory limit (set memory too, or swap = max)" },
+	{ "memory = 1000\n", "t.conf:1: memory: '1000' is too small (at least 1M, or max)" },
+	{ "pids = 0\n", "t.conf:1: pids: '0' is too small (at least 1, or max)" },
+	{ "capabilities_drop = {sys_fun}\n", "t.conf:1: capabilities_drop: 'sys_fun' is not a capability (a capability "
+					     "name like sys_admin or net_raw, see capabilities(7))" },
+	{ "capabilities_drop = {sys_time}\ncapabilities_keep = {chown}\n",
+	  "t.conf:2: capabilities_keep: cannot be combined with capabilities_drop on line 1 (keep lists all that stay, "
+	  "drop all that go: use one)" },
+	{ "capabilities_keep = {}\n", "t.conf:1: capabilities_keep: is empty (list the capabilities to keep, like "
+				      "{chown, net_bind_service}, or remove it)" },
+	{ "seccomp = strict\n",
+	  "t.conf:1: seccomp: 'strict' is not a seccomp policy (default, none, or the absolute path of a profile)" },
+	{ "storage = zfs\n", "t.conf:1: storage: 'zfs' is not a storage backend (dir, overlay or btrfs)" },
+	{ "template = ../x.tar.gz\n", "t.conf:1: template: '../x.tar.gz' is not an absolute path (an absolute path "
+				      "like /srv/data, without .. components)" },
+	{ "nameserver = {1.1.1.1, 300.1.1.1}\n", "t.conf:1: nameserver: '300.1.1.1' is not an IP address (an IPv4 or "
+						 "IPv6 address without prefix, like 10.0.0.1 or fd00::1)" },
+	{ "searchdomain = {\"bad domain\"}\n", "t.conf:1: searchdomain: 'bad domain' has a character that is not a "
+					       "letter, digit, '-' or '.' (a domain name like example.org)" },
+	{ "unprivileged = yes\nidmap_base = 4294967000\n",
+	  "t.conf:2: idmap_base: idmap_base + idmap_size go beyond the last id 4294967294 (a smaller base or size)" },
+	{ "memory = 1G\n}\n", "t.conf:2: syntax error: '}' without an open section (remove it)" },
+	{ "network eth0 {\n  bridge = box0\n", "t.conf:1: syntax error: '{' is never closed (close it with '}')" },
+	{ "nameserver = {1.1.1.1,\n",
+	  "t.conf:2: syntax error: the file ends inside a section or before a value (close every '{' with '}')" },
+	{ "memory 1G\n", "t.conf:1: memory: '=' is missing (memory = VALUE)" },
+	{ "memory += 1G\n", "t.conf:1: memory: '+=' works only on lists (memory = VALUE)" },
+	{ "hostname = \"web\n", "t.conf:1: syntax error: a quoted string is not closed (end it with \")" },
+	{ "network {\n}\n", "t.conf:1: network: the title is missing (network eth0 { ... })" },
+	{ "network eth0\nmemory = 1G\n", "t.conf:2: network: '{' is missing after the title (network eth0 { ... })" },
+	{ "network eth0 {\n}\n\nnetwork eth0 {\n}\n",
+	  "t.conf:4: network eth0: defined twice, first on line 1 (one section per name)" },
+	{ "network eth0 {\n  brige = box0\n}\n", "t.conf:2: network eth0: brige: unknown key (did you mean bridge?)" },
+	{ "network eth0 {\n  type = macvlan\n}\n",
+	  "t.conf:2: network eth0: type: 'macvlan' is not a network type (veth, empty or host)" },
+	{ "network averyveryverylongname {\n}\n",
+	  "t.conf:1: network averyveryverylongname: 'averyveryverylongname' is longer than 15 bytes (1 to 15 bytes "
+	  "without '/', ':' or spaces, not . or ..)" },
+	{ "network eth0 {\n  bridge = \"br 0\"\n}\n", "t.conf:2: network eth0: bridge: 'br 0' is not an interface name "
+						      "(1 to 15 bytes without '/', ':' or spaces, not . or ..)" },
+	{ "network eth0 {\n  address = 10.0.0.2\n}\n",
+	  "t.conf:2: network eth0: address: '10.0.0.2' has no prefix length (an IPv4 or IPv6 address with its prefix "
+	  "length, like 10.0.0.2/24 or fd00::2/64)" },
+	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = 10.0.1.1\n}\n",
+	  "t.conf:3: network eth0: gateway: 10.0.1.1 is outside the subnet of every IPv4 address of eth0 (a router "
+	  "inside one of them)" },
+	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = fd00::1\n}\n",
+	  "t.conf:3: network eth0: gateway: fd00::1 needs an IPv6 address on this interface (address = ...)" },
+	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = {10.0.0.1, 10.0.0.3}\n}\n",
+	  "t.conf:3: network eth0: gateway: a second IPv4 gateway '10.0.0.3' (at most one IPv4 and one IPv6 gateway)" },
+	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = 10.0.0.2\n}\n",
+	  "t.conf:3: network eth0: gateway: 10.0.0.2 is this interface's own address (the router's address)" },
+	{ "network eth0 {\n  type = empty\n  bridge = box0\n}\n",
+	  "t.conf:3: network eth0: bridge is set, but type = empty has no veth to carry it (remove it, or type = "
+	  "veth)" },
+	{ "network eth0 {\n  hwaddr = 03:00:00:00:00:01\n}\n",
+	  "t.conf:2: network eth0: hwaddr: '03:00:00:00:00:01' is a multicast address (six hex bytes like "
+	  "02:00:0a:4d:00:0a, unicast, not all zero)" },
+	{ "network eth0 {\n  mtu = 67\n}\n", "t.conf:2: network eth0: mtu: '67' is out of range (68..65535)" },
+	{ "network eth0 {\n  address = fd00::2/64\n  mtu = 1000\n}\n",
+	  "t.conf:3: network eth0: mtu: 1000 is below 1280, the least IPv6 works with (68..65535, 1280 or more with "
+	  "IPv6)" },
+	{ "network eth0 {\n  address = 10.0.0.2/24\n}\nnetwork eth1 {\n  address = 10.0.0.2/16\n}\n",
+	  "t.conf:5: network eth1: address: 10.0.0.2/16 is already used on line 2 (each address once)" },
+	{ "network a {\n  type = host\n}\nnetwork b {\n  type = host\n}\n",
+	  "t.conf:4: network b: a second type = host network, the first on line 1 (at most one)" },
+	{ "network eth0 {\n}\nnetwork h {\n  type = host\n}\n",
+	  "t.conf:1: network eth0: the container shares the host's network (type = host on line 3), so it cannot have "
+	  "interfaces of its own (remove one of them)" },
+	{ "mount /srv {\n}\n", "t.conf:1: mount /srv: source is missing (source = /host/path)" },
+	{ "mount srv {\n  source = /srv\n}\n", "t.conf:1: mount srv: 'srv' is not an absolute path (an absolute path "
+					       "like /srv/data, without .. components)" },
+	{ "mount / {\n  source = /srv\n}\n",
+	  "t.conf:1: mount /: cannot mount over the container's root (a path below /)" },
+	{ "mount /data {\n  source = /srv/a\n}\nmount /data/ {\n  source = /srv/b\n}\n",
+	  "t.conf:4: mount /data/: /data is already a mount target on line 1 (one mount per target)" },
+	{ "mount /data {\n  source = srv\n}\n", "t.conf:2: mount /data: source: 'srv' is not an absolute path (an "
+						"absolute path like /srv/data, without .. components)" },
+	{ "mount /data {\n  source = /srv\n  readonly = sure\n}\n",
+	  "t.conf:3: mount /data: readonly: 'sure' is not a boolean (yes or no)" },
+	{ "hostname = ${HOSTNAME}\n", "t.conf:1: syntax error: ${...} is not expanded (write the value itself)" },
+	{ "memory = 1G\n/* never closed\n", "t.conf:2: syntax error: a /* comment is not closed (end it with */)" },
+	{ "memory = {1G}\n", "t.conf:1: syntax error: unexpected '{' (KEY = VALUE, or SECTION TITLE { ... })" },
+	{ "hostname = web\0\n", "t.conf:1: syntax error: a NUL byte (a config is text)" },
+	{ "pids = lots\n", "t.conf:1: pids: 'lots' is not a number or max (0..4194304, or max)" },
+	{ "network eth0 {\n  gateway = 10.0.0.1\n}\n",
+	  "t.conf:2: network eth0: gateway: 10.0.0.1 needs an IPv4 address on this interface (address = ...)" },
+	{ "network \"a/b\" {\n}\n", "t.conf:1: network a/b: 'a/b' is not an interface name (1 to 15 bytes without '/', "
+				    "':' or spaces, not . or ..)" },
+	{ "unprivileged = yes\nidmap_size = 0\n", "t.conf:2: idmap_size: '0' is out of range (1..4294967294)" },
+	{ "network eth0 {\n  type = host\n  mtu = 1500\n}\n",
+	  "t.conf:3: network eth0: mtu is set, but type = host has no veth to carry it (remove it, or type = veth)" },
+	{ "\" line\" = here\n", "t.conf:1:  line: unknown key (see 'box config keys' for every key)" },
 };
 
 static void test_bad(void)
@@ -126,9 +177,14 @@ static void test_all_errors(void)
 	char **errors = NULL, **warnings = NULL;
 	box_err_t err = NULL;
 	int rc = config_load_buffer_report(text, strlen(text), "m.conf", "m", NULL, &errors, &warnings, &err);
-	tap_ok(rc == -1 && errors && strv_len(errors) == 6, "every error is listed (%zu)", errors ? strv_len(errors) : 0);
-	const char *want[] = {"m.conf:1: memory:", "m.conf:2: cpus:", "m.conf:5: network eth0: gateway:",
-			      "m.conf:6: network eth0: mtu:", "m.conf:8: halt_signal:", "m.conf:9: mount /x:"};
+	tap_ok(rc == -1 && errors && strv_len(errors) == 6, "every error is listed (%zu)",
+	       errors ? strv_len(errors) : 0);
+	const char *want[] = { "m.conf:1: memory:",
+			       "m.conf:2: cpus:",
+			       "m.conf:5: network eth0: gateway:",
+			       "m.conf:6: network eth0: mtu:",
+			       "m.conf:8: halt_signal:",
+			       "m.conf:9: mount /x:" };
 	for (size_t i = 0; errors && i < 6 && errors[i]; i++)
 		tap_ok(!strncmp(errors[i], want[i], strlen(want[i])), "error %zu in file order: %s", i, errors[i]);
 	tap_streq(err ? err->msg : NULL, errors && errors[0] ? errors[0] : "", "err holds the first error");
@@ -150,13 +206,13 @@ static void test_all_errors(void)
 	rc = config_load_buffer_report(text, strlen(text), "u.conf", "u", NULL, &errors, NULL, &err);
 	tap_ok(rc == -1 && errors && strv_len(errors) == 7, "every unknown key is listed (%zu)",
 	       errors ? strv_len(errors) : 0);
-	const char *want_u[] = {"u.conf:1: memroy: unknown key (did you mean memory?)",
-				"u.conf:2: foo: unknown key (see 'box config keys' for every key)",
-				"u.conf:4: cpus: 'x' is not a number of CPUs",
-				"u.conf:6: network eth0: brige: unknown key (did you mean bridge?)",
-				"u.conf:7: network eth0: addr: unknown key (did you mean hwaddr?)",
-				"u.conf:9: baz: unknown key (see 'box config keys' for every key)",
-				"u.conf:10: swap: a swap limit needs a memory limit"};
+	const char *want_u[] = { "u.conf:1: memroy: unknown key (did you mean memory?)",
+				 "u.conf:2: foo: unknown key (see 'box config keys' for every key)",
+				 "u.conf:4: cpus: 'x' is not a number of CPUs",
+				 "u.conf:6: network eth0: brige: unknown key (did you mean bridge?)",
+				 "u.conf:7: network eth0: addr: unknown key (did you mean hwaddr?)",
+				 "u.conf:9: baz: unknown key (see 'box config keys' for every key)",
+				 "u.conf:10: swap: a swap limit needs a memory limit" };
 	for (size_t i = 0; errors && i < 7 && errors[i]; i++)
 		tap_ok(!strncmp(errors[i], want_u[i], strlen(want_u[i])), "unknown keys: error %zu: %s", i, errors[i]);
 	strv_free(errors);
@@ -204,7 +260,7 @@ static void test_defaults(void)
 	tap_ok(c->cpus_milli == 0 && c->cpu_weight == 100 && c->io_weight == 100 && !c->cpuset, "cpu defaults");
 	tap_ok(!c->unprivileged && c->idmap_base == 100000 && c->idmap_size == 65536, "id map defaults");
 	tap_ok(strv_len(c->capabilities_drop) == 5 && !strcmp(c->capabilities_drop[0], "sys_module") &&
-		       !c->capabilities_keep,
+		   !c->capabilities_keep,
 	       "capabilities_drop as LXC, keep unset");
 	tap_streq(c->seccomp, "default", "seccomp default");
 	tap_ok(c->storage == STORAGE_DIR, "storage dir");
@@ -278,9 +334,9 @@ static void test_roundtrip(void)
 			const struct config_key *k = &config_schema[i];
 			if (k->scope == SC_GLOBAL || k->scope == SC_BRIDGE || !strcmp(k->name, "capabilities_drop"))
 				continue;
-			cleanup_free char *pat = k->type == KT_SECTION ? xasprintf("\n%s ", k->name)
-								       : xasprintf("\n%s%s ", k->scope == SC_CONTAINER ? "" : "  ",
-										   k->name);
+			cleanup_free char *pat =
+			    k->type == KT_SECTION ? xasprintf("\n%s ", k->name)
+						  : xasprintf("\n%s%s ", k->scope == SC_CONTAINER ? "" : "  ", k->name);
 			if (!strstr(text, pat) && strncmp(text, pat + 1, strlen(pat) - 1)) {
 				printf("# config_write lacks %s\n", k->name);
 				missing++;
@@ -346,8 +402,8 @@ static void test_schema(void)
 					 strcmp(k->name, "address") ? "  address = {10.77.0.10/24, fd77::10/64}\n" : "",
 					 k->name, k->example);
 		else
-			text = xasprintf("mount /x {\n  %s%s = %s\n}\n", strcmp(k->name, "source") ? "source = /y\n" : "",
-					 k->name, k->example);
+			text = xasprintf("mount /x {\n  %s%s = %s\n}\n",
+					 strcmp(k->name, "source") ? "source = /y\n" : "", k->name, k->example);
 		box_err_t err = NULL;
 		if (config_load_buffer(text, strlen(text), "x.conf", "x", NULL, &err) < 0) {
 			printf("# example of %s: %s\n", k->name, err->msg);
@@ -449,7 +505,7 @@ static void test_dir(void)
 		       "global_write's output loads");
 		const struct box_bridge *b2 = global_find_bridge(g2, "box0");
 		tap_ok(g2 && !strcmp(g2->cgroup_parent, "machine/boxes") && b2 && b2->n_addrs == 2 && b2->mtu == 1500 &&
-			       !strcmp(b2->addrs[1].text, "fd77::1/64"),
+			   !strcmp(b2->addrs[1].text, "fd77::1/64"),
 		       "boxes.conf round-trips");
 		global_free(g2);
 		free(text);
@@ -458,7 +514,8 @@ static void test_dir(void)
 	box_error_release(&err);
 
 	const char *gbad = "bridge box0 {\n  address = 10.77.0.1\n}\n";
-	tap_ok(global_load_buffer_report(gbad, strlen(gbad), "boxes.conf", NULL, NULL, NULL, &err) < 0, "bad boxes.conf");
+	tap_ok(global_load_buffer_report(gbad, strlen(gbad), "boxes.conf", NULL, NULL, NULL, &err) < 0,
+	       "bad boxes.conf");
 	tap_streq(err ? err->msg : NULL,
 		  "boxes.conf:2: bridge box0: address: '10.77.0.1' has no prefix length (an IPv4 or IPv6 address "
 		  "with its prefix length, like 10.0.0.2/24 or fd00::2/64)",
@@ -480,7 +537,7 @@ static void test_dir(void)
 	char **names = NULL;
 	tap_ok(config_list(&names, &err) == 0, "config_list");
 	tap_ok(names && strv_len(names) == 3 && !strcmp(names[0], "a-1") && !strcmp(names[1], "db") &&
-		       !strcmp(names[2], "web"),
+		   !strcmp(names[2], "web"),
 	       "config_list: sorted container names, not boxes.conf, not bad names");
 	strv_free(names);
 
@@ -541,7 +598,7 @@ static void test_set_keys(void)
 			   "  address = 10.77.0.30/24\n"
 			   "}\n";
 	put_file("s.conf", orig);
-	char *set1[] = {"memory=1G", "cpus=2", NULL};
+	char *set1[] = { "memory=1G", "cpus=2", NULL };
 	tap_ok(config_set_keys("s", set1, &err) == 0, "set memory=1G cpus=2%s%s", err ? ": " : "", err ? err->msg : "");
 	box_error_release(&err);
 	cleanup_free char *got = get_file("s.conf");
@@ -557,7 +614,7 @@ static void test_set_keys(void)
 		  "}\n",
 		  "the line is edited, the new key follows the last key, comments and sections stay");
 
-	char *set2[] = {"memory=", "nameserver={1.1.1.1, 9.9.9.9}", "halt_signal=SIGRTMIN+3", "hostname=a b", NULL};
+	char *set2[] = { "memory=", "nameserver={1.1.1.1, 9.9.9.9}", "halt_signal=SIGRTMIN+3", "hostname=a b", NULL };
 	tap_ok(config_set_keys("s", set2, &err) < 0 && err && err->status == 2, "a bad value fails with status 2");
 	tap_streq(err ? err->msg : NULL,
 		  "hostname: 'a b' has a character that is not a letter, digit, '-' or '.' (letters, digits and '-' "
@@ -586,44 +643,45 @@ static void test_set_keys(void)
 		  "an empty value removes the key");
 	struct box_config *c = NULL;
 	tap_ok(config_load("s", &c, &err) == 0 && c && c->memory == BOX_UNLIMITED && c->cpus_milli == 2000 &&
-		       c->halt_signal == SIGRTMIN + 3 && strv_len(c->nameservers) == 2,
+		   c->halt_signal == SIGRTMIN + 3 && strv_len(c->nameservers) == 2,
 	       "the edited file loads with the new values");
 	config_free(c);
 	box_error_release(&err);
 
-	char *set3[] = {"swap=1G", NULL};
+	char *set3[] = { "swap=1G", NULL };
 	tap_ok(config_set_keys("s", set3, &err) < 0, "swap without memory is refused");
 	cleanup_free char *want = xasprintf("%s/s.conf:6: swap: a swap limit needs a memory limit (set memory too, or "
 					    "swap = max)",
 					    dir);
 	tap_streq(err ? err->msg : NULL, want, "checks across keys name the edited file's line");
 	box_error_release(&err);
-	char *set4[] = {"network=x", NULL};
+	char *set4[] = { "network=x", NULL };
 	tap_ok(config_set_keys("s", set4, &err) < 0, "a section cannot be set");
 	tap_streq(err ? err->msg : NULL, "network: is a section, set it by editing the config file", "section message");
 	box_error_release(&err);
-	char *set5[] = {"memroy=1G", NULL};
+	char *set5[] = { "memroy=1G", NULL };
 	config_set_keys("s", set5, &err);
 	tap_streq(err ? err->msg : NULL, "memroy: unknown key (see 'box config keys' for every key)", "unknown key");
 	box_error_release(&err);
-	char *set_sp[] = {" cpus = 3 ", NULL};
+	char *set_sp[] = { " cpus = 3 ", NULL };
 	tap_ok(config_set_keys("s", set_sp, &err) == 0, "spaces around key and value are fine");
 	box_error_release(&err);
-	char *set6[] = {"memory", NULL};
+	char *set6[] = { "memory", NULL };
 	config_set_keys("s", set6, &err);
 	tap_streq(err ? err->msg : NULL, "'memory' is not KEY=VALUE (like memory=1G)", "not an assignment");
 	box_error_release(&err);
 	tap_ok(config_set_keys("nope", set1, &err) < 0 && err && err->status == 2, "set on a missing container");
 	box_error_release(&err);
-	char *set7[] = {"environment={\"A=1\",\n\"B=2\"}", NULL};
+	char *set7[] = { "environment={\"A=1\",\n\"B=2\"}", NULL };
 	tap_ok(config_set_keys("s", set7, &err) == 0, "a multi-line list value");
 	box_error_release(&err);
-	char *set8[] = {"environment=C=3", NULL};
+	char *set8[] = { "environment=C=3", NULL };
 	tap_ok(config_set_keys("s", set8, &err) == 0, "a multi-line list is replaced");
 	box_error_release(&err);
 	cleanup_free char *got3 = get_file("s.conf");
-	tap_ok(got3 && strstr(got3, "environment = {\"C=3\"}\n") && !strstr(got3, "B=2"), "the whole list was replaced");
-	char *set9[] = {"network_x=1", NULL};
+	tap_ok(got3 && strstr(got3, "environment = {\"C=3\"}\n") && !strstr(got3, "B=2"),
+	       "the whole list was replaced");
+	char *set9[] = { "network_x=1", NULL };
 	config_set_keys("s", set9, &err);
 	box_error_release(&err);
 	cleanup_free char *got4 = get_file("s.conf");
@@ -638,7 +696,7 @@ static void test_set_keys(void)
 	tap_streq(got5, "memory = 1G\ncpus = 2\n", "keys appended to an empty file");
 	box_error_release(&err);
 	put_file("conflict.conf", "network eth0 {\n  bridge = box0\n  address = 10.77.0.31/24\n}\n");
-	char *set10[] = {"hostname=ok", NULL};
+	char *set10[] = { "hostname=ok", NULL };
 	tap_ok(config_set_keys("conflict", set10, &err) == 0, "set on a file without top-level keys");
 	box_error_release(&err);
 	cleanup_free char *got6 = get_file("conflict.conf");

@@ -82,7 +82,7 @@ static void tconf_init(struct tconf *t, const char *name, enum box_net_type type
  * and then runs `fn` there; its exit status is fn's result. */
 struct kid {
 	pid_t pid;
-	int go;   /* write a byte: run */
+	int go;	  /* write a byte: run */
 	int done; /* fn's one-line report */
 };
 
@@ -378,8 +378,7 @@ static void test_pure(void)
 	size_t n = net_describe(&t.c, &d);
 	char want[IFNAMSIZ];
 	net_host_ifname("web", "eth0", want);
-	tap_ok(n == 1 && !strcmp(d[0].host_ifname, want) && d[0].hwaddr_default &&
-		       strlen(d[0].hwaddr_text) == 17,
+	tap_ok(n == 1 && !strcmp(d[0].host_ifname, want) && d[0].hwaddr_default && strlen(d[0].hwaddr_text) == 17,
 	       "describe: host name and default MAC");
 	free(d);
 	char *l = net_ipv4_list(&t.c);

@@ -31,31 +31,31 @@ static const char *ours_conf = "hostname = web\n"
 			       "network eth1 {\n bridge = box1\n}\n";
 
 static const char *proxmox_conf =
-	"#My web server%3A notes\n"
-	"#second line\n"
-	"arch: amd64\n"
-	"cores: 1\n"
-	"cpulimit: 0.5\n"
-	"cpuunits: 512\n"
-	"features: nesting=1\n"
-	"hostname: pve-web\n"
-	"memory: 1024\n"
-	"nameserver: 1.1.1.1 9.9.9.9\n"
-	"net0: name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.50/24,type=veth\n"
-	"net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:AA:BB:CD,ip=dhcp,ip6=fd00::5/64,mtu=9000,type=veth\n"
-	"onboot: 1\n"
-	"ostype: debian\n"
-	"rootfs: local-lvm:vm-105-disk-0,size=8G\n"
-	"searchdomain: example.org\n"
-	"startup: order=2\n"
-	"swap: 512\n"
-	"tags: web;prod\n"
-	"unprivileged: 1\n"
-	"lxc.apparmor.profile: unconfined\n"
-	"\n"
-	"[snap1]\n"
-	"hostname: old-name\n"
-	"memory: 64\n";
+    "#My web server%3A notes\n"
+    "#second line\n"
+    "arch: amd64\n"
+    "cores: 1\n"
+    "cpulimit: 0.5\n"
+    "cpuunits: 512\n"
+    "features: nesting=1\n"
+    "hostname: pve-web\n"
+    "memory: 1024\n"
+    "nameserver: 1.1.1.1 9.9.9.9\n"
+    "net0: name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.50/24,type=veth\n"
+    "net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:AA:BB:CD,ip=dhcp,ip6=fd00::5/64,mtu=9000,type=veth\n"
+    "onboot: 1\n"
+    "ostype: debian\n"
+    "rootfs: local-lvm:vm-105-disk-0,size=8G\n"
+    "searchdomain: example.org\n"
+    "startup: order=2\n"
+    "swap: 512\n"
+    "tags: web;prod\n"
+    "unprivileged: 1\n"
+    "lxc.apparmor.profile: unconfined\n"
+    "\n"
+    "[snap1]\n"
+    "hostname: old-name\n"
+    "memory: 64\n";
 
 int main(void)
 {
@@ -73,7 +73,7 @@ int main(void)
 	       "net0 as pct writes it");
 	tap_ok(strstr(pct, "\nnet1: name=eth1,bridge=box1,type=veth\n") != NULL, "net1");
 	tap_ok(strstr(pct, "\nonboot: 1\n") && strstr(pct, "\nunprivileged: 1\n") &&
-		       strstr(pct, "\nstartup: order=3\n") && strstr(pct, "\nostype: debian\n"),
+		   strstr(pct, "\nstartup: order=3\n") && strstr(pct, "\nostype: debian\n"),
 	       "onboot, unprivileged, startup, ostype");
 	tap_ok(strstr(pct, "\nrootfs: local:subvol-box-web-disk-0,size=3G\n") != NULL, "rootfs with size");
 	tap_ok(!strncmp(pct, "#boxes-config-v1\n", 17), "description starts with the marker");
@@ -123,19 +123,20 @@ int main(void)
 		if (c->n_nets == 2) {
 			tap_streq(c->nets[0].bridge, "vmbr0", "net0 bridge");
 			tap_ok(c->nets[0].n_addrs == 1 && c->nets[0].has_gateway4 && c->nets[0].has_hwaddr &&
-				       c->nets[0].hwaddr[5] == 0xCC,
+				   c->nets[0].hwaddr[5] == 0xCC,
 			       "net0 ip, gw, hwaddr");
-			tap_ok(c->nets[1].n_addrs == 1 && c->nets[1].addrs[0].family == AF_INET6 && c->nets[1].mtu == 9000,
+			tap_ok(c->nets[1].n_addrs == 1 && c->nets[1].addrs[0].family == AF_INET6 &&
+				   c->nets[1].mtu == 9000,
 			       "net1: ip6 and mtu kept, dhcp not an address");
 		}
 		tap_ok(c->nameservers && c->nameservers[0] && c->nameservers[1] && c->searchdomains &&
-			       c->searchdomains[0],
+			   c->searchdomains[0],
 		       "nameserver and searchdomain lists");
 	}
 	tap_ok(pi.untranslated && strstr(pi.untranslated, "features") && strstr(pi.untranslated, "tags") &&
-		       strstr(pi.untranslated, "lxc.apparmor.profile") && strstr(pi.untranslated, "net0.firewall") &&
-		       strstr(pi.untranslated, "net1.ip=dhcp") && !strstr(pi.untranslated, "rootfs") &&
-		       !strstr(pi.untranslated, "arch"),
+		   strstr(pi.untranslated, "lxc.apparmor.profile") && strstr(pi.untranslated, "net0.firewall") &&
+		   strstr(pi.untranslated, "net1.ip=dhcp") && !strstr(pi.untranslated, "rootfs") &&
+		   !strstr(pi.untranslated, "arch"),
 	       "one list of what was left out");
 	if (pi.untranslated)
 		printf("# untranslated: %s\n", pi.untranslated);
@@ -149,7 +150,7 @@ int main(void)
 	box_error_release(&err);
 	const char *bad_mem = "memory: 99999999999999999999\nhostname: a\n";
 	tap_ok(pct_import(bad_mem, strlen(bad_mem), "x", NULL, &pi, &err) == 0 && pi.untranslated &&
-		       strstr(pi.untranslated, "memory"),
+		   strstr(pi.untranslated, "memory"),
 	       "absurd memory is left out with a warning");
 	pct_import_free(&pi);
 	box_error_release(&err);

@@ -41,26 +41,30 @@ int main(void)
 	waitpid(p, &st, 0);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "another process sees the lock held");
 
-	struct state_info w = { .state = BOX_RUNNING, .sup_pid = getpid(), .sup_start = state_pid_start(getpid()),
-				.init_pid = 1234, .init_start = 42, .started = 1700000000 };
+	struct state_info w = { .state = BOX_RUNNING,
+				.sup_pid = getpid(),
+				.sup_start = state_pid_start(getpid()),
+				.init_pid = 1234,
+				.init_start = 42,
+				.started = 1700000000 };
 	tap_ok(state_write("web", &w, NULL, &err) == 0, "state_write");
 	tap_ok(state_read("web", &si, &err) == 0, "state_read");
 	tap_ok(si.state == BOX_RUNNING && si.sup_pid == getpid() && si.init_pid == 1234 && si.init_start == 42 &&
-		       si.started == 1700000000 && si.sup_start == w.sup_start,
+		   si.started == 1700000000 && si.sup_start == w.sup_start,
 	       "the state round-trips");
 	char *pidf = xasprintf("%s/web/init.pid", dir), *buf = NULL;
 	tap_ok(read_file_at(AT_FDCWD, pidf, &buf, NULL, &err) == 0 && atoi(buf) == 1234, "init.pid is written");
 	free(buf);
 	unlink(pidf);
 	w.state = BOX_STOPPING;
-	tap_ok(state_write("web", &w, &w, &err) == 0 && access(pidf, F_OK) < 0 &&
-		       state_read("web", &si, &err) == 0 && si.state == BOX_STOPPING,
+	tap_ok(state_write("web", &w, &w, &err) == 0 && access(pidf, F_OK) < 0 && state_read("web", &si, &err) == 0 &&
+		   si.state == BOX_STOPPING,
 	       "with prev, unchanged pid files are not written again");
 	struct state_info w2 = w;
 	w2.init_pid = 99;
 	buf = NULL;
 	tap_ok(state_write("web", &w2, &w, &err) == 0 && read_file_at(AT_FDCWD, pidf, &buf, NULL, &err) == 0 &&
-		       atoi(buf) == 99,
+		   atoi(buf) == 99,
 	       "a changed init pid is written");
 	free(buf);
 
