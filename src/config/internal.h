@@ -1,6 +1,7 @@
 /* Internal to the config module: libconfuse glue shared by <name>.conf and
- * boxes.conf. text.c prepares the text, parse.c parses it and
- * rewrites libconfuse's messages, apply.c converts the values. Every value is captured as text with the line it was
+ * boxes.conf. text.c prepares the text, parse.c parses it and rewrites
+ * libconfuse's messages, diag.c collects every message, apply.c converts
+ * the values. Every value is captured as text with the line it was
  * written on; converting and checking it is ours, so that every error of a file is collected (libconfuse stops at its
  * first) and names file:line. */
 #ifndef BOX_CONFIG_PARSE_H
