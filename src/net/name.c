@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/internal.h"
-#include "net/net.h"
+#include "net/name.h"
 
 /* FNV-1a over "a\0b\0purpose", then the splitmix64 finaliser so that every
  * output bit depends on every input byte. */
