@@ -184,7 +184,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 			box_error(err, 0,
 				  "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
 				  "(stop, dump, start again) or --mode suspend (freeze for the dump)",
-				  name, runtime_state_name(st));
+				  name, state_name(st));
 			goto out;
 		}
 		if (o.mode == EXPORT_MODE_STOP) {

@@ -62,7 +62,7 @@ static int run(int argc, char **argv)
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
 	cleanup_free char *logp = paths_log_path(name);
-	const char *st = runtime_state_name(ri.state);
+	const char *st = state_name(ri.state);
 	if (json) {
 		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n", name, st,
 		       (int)ri.init_pid, uptime);

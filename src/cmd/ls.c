@@ -68,7 +68,7 @@ static int run(int argc, char **argv)
 		}
 		char ip[INET_ADDRSTRLEN + 1];
 		first_ipv4(c, ip, sizeof(ip));
-		const char *st = runtime_state_name(ri.state);
+		const char *st = state_name(ri.state);
 		bool autostart = c && c->autostart;
 		if (json)
 			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "

@@ -22,12 +22,6 @@
 #include "runtime/supervisor.h"
 #include "base/util.h"
 
-const char *runtime_state_name(enum box_state s)
-{
-	static const char *const names[] = { "STOPPED", "STARTING", "RUNNING", "STOPPING", "FROZEN" };
-	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
-}
-
 /* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
  * every running container it lists. NULL when it cannot be loaded (that is
  * remembered too); the callers then do without, as they did per call. */

@@ -25,7 +25,6 @@
 #include "runtime/control.h"
 #include "net/net.h"
 #include "base/paths.h"
-#include "runtime/runtime.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "base/util.h"
