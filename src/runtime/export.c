@@ -1,6 +1,6 @@
 /* `box export` around the stream: the container's state (refuse, stop and
  * restart, or freeze and thaw), the output file made atomically, signals. */
-#include "archive/export.h"
+#include "runtime/export.h"
 
 #include <errno.h>
 #include <fcntl.h>
