@@ -6,6 +6,7 @@
 
 #include "archive/extract.h"
 #include "config/config.h"
+#include "container/identity.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "runtime/state.h"
@@ -86,7 +87,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	install_signals();
-	if (storage_create(c, tpl, &err) < 0)
+	if (storage_create(c, tpl, identity_write, &err) < 0)
 		goto out;
 out:
 	if (lock >= 0) {

@@ -14,6 +14,7 @@
 
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "container/identity.h"
 #include "runtime/control.h"
 #include "net/net.h"
 #include "base/paths.h"
@@ -204,7 +205,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 		goto out;
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
-	    storage_create(c, NULL, err) < 0)
+	    storage_create(c, NULL, identity_write, err) < 0)
 		goto out;
 	box_trace("start: storage checked");
 	int rep[2];
