@@ -32,7 +32,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check clang-check format-check unit unit-asan integration demo fuzz bench install clean format
+.PHONY: all deps check clang-check format-check layers unit unit-asan integration demo fuzz bench install clean format
 
 all: $(BUILD)/box links
 
@@ -59,7 +59,7 @@ deps:
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins clang-check format-check
+	@$(MAKE) --no-print-directory all unit-bins clang-check format-check layers
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
@@ -70,6 +70,11 @@ unit-bins: $(UNIT_BINS)
 clang-check:
 	@for f in $(SRCS); do clang -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) \
 		-fsyntax-only -Wno-everything $$f || { echo "clang-check: $$f (above)"; exit 1; }; done
+
+# Layers depend downward only and modules form no cycle (tools/layers says
+# the ranks); read from the built objects' symbols and the includes.
+layers: all
+	@tools/layers $(BUILD)
 
 unit: all unit-bins
 	@tests/run --unit-only
