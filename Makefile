@@ -31,6 +31,9 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# C tests that need root (the real cgroup tree): run with the integration tests
+ROOT_SRCS := $(sort $(wildcard tests/root/test-*.c))
+ROOT_BINS := $(ROOT_SRCS:tests/root/%.c=$(BUILD)/tests/root/%)
 
 .PHONY: all deps check clang-check format-check layers unit unit-asan integration demo fuzz bench install clean format
 
@@ -54,6 +57,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbox.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/tests/root/%: tests/root/%.c $(BUILD)/libbox.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
+
 deps:
 	@tools/deps
 
@@ -63,7 +70,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(ROOT_BINS)
 
 # gcc lets a goto jump over the initialisation of a cleanup variable (whose
 # cleanup then frees garbage); clang refuses it. -fsyntax-only: a few seconds.
@@ -122,7 +129,7 @@ install: all
 	sed 's|/usr/local/bin/box|$(PREFIX)/bin/box|' conf/boxes-autostart.service \
 		>$(DESTDIR)$(PREFIX)/lib/systemd/system/boxes-autostart.service
 
-FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/root/*.c tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 

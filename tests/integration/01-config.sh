@@ -201,3 +201,5 @@ for k in template hostname init init_args halt_signal stop_timeout autostart sta
 done
 pass "config keys lists every top-level key"
 check_match "config keys lists the network keys" "network TITLE \{ gateway \}" "$out"
+
+t_done

@@ -174,3 +174,5 @@ check_eq "hostname reset" "localhost" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hostname
 check_eq "the old hostname is gone from /etc/hosts" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hosts | grep "$C-host")"
 check_eq "network config reset to loopback" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/network/interfaces | grep eth0)"
 check_eq "the source container is untouched" "secret command" "$(cat "$R/root/.bash_history")"
+
+t_done
