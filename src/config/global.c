@@ -101,9 +101,11 @@ void global_free(struct box_global *g)
 	if (!g)
 		return;
 	free(g->path);
-	free(g->cgroup_parent);
-	for (size_t i = 0; i < g->n_bridges; i++)
+	config_scope_free(SC_GLOBAL, g);
+	for (size_t i = 0; i < g->n_bridges; i++) {
+		config_scope_free(SC_BRIDGE, &g->bridges[i]);
 		free(g->bridges[i].addrs);
+	}
 	free(g->bridges);
 	free(g);
 }

@@ -93,6 +93,22 @@ char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
  * else in double quotes (malloc'd). */
 char *config_quote(const char *s);
 
+/* ---- types.c: what the schema does with each type ---- */
+
+/* True when values of type t have a parser (else their keys are HAND). */
+bool config_type_has_parser(enum config_type t);
+/* True when the key has a field the generic write, compare and free handle. */
+bool config_type_has_field(const struct config_key *k);
+/* Parses text into k's field of obj; an error goes to ctx (-1). */
+int config_type_parse(struct cfg_ctx *ctx, const struct config_key *k, void *obj, const char *text, unsigned line,
+		      const char *key);
+/* A single value as written (malloc'd, unquoted), NULL when unset: not
+ * written. Lists are char ** fields, written by the caller. */
+char *config_type_format(const struct config_key *k, const void *obj);
+/* Every field of the scope's keys equal / freed (HAND keys are the caller's). */
+bool config_scope_equal(enum config_scope scope, const void *a, const void *b);
+void config_scope_free(enum config_scope scope, void *obj);
+
 /* "network eth0: address" (malloc'd). */
 char *config_key_path(const char *where, const char *name);
 
