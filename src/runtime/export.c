@@ -131,13 +131,16 @@ static void outfile_close(struct outfile *f)
 	free(f->tmpname);
 }
 
-/* overlay and btrfs rootfs are assembled by the storage backend: mount it in
- * a private mount namespace of this process, gone when it exits */
+/* An overlay rootfs is assembled by the storage backend: mounted in a
+ * private mount namespace of this process, gone when it exits; dir and btrfs
+ * are read where they are. The backend is the one the rootfs was created
+ * with (storage_kind reads the disk), not the config's, which may have
+ * changed since. */
 static int rootfs_for_export(const struct box_config *c, char **rootfs, char **tmpdir, box_err_t *err)
 {
 	*tmpdir = NULL;
 	*rootfs = paths_rootfs_path(c->name);
-	if (c->storage == STORAGE_DIR)
+	if (storage_kind(c->name) != STORAGE_OVERLAY)
 		goto check;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return box_error(err, errno, "making a private mount namespace");
