@@ -149,6 +149,22 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_warn_ignored(box_err_t *err, const char *fmt, ...)
+{
+	if (!*err)
+		return;
+	char *what = NULL, *text = box_error_text(*err);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	log_warn("%s: %s, ignoring", what, text);
+	free(what);
+	free(text);
+	box_error_release(err);
+}
+
 void box_trace(const char *fmt, ...)
 {
 	static int fd = -2;

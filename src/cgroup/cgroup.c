@@ -117,12 +117,8 @@ int cgroup_create(const char *parent, const char *name, struct cgroup **out, box
 	return 0;
 fail:;
 	box_err_t e = NULL;
-	if (cgroup_destroy(cg, &e) < 0) {
-		char *t = box_error_text(e);
-		log_warn("removing the half-made cgroup: %s, ignoring", t);
-		free(t);
-		box_error_release(&e);
-	}
+	if (cgroup_destroy(cg, &e) < 0)
+		log_warn_ignored(&e, "removing the half-made cgroup");
 	cgroup_free(cg);
 	return box_error_wrap(err, "container %s", name);
 }

@@ -121,10 +121,8 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 		box_error(err, ENODEV, "bridge %s vanished right after its creation", name);
 undo:
 	/* half-configured: remove it so that the next start makes it whole */
-	if (nl_link_delete(h, name, &e) < 0) {
-		log_warn("cannot remove bridge %s, ignoring", name);
-		box_error_release(&e);
-	}
+	if (nl_link_delete(h, name, &e) < 0)
+		log_warn_ignored(&e, "removing the half-made bridge %s", name);
 	return -1;
 }
 
@@ -291,10 +289,8 @@ out:
 		/* undo: the peers go with their host ends */
 		for (size_t i = 0; i < s->n; i++) {
 			box_err_t e = NULL;
-			if (nl_link_delete(&host, s->hosts[i], &e) < 0) {
-				log_warn("cannot remove %s, ignoring", s->hosts[i]);
-				box_error_release(&e);
-			}
+			if (nl_link_delete(&host, s->hosts[i], &e) < 0)
+				log_warn_ignored(&e, "removing %s", s->hosts[i]);
 		}
 	}
 	nsock_close(&host);

@@ -65,7 +65,7 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	box_error_release(&e);
 	struct box_config *c = NULL;
 	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
-		log_warn("%s: removing the host ends of its network, ignoring", name);
+		log_warn_ignored(&e, "%s: removing the host ends of its network", name);
 	box_error_release(&e);
 	config_free(c);
 	if (r == 0)

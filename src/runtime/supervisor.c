@@ -134,12 +134,7 @@ static void save_state(struct sup *s, enum box_state st)
 
 static void warn_err(box_err_t *err, const char *what)
 {
-	if (!*err)
-		return;
-	char *t = box_error_text(*err);
-	log_warn("%s: %s, ignoring", what, t);
-	free(t);
-	box_error_release(err);
+	log_warn_ignored(err, "%s", what);
 }
 
 /* ---- host resources ---- */
