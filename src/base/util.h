@@ -28,6 +28,11 @@ int mkdir_p(const char *path, mode_t mode, box_err_t *err);
 /* rm -rf below dirfd/name without crossing mount points or following symlinks. */
 int rm_rf_at(int dirfd, const char *name, box_err_t *err);
 
+/* SIGINT, SIGTERM and SIGHUP call `handler` (which sets a flag the work
+ * checks), without SA_RESTART: a blocked read, write or lock wait returns
+ * EINTR, so that a long operation stops and undoes what it made. */
+void catch_interrupts(void (*handler)(int));
+
 /* Monotonic clock in nanoseconds / milliseconds. */
 uint64_t now_ns(void);
 uint64_t now_ms(void);

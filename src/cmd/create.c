@@ -39,13 +39,7 @@ static void on_signal(int sig)
  * SA_RESTART: a create waiting for the template cache lock gives up. */
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	catch_interrupts(on_signal);
 }
 
 static int run(int argc, char **argv)

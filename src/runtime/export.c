@@ -40,14 +40,8 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked write returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE error, not a silent death */
+	catch_interrupts(on_signal); /* a blocked write returns EINTR */
+	signal(SIGPIPE, SIG_IGN);    /* a closed pipe is an EPIPE error, not a silent death */
 }
 
 /* The output: an unnamed O_TMPFILE in the target's folder (kill -9 leaves
