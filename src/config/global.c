@@ -44,8 +44,8 @@ int global_load_buffer_report(const char *buf, size_t len, const char *label, st
 	}
 	struct box_global *g = xzalloc(sizeof(*g));
 	g->path = xstrdup(label);
-	cfg_t *cfg = config_parse_text(&ctx, SC_GLOBAL, buf, len);
 	{
+		cleanup_cfg cfg_t *cfg = config_parse_text(&ctx, SC_GLOBAL, buf, len);
 		config_apply_scope(&ctx, cfg, SC_GLOBAL, g, "", bridge_hand);
 		unsigned n = cfg_size(cfg, "bridge");
 		g->bridges = xzalloc((n + 1) * sizeof(*g->bridges));
@@ -71,7 +71,6 @@ int global_load_buffer_report(const char *buf, size_t len, const char *label, st
 							  b->addrs[j].text);
 					}
 		}
-		config_parse_free(cfg);
 	}
 	if (ctx_finish(&ctx, errors, warnings, err) < 0) {
 		global_free(g);

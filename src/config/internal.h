@@ -67,6 +67,11 @@ int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t 
  * ctx->parse_failed is set. */
 cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char *buf, size_t len);
 void config_parse_free(cfg_t *cfg);
+static inline void config_parse_freep(cfg_t **cfg)
+{
+	config_parse_free(*cfg);
+}
+#define cleanup_cfg __attribute__((cleanup(config_parse_freep)))
 /* The line of a section's title. */
 unsigned config_section_line(cfg_t *sec);
 

@@ -262,7 +262,7 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 	struct box_config *c = xzalloc(sizeof(*c));
 	c->name = xstrdup(name);
 	c->path = xstrdup(ctx->label);
-	cfg_t *cfg = config_parse_text(ctx, SC_CONTAINER, buf, len);
+	cleanup_cfg cfg_t *cfg = config_parse_text(ctx, SC_CONTAINER, buf, len);
 	if (!checks)
 		ctx->parse_failed = true; /* values only */
 	config_apply_scope(ctx, cfg, SC_CONTAINER, c, "", no_hand);
@@ -278,7 +278,6 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 			ctx_error(ctx, 0, "hostname", "the default, the container name '%s', %s (set hostname)", name,
 				  why);
 	}
-	config_parse_free(cfg);
 	return c;
 }
 

@@ -17,6 +17,11 @@
 #include "base/log.h"
 
 struct nl_sock;
+struct rtnl_link;
+
+/* rtnl_link_put for a cleanup attribute (net/link.c). */
+void net_link_putp(struct rtnl_link **l);
+#define cleanup_link __attribute__((cleanup(net_link_putp)))
 
 struct net_sock {
 	struct nl_sock *sk;

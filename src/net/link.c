@@ -40,6 +40,12 @@ static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned up)
 			oom();                                                                                         \
 	} while (0)
 
+void net_link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+
 static int send_sync(struct net_sock *s, struct nl_msg *m)
 {
 	nsock_reset(s);
@@ -48,7 +54,7 @@ static int send_sync(struct net_sock *s, struct nl_msg *m)
 
 int nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box_err_t *err)
 {
-	struct rtnl_link *l = NULL;
+	cleanup_link struct rtnl_link *l = NULL;
 	const char *kind, *alias;
 	int r;
 
@@ -66,7 +72,6 @@ int nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box
 	alias = rtnl_link_get_ifalias(l);
 	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
 	snprintf(out->alias, sizeof(out->alias), "%s", alias ? alias : "");
-	rtnl_link_put(l);
 	return 1;
 }
 
