@@ -114,7 +114,7 @@ void log_set_quiet(bool q)
 	quiet = q;
 }
 
-void log_vprint(const char *prefix, const char *fmt, va_list ap)
+static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char stamp[64] = "";
 	if (sink_timestamps) {

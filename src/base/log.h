@@ -52,7 +52,6 @@ void log_set_sink(int fd, bool timestamps);
 void log_set_quiet(bool quiet); /* suppresses log_info */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_vprint(const char *prefix, const char *fmt, va_list ap);
 /* A failed cleanup after a first error, which stays the one reported:
  * "warning: WHAT: <the error's text>, ignoring"; releases *err (NULL: no
  * error, nothing printed). */

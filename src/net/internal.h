@@ -83,9 +83,6 @@ int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const s
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
 			     box_err_t *err);
 
-/* Stable bytes from (a, b, purpose): the one hash behind every generated
- * name and MAC. */
-uint64_t net_hash(const char *a, const char *b, char purpose);
 /* The MAC boxes gives a bridge it creates (locally administered, stable). */
 void net_bridge_hwaddr(const char *bridge, unsigned char mac[6]);
 /* The host end's MAC: first byte 0xfe, stable. */
