@@ -11,30 +11,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/util.h"
+#include "container/rootfs.h"
 
 #define BEGIN_MARK "# --- BEGIN boxes managed ---"
 #define END_MARK "# --- END boxes managed ---"
-
-static int open_in_root(int rootfd, const char *path, int flags, box_err_t *err)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0)
-		return box_error(err, errno, "opening %s in the rootfs", path);
-	return fd;
-}
 
 /* Replaces the managed section of `old` (or puts one first) with `section`. */
 static char *merge_section(const char *old, const char *section)
@@ -181,7 +168,7 @@ int identity_write(const struct box_config *c, const char *rootfs, box_err_t *er
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return box_error(err, errno, "opening %s", rootfs);
-	int etcfd = open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
+	int etcfd = rootfs_open_at(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
 	if (etcfd < 0) {
 		if ((*err)->errnum != ENOENT)
 			return box_error_wrap(err, "%s", rootfs);

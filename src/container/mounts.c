@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +14,10 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "container/identity.h"
+#include "container/rootfs.h"
 #include "base/paths.h"
 #include "storage/storage.h"
 #include "base/util.h"
-
-/* Paths are always below root; the rootfs is untrusted, so a path component
- * that is a symlink is resolved inside it (RESOLVE_IN_ROOT), never on the host. */
-static int open_in_root(const char *root, const char *path, int flags, box_err_t *err)
-{
-	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd < 0)
-		return box_error(err, errno, "opening %s", root);
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.resolve = RESOLVE_IN_ROOT,
-				.mode = (flags & O_CREAT) ? 0644 : 0 };
-	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
-	if (fd < 0)
-		return box_error(err, errno, "opening %s inside the container", path);
-	return fd;
-}
 
 /* Creates a folder (and parents) below root, each step resolved in root. */
 static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
@@ -48,7 +32,7 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 		char *slash = strrchr(parent, '/');
 		const char *leaf = slash + 1;
 		*slash = '\0';
-		int pfd = open_in_root(root, *parent ? parent : "/", O_PATH | O_DIRECTORY, err);
+		int pfd = rootfs_open(root, *parent ? parent : "/", O_PATH | O_DIRECTORY, err);
 		if (pfd < 0)
 			return -1;
 		int r = mkdirat(pfd, leaf, 0755);
@@ -66,7 +50,7 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 static int mount_in(const char *root, const char *src, const char *target, const char *type, unsigned long flags,
 		    const char *data, box_err_t *err)
 {
-	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
+	cleanup_close int fd = rootfs_open(root, target, O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char fdpath[64];
@@ -80,7 +64,7 @@ static int mount_in(const char *root, const char *src, const char *target, const
  * kernel has no /proc/sysrq-trigger, for one). */
 static int bind_ro(const char *root, const char *target, box_err_t *err)
 {
-	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
+	cleanup_close int fd = rootfs_open(root, target, O_PATH | O_NOFOLLOW, NULL);
 	if (fd < 0)
 		return 0;
 	char fdpath[64];
@@ -88,7 +72,7 @@ static int bind_ro(const char *root, const char *target, box_err_t *err)
 	if (mount(fdpath, fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return box_error(err, errno, "binding %s", target);
 	/* re-open: the fd still points below the new mount */
-	cleanup_close int fd2 = open_in_root(root, target, O_PATH | O_NOFOLLOW, err);
+	cleanup_close int fd2 = rootfs_open(root, target, O_PATH | O_NOFOLLOW, err);
 	if (fd2 < 0)
 		return -1;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd2);
@@ -100,7 +84,7 @@ static int bind_ro(const char *root, const char *target, box_err_t *err)
 /* Hides a file behind /dev/null, a folder behind an empty read-only tmpfs. */
 static int mask(const char *root, const char *target, box_err_t *err)
 {
-	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
+	cleanup_close int fd = rootfs_open(root, target, O_PATH | O_NOFOLLOW, NULL);
 	if (fd < 0)
 		return 0;
 	struct stat st;
@@ -149,14 +133,14 @@ static int setup_proc(const char *root, box_err_t *err)
 	cleanup_free char *id = NULL;
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/uuid", &id, NULL, err) < 0)
 		return -1;
-	cleanup_close int fd = open_in_root(root, "/dev/.box-boot-id", O_WRONLY | O_CREAT | O_TRUNC, err);
+	cleanup_close int fd = rootfs_open(root, "/dev/.box-boot-id", O_WRONLY | O_CREAT | O_TRUNC, err);
 	if (fd < 0 || write_all(fd, id, strlen(id)) < 0)
 		return box_error(err, errno, "writing /dev/.box-boot-id");
 	cleanup_free char *src = xasprintf("%s/dev/.box-boot-id", root);
 	if (mount_in(root, src, "/proc/sys/kernel/random/boot_id", NULL, MS_BIND, NULL, err) < 0)
 		return -1;
 	/* /proc/sys read-only except /proc/sys/net (the container's own netns) */
-	cleanup_close int net = open_in_root(root, "/proc/sys/net", O_PATH, NULL);
+	cleanup_close int net = rootfs_open(root, "/proc/sys/net", O_PATH, NULL);
 	if (net >= 0) {
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", net);
@@ -197,7 +181,7 @@ static int setup_dev(const char *root, const char *console, box_err_t *err)
 	if (mkdir_in_root(root, "/dev", err) < 0 ||
 	    mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=512k", err) < 0)
 		return -1;
-	cleanup_close int dfd = open_in_root(root, "/dev", O_PATH | O_DIRECTORY, err);
+	cleanup_close int dfd = rootfs_open(root, "/dev", O_PATH | O_DIRECTORY, err);
 	if (dfd < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
@@ -247,7 +231,7 @@ static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
 	if (mkdir_in_root(root, "/run/host", err) < 0 ||
 	    mount_in(root, notify_dir, "/run/host", NULL, MS_BIND, NULL, err) < 0)
 		return -1;
-	cleanup_close int fd = open_in_root(root, "/run/host", O_PATH, err);
+	cleanup_close int fd = rootfs_open(root, "/run/host", O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char p[64];
@@ -276,14 +260,14 @@ static int setup_user_mounts(const struct box_config *c, const char *root, box_e
 				if (mkdir_in_root(root, dir, err) < 0)
 					return -1;
 			}
-			cleanup_close int fd = open_in_root(root, m->target, O_WRONLY | O_CREAT, err);
+			cleanup_close int fd = rootfs_open(root, m->target, O_WRONLY | O_CREAT, err);
 			if (fd < 0)
 				return -1;
 		}
 		if (mount_in(root, m->source, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 			return -1;
 		if (m->readonly) {
-			cleanup_close int fd = open_in_root(root, m->target, O_PATH, err);
+			cleanup_close int fd = rootfs_open(root, m->target, O_PATH, err);
 			char p[64];
 			snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 			if (fd < 0 || mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
