@@ -99,6 +99,10 @@ static inline bool cgroup_is_child(const struct dirent *de)
 	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 }
 
+/* Calls fn for each child cgroup of rel (sub: its path like rel's); stops
+ * at and returns fn's first non-zero. */
+int cgroup_each_child(const struct cgroup_hier *h, const char *rel,
+		      int (*fn)(const struct cgroup_hier *h, const char *sub, void *data), void *data);
 /* Every process in rel and below, in every hierarchy's view `h`. */
 int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n);
 /* Sums a counter file (v1's per-cgroup oom_kill) over rel and every descendant. */
