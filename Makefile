@@ -12,7 +12,7 @@ CC ?= gcc
 PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
 
 COMMANDS := create destroy start stop restart attach console ls info stats set apply \
-	freeze unfreeze export import config autostart
+	freeze unfreeze export import config autostart snapshot rollback clone
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is not linked: src/archive/libarchive.c loads it on first use
