@@ -85,6 +85,29 @@ int storage_btrfs_set_readonly(int fd, box_err_t *err)
 
 /* rm -rf that also deletes the btrfs subvolumes it meets (rm_rf_at refuses to
  * cross into them: they have their own st_dev). */
+/* Deletes the subvolumes below fd down to `depth` levels: a container's
+ * rootfs (1), a snapshot's (snapshots/SNAP/rootfs: 3). Deeper folders are
+ * the container's own and not walked. */
+static int destroy_subvolumes_below(int fd, int depth, box_err_t *err)
+{
+	int dfd = dup(fd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (storage_is_subvolume_at(fd, de->d_name)) {
+			if (storage_btrfs_subvol_destroy(fd, de->d_name, err) < 0)
+				return -1;
+		} else if (depth > 1 && de->d_type == DT_DIR) {
+			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && destroy_subvolumes_below(sub, depth - 1, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int storage_remove_tree_at(int dirfd, const char *name, box_err_t *err)
 {
 	if (storage_is_subvolume_at(dirfd, name))
@@ -92,16 +115,9 @@ int storage_remove_tree_at(int dirfd, const char *name, box_err_t *err)
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
 		cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && storage_is_btrfs_fd(fd)) {
-			/* subvolumes one level down (a container's rootfs, a temporary one) */
-			cleanup_dir DIR *d = fdopendir(dup(fd));
-			struct dirent *de;
-			while (d && (de = readdir(d)))
-				if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
-					if (storage_is_subvolume_at(fd, de->d_name) &&
-					    storage_btrfs_subvol_destroy(fd, de->d_name, err) < 0)
-						return -1;
-		}
+		/* rm -rf cannot cross into them: they have their own st_dev */
+		if (fd >= 0 && storage_is_btrfs_fd(fd) && destroy_subvolumes_below(fd, 3, err) < 0)
+			return -1;
 	}
 	return rm_rf_at(dirfd, name, err);
 }

@@ -14,7 +14,8 @@ int storage_btrfs_subvol_create(int dirfd, const char *name, box_err_t *err);
 int storage_btrfs_snapshot(int srcfd, int dirfd, const char *name, bool readonly, box_err_t *err);
 int storage_btrfs_subvol_destroy(int dirfd, const char *name, box_err_t *err);
 int storage_btrfs_set_readonly(int fd, box_err_t *err);
-/* rm -rf that also deletes the btrfs subvolumes it meets */
+/* rm -rf that also deletes the btrfs subvolumes it meets (down to a
+ * snapshot's rootfs, three levels) */
 int storage_remove_tree_at(int dirfd, const char *name, box_err_t *err);
 /* Removes the entries of dirfd named prefix*: what a command killed half-way
  * left behind. The caller holds the lock that every live user of such names

@@ -421,25 +421,6 @@ int storage_clone_commit(const char *dst, box_err_t *err)
 	return 0;
 }
 
-int storage_snapshot_drop_subvolumes(int cfd, box_err_t *err)
-{
-	cleanup_close int sfd = openat(cfd, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0)
-		return 0;
-	int dfd = dup(sfd);
-	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		cleanup_close int snapfd = openat(sfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (snapfd >= 0 && storage_is_subvolume_at(snapfd, "rootfs") &&
-		    storage_btrfs_subvol_destroy(snapfd, "rootfs", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 int storage_snapshot_config(const char *name, const char *snap, char **config, size_t *len, box_err_t *err)
 {
 	*config = NULL;

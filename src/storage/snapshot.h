@@ -56,8 +56,5 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
  * still marked and without a config is a killed clone's: removed here. */
 int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err);
 int storage_clone_commit(const char *dst, box_err_t *err);
-/* storage_destroy's helper: btrfs snapshot subvolumes below a (renamed)
- * container folder, which rm -rf cannot cross into. */
-int storage_snapshot_drop_subvolumes(int cfd, box_err_t *err);
 
 #endif

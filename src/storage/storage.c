@@ -36,7 +36,6 @@
 #include "base/paths.h"
 #include "storage/hash.h"
 #include "storage/internal.h"
-#include "storage/snapshot.h"
 #include "base/util.h"
 
 /* Removes the entries of dirfd named prefix*: what a create or destroy killed
@@ -509,9 +508,7 @@ int storage_destroy(const char *name, box_err_t *err)
 	cleanup_free char *trash = xasprintf(".%s.destroy.%d", name, (int)getpid());
 	if (renameat(sfd, name, sfd, trash) < 0)
 		return box_error(err, errno, "renaming %s", cpath);
-	cleanup_close int tfd = openat(sfd, trash, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* btrfs snapshots sit three levels down, where rm -rf cannot go */
-	if ((tfd >= 0 && storage_snapshot_drop_subvolumes(tfd, err) < 0) || storage_remove_tree_at(sfd, trash, err) < 0)
+	if (storage_remove_tree_at(sfd, trash, err) < 0)
 		return box_error_wrap(err, "removing %s (now %s/%s)", cpath, paths_state_dir(), trash);
 	return 0;
 }
