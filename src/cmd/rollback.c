@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "runtime/quiesce.h"
 #include "runtime/runtime.h"
+#include "runtime/state.h"
 #include "storage/snapshot.h"
 #include "cmd/cmd.h"
 
@@ -55,8 +56,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (st != BOX_STOPPED) {
 		if (!stop) {
-			box_error(&err, EBUSY, "%s is %s: 'box stop %s' first, or --stop", name, runtime_state_name(st),
-				  name);
+			box_error(&err, EBUSY, "%s is %s: 'box stop %s' first, or --stop", name, state_name(st), name);
 			goto out;
 		}
 		if (runtime_stop(name, -1, false, &err) < 0) {

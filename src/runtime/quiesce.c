@@ -41,7 +41,7 @@ int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_er
 		return -1;
 	if (st != BOX_RUNNING && st != BOX_FROZEN)
 		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name,
-				 st == BOX_STOPPED ? "busy" : runtime_state_name(st));
+				 st == BOX_STOPPED ? "busy" : state_name(st));
 	if (!running_ok)
 		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
 	q->running = true;
