@@ -222,3 +222,4 @@ check_eq "full: ... no state left" "" "$(ls -A "$FULL" | grep "$T-full2")"
 unset BOX_STATE_DIR
 box destroy "$T-full" >/dev/null 2>&1
 umount "$FULL"
+t_done
