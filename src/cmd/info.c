@@ -6,6 +6,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
@@ -64,8 +65,9 @@ static int run(int argc, char **argv)
 	cleanup_free char *logp = paths_log_path(name);
 	const char *st = runtime_state_name(ri.state);
 	if (json) {
-		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n", name, st,
-		       (int)ri.init_pid, uptime);
+		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n"
+		       "  \"version\": \"%s\",\n",
+		       name, st, (int)ri.init_pid, uptime, box_version);
 		printf("  \"interfaces\": [");
 		for (size_t i = 0; i < c->n_nets; i++) {
 			const struct box_net *n = &c->nets[i];
