@@ -36,8 +36,11 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# C tests that need root (the real cgroup tree): run with the integration tests
+ROOT_SRCS := $(sort $(wildcard tests/root/test-*.c))
+ROOT_BINS := $(ROOT_SRCS:tests/root/%.c=$(BUILD)/tests/root/%)
 
-.PHONY: all man deps check uninstall FORCE clang-check format-check unit unit-asan integration demo fuzz bench install clean format
+.PHONY: all man deps check uninstall FORCE clang-check format-check layers unit unit-asan integration demo fuzz bench install clean format
 
 all: $(BUILD)/box links man
 
@@ -72,22 +75,31 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbox.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/tests/root/%: tests/root/%.c $(BUILD)/libbox.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
+
 deps:
 	@tools/deps
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins clang-check format-check
+	@$(MAKE) --no-print-directory all unit-bins clang-check format-check layers
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(ROOT_BINS)
 
 # gcc lets a goto jump over the initialisation of a cleanup variable (whose
 # cleanup then frees garbage); clang refuses it. -fsyntax-only: a few seconds.
 clang-check:
 	@for f in $(SRCS); do clang -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) \
 		-fsyntax-only -Wno-everything $$f || { echo "clang-check: $$f (above)"; exit 1; }; done
+
+# Layers depend downward only and modules form no cycle (tools/layers says
+# the ranks); read from the built objects' symbols and the includes.
+layers: all
+	@tools/layers $(BUILD)
 
 unit: all unit-bins
 	@tests/run --unit-only
@@ -163,7 +175,7 @@ uninstall:
 	@$(if $(DESTDIR),d="$(PREFIX)"; while [ -n "$$d" ] && [ "$$d" != / ]; do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || break; d=$$(dirname "$$d"); done; true)
 
-FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/root/*.c tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -27,7 +27,5 @@ void cmd_print_usage(const struct box_command *cmd);
 int cmd_usage_error(const struct box_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True (after printing the usage) when argv holds -h or --help before "--". */
 bool cmd_wants_help(const struct box_command *cmd, int argc, char **argv);
-/* For commands not built yet. */
-int cmd_not_implemented(const struct box_command *cmd);
 
 #endif

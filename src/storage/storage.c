@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "archive/extract.h"
-#include "container/identity.h"
 #include "base/paths.h"
 #include "storage/hash.h"
 #include "base/util.h"
@@ -281,7 +280,7 @@ static int write_at(int dirfd, const char *name, const char *data, box_err_t *er
 }
 
 static int create_dir(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
-		      const struct extract_opts *xo, box_err_t *err)
+		      const struct extract_opts *xo, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s/rootfs.tmp.XXXXXX", cpath);
 	if (!mkdtemp(tmp))
@@ -291,7 +290,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r == 0)
 		r = archive_extract_file(tpl, tmp, xo, err);
 	if (r == 0)
-		r = identity_write(c, tmp, err);
+		r = fill(c, tmp, err);
 	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmp);
 	if (r < 0) {
@@ -303,7 +302,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 }
 
 static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
-			const struct extract_opts *xo, box_err_t *err)
+			const struct extract_opts *xo, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *key = NULL;
 	if (ensure_cache(tpl, xo, true, &key, err) < 0)
@@ -316,7 +315,7 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	cleanup_free char *tmppath = xasprintf("%s/%s", cpath, tmp);
 	if (btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
 		return -1;
-	int r = identity_write(c, tmppath, err);
+	int r = fill(c, tmppath, err);
 	if (r == 0 && renameat2(cfd, tmp, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmppath);
 	if (r < 0) {
@@ -413,7 +412,7 @@ bool storage_exists(const char *name)
 			    fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
-int storage_create(const struct box_config *c, const char *template_override, box_err_t *err)
+int storage_create(const struct box_config *c, const char *template_override, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *tplbuf = NULL, *cpath = NULL, *why = NULL;
 	const char *tpl = template_for(c, template_override, &tplbuf, err);
@@ -478,8 +477,8 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 	};
 	switch (kind) {
-	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, err); break;
-	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, err); break;
+	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
+	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
 	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
 	}
 	if (ret == 0)

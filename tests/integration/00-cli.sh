@@ -29,3 +29,5 @@ for c in create destroy start stop restart attach console ls info stats set appl
 	grep -qxF -- "$u" "$TOP/README.md" || missing="$missing $c"
 done
 check_eq "the README shows every command's usage" "" "$missing"
+
+t_done
