@@ -87,3 +87,4 @@ check_match "the installed box runs" "^boxes " "$("$S/usr/bin/box" --version)"
 out=$(make -C "$TOP" --no-print-directory uninstall DESTDIR="$S" PREFIX=/usr 2>&1); rc=$?
 check_eq "make uninstall DESTDIR= exits 0" 0 "$rc"
 check_eq "... leaves an empty tree" "" "$(find "$S" -mindepth 1 2>/dev/null)"
+t_done

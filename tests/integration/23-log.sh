@@ -42,3 +42,4 @@ kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 check_eq "-f did not print the old lines again" 1 "$(grep -c while-following "$F")"
 box stop --kill "$N" >/dev/null
+t_done
