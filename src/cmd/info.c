@@ -5,6 +5,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
@@ -65,8 +66,9 @@ static int run(int argc, char **argv)
 	cleanup_free struct net_desc *nd = NULL;
 	size_t n_nd = net_describe(c, &nd);
 	if (json) {
-		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n", name, st,
-		       (int)ri.init_pid, uptime);
+		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n"
+		       "  \"version\": \"%s\",\n",
+		       name, st, (int)ri.init_pid, uptime, box_version);
 		printf("  \"interfaces\": [");
 		for (size_t i = 0; i < n_nd; i++) {
 			const struct box_net *n = nd[i].net;

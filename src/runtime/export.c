@@ -125,35 +125,6 @@ static void outfile_close(struct outfile *f)
 	free(f->tmpname);
 }
 
-/* An overlay rootfs is assembled by the storage backend: mounted in a
- * private mount namespace of this process, gone when it exits; dir and btrfs
- * are read where they are. The backend is the one the rootfs was created
- * with (storage_kind reads the disk), not the config's, which may have
- * changed since. */
-static int rootfs_for_export(const struct box_config *c, char **rootfs, char **tmpdir, box_err_t *err)
-{
-	*tmpdir = NULL;
-	*rootfs = paths_rootfs_path(c->name);
-	if (storage_kind(c->name) != STORAGE_OVERLAY)
-		goto check;
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xstrdup("/tmp/box-export.XXXXXX");
-	if (!mkdtemp(*tmpdir))
-		return box_error(err, errno, "creating %s", *tmpdir);
-	if (storage_mount(c, *tmpdir, err) < 0)
-		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
-	free(*rootfs);
-	*rootfs = xstrdup(*tmpdir);
-check:;
-	struct stat st;
-	if (stat(*rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return box_error(err, errno ? errno : ENOTDIR,
-				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *rootfs,
-				 c->name);
-	return 0;
-}
-
 int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
 {
 	struct box_config *c = NULL;
@@ -199,7 +170,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 			thaw = true;
 		}
 	}
-	if (rootfs_for_export(c, &rootfs, &tmpdir, err) < 0)
+	if (storage_root_path(c, &rootfs, &tmpdir, err) < 0)
 		goto out;
 
 	int fd = STDOUT_FILENO;

@@ -41,6 +41,12 @@ enum box_storage storage_kind(const char *name);
  * mounted in the host's namespace. Also used by export in a private mount
  * namespace of its own. */
 int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err);
+/* The container's tree at a path this process can read and write: the
+ * rootfs folder for dir and btrfs; overlay's merged tree is mounted on a new
+ * folder *tmpdir in a private mount namespace of this process (unshare), gone
+ * with it; the caller may unmount and remove *tmpdir earlier. The backend is
+ * the one on disk (storage_kind), not the config's. */
+int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err);
 /* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
  * state folder <state>/<name>/: first renamed out of the way, so a crash
  * half-way leaves no half container under the name. The shared template
