@@ -231,6 +231,15 @@ static int check_entry(struct archive_entry *e, const struct extract_opts *o, bo
 	return 0;
 }
 
+/* A warning of write_disk is metadata it could not restore (an xattr the
+ * file system refuses), said and not fatal as tar does; but a warning whose
+ * errno says the disk itself failed or is full is a tree that is not whole. */
+static bool warn_is_fatal(struct archive *w)
+{
+	int e = archive_errno(w);
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS || e == EFBIG;
+}
+
 static int copy_data(struct archive *a, struct archive *w, const char *path, uint64_t *bytes, box_err_t *err)
 {
 	const void *buf;
@@ -245,7 +254,9 @@ static int copy_data(struct archive *a, struct archive *w, const char *path, uin
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return box_error(err, rerrno(a), "reading '%s': %s", path, archive_error_string(a));
-		if (archive_write_data_block(w, buf, len, off) < ARCHIVE_WARN)
+		/* write_disk reports a failed write(2) (a full disk) as
+		 * ARCHIVE_WARN: anything but OK is a file that is not whole */
+		if (archive_write_data_block(w, buf, len, off) != ARCHIVE_OK)
 			return box_error(err, lerrno(w), "writing '%s': %s", path, archive_error_string(w));
 		*bytes += len;
 	}
@@ -326,7 +337,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			goto out;
 		p = archive_entry_pathname(e);
 		r = archive_write_header(w, e);
-		if (r < ARCHIVE_WARN) {
+		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
 			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
@@ -335,7 +346,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		if (archive_entry_size(e) > 0 && copy_data(a, w, p, &bytes, err) < 0)
 			goto out;
 		r = archive_write_finish_entry(w);
-		if (r < ARCHIVE_WARN) {
+		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
 			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
@@ -345,7 +356,8 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			log_warn("extracting '%s': %s", p, archive_error_string(w));
 		entries++;
 	}
-	if (archive_write_close(w) < ARCHIVE_WARN) {
+	int rc = archive_write_close(w);
+	if (rc < ARCHIVE_WARN || (rc == ARCHIVE_WARN && warn_is_fatal(w))) {
 		box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
 		goto out;
 	}
