@@ -167,13 +167,14 @@ static bool exists(const char *path)
 static int check_free_name(const char *name, box_err_t *err)
 {
 	cleanup_free char *conf = paths_config_path(name), *state = paths_container_path(name),
-			  *run = paths_runtime_path(name);
+			  *run = xasprintf("%s/%s/state", paths_run_dir(), name);
 	if (exists(conf))
 		return box_error(err, 0, "container %s already exists (%s): choose another name", name, conf);
 	if (exists(state))
 		return box_error(err, 0,
 				 "container %s already has state in %s: choose another name (or 'box destroy %s')",
 				 name, state, name);
+	/* the state file, not the folder: a dead start's empty folder is no container */
 	if (exists(run))
 		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name,
 				 run);

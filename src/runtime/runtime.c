@@ -93,8 +93,11 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		}
 		return 0;
 	}
-	cleanup_free char *dir = paths_runtime_path(name);
-	if (r == 1 && access(dir, F_OK) < 0) {
+	/* No state file: nothing ran, or a start is between making the run
+	 * folder and locking it. Never remove what a start may be making: an
+	 * empty folder left by a dead one costs nothing, and the next owner of
+	 * the lock sweeps its temporaries. */
+	if (r == 1) {
 		memset(si, 0, sizeof(*si));
 		return 0;
 	}
