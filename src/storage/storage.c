@@ -202,6 +202,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	cleanup_close int cfd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cfd < 0)
 		return box_error(err, errno, "opening %s", cdir);
+	storage_hash_sweep(cfd);
 	struct stat st;
 	for (int pass = 0;; pass++) {
 		if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
