@@ -21,10 +21,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "archive/instream.h"
@@ -401,4 +403,43 @@ int archive_extract_file(const char *tarball, const char *target, const struct e
 	if (r < 0)
 		return box_error_wrap(err, "%s", tarball);
 	return 0;
+}
+
+int archive_verify_tree(const char *tarball, int dirfd, box_err_t *err)
+{
+	struct archive *a;
+	if (archive_open_read(tarball, &a, err) < 0)
+		return -1;
+	struct archive_entry *e;
+	int r, ret = -1;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *p = archive_entry_pathname(e);
+		la_int64_t size = archive_entry_size(e);
+		struct stat st;
+		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || !p)
+			continue;
+		if (name_escapes(p)) {
+			box_error(err, 0, "'%s' is not a name inside", p);
+			goto out;
+		}
+		/* the tree is the container's: never through a symlink of it */
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+		int fd = (int)syscall(SYS_openat2, dirfd, p, &how, sizeof(how));
+		bool whole = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
+		if (fd >= 0)
+			close(fd);
+		if (!whole) {
+			box_error(err, 0, "'%s' is missing or not whole", p);
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		box_error(err, rerrno(a), "reading %s: %s", tarball, archive_error_string(a));
+		goto out;
+	}
+	ret = 0;
+out:
+	archive_close_read(a);
+	return ret;
 }

@@ -148,6 +148,8 @@ void storage_hash_sweep(int memo_dirfd)
 			close(dfd);
 		return;
 	}
+	/* a dup shares the offset: from the start, and back there after */
+	rewinddir(d);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *t = strstr(de->d_name, ".tmp.");
@@ -157,4 +159,5 @@ void storage_hash_sweep(int memo_dirfd)
 		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
 			unlinkat(memo_dirfd, de->d_name, 0);
 	}
+	rewinddir(d);
 }
