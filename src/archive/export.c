@@ -74,6 +74,7 @@ static void remove_stale_tmp(struct outfile *f)
 		return;
 	}
 	struct dirent *de;
+	rewinddir(d); /* a dup shares the offset */
 	while ((de = readdir(d))) {
 		const char *p = de->d_name + pl;
 		if (strncmp(de->d_name, prefix, pl) || !*p || strspn(p, "0123456789") != strlen(p))
