@@ -11,7 +11,8 @@
  * subvolume, elsewhere a folder.
  *
  * Everything is built under a temporary name and committed by one rename:
- * rootfs.tmp.* -> rootfs, overlay.tmp.* -> overlay, .cache/.tmp-* -> <key>.
+ * rootfs.tmp.* -> rootfs, overlay.tmp.* -> overlay, .cache/.tmp-* -> <key>;
+ * a cache entry is stamped .cache/.ok-<key> once it is whole on the disk.
  * The backend a container was created with is read back from the disk
  * (storage_kind), never from the config, which may have changed since. */
 #include "storage/storage.h"
