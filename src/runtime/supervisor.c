@@ -131,14 +131,6 @@ static int save_state(struct sup *s, enum box_state st, box_err_t *err)
 	return 0;
 }
 
-/* Mid-life (STOPPING): the stop goes on whatever the file says. */
-static void save_state_or_warn(struct sup *s, enum box_state st)
-{
-	box_err_t err = NULL;
-	if (save_state(s, st, &err) < 0)
-		box_error_report(&err);
-}
-
 static void warn_err(box_err_t *err, const char *what)
 {
 	if (!*err)
@@ -147,6 +139,14 @@ static void warn_err(box_err_t *err, const char *what)
 	log_warn("%s: %s, ignoring", what, t);
 	free(t);
 	box_error_release(err);
+}
+
+/* Mid-life (STOPPING): the stop goes on whatever the file says. */
+static void save_state_or_warn(struct sup *s, enum box_state st)
+{
+	box_err_t err = NULL;
+	if (save_state(s, st, &err) < 0)
+		warn_err(&err, "recording STOPPING");
 }
 
 /* ---- host resources ---- */
