@@ -257,6 +257,28 @@ else
 	fail "the create stopped at its memo" "$(cat "$OUT")"
 fi
 
+PHASE="create killed at its commit points"
+# a new template (trailing bytes: another hash, the same tree): a cache fill
+cp "$TPLPATH" "$W/fresh.tar.gz"
+echo fresh >>"$W/fresh.tar.gz"
+for spec in "overlay renameat2 .tmp-" "overlay renameat2 overlay.tmp." "dir renameat2 rootfs.tmp."; do
+	set -- $spec
+	n=$T-k-$1
+	printf 'template = %s\nstorage = %s\n' "$W/fresh.tar.gz" "$1" | t_config "$n"
+	if at "$2" "$3" box create "$n"; then
+		kill9
+		check "$1 create killed at its rename of $3: the next create works" box create "$n"
+		sane "$n" "after a kill -9 of a $1 create at its rename of $3"
+	else
+		fail "the $1 create stopped at its rename of $3" "$(cat "$OUT")"
+	fi
+	reset "$n"
+	box destroy --purge "$n" >/dev/null 2>&1
+	# the next round fills the cache again
+	rm -rf "$S/templates/.cache/$(sha256sum "$W/fresh.tar.gz" | cut -c1-64)" "$S/templates/.cache/.ok-"* \
+		"$S/templates/.cache/.stat-"*
+done
+
 reset "$T-ov1"
 
 PHASE="7: box export -o FILE killed before its final rename"
