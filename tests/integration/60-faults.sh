@@ -85,6 +85,7 @@ sane() {
 	check "the next start works $when" box start "$n"
 	check "... and the stop $when" box stop --kill "$n"
 	check_eq "no cgroup left $when" "" "$(rt_cgroups "$n")"
+	check_eq "no veth left on the bridge $when" "" "$(ip -o link show master "$BR" 2>/dev/null)"
 	check "no run folder left $when" test ! -e "$RUN/$n"
 	check_eq "no temporary left $when" "" "$(leftovers)"
 }
@@ -102,8 +103,23 @@ reset() {
 	leftovers | while read -r p; do rm -rf "$p"; done
 }
 
+# C has a veth on a bridge (what a killed supervisor leaves includes its
+# host end); XC, without a network, is exported and imported again
 C=$T-f
-rt_config "$C"
+BR=br$T
+t_netdev "$BR"
+NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250))
+cat >"$CONF/boxes.conf" <<EOF
+bridge $BR {
+  address = $NET.1/24
+}
+EOF
+rt_config "$C" "network eth0 {
+  bridge = $BR
+  address = $NET.2/24
+}"
+XC=$T-e
+rt_config "$XC"
 TPL=$(sed -n 's/^template *= *//p' "$CONF/$C.conf")
 TPLPATH=$S/templates/$TPL
 
@@ -284,26 +300,26 @@ reset "$T-ov1"
 PHASE="7: box export -o FILE killed before its final rename"
 mkdir -p "$W/dump"
 X=$W/dump/c.tar.gz
-check "an export" box export "$C" -o "$X"
-if at renameat ".c.tar.gz." box export "$C" -o "$X"; then
+check "an export" box export "$XC" -o "$X"
+if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
 	kill9
 	check "the earlier export is intact" tar -tzf "$X"
 	check "a hidden temporary is there" test -n "$(ls -A "$W/dump" | grep '^\.c\.tar\.gz\.')"
-	check "the next export works" box export "$C" -o "$X"
+	check "the next export works" box export "$XC" -o "$X"
 	check_eq "... and removed it" "c.tar.gz" "$(ls -A "$W/dump")"
 else
 	fail "the export stopped at its rename" "$(cat "$OUT")"
 fi
 FO=$W/fullout
 t_tmpfs "$FO" 256k
-out=$(box export "$C" -o "$FO/c.tar.gz" 2>&1)
+out=$(box export "$XC" -o "$FO/c.tar.gz" 2>&1)
 rc=$?
 check_eq "an export into a full folder fails" 1 "$rc"
 check_match "... saying why" "No space left" "$out"
 check_eq "... and leaves no file, whole or partial" "" "$(ls -A "$FO")"
 umount "$FO"
 
-reset "$C"
+reset "$XC"
 
 PHASE="6: box import killed at its commit"
 I=$T-imp
@@ -332,30 +348,39 @@ fi
 reset "$I" "$I2"
 
 PHASE="kill -9 at random points"
+# killed D seconds after it began: CMD...
+kill_after() {
+	local d=$1 p
+	shift
+	"$@" >/dev/null 2>&1 &
+	p=$!
+	sleep "$d"
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+}
+RI=$T-ri
 # not a timed assertion: the delays only spread the kills over the commands
 for d in 0.01 0.03 0.06 0.1 0.2; do
-	box start "$C" >/dev/null 2>&1 &
-	p=$!
-	sleep $d
-	kill -9 $p 2>/dev/null
-	wait $p 2>/dev/null
-	box stop --kill "$C" >/dev/null 2>&1 &
-	p=$!
-	sleep $d
-	kill -9 $p 2>/dev/null
-	wait $p 2>/dev/null
+	kill_after $d box start "$C"
+	kill_after $d box stop --kill "$C"
 	box stop --kill "$C" >/dev/null 2>&1
 	box destroy "$T-ov1" >/dev/null 2>&1
-	box create "$T-ov1" >/dev/null 2>&1 &
-	p=$!
-	sleep $d
-	kill -9 $p 2>/dev/null
-	wait $p 2>/dev/null
+	kill_after $d box create "$T-ov1"
+	kill_after $d box export "$XC" -o "$W/dump/r.tar.gz"
+	box ls >/dev/null 2>&1 # finishes an import killed between its renames
+	box destroy --purge "$RI" >/dev/null 2>&1
+	kill_after $d box import "$RI" "$X"
 done
 box destroy "$T-ov1" >/dev/null 2>&1
 check "a create after the killed ones works" box create "$T-ov1"
+check "an export after the killed ones works" box export "$XC" -o "$W/dump/r.tar.gz"
+check_eq "... and no hidden temporary is left by them" "c.tar.gz r.tar.gz" "$(ls -A "$W/dump" | sort | xargs)"
+box ls >/dev/null 2>&1
+box destroy --purge "$RI" >/dev/null 2>&1
+check "an import after the killed ones works" box import "$RI" "$X"
 sane "$C" "after kills at random points"
 sane "$T-ov1" "after kills of creates at random points"
+sane "$RI" "after kills of imports at random points"
 
 reset "$C" "$T-ov1"
 
