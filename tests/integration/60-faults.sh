@@ -181,6 +181,29 @@ check_eq "a stop that came while init exited succeeds" 0 "$rc"
 check_eq "... without an error" "" "$(grep -i 'reset\|error\|cannot' "$W/stop.out")"
 sane "$C" "after a stop racing init's exit"
 
+PHASE="box stop racing a start"
+# the supervisor held before its control socket exists, then after
+for point in "$C/notify" "$C/root"; do
+	if at mkdir "$point" box start "$C"; then
+		box stop "$C" >"$W/stop.out" 2>&1 &
+		sp=$!
+		# waiting for the socket (nanosleep 35, clock_nanosleep 230) or
+		# for the answer (poll 7, ppoll 271)
+		check "box stop is waiting (${point#$C/})" rt_wait_for 20 sh -c \
+			"read n _ </proc/$sp/syscall && case \$n in 7|271|35|230) ;; *) false ;; esac"
+		kill -CONT "$STOPPED"
+		wait "$BG"
+		check_eq "a start held at mkdir ${point#$C/} succeeds" 0 "$?"
+		wait "$sp"
+		check_eq "... and the stop racing it too" 0 "$?"
+		check_eq "... without an error" "" "$(cat "$W/stop.out")"
+		sane "$C" "after a stop racing a start (mkdir ${point#$C/})"
+	else
+		fail "the supervisor stopped at mkdir $point" "$(cat "$OUT")"
+	fi
+	reset "$C"
+done
+
 reset "$C"
 
 PHASE="3: a full run folder"
