@@ -88,8 +88,11 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		}
 		return 0;
 	}
-	cleanup_free char *dir = paths_runtime_path(name);
-	if (r == 1 && access(dir, F_OK) < 0) {
+	/* No state file: nothing ran, or a start is between making the run
+	 * folder and locking it. Never remove what a start may be making: an
+	 * empty folder left by a dead one costs nothing, and the next owner of
+	 * the lock sweeps its temporaries. */
+	if (r == 1) {
 		memset(si, 0, sizeof(*si));
 		return 0;
 	}
@@ -315,8 +318,18 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	int r = control_recv_resp(fd, &resp, -1, err);
 	close(fd);
 	box_trace("stop: answered");
-	if (r < 0)
+	if (r < 0) {
+		/* a supervisor gone without an answer (killed): stopped is
+		 * success for a stop, whoever stopped it */
+		wait_gone(si.sup_pid, si.sup_start, 2000);
+		box_err_t e = NULL;
+		if (probe(name, &si, NULL, &e) == 0 && si.state == BOX_STOPPED) {
+			box_error_release(err);
+			return 0;
+		}
+		box_error_release(&e);
 		return -1;
+	}
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
 	/* the supervisor answers right before it exits */
