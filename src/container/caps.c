@@ -67,7 +67,11 @@ int caps_apply(const struct box_config *c, box_err_t *err)
 			ret = box_error(err, errno, "dropping %s from the bounding set", cap_to_name(v));
 			goto out;
 		}
+		/* out of the effective and permitted sets too: the process is
+		 * visible (and ptrace-able) inside before it execs */
 		cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_CLEAR);
+		cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR);
+		cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
 	}
 	if (cap_set_proc(caps) < 0) {
 		ret = box_error(err, errno, "setting capabilities");
