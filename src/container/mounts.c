@@ -236,16 +236,24 @@ static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
 		return -1;
 	if (!notify_dir)
 		return 0;
-	if (mkdir_in_root(root, "/run/host", err) < 0 ||
-	    mount_in(root, notify_dir, "/run/host", NULL, MS_BIND, NULL, err) < 0)
+	/* only the socket goes in, onto a file of the container's own /run: a
+	 * privileged root can remount any bind rw, and a bound host folder
+	 * would then take whatever it writes */
+	if (mkdir_in_root(root, "/run/host", err) < 0)
 		return -1;
-	cleanup_close int fd = open_in_root(root, "/run/host", O_PATH, err);
+	cleanup_close int tfd = open_in_root(root, "/run/host/notify", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
+	if (tfd < 0)
+		return -1;
+	cleanup_free char *sock = xasprintf("%s/notify", notify_dir);
+	if (mount_in(root, sock, "/run/host/notify", NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/run/host/notify", O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return box_error(err, errno, "making /run/host read-only");
+		return box_error(err, errno, "making /run/host/notify read-only");
 	return 0;
 }
 

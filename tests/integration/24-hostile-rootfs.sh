@@ -59,4 +59,17 @@ out=$(timeout 60 box start "$C" 2>&1); rc=$?
 check_eq "nothing is created on the host through it" "" "$(ls "$W/created-on-host" 2>/dev/null)"
 check_eq "... and the start fails" 1 "$rc"
 timeout 60 box stop --kill "$C" >/dev/null 2>&1
+
+PHASE="/run/host (item 7)"
+C2=$T-run
+rt_config "$C2"
+check "start a second container" timeout 60 box start "$C2"
+# a privileged root remounts what it was given rw and writes into it
+box attach "$C2" -- sh -c 'mount -o remount,rw,bind /run/host 2>/dev/null; mount -o remount,rw,bind /run/host/notify 2>/dev/null;
+	mkdir -p /run/host/junk/deep && echo x >/run/host/junk/deep/f; ln -s / /run/host/root-link' >/dev/null 2>&1
+check_eq "the host's notify folder holds only the socket" "notify" "$(ls "$BOX_ROOT/run/boxes/$C2/notify" 2>&1)"
+check "stop" timeout 60 box stop --kill "$C2"
+out=$(box ls 2>&1); rc=$?
+check_eq "box ls works afterwards" 0 "$rc"
+check "the run folder is gone" test ! -e "$BOX_ROOT/run/boxes/$C2"
 true
