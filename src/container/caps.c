@@ -9,7 +9,10 @@
 #include "config/config.h"
 #include "base/util.h"
 
-static const char *const default_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override" };
+/* LXC's list, and what reads or acts on the whole host's kernel: its log
+ * (syslog), BPF programs and maps, perf events */
+static const char *const default_drop[] = { "sys_module",   "sys_time", "sys_rawio", "mac_admin",
+					    "mac_override", "syslog",	"bpf",	     "perfmon" };
 
 static int cap_number(const char *name, cap_value_t *v, box_err_t *err)
 {

@@ -1,5 +1,7 @@
 /* The capabilities a container keeps (libcap). By default all but LXC's
- * drop list: sys_module, sys_time, sys_rawio, mac_admin, mac_override;
+ * drop list: sys_module, sys_time, sys_rawio, mac_admin, mac_override, and
+ * syslog, bpf, perfmon (the host's kernel log, BPF, perf: nothing a system
+ * container needs);
  * sys_boot stays (reboot(2) in a pid namespace only ends the container, and
  * sysvinit's shutdown needs it). The config's capabilities_drop adds to the
  * list; capabilities_keep, when set, keeps only the caps it names. */

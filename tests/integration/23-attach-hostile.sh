@@ -68,4 +68,20 @@ check_eq "the host's canary is not read through one" "" "$(grep -e 'read the hos
 check_eq "the exe of an entering process cannot be written" "" "$(grep 'wrote into' <<<"$rep")"
 check_eq "the box binary is unchanged" "$sum" "$(sha256sum <"$BOX_ROOT/bin/box")"
 
+PHASE="the privileged profile"
+bnd=$(box attach "$C" -- sh -c 'sed -n "s/^CapBnd:\t//p" /proc/self/status')
+for cap in 34:syslog 38:perfmon 39:bpf; do
+	check_eq "the bounding set lacks cap_${cap#*:}" 0 $(( (0x$bnd >> ${cap%%:*}) & 1 ))
+done
+out=$(box attach "$C" -- /hostile calls 2>&1)
+for call in syslog swapon swapoff bpf perf_event_open keyctl add_key request_key; do
+	check_match "$call fails with EPERM" "^$call: Operation not permitted\$" "$(grep "^$call:" <<<"$out")"
+done
+check "box set keyctl=yes" box set "$C" keyctl=yes
+check_match "with keyctl = yes keyctl works" "^keyctl: ok\$" "$(box attach "$C" -- /hostile calls 2>&1 | grep '^keyctl:')"
+out=$(box attach "$C" -- sh -c 'rm -f /root/con; mknod /root/con c 5 1 && echo x >/root/con; rm -f /root/con' 2>&1)
+check_match "the host's console (c 5:1) made inside cannot be opened" "(not permitted|Permission denied)" "$out"
+check "the container's own /dev/console works" box attach "$C" -- sh -c 'echo hello >/dev/console'
+
 box stop --kill "$C" >/dev/null 2>&1
+true

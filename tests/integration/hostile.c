@@ -11,6 +11,9 @@
  *                             keeps its exe open and, once nobody runs it,
  *                             writes into it; reports in DIR/report
  *   hostile finish DIR        asks the watcher to end, waits for DIR/done
+ *   hostile calls             calls what the default seccomp filter denies,
+ *                             with arguments that fail otherwise with
+ *                             anything but EPERM; prints "NAME: ERROR"
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static FILE *report;
@@ -211,8 +215,32 @@ static int finish(const char *dir)
 	return access(p, F_OK) == 0 ? 0 : 1;
 }
 
+static int calls(void)
+{
+	static const struct {
+		const char *name;
+		long nr, a, b, c;
+	} t[] = {
+		{ "syslog", SYS_syslog, 10, 0, 0 }, /* SYSLOG_ACTION_SIZE_BUFFER */
+		{ "swapon", SYS_swapon, 0, 0, 0 },
+		{ "swapoff", SYS_swapoff, 0, 0, 0 },
+		{ "bpf", SYS_bpf, 0, 0, 0 },
+		{ "perf_event_open", SYS_perf_event_open, 0, 0, -1 },
+		{ "keyctl", SYS_keyctl, 0, -3, 0 }, /* KEYCTL_GET_KEYRING_ID of the session keyring */
+		{ "add_key", SYS_add_key, 0, 0, 0 },
+		{ "request_key", SYS_request_key, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		long r = syscall(t[i].nr, t[i].a, t[i].b, t[i].c, 0, 0);
+		printf("%s: %s\n", t[i].name, r < 0 ? strerror(errno) : "ok");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "calls"))
+		return calls();
 	if (argc == 3 && !strcmp(argv[1], "sti"))
 		return sti(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "fd"))
