@@ -107,6 +107,7 @@ struct box_bridge {
 struct box_global {
 	char *path;
 	char *cgroup_parent; /* default "boxes" */
+	uint64_t log_size;   /* console log cap in bytes, default 8 MiB; BOX_UNLIMITED = none */
 	struct box_bridge *bridges;
 	size_t n_bridges;
 };

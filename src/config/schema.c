@@ -105,6 +105,9 @@ const struct config_key config_schema[] = {
 	/* boxes.conf */
 	{ SC_GLOBAL, "cgroup_parent", KT_CGROUP, false, 0, 0, "boxes", NULL, "boxes",
 	  "cgroup under which every container's cgroup is made", G(cgroup_parent) },
+	{ SC_GLOBAL, "log_size", KT_SIZE, false, 0, 0, "8M", NULL, "32M",
+	  "most bytes of a container's console log (NAME.log) before it is rotated to NAME.log.1 (max: no cap)",
+	  G(log_size) },
 	{ SC_GLOBAL, "bridge", KT_SECTION, false, 0, 0, NULL, "none", "box0",
 	  "a host bridge boxes creates on demand; the title is its name", HAND },
 	{ SC_BRIDGE, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.1/24}",

@@ -98,6 +98,7 @@ int config_write(FILE *f, const struct box_config *c)
 	else
 		put_list(f, "", "capabilities_drop", c->capabilities_drop);
 	put_key(f, "", "seccomp", c->seccomp ? c->seccomp : "default");
+	put_key(f, "", "keyctl", c->keyctl ? "yes" : "no");
 	put_key(f, "", "storage", config_storage_name(c->storage));
 	put_list(f, "", "nameserver", c->nameservers);
 	put_list(f, "", "searchdomain", c->searchdomains);
@@ -144,6 +145,9 @@ int config_write(FILE *f, const struct box_config *c)
 int global_write(FILE *f, const struct box_global *g)
 {
 	put_key(f, "", "cgroup_parent", g->cgroup_parent ? g->cgroup_parent : "boxes");
+	char buf[32];
+	value_format_size(g->log_size, buf, sizeof(buf));
+	put_key(f, "", "log_size", buf);
 	for (size_t i = 0; i < g->n_bridges; i++) {
 		const struct box_bridge *b = &g->bridges[i];
 		fputs("\nbridge ", f);
@@ -205,7 +209,7 @@ bool config_equal(const struct box_config *a, const struct box_config *b)
 	    a->unprivileged != b->unprivileged || a->idmap_base != b->idmap_base || a->idmap_size != b->idmap_size ||
 	    !strv_eq(a->capabilities_drop, b->capabilities_drop) ||
 	    !strv_eq(a->capabilities_keep, b->capabilities_keep) || !str_eq(a->seccomp, b->seccomp) ||
-	    a->storage != b->storage || !strv_eq(a->nameservers, b->nameservers) ||
+	    a->keyctl != b->keyctl || a->storage != b->storage || !strv_eq(a->nameservers, b->nameservers) ||
 	    !strv_eq(a->searchdomains, b->searchdomains) || a->n_nets != b->n_nets || a->n_mounts != b->n_mounts)
 		return false;
 	for (size_t i = 0; i < a->n_nets; i++)
