@@ -49,7 +49,16 @@ check_match "ls says STOPPED" "^$C +STOPPED" "$(box ls 2>&1)"
 rm -f "$R/srv/file"
 check "with a plain target it starts" timeout 60 box start "$C"
 check_eq "... and the file is bound" "host-data" "$(box attach "$C" -- cat /srv/file 2>&1)"
-check "stop" timeout 60 box stop --kill "$C"
+# a supervisor that does not answer (as one stuck in a start would be)
+spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
+ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+kill -STOP "$spid"
+out=$(timeout 60 box stop --kill "$C" 2>&1); rc=$?
+check_eq "stop --kill of a supervisor that does not answer succeeds" 0 "$rc"
+check "... the supervisor is gone" rt_wait_for 10 rt_dead "$spid"
+check "... init is gone" rt_wait_for 10 rt_dead "$ipid"
+check_match "... ls says STOPPED" "^$C +STOPPED" "$(box ls 2>&1)"
+check "... nothing of its run state is left" test ! -e "$BOX_ROOT/run/boxes/$C"
 
 PHASE="start: a mount target through /proc/self/root (item 8)"
 # a symlink via /proc (mounted inside before the user mounts) to the host's /
