@@ -65,12 +65,13 @@ static void set_env(const struct box_config *c, const char *term)
  * state with nothing of the host in it (run_inside) and only execs. */
 __attribute__((noreturn)) static void exec_command(char **argv, const struct attach_tty *t)
 {
+	/* the pty is the controlling terminal only for an interactive command
+	 * (stdin a terminal): job control then, and a hangup at the end; a
+	 * command whose output alone goes to a terminal keeps its background
+	 * jobs alive after it exits, as without a pty */
 	setsid();
-	for (int i = 0; i <= 2; i++)
-		if (t->tty[i]) {
-			ioctl(i, TIOCSCTTY, 0);
-			break;
-		}
+	if (t->tty[0])
+		ioctl(0, TIOCSCTTY, 0);
 	static char *sh[] = { "/bin/sh", NULL };
 	if (!argv || !argv[0])
 		argv = sh;

@@ -42,6 +42,17 @@ PY
 )
 check_match "attach with a terminal on stdout runs" "^status 0" "$out"
 check_match "nothing is typed into the admin's terminal" "terminal: \$" "$out"
+# a pty only for the output: not a controlling terminal, so a background
+# job outlives the command (no hangup), as without a pty
+timeout 60 python3 - "$C" <<'PY' >/dev/null 2>&1
+import pty, subprocess, sys
+m, s = pty.openpty()
+subprocess.run(["box", "attach", sys.argv[1], "--", "sh", "-c",
+                "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! >/bgpid"],
+               stdin=subprocess.DEVNULL, stdout=s, stderr=s, timeout=30)
+PY
+check_eq "a background job of a command with a terminal on stdout lives on" "alive" \
+	"$(box attach "$C" -- sh -c 'kill -0 "$(cat /bgpid)" && echo alive; kill "$(cat /bgpid)"' 2>&1)"
 
 PHASE="pre-exec process (items 1, 2)"
 W=/watch-$T  # not /tmp: a tmpfs inside
