@@ -160,7 +160,7 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "notify/notify" };
+	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control" };
 	cleanup_free char *dir = paths_runtime_path(name);
 	if (sweep_tmp(dir, err) < 0)
 		return -1;
@@ -169,7 +169,13 @@ int state_remove(const char *name, box_err_t *err)
 		if (unlink(p) < 0 && errno != ENOENT)
 			return box_error(err, errno, "removing %s", p);
 	}
-	static const char *const dirs[] = { "notify", "root" };
+	/* the notify folder was the container's to write into once (an older
+	 * box bound it whole): its content is hostile, removed without
+	 * following a symlink or crossing a mount */
+	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && rm_rf_at(dfd, "notify", err) < 0)
+		return -1;
+	static const char *const dirs[] = { "root" };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, dirs[i]);
 		if (rmdir(p) < 0 && errno != ENOENT)

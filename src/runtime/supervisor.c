@@ -23,6 +23,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "runtime/control.h"
+#include "runtime/logfile.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/shed.h"
@@ -678,14 +679,15 @@ static void on_client(struct sup *s, struct client *cl, short revents)
 	}
 }
 
-static void on_console_output(struct sup *s, int log_fd)
+static void on_console_output(struct sup *s, struct logfile *log)
 {
 	char buf[CTL_DATA_MAX];
-	for (int rounds = 0; rounds < 16; rounds++) {
+	for (int rounds = 0; rounds < 16 && (!log || !logfile_wait_ms(log)); rounds++) {
 		ssize_t n = read(s->master, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		write_all(log_fd, buf, (size_t)n);
+		if (log)
+			logfile_write(log, buf, (size_t)n);
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (s->clients[i].fd >= 0 && s->clients[i].kind == CL_CONSOLE)
 				/* a slow watcher loses output rather than stalling the container */
@@ -711,7 +713,7 @@ static void on_notify(struct sup *s)
 #define SHED_IDLE_MS 10000
 #define SHED_FIRST_MS 200
 
-static void loop(struct sup *s, int log_fd)
+static void loop(struct sup *s, struct logfile *log)
 {
 	/* not at once: `box start` and init are busy on the CPUs now */
 	uint64_t shed_at = now_ms() + SHED_FIRST_MS;
@@ -720,16 +722,18 @@ static void loop(struct sup *s, int log_fd)
 		int n = 0;
 		p[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = s->ctl_fd, .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = s->master, .events = POLLIN };
+		/* the console's rate limit: the pty is not read for a while */
+		int pause = log ? logfile_wait_ms(log) : 0;
+		p[n++] = (struct pollfd){ .fd = pause ? -1 : s->master, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			p[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
-		int timeout = -1;
+		int timeout = pause ? pause : -1;
 		uint64_t now = now_ms();
 		if (shed_at && now >= shed_at) {
 			shed_pages();
 			shed_at = 0;
-		} else if (shed_at)
+		} else if (shed_at && (timeout < 0 || (int)(shed_at - now) < timeout))
 			timeout = (int)(shed_at - now);
 		if (s->state == SUP_STOPPING) {
 			int t = s->deadline > now ? (int)(s->deadline - now) : 0;
@@ -752,7 +756,7 @@ static void loop(struct sup *s, int log_fd)
 		 * again once it is over */
 		shed_at = now_ms() + SHED_IDLE_MS;
 		if (p[2].revents & POLLIN)
-			on_console_output(s, log_fd);
+			on_console_output(s, log);
 		if (p[3].revents & POLLIN)
 			on_notify(s);
 		if (p[1].revents & POLLIN)
@@ -835,14 +839,9 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	s->root = xasprintf("%s/root", s->rundir);
 	cleanup_free char *logdir = xstrdup(paths_log_dir());
 	cleanup_free char *logpath = paths_log_path(s->name);
-	int log_fd = -1;
-	if (mkdir_p(logdir, 0755, &err) == 0) {
-		log_fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (log_fd < 0)
-			box_error(&err, errno, "opening the log %s", logpath);
-	}
-	if (log_fd >= 0)
-		log_set_sink(log_fd, true);
+	struct logfile *log = NULL;
+	if (mkdir_p(logdir, 0755, &err) == 0)
+		logfile_open(logpath, g->log_size, &log, &err);
 	box_trace("sup: log open");
 	/* before the first goto: its cleanup would otherwise free garbage */
 	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
@@ -867,7 +866,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (!wait || !init_is_systemd(s->init_pid))
 		report(s, NULL);
 	box_trace("sup: reported");
-	loop(s, log_fd >= 0 ? log_fd : 2);
+	loop(s, log);
 	_exit(1);
 fail:
 	box_error_wrap(&err, "starting %s", s->name);
