@@ -16,13 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/rootfs.h"
 #include "base/util.h"
-#include "container/rootfs.h"
 
 #define BEGIN_MARK "# --- BEGIN boxes managed ---"
 #define END_MARK "# --- END boxes managed ---"
+
+static int open_in_root(int rootfd, const char *path, int flags, box_err_t *err)
+{
+	return rootfs_open(rootfd, path, flags, 0, err);
+}
 
 /* Replaces the managed section of `old` (or puts one first) with `section`. */
 static char *merge_section(const char *old, const char *section)
@@ -169,7 +175,7 @@ int identity_write(const struct box_config *c, const char *rootfs, box_err_t *er
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return box_error(err, errno, "opening %s", rootfs);
-	int etcfd = rootfs_open_at(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
+	int etcfd = open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
 	if (etcfd < 0) {
 		if ((*err)->errnum != ENOENT)
 			return box_error_wrap(err, "%s", rootfs);
@@ -245,7 +251,7 @@ int identity_forget(const char *rootfs, box_err_t *err)
 		return box_error(err, errno, "opening %s", rootfs);
 	/* machine-id: emptied, not removed: an empty file is what systemd
 	 * fills at the next boot (a missing one makes it read-only-root shy) */
-	cleanup_close int mid = rootfs_open_at(rootfd, "/etc/machine-id", O_PATH | O_NOFOLLOW, err);
+	cleanup_close int mid = open_in_root(rootfd, "/etc/machine-id", O_PATH | O_NOFOLLOW, err);
 	struct stat st;
 	if (mid >= 0) {
 		/* reopened for writing only once seen to be a plain file: no
@@ -261,7 +267,7 @@ int identity_forget(const char *rootfs, box_err_t *err)
 	} else {
 		return -1;
 	}
-	cleanup_close int ssh = rootfs_open_at(rootfd, "/etc/ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, err);
+	cleanup_close int ssh = open_in_root(rootfd, "/etc/ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, err);
 	if (ssh < 0) {
 		if ((*err)->errnum != ENOENT && (*err)->errnum != ENOTDIR && (*err)->errnum != ELOOP)
 			return -1;

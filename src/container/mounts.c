@@ -14,10 +14,18 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "container/identity.h"
-#include "container/rootfs.h"
 #include "base/paths.h"
+#include "base/rootfs.h"
 #include "storage/storage.h"
 #include "base/util.h"
+
+/* Paths are always below root; the rootfs is untrusted, so a path component
+ * that is a symlink is resolved inside it, never on the host, and no open
+ * waits on a FIFO (base/rootfs.h). */
+static int open_in_root(const char *root, const char *path, int flags, box_err_t *err)
+{
+	return rootfs_open_path(root, path, flags, 0644, err);
+}
 
 /* Creates a folder (and parents) below root, each step resolved in root. */
 static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
@@ -32,7 +40,7 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 		char *slash = strrchr(parent, '/');
 		const char *leaf = slash + 1;
 		*slash = '\0';
-		int pfd = rootfs_open(root, *parent ? parent : "/", O_PATH | O_DIRECTORY, err);
+		int pfd = open_in_root(root, *parent ? parent : "/", O_PATH | O_DIRECTORY, err);
 		if (pfd < 0)
 			return -1;
 		int r = mkdirat(pfd, leaf, 0755);
@@ -50,7 +58,7 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 static int mount_in(const char *root, const char *src, const char *target, const char *type, unsigned long flags,
 		    const char *data, box_err_t *err)
 {
-	cleanup_close int fd = rootfs_open(root, target, O_PATH, err);
+	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char fdpath[64];
@@ -64,7 +72,7 @@ static int mount_in(const char *root, const char *src, const char *target, const
  * kernel has no /proc/sysrq-trigger, for one). */
 static int bind_ro(const char *root, const char *target, box_err_t *err)
 {
-	cleanup_close int fd = rootfs_open(root, target, O_PATH | O_NOFOLLOW, NULL);
+	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
 	if (fd < 0)
 		return 0;
 	char fdpath[64];
@@ -72,7 +80,7 @@ static int bind_ro(const char *root, const char *target, box_err_t *err)
 	if (mount(fdpath, fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return box_error(err, errno, "binding %s", target);
 	/* re-open: the fd still points below the new mount */
-	cleanup_close int fd2 = rootfs_open(root, target, O_PATH | O_NOFOLLOW, err);
+	cleanup_close int fd2 = open_in_root(root, target, O_PATH | O_NOFOLLOW, err);
 	if (fd2 < 0)
 		return -1;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd2);
@@ -84,7 +92,7 @@ static int bind_ro(const char *root, const char *target, box_err_t *err)
 /* Hides a file behind /dev/null, a folder behind an empty read-only tmpfs. */
 static int mask(const char *root, const char *target, box_err_t *err)
 {
-	cleanup_close int fd = rootfs_open(root, target, O_PATH | O_NOFOLLOW, NULL);
+	cleanup_close int fd = open_in_root(root, target, O_PATH | O_NOFOLLOW, NULL);
 	if (fd < 0)
 		return 0;
 	struct stat st;
@@ -133,14 +141,14 @@ static int setup_proc(const char *root, box_err_t *err)
 	cleanup_free char *id = NULL;
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/uuid", &id, NULL, err) < 0)
 		return -1;
-	cleanup_close int fd = rootfs_open(root, "/dev/.box-boot-id", O_WRONLY | O_CREAT | O_TRUNC, err);
+	cleanup_close int fd = open_in_root(root, "/dev/.box-boot-id", O_WRONLY | O_CREAT | O_TRUNC, err);
 	if (fd < 0 || write_all(fd, id, strlen(id)) < 0)
 		return box_error(err, errno, "writing /dev/.box-boot-id");
 	cleanup_free char *src = xasprintf("%s/dev/.box-boot-id", root);
 	if (mount_in(root, src, "/proc/sys/kernel/random/boot_id", NULL, MS_BIND, NULL, err) < 0)
 		return -1;
 	/* /proc/sys read-only except /proc/sys/net (the container's own netns) */
-	cleanup_close int net = rootfs_open(root, "/proc/sys/net", O_PATH, NULL);
+	cleanup_close int net = open_in_root(root, "/proc/sys/net", O_PATH, NULL);
 	if (net >= 0) {
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", net);
@@ -181,7 +189,7 @@ static int setup_dev(const char *root, const char *console, box_err_t *err)
 	if (mkdir_in_root(root, "/dev", err) < 0 ||
 	    mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=512k", err) < 0)
 		return -1;
-	cleanup_close int dfd = rootfs_open(root, "/dev", O_PATH | O_DIRECTORY, err);
+	cleanup_close int dfd = open_in_root(root, "/dev", O_PATH | O_DIRECTORY, err);
 	if (dfd < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
@@ -228,17 +236,52 @@ static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
 		return -1;
 	if (!notify_dir)
 		return 0;
-	if (mkdir_in_root(root, "/run/host", err) < 0 ||
-	    mount_in(root, notify_dir, "/run/host", NULL, MS_BIND, NULL, err) < 0)
+	/* only the socket goes in, onto a file of the container's own /run: a
+	 * privileged root can remount any bind rw, and a bound host folder
+	 * would then take whatever it writes */
+	if (mkdir_in_root(root, "/run/host", err) < 0)
 		return -1;
-	cleanup_close int fd = rootfs_open(root, "/run/host", O_PATH, err);
+	cleanup_close int tfd = open_in_root(root, "/run/host/notify", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
+	if (tfd < 0)
+		return -1;
+	cleanup_free char *sock = xasprintf("%s/notify", notify_dir);
+	if (mount_in(root, sock, "/run/host/notify", NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/run/host/notify", O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return box_error(err, errno, "making /run/host read-only");
+		return box_error(err, errno, "making /run/host/notify read-only");
 	return 0;
+}
+
+/* The target of a file's bind mount: an existing regular file, or a new
+ * one. The container may have left anything there: a FIFO would block the
+ * open (and the start with it), a device would be opened. */
+static int file_target(const struct box_config *c, const struct box_mount *m, const char *root, box_err_t *err)
+{
+	cleanup_free char *dir = xstrdup(m->target);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_in_root(root, dir, err) < 0)
+			return -1;
+	}
+	cleanup_close int fd = open_in_root(root, m->target, O_PATH, NULL);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) < 0)
+		return box_error(err, errno, "stat of %s inside the container", m->target);
+	if (fd >= 0 && !S_ISREG(st.st_mode))
+		return box_error(err, 0,
+				 "%s:%u: mount %s: the target inside the container is %s, not a regular file "
+				 "(the source %s is a file): remove it from the rootfs",
+				 c->path, m->line, m->target, rootfs_kind(st.st_mode), m->source);
+	if (fd >= 0)
+		return 0;
+	cleanup_close int nfd = open_in_root(root, m->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
+	return nfd < 0 ? -1 : 0;
 }
 
 static int setup_user_mounts(const struct box_config *c, const char *root, box_err_t *err)
@@ -252,22 +295,13 @@ static int setup_user_mounts(const struct box_config *c, const char *root, box_e
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdir_in_root(root, m->target, err) < 0)
 				return -1;
-		} else {
-			cleanup_free char *dir = xstrdup(m->target);
-			char *slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				if (mkdir_in_root(root, dir, err) < 0)
-					return -1;
-			}
-			cleanup_close int fd = rootfs_open(root, m->target, O_WRONLY | O_CREAT, err);
-			if (fd < 0)
-				return -1;
+		} else if (file_target(c, m, root, err) < 0) {
+			return -1;
 		}
 		if (mount_in(root, m->source, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 			return -1;
 		if (m->readonly) {
-			cleanup_close int fd = rootfs_open(root, m->target, O_PATH, err);
+			cleanup_close int fd = open_in_root(root, m->target, O_PATH, err);
 			char p[64];
 			snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 			if (fd < 0 || mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
