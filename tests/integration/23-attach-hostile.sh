@@ -96,3 +96,5 @@ check "the container's own /dev/console works" box attach "$C" -- sh -c 'echo he
 
 box stop --kill "$C" >/dev/null 2>&1
 true
+
+t_done
