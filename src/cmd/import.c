@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "cmd/cmd.h"
+#include "net/net.h"
 
 static int run(int argc, char **argv);
 
@@ -34,6 +35,15 @@ static void warn_conflicts(const char *name)
 			 "network sections)",
 			 t, name, c->path);
 	}
+	box_error_release(&e);
+	struct box_global *g = NULL;
+	char **w = NULL;
+	if (c && global_load(&g, &e) == 0)
+		net_bridge_warnings(c, g, &w);
+	for (size_t i = 0; w && w[i]; i++)
+		log_warn("%s", w[i]);
+	strv_free(w);
+	global_free(g);
 	box_error_release(&e);
 	config_free(c);
 }

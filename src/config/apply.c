@@ -197,6 +197,12 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 			strv_push(f, a.text);
 		break;
 	}
+	case KT_NAMESERVER: {
+		char ns[VALUE_WHY_MAX];
+		if (!(bad = value_nameserver(text, ns, sizeof(ns), why)))
+			strv_push(f, ns);
+		break;
+	}
 	case KT_CGROUP: {
 		cleanup_free char *p = xstrdup(text);
 		size_t n = strlen(p);
