@@ -116,7 +116,7 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 		if (archive_errno(a) == EILSEQ)
 			box_error(err, 0,
 				  "%s is not a tarball (%s): a template is a tar archive, plain or compressed "
-				  "with gzip, zstd, xz or bzip2",
+				  "with gzip, zstd, xz, lzma or bzip2",
 				  path, archive_error_string(a));
 		else
 			box_error(err, rerrno(a), "opening %s: %s", path, archive_error_string(a));

@@ -17,8 +17,9 @@ const struct box_command cmd_import = {
 	.summary = "make a container from an archive or template",
 	.usage = "import NAME FILE|- [--hostname NAME]\n"
 		 "  FILE   a box export, a Proxmox vzdump-lxc archive, an Incus backup, or a plain rootfs\n"
-		 "         tarball (a template, an LXC image's rootfs.tar.xz); gzip, zstd, xz, bzip2 or\n"
-		 "         none, detected from the content; '-' reads stdin\n"
+		 "         tarball (a template, an LXC image's rootfs.tar.xz); gzip, zstd, xz, lzma, bzip2\n"
+		 "         or none, detected from the content; '-' reads stdin. pct.conf may be anywhere\n"
+		 "         in it; bytes after the tar's end are padding\n"
 		 "  --hostname NAME   the new container's host name (default: the archive's, or NAME)",
 };
 
