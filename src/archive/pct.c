@@ -49,9 +49,14 @@ static void put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The list goes to the user's terminal: the archive's bytes in it (key
+ * names, paths) have their control characters (escape sequences) replaced. */
 static void add_untranslated(char **list, const char *what)
 {
 	char *n = *list ? xasprintf("%s, %s", *list, what) : xstrdup(what);
+	for (char *p = n + (*list ? strlen(*list) : 0); *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	free(*list);
 	*list = n;
 }

@@ -168,6 +168,11 @@ static void test_import_defaults(void)
 	       "a /32 with its gateway outside, nameservers 127.0.0.53 and fe80::1%%eth0");
 	config_free(c);
 	free(u);
+	c = import_of("hostname: e\nmp0: /x\x1b[2J,mp=/y\nfeat\x1b]0;t\x07: 1\n", &u);
+	tap_ok(u && !strchr(u, 0x1b) && !strchr(u, 0x07) && strstr(u, "/x?[2J"),
+	       "the warning carries no escape sequence of the archive's: %s", u ? u : "");
+	config_free(c);
+	free(u);
 	c = import_of("hostname: s\nstartup: order=-5\n", &u);
 	tap_ok(c && c->start_order == -5, "startup order read as written");
 	config_free(c);
