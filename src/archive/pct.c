@@ -168,6 +168,22 @@ static void put_words_list(FILE *f, const char *key, const char *value)
 	fputs("}\n", f);
 }
 
+/* A bind mount from an archive, as a mount section written commented out
+ * and named in the warning: an archive must not choose which host paths a
+ * container sees (a hostile one would say mp0: /,mp=/host). */
+static void put_commented_mount(FILE *f, const char *what, const char *source, const char *target, bool ro,
+				char **untranslated)
+{
+	fprintf(f, "# %s, commented out by box import (the archive chose this host path: check it)\n# mount ", what);
+	put_str(f, target);
+	fputs(" {\n#\tsource   = ", f);
+	put_str(f, source);
+	fprintf(f, "\n#\treadonly = %s\n# }\n", ro ? "yes" : "no");
+	cleanup_free char *w = xasprintf("%s (bind mount of %s on %s: written commented out, uncomment it to use it)",
+					 what, source, target);
+	add_untranslated(untranslated, w);
+}
+
 static int import_ours(const char *cfg, size_t len, const char *name, const char *hostname, struct pct_import *out,
 		       box_err_t *err)
 {
@@ -185,7 +201,16 @@ static int import_ours(const char *cfg, size_t len, const char *name, const char
 	if (!f)
 		oom();
 	fprintf(f, "# restored by box import from a boxes export\n");
+	/* its mount sections too are the archive's choice of host paths */
+	size_t n_mounts = c->n_mounts;
+	c->n_mounts = 0;
 	config_write(f, c);
+	c->n_mounts = n_mounts;
+	for (size_t i = 0; i < n_mounts; i++) {
+		const struct box_mount *m = &c->mounts[i];
+		cleanup_free char *what = xasprintf("mount %s", m->target);
+		put_commented_mount(f, what, m->source, m->target, m->readonly, &out->untranslated);
+	}
 	fclose(f);
 	config_free(c);
 	out->ours = true;
@@ -193,9 +218,7 @@ static int import_ours(const char *cfg, size_t len, const char *name, const char
 }
 
 /* mpN: a bind mount (a host path first) maps to a mount section, written
- * commented out: an archive must not choose which host paths a container
- * sees (a hostile one would say mp0: /,mp=/host). Volumes have no
- * counterpart. */
+ * commented out (put_commented_mount). Volumes have no counterpart. */
 static void put_mount(FILE *f, const char *key, char *value, char **untranslated)
 {
 	char *save = NULL, *source = strtok_r(value, ",", &save), *target = NULL;
@@ -220,14 +243,7 @@ static void put_mount(FILE *f, const char *key, char *value, char **untranslated
 		add_untranslated(untranslated, w);
 		return;
 	}
-	fprintf(f, "# %s, commented out by box import (the archive chose this host path: check it)\n# mount ", key);
-	put_str(f, target);
-	fputs(" {\n#\tsource   = ", f);
-	put_str(f, source);
-	fprintf(f, "\n#\treadonly = %s\n# }\n", ro ? "yes" : "no");
-	cleanup_free char *w = xasprintf("%s (bind mount of %s on %s: written commented out, uncomment it to use it)",
-					 key, source, target);
-	add_untranslated(untranslated, w);
+	put_commented_mount(f, key, source, target, ro, untranslated);
 }
 
 /* The translation of one Proxmox pct.conf: the boxes config being written and

@@ -11,8 +11,10 @@
  *
  * Import: a pct.conf of ours gives that config back; one written by Proxmox
  * is translated key by key with Proxmox's defaults (no memory or swap line:
- * 512 MiB each), bind mounts written commented out, and every key or
- * sub-option that has no counterpart is listed in one warning. */
+ * 512 MiB each), and every key or sub-option that has no counterpart is
+ * listed in one warning. Bind mounts, ours or Proxmox's mpN, are written
+ * commented out and named in that warning: an archive does not choose which
+ * host paths a container sees. */
 #ifndef BOX_PCT_H
 #define BOX_PCT_H
 

@@ -221,7 +221,14 @@ done
 out=$(box import "$T-pxback" "$W/px.tar.gz" 2>&1)
 check_match "box import gives back the environment, p%40ss and all" 'http_proxy=http://user:p%40ss@proxy:3128' \
 	"$(box config show "$T-pxback" | grep ^environment)"
-check_eq "and the rest of the config" "$(box config show "$T-px" | tail -n +2)" "$(box config show "$T-pxback" | tail -n +2)"
+check_eq "and the rest of the config but the mount" "$(box config show "$T-px" | tail -n +2 | sed '/^mount/,/^}/d')" \
+	"$(box config show "$T-pxback" | tail -n +2)"
+check_match "the mount section is there, commented out: the archive does not choose host paths" \
+	'^# mount "/mnt/data" \{
+#	source   = "/srv"
+#	readonly = yes
+# \}$' "$(sed -n '/^# mount/,/^# }/p' "$BOX_ROOT/etc/boxes/$T-pxback.conf")"
+check_match "and named in a warning" "mount /mnt/data \(bind mount of /srv on /mnt/data: written commented out" "$out"
 box destroy --purge "$T-pxback" >/dev/null 2>&1
 rt_config "$T-pxmax" "network h {
 	type = host
