@@ -100,7 +100,8 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 	if (instream_open(fd, path, &archive_interrupted, &g->s, err) < 0) {
 		close(fd);
 		free(g);
-		return box_error_wrap(err, "%s", path);
+		/* (most of instream's messages name the file already) */
+		return *err && strstr((*err)->msg, path) ? -1 : box_error_wrap(err, "%s", path);
 	}
 	struct archive *a = archive_read_new();
 	if (!a)

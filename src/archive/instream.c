@@ -315,7 +315,20 @@ int instream_open(int fd, const char *label, const volatile sig_atomic_t *interr
 		s->in_len += (size_t)n;
 	}
 	const unsigned char *m = s->in;
-	const char *other = unsupported(m, s->in_len);
+	/* zstd and lz4 share the skippable frame (pzstd starts with one): the
+	 * frame after it says which, when the first read holds it */
+	size_t skip = 0;
+	while (skip + 8 <= s->in_len && (m[skip] & 0xf0) == 0x50 && m[skip + 1] == 0x2a && m[skip + 2] == 0x4d &&
+	       m[skip + 3] == 0x18) {
+		uint32_t len = (uint32_t)m[skip + 4] | (uint32_t)m[skip + 5] << 8 | (uint32_t)m[skip + 6] << 16 |
+			       (uint32_t)m[skip + 7] << 24;
+		if (len > s->in_len - skip - 8)
+			break;
+		skip += 8 + len;
+	}
+	bool skippable =
+	    skip > 0 || (s->in_len >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18);
+	const char *other = unsupported(m + skip, s->in_len - skip);
 	if (other) {
 		box_error(err, 0,
 			  "%s is %s, which boxes does not read: a tar archive, plain or compressed with gzip, zstd, "
@@ -326,7 +339,7 @@ int instream_open(int fd, const char *label, const volatile sig_atomic_t *interr
 	}
 	if (s->in_len >= 3 && m[0] == 0x1f && m[1] == 0x8b && m[2] == 8)
 		s->codec = INSTREAM_GZIP;
-	else if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+	else if ((s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) || skippable)
 		s->codec = INSTREAM_ZSTD;
 	if (s->codec == INSTREAM_RAW) {
 		*out = s;
