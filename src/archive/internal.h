@@ -10,7 +10,4 @@
 #define PCT_DEFAULT_MIB 512
 #define PCT_MIN_MEMORY_MIB 16
 
-/* pct's arch of this host: amd64, arm64 or i386. */
-const char *pct_arch(void);
-
 #endif

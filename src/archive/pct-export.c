@@ -4,7 +4,7 @@
  * "p%40ss" came back as "p@ss" (from Proxmox too). Every value pct.conf
  * cannot carry, or carries as something else after a pct restore, is named
  * in one list for the export's warning. */
-#include "archive/pct.h"
+#include "archive/pct-export.h"
 
 #include <stdarg.h>
 #include <stdio.h>

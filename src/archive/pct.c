@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "archive/internal.h"
+#include "archive/pct-export.h"
 #include "base/util.h"
 #include "config/values.h"
 

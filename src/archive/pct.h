@@ -2,12 +2,7 @@
  * ./etc/vzdump/pct.conf member of a vzdump LXC archive, first in the ones
  * vzdump and box export write).
  *
- * Export: pct.conf holds the whole boxes config as its description (the
- * leading `#` lines, encoded as PVE encodes them), then the pct keys that
- * have a counterpart: arch, cores, cpulimit, cpuunits, hostname, memory,
- * mpN (bind mounts), nameserver, netN, onboot, ostype, rootfs, searchdomain,
- * startup, swap, unprivileged -- so `pct restore` takes the archive and
- * `box import` gets the exact config back.
+ * Export: pct-export.h.
  *
  * Import: a pct.conf of ours gives that config back; one written by Proxmox
  * is translated key by key with Proxmox's defaults (no memory or swap line:
@@ -22,14 +17,6 @@
 
 #include "config/config.h"
 #include "base/log.h"
-
-/* The pct.conf text (caller frees). ostype: "debian", "alpine", ... or NULL
- * (= "unmanaged"); rootfs_bytes sizes the rootfs line. *changes (caller
- * frees; NULL when none) lists, "; "-separated, what pct restore would not
- * give back: values pct.conf cannot carry (a second address of a family,
- * type = host, a negative start_order) and what it would change (no
- * unlimited memory or swap: 512 MiB; memory below 16 MiB: 16). */
-char *pct_export(const struct box_config *c, const char *ostype, uint64_t rootfs_bytes, char **changes);
 
 struct pct_import {
 	char *config_text;  /* the boxes config to write as <name>.conf */

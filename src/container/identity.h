@@ -12,5 +12,8 @@
 #include "base/log.h"
 
 int identity_write(const struct box_config *c, const char *rootfs, box_err_t *err);
+/* What makes a copy of a system another machine (a clone): /etc/machine-id
+ * emptied (systemd makes a new one at boot), the ssh host keys removed. */
+int identity_forget(const char *rootfs, box_err_t *err);
 
 #endif

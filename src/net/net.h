@@ -26,6 +26,7 @@
 
 #include "config/config.h"
 #include "base/log.h"
+#include "net/name.h"
 
 struct net_state; /* what was made on the host side */
 
@@ -61,14 +62,6 @@ int net_cleanup(const struct box_config *c, box_err_t *err);
  * is declared in boxes.conf (g may be NULL): the start would make it empty,
  * a network that reaches nothing. Appended to *warnings. */
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
-
-/* The host-side name of interface `ifname` of `container`: deterministic,
- * unique, fits IFNAMSIZ ("vb" + hash). */
-void net_host_ifname(const char *container, const char *ifname, char out[IFNAMSIZ]);
-/* The default MAC: locally administered, stable, from container and interface name. */
-void net_default_hwaddr(const char *container, const char *ifname, unsigned char mac[6]);
-/* "02:ab:cd:ef:01:23" */
-void net_format_hwaddr(const unsigned char mac[6], char out[18]);
 
 /* What `box info` / `box ls` show about one network section, from the config. */
 struct net_desc {

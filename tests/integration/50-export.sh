@@ -175,6 +175,19 @@ check_eq "the old hostname is gone from /etc/hosts" "" "$(tar xOzf "$W/tpl.tar.g
 check_eq "network config reset to loopback" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/network/interfaces | grep eth0)"
 check_eq "the source container is untouched" "secret command" "$(cat "$R/root/.bash_history")"
 
+PHASE="the backend of the disk, not of the config"
+O=$T-ovl
+rt_config "$O" "storage = overlay" # (and box create)
+check "the rootfs is an overlay" test -d "$BOX_ROOT/var/lib/boxes/$O/overlay/upper"
+echo "upper file" >"$BOX_ROOT/var/lib/boxes/$O/overlay/upper/ovl-mark"
+# the config changes after the create: the rootfs stays an overlay
+sed -i 's/^storage = overlay$/storage = dir/' "$BOX_ROOT/etc/boxes/$O.conf"
+check "export after the config says dir" box export "$O" -o "$W/ovl.tar.gz"
+check_eq "the archive has the overlay's upper file" "upper file" "$(tar xOzf "$W/ovl.tar.gz" ./ovl-mark 2>&1)"
+check_match "and the template's files below it" "^./sbin/init$" "$(tar tzf "$W/ovl.tar.gz" ./sbin/init 2>&1)"
+box destroy "$O" >/dev/null 2>&1
+rm -f "$W/ovl.tar.gz"
+
 PHASE="what Proxmox's parser reads in pct.conf"
 # pve_bad PCT: the lines Proxmox's PVE::LXC::Config would refuse or read
 # otherwise (its formats: startup order=\d+, memory >= 16, a description
@@ -239,3 +252,5 @@ check_eq "unlimited memory and swap: no memory or swap line" "" "$(echo "$pct" |
 check_match "the export says pct restore gives 512 MiB of each" \
 	"memory = max: Proxmox has no unlimited memory, pct restore gives 512 MiB.*swap = max: pct restore gives 512 MiB of swap" "$out"
 check_match "and that type = host is left out" "network h: type = host has no pct counterpart, left out" "$out"
+
+t_done

@@ -178,3 +178,5 @@ printf 'template = sk.tar.lz4\n' | t_config "$T-skc"
 out=$(box create "$T-skc" 2>&1)
 check_match "box create says the same, naming the file once" \
 	"^box: creating the rootfs of $T-skc: [^ ]*sk\.tar\.lz4 is lz4-compressed, which boxes does not read" "$out"
+
+t_done

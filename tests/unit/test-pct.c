@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "archive/pct-export.h"
 #include "archive/pct.h"
 #include "tap.h"
 #include "base/util.h"
