@@ -179,6 +179,11 @@ static int shift_acl(struct archive_entry *e, const struct extract_opts *o, cons
 	int type, perm, tag, qual;
 	const char *name;
 	while (archive_entry_acl_next(e, types, &type, &perm, &tag, &qual, &name) == ARCHIVE_OK) {
+		/* a qualifier known by name only (GNU tar writes "group:adm:r-x")
+		 * would be looked up in the host's passwd and group: not a
+		 * container's id, so the entry is left out */
+		if ((tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) && qual < 0)
+			continue;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		if (tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) {
 			int64_t q = 0;

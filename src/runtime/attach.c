@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -22,6 +23,7 @@
 #include "runtime/runtime.h"
 #include "container/seccomp.h"
 #include "runtime/state.h"
+#include "runtime/userns.h"
 #include "base/util.h"
 
 #define NS_ALL (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID)
@@ -35,16 +37,32 @@ static int status_code(int st)
 	return 1;
 }
 
-__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, const struct cgroup_join *join,
-						 char **argv, int slave)
+/* Whether init runs in a user namespace of its own: asked of the running
+ * init, not of the config, which may have changed since it started. */
+static bool in_own_userns(pid_t pid)
+{
+	char p[64];
+	struct stat a, b;
+	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+	return stat(p, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
+}
+
+__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, bool userns,
+						 const struct cgroup_join *join, char **argv, int slave)
 {
 	box_err_t err = NULL;
 	if (cgroup_join_self(join, &err) < 0) {
 		box_error_report(&err);
 		_exit(126);
 	}
-	if (setns(pidfd, NS_ALL) < 0) {
+	/* an unprivileged container's user namespace first (setns does it so),
+	 * then its root: the rest is owned by it */
+	if (setns(pidfd, NS_ALL | (userns ? CLONE_NEWUSER : 0)) < 0) {
 		fprintf(stderr, "box: attach: entering the namespaces of %s: %s\n", c->name, strerror(errno));
+		_exit(126);
+	}
+	if (userns && userns_become_root(&err) < 0) {
+		box_error_report(&err);
 		_exit(126);
 	}
 	pid_t g = fork();
@@ -211,6 +229,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	}
 	if (cgroup_join_open(cg, CGROUP_JOIN_ATTACH, &join, err) < 0)
 		goto out;
+	bool userns = in_own_userns(ri.init_pid);
 	fflush(NULL);
 	/* clone3, not fork: the child is born in the container's cgroup2 cgroup */
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -223,7 +242,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	if (child == 0) {
 		if (master >= 0)
 			close(master);
-		run_inside(c, pidfd, &join, argv, slave);
+		run_inside(c, pidfd, userns, &join, argv, slave);
 	}
 	cgroup_join_close(&join);
 	if (slave >= 0) {

@@ -191,15 +191,6 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	cleanup_free char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
-	if (c->unprivileged) {
-		/* running it without the user namespace would hand container root
-		 * the host's root: refuse, loudly */
-		box_error(err, 0,
-			  "%s: unprivileged = yes (a user namespace) is not supported by box start yet; "
-			  "refused rather than run as a privileged container",
-			  name);
-		goto out;
-	}
 	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)

@@ -39,6 +39,12 @@ enum box_storage storage_kind(const char *name);
  * mounted in the host's namespace. Also used by export in a private mount
  * namespace of its own. */
 int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err);
+/* The same tree as a detached mount (open_tree(OPEN_TREE_CLONE), or the
+ * overlay's fsmount), made by the host's root in its own namespace: what an
+ * unprivileged container's child moves onto its mountpoint, since it may
+ * neither reach the state folder (mode 0700) nor mount an overlay of host
+ * folders itself. Returns the fd (close-on-exec) or -1. */
+int storage_open_tree(const struct box_config *c, box_err_t *err);
 /* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
  * state folder <state>/<name>/: first renamed out of the way, so a crash
  * half-way leaves no half container under the name. The shared template

@@ -209,10 +209,41 @@ check_eq "start with a missing init exits 1" 1 "$rc"
 check_match "it prints the child's own error" "/sbin/nonexistent-init.*No such file" "$out"
 rt_check_gone "$F" "" "" "after a failed start"
 
-PHASE="unprivileged is refused, not run privileged"
+PHASE="unprivileged: a user namespace"
 U=$T-unpriv
-rt_config "$U" 'unprivileged = yes'
-out=$(box start "$U" 2>&1); rc=$?
-check_eq "start of an unprivileged container exits 1" 1 "$rc"
-check_match "... saying user namespaces are not supported yet" "unprivileged = yes .* not supported" "$out"
-rt_check_gone "$U" "" "" "after the refused start"
+W=$BOX_ROOT/share
+mkdir -p "$W/data"
+echo secret >"$W/data/root-only"
+chmod 600 "$W/data/root-only"
+chmod 1777 "$W/data"
+chmod 700 "$W"
+rt_config "$U" "unprivileged = yes
+idmap_base = 300000
+mount /mnt/data {
+  source = $W/data
+}"
+check "start of an unprivileged container" box start "$U"
+check_eq "uid_map inside: 0 is host 300000, 65536 ids" "0 300000 65536" \
+	"$(box attach "$U" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "gid_map the same" "0 300000 65536" "$(box attach "$U" -- cat /proc/self/gid_map | awk '{print $1, $2, $3}')"
+check_eq "attach runs as the container's root" "0 0" "$(box attach "$U" -- sh -c 'echo $(id -u) $(id -g)')"
+ipid=$(cat "$BOX_ROOT/run/boxes/$U/init.pid")
+check_eq "init is host uid 300000" "300000" "$(awk '/^Uid:/ {print $2}' /proc/$ipid/status)"
+box attach "$U" -- sh -c 'echo hi >/mnt/data/made-inside'
+check_eq "a file made in a bound host folder is owned by idmap_base on the host" "300000:300000" \
+	"$(stat -c %u:%g "$W/data/made-inside" 2>&1)"
+check_fail "a host root 0600 file in the bind mount cannot be read inside" box attach "$U" -- cat /mnt/data/root-only
+check_fail "nor a device node be made" box attach "$U" -- mknod /tmp/sda b 8 0
+check_eq "/dev/null works" "" "$(box attach "$U" -- sh -c 'echo x >/dev/null && cat /dev/null')"
+check_eq "the console is the container root's" "0" "$(box attach "$U" -- stat -c %u /dev/console)"
+check_match "proc and sysfs are the container's own" "^proc /proc proc .*sysfs /sys sysfs" \
+	"$(box attach "$U" -- cat /proc/mounts | awk '$2 == "/proc" || $2 == "/sys" {print $1, $2, $3}' | tr '\n' ' ')"
+for cg in $(rt_cgroups "$U"); do
+	check_eq "payload cgroup delegated: $cg" "300000" "$(stat -c %u "$cg/payload")"
+	check_eq "limit cgroup kept by the host: $cg" "0" "$(stat -c %u "$cg")"
+done
+check "the container's root makes a cgroup of its own" box attach "$U" -- mkdir /sys/fs/cgroup/pids/sub
+check_fail "but cannot raise the limits one level up" box attach "$U" -- sh -c 'echo max >/sys/fs/cgroup/pids/../pids.max'
+spid=$(cat "$BOX_ROOT/run/boxes/$U/supervisor.pid")
+check "stop" box stop "$U"
+rt_check_gone "$U" "$ipid" "$spid" "after the stop of an unprivileged container"
