@@ -1,6 +1,7 @@
 #!/bin/bash
 # The runtime with real busybox containers: start, what init sees inside,
 # hardening, stop, crash cleanup, locking, attach, console, ls, info.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 
@@ -21,6 +22,8 @@ check_match "stop of a stopped container says so" "not running" "$out"
 PHASE="start"
 # a caller's fd left open (fd 7, not close-on-exec) must not live on in the supervisor
 check "box start" box start "$C" 7>"$BOX_ROOT/stray-fd"
+check_eq "uid_map inside: the mode under test" "$(t_want_uid_map)" \
+	"$(box attach "$C" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 out=$(box start "$C" 2>&1); rc=$?
 check_eq "start of a running container exits 1" 1 "$rc"
 check_match "start of a running container says so" "already (running|starting)" "$out"

@@ -5,6 +5,7 @@
 # template deployed through box create, a Proxmox vzdump archive, an LXC image,
 # an Incus backup; and bad input -- corrupt, truncated, not a tar, taken names,
 # hostile archives, signals, kill -9: one clear error, nothing left.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 . "$(dirname "$0")/export-lib.sh"
@@ -97,7 +98,7 @@ check_eq "4 GiB sparse file: its 1 MiB of data" \
 	"$(dd if="$k/sparse" bs=1M skip=2000 count=1 status=none | md5sum)"
 check "UTF-8 name" test -f "$k/grüße-ñ-日本"
 check "200-byte name" test -f "$k/$(printf 'n%.0s' $(seq 200))"
-check_eq "owners above 65535" "70000:80000" "$(stat -c %u:%g "$k/bigids")"
+check_eq "big owners" "$((EX_BASE + EX_BIG_U)):$((EX_BASE + EX_BIG_G))" "$(stat -c %u:%g "$k/bigids")"
 check_eq "mtime" "$(stat -c %Y "$R/srv/kinds/owned")" "$(stat -c %Y "$k/owned")"
 check_eq "vzdump excludes: /tmp/junk not there" "" "$(ls -A "$CR/tmp")"
 check "no ./etc/vzdump in the rootfs" test ! -e "$CR/etc/vzdump"
@@ -125,7 +126,7 @@ BOX_ROOT=$B box destroy --purge "$T-far" >/dev/null 2>&1
 check "the imported container starts" box start "$T-copy"
 check_match "ls says RUNNING" "^$T-copy +RUNNING" "$(box ls)"
 check_eq "hostname inside: the source's" "$C-host" "$(box attach "$T-copy" -- hostname)"
-check_eq "owners as seen inside" "70000 80000" "$(box attach "$T-copy" -- stat -c '%u %g' /srv/kinds/bigids)"
+check_eq "owners as seen inside" "$EX_BIG_U $EX_BIG_G" "$(box attach "$T-copy" -- stat -c '%u %g' /srv/kinds/bigids)"
 check_match "eth0 has its address" "10\.99\.5\.11/24" "$(box attach "$T-copy" -- ip -4 addr show eth0)"
 check "box stop" box stop --kill "$T-copy"
 

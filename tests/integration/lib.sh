@@ -53,6 +53,12 @@ check_match() {
 got: $3"; fi
 }
 
+# The uid_map a container of this run shows inside: "0 0 4294967295" when
+# privileged, the default unprivileged map under BOX_TEST_UNPRIV=1.
+t_want_uid_map() {
+	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "0 100000 65536"; else echo "0 0 4294967295"; fi
+}
+
 # Registers a host netdev the test made, so that cleanup deletes it.
 t_netdev() { _netdevs+=("$1"); }
 
@@ -73,8 +79,16 @@ t_box_root() {
 # it once the mounts under BOX_ROOT are gone.
 t_loop() { _loops+=("$1"); }
 
-# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin.
-t_config() { cat >"$BOX_ROOT/etc/boxes/$1.conf"; }
+# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin. BOX_TEST_UNPRIV=1 (tests/run
+# sets it for the second run of the runtime, limits, network, export and
+# import tests) makes every config that does not choose unprivileged.
+t_config() {
+	local f="$BOX_ROOT/etc/boxes/$1.conf"
+	cat >"$f"
+	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ] && ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
+		echo "unprivileged = yes" >>"$f"
+	fi
+}
 
 # Builds (once per recipe version, cached outside the checkout) and installs a
 # template into this test's templates folder; prints its file name.
