@@ -170,6 +170,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 
 	if (paths_check_name(name, err) < 0 || config_load(name, &c, err) < 0)
 		return -1;
+	o.id_shift = storage_id_shift(c);
 	if (to_stdout && isatty(STDOUT_FILENO)) {
 		box_usage_error(err, "refusing to write an archive to a terminal (redirect it, or give -o FILE)");
 		goto out;

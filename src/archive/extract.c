@@ -219,7 +219,7 @@ static int check_entry(struct archive_entry *e, const struct extract_opts *o, bo
 				 "entry '%s' is a device node (%s %u:%u), refused for an unprivileged container", p,
 				 type == AE_IFCHR ? "char" : "block", (unsigned)archive_entry_rdevmajor(e),
 				 (unsigned)archive_entry_rdevminor(e));
-	if (o->id_shift) {
+	if (o->id_range) {
 		int64_t id = 0;
 		if (shift_id(archive_entry_uid(e), o, "uid", p, &id, err) < 0)
 			return -1;

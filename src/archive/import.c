@@ -20,6 +20,7 @@
 #include "archive/instream.h"
 #include "base/paths.h"
 #include "archive/pct.h"
+#include "storage/storage.h"
 #include "base/util.h"
 
 #define PCT_CONF_MAX (1 << 20)
@@ -353,9 +354,21 @@ int import_container(const char *name, const char *file, const struct import_opt
 		box_error(err, errno, "creating %s", rootfs);
 		goto out;
 	}
+	/* an unprivileged rootfs keeps the container's owners where the
+	 * filesystem can be idmapped at start (storage.h) */
+	int tfd = openat(sfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0) {
+		box_error(err, errno, "opening %s/%s", paths_state_dir(), tmp);
+		goto out;
+	}
+	uint32_t shift = storage_choose_shift(c, tfd, false);
+	int wr = storage_write_shift(tfd, shift, err);
+	close(tfd);
+	if (wr < 0)
+		goto out;
 	struct extract_opts xo = {
 		.allow_devices = !c->unprivileged,
-		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_shift = shift,
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 		.filter = filter,
 		.filter_data = &fs,

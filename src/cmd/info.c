@@ -10,6 +10,7 @@
 #include "base/paths.h"
 #include "runtime/runtime.h"
 #include "base/util.h"
+#include "storage/storage.h"
 #include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
@@ -61,6 +62,17 @@ static int run(int argc, char **argv)
 	}
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
+	/* how an unprivileged container's owners reach it (storage.h) */
+	uint32_t shift = storage_id_shift(c);
+	char ids[160];
+	if (!c->unprivileged)
+		snprintf(ids, sizeof(ids), "host (privileged)");
+	else if (shift)
+		snprintf(ids, sizeof(ids), "0-%u -> %u-%u, rootfs owners shifted at create", c->idmap_size - 1, shift,
+			 shift + c->idmap_size - 1);
+	else
+		snprintf(ids, sizeof(ids), "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1,
+			 c->idmap_base, c->idmap_base + c->idmap_size - 1);
 	cleanup_free char *logp = paths_log_path(name);
 	const char *st = runtime_state_name(ri.state);
 	if (json) {
@@ -84,6 +96,7 @@ static int run(int argc, char **argv)
 			       (unsigned long long)cs.memory_current, (unsigned long long)cs.memory_peak,
 			       (unsigned long long)cs.cpu_usage_ns, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
+		printf("  \"unprivileged\": %s,\n  \"idmap\": \"%s\",\n", c->unprivileged ? "true" : "false", ids);
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
 		printf("Name:       %s\nState:      %s\n", name, st);
@@ -108,6 +121,7 @@ static int run(int argc, char **argv)
 			       (double)cs.memory_current / (1 << 20), (double)cs.memory_peak / (1 << 20),
 			       (double)cs.cpu_usage_ns / 1e9, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
+		printf("Ids:        %s\n", ids);
 		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
 	}
 	config_free(c);

@@ -55,8 +55,8 @@ const struct config_key config_schema[] = {
 	  "relative block I/O share (io.weight / blkio.weight)", C(io_weight) },
 	/* isolation */
 	{ SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "no", NULL, "yes",
-	  "own user namespace: container root is an unprivileged host id (the rootfs keeps host-view owners, shifted "
-	  "at create; export and import shift them back and again)",
+	  "own user namespace: container root is an unprivileged host id (the rootfs keeps the container's owners, "
+	  "idmapped at start, or shifted at create where it cannot be)",
 	  C(unprivileged) },
 	{ SC_CONTAINER, "idmap_base", KT_UINT, false, 1, 4294967294LL, "100000", NULL, "200000",
 	  "first host id of the container's ids (unprivileged)", C(idmap_base) },

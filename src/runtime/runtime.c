@@ -181,6 +181,23 @@ static int take_lock(const char *name, box_err_t *err)
 	return box_error(err, 0, "%s is already starting or running", name);
 }
 
+/* The rootfs's owners must be what the config's mode expects (storage.h). */
+static int check_ids(const struct box_config *c, box_err_t *err)
+{
+	uint32_t shift = storage_id_shift(c);
+	if (shift && !c->unprivileged)
+		return box_error(err, 0,
+				 "%s: its rootfs's owners were shifted by %u at create for an unprivileged container: "
+				 "set unprivileged = yes and idmap_base = %u, or create it again",
+				 c->name, shift, shift);
+	if (shift && shift != c->idmap_base)
+		return box_error(err, 0,
+				 "%s: its rootfs's owners were shifted by %u at create (the filesystem cannot be "
+				 "idmapped), but idmap_base is %u: set idmap_base = %u, or create it again",
+				 c->name, shift, c->idmap_base, shift);
+	return 0;
+}
+
 int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
 {
 	if (paths_check_name(name, err) < 0)
@@ -202,6 +219,8 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, err) < 0)
+		goto out;
+	if (check_ids(c, err) < 0)
 		goto out;
 	box_trace("start: storage checked");
 	int rep[2];

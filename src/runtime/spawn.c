@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container/caps.h"
+#include "container/idmap.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "container/mounts.h"
@@ -209,12 +210,23 @@ static int host_prepare(const struct spawn_ctx *x, int *tree, box_err_t *err)
 	return *tree < 0 ? -1 : 0;
 }
 
-/* Unprivileged, after the clone: the maps; then the child may go on. */
-static int host_map(const struct spawn_ctx *x, pid_t pid, int sync_fd, box_err_t *err)
+/* Unprivileged, after the clone: the maps, and the rootfs idmapped through
+ * the child's namespace unless its owners were shifted at create; then the
+ * child may go on. */
+static int host_map(const struct spawn_ctx *x, pid_t pid, int tree, int sync_fd, box_err_t *err)
 {
 	const struct box_config *c = x->c;
-	if (userns_write_maps(pid, c->idmap_base, c->idmap_size, err) < 0)
+	if (idmap_write_maps(pid, c->idmap_base, c->idmap_size, err) < 0)
 		return -1;
+	if (storage_id_shift(c) == 0) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+		cleanup_close int ns = open(p, O_RDONLY | O_CLOEXEC);
+		if (ns < 0)
+			return box_error(err, errno, "opening %s", p);
+		if (idmap_mount(tree, ns, err) < 0)
+			return -1;
+	}
 	/* STEP_MAPPED */
 	if (send_msg(sync_fd, STEP_MAPPED, 0, NULL) < 0)
 		return box_error(err, errno, "the container's first process died before its id map");
@@ -252,7 +264,7 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 		_exit(1);
 	}
 	close(sv[1]);
-	if (x->c->unprivileged && host_map(x, (pid_t)r, sv[0], err) < 0) {
+	if (x->c->unprivileged && host_map(x, (pid_t)r, tree, sv[0], err) < 0) {
 		spawn_child_error(sv[0], err);
 		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 		waitpid((pid_t)r, NULL, 0);

@@ -291,7 +291,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r == 0)
 		r = archive_extract_file(tpl, tmp, xo, err);
 	if (r == 0)
-		r = identity_write(c, tmp, c->unprivileged ? c->idmap_base : 0, err);
+		r = identity_write(c, tmp, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmp);
 	if (r < 0) {
@@ -316,7 +316,7 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	cleanup_free char *tmppath = xasprintf("%s/%s", cpath, tmp);
 	if (btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
 		return -1;
-	int r = identity_write(c, tmppath, c->unprivileged ? c->idmap_base : 0, err);
+	int r = identity_write(c, tmppath, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, tmp, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmppath);
 	if (r < 0) {
@@ -472,19 +472,29 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 	if (why)
 		log_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
 
+	/* an unprivileged rootfs keeps the container's owners where the
+	 * filesystem can be idmapped at start, else is shifted now */
 	struct extract_opts xo = {
 		.allow_devices = !c->unprivileged,
-		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_shift = storage_choose_shift(c, cfd, kind == STORAGE_OVERLAY),
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 	};
+	if (storage_write_shift(cfd, xo.id_shift, err) < 0)
+		goto out;
 	switch (kind) {
 	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, err); break;
 	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, err); break;
 	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
 	}
+	if (ret < 0)
+		unlinkat(cfd, "idshift", 0);
 	if (ret == 0)
-		log_info("%s: rootfs created from %s with storage %s in %.3f s", c->name, tpl,
-			 config_storage_name(kind), (double)(now_ms() - t0) / 1000);
+		log_info("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
+			 config_storage_name(kind),
+			 !c->unprivileged ? ""
+			 : xo.id_shift	  ? " (owners shifted: the filesystem cannot be idmapped)"
+					  : " (owners as the container sees them, idmapped at start)",
+			 (double)(now_ms() - t0) / 1000);
 out:
 	if (cfd >= 0)
 		close(cfd);

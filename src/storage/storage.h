@@ -10,6 +10,7 @@
 #define BOX_STORAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "base/log.h"
@@ -45,6 +46,17 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
  * neither reach the state folder (mode 0700) nor mount an overlay of host
  * folders itself. Returns the fd (close-on-exec) or -1. */
 int storage_open_tree(const struct box_config *c, box_err_t *err);
+/* How the rootfs holds its owners (<state>/NAME/idshift): 0 = as the
+ * container sees them (a privileged container's, or an unprivileged one's
+ * shown shifted by an idmapped mount at start), N = shifted by N on disk at
+ * create (an unprivileged container whose filesystem cannot be idmapped, or
+ * an overlay). A rootfs made before the record: shifted by idmap_base if
+ * unprivileged. */
+uint32_t storage_id_shift(const struct box_config *c);
+/* The shift a new rootfs in the folder `dirfd` gets (create, import). */
+uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay);
+/* Records it in the container folder `dirfd`. */
+int storage_write_shift(int dirfd, uint32_t shift, box_err_t *err);
 /* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
  * state folder <state>/<name>/: first renamed out of the way, so a crash
  * half-way leaves no half container under the name. The shared template

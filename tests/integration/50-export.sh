@@ -102,6 +102,8 @@ U=$T-unp
 rt_config "$U" "unprivileged = yes"
 UR=$BOX_ROOT/var/lib/boxes/$U/rootfs
 [ -d "$UR" ] || box create "$U" >/dev/null 2>&1
+# a rootfs shifted at create (the filesystem could not be idmapped)
+echo 100000 >"$BOX_ROOT/var/lib/boxes/$U/idshift"
 mkdir -p "$UR/srv"
 chown -R 100000:100000 "$UR"
 echo u >"$UR/srv/user" && chown 101000:101001 "$UR/srv/user"

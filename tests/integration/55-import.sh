@@ -140,6 +140,8 @@ U=$T-unp
 rt_config "$U" "unprivileged = yes
 idmap_base = 200000"
 UR=$S/$U/rootfs
+# a rootfs shifted at create (the filesystem could not be idmapped)
+echo 200000 >"$S/$U/idshift"
 mkdir -p "$UR/srv"
 chown -R 200000:200000 "$UR"
 echo u >"$UR/srv/user" && chown 201000:201001 "$UR/srv/user"
@@ -147,8 +149,13 @@ echo a >"$UR/srv/acl" && chown 200000:200000 "$UR/srv/acl" && setfacl -m u:20123
 box export "$U" -o - 2>/dev/null | box import "$T-unp2" - >"$W/out" 2>&1
 check_eq "export | import of an unprivileged container exits 0 0" "0 0" "${PIPESTATUS[*]}"
 check_match "the copy is unprivileged with the same map" "^idmap_base += 200000$" "$(box config show "$T-unp2" | grep ^idmap_base)"
-check "every file equal, owners and ACL ids shifted back to the same host ids" ex_compare "$UR" "$S/$T-unp2/rootfs"
-check_eq "201000:201001 again" "201000:201001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+check_eq "the copy keeps the container's owners on disk (idmapped at start)" 0 "$(cat "$S/$T-unp2/idshift")"
+check "every file equal as the container sees it, owners and ACL ids" \
+	ex_compare --shift-a 200000 "$UR" "$S/$T-unp2/rootfs"
+check_eq "201000:201001 is 1000:1001" "1000:1001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+check "the copy starts" box start "$T-unp2"
+check_eq "... and shows the owners the source showed" "1000 1001" "$(box attach "$T-unp2" -- stat -c '%u %g' /srv/user)"
+check "stop" box stop --kill "$T-unp2"
 box export "$U" -o "$W/unp.tar.gz" >/dev/null 2>&1
 box destroy --purge "$T-unp2" >/dev/null 2>&1
 check_eq "in the archive: container-view owners" "1000/1001" \
@@ -360,9 +367,20 @@ check_match "net1: mtu" "mtu = 1400" "$n1"
 check_match "the notes are kept as comments" "web frontend" "$(cat "$BOX_ROOT/etc/boxes/$T-pve.conf")"
 check_eq "the [vzdump] section is not the config" "" "$(echo "$show" | grep -E 'old-name|^memory += 64M')"
 PR=$S/$T-pve/rootfs
-check_eq "unprivileged: container root is host 100000" "100000:100000" "$(stat -c %u:%g "$PR/bin/busybox")"
-check_eq "unprivileged: 1000:1001 inside is 101000:101001" "101000:101001" "$(stat -c %u:%g "$PR/srv/user")"
-check_match "unprivileged: ACL ids shifted too" "user:101234:r--" "$(getfacl -cn "$PR/srv/acl" 2>/dev/null)"
+# kept as the container sees them (idmapped at start), or shifted on disk by
+# the number in idshift where the filesystem cannot be idmapped
+sh=$(cat "$S/$T-pve/idshift")
+check_eq "unprivileged: container root is host 100000 (idshift $sh)" "$((sh)):$((sh))" "$(stat -c %u:%g "$PR/bin/busybox")"
+check_eq "unprivileged: 1000:1001 inside is 101000:101001" "$((sh + 1000)):$((sh + 1001))" "$(stat -c %u:%g "$PR/srv/user")"
+check_match "unprivileged: ACL ids shifted too" "user:$((sh + 1234)):r--" "$(getfacl -cn "$PR/srv/acl" 2>/dev/null)"
+# started without its networks, whose bridges (vmbr0, vmbr1) are not this test's
+cp "$BOX_ROOT/etc/boxes/$T-pve.conf" "$W/pve.conf"
+sed -i '/^network /,/^}/d' "$BOX_ROOT/etc/boxes/$T-pve.conf"
+check "unprivileged: it starts" box start "$T-pve"
+check_eq "unprivileged: its map" "0 100000 65536" "$(box attach "$T-pve" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "unprivileged: 1000:1001 inside" "1000 1001" "$(box attach "$T-pve" -- stat -c '%u %g' /srv/user)"
+check "stop" box stop --kill "$T-pve"
+cp "$W/pve.conf" "$BOX_ROOT/etc/boxes/$T-pve.conf"
 check_eq "the fifo" "fifo" "$(stat -c %F "$PR/srv/fifo")"
 check "no ./etc/vzdump in the rootfs" test ! -e "$PR/etc/vzdump"
 cat "$VZ" | box import "$T-pve2" - --hostname pve-other >"$W/out" 2>&1

@@ -1,19 +1,23 @@
 # Helpers for the export/import tests (5*-*.sh), sourced after lib.sh and
 # runtime-lib.sh.
 
-# Under BOX_TEST_UNPRIV=1 the containers are unprivileged (idmap_base 100000,
-# shifted on disk): the fixture is made in host ids (container id + EX_BASE),
-# its "big" owners are the highest a 65536-id map holds, and it has no device
-# node (an unprivileged container may hold none: import refuses them).
+# Under BOX_TEST_UNPRIV=1 the containers are unprivileged: the fixture's "big"
+# owners are the highest a 65536-id map holds, and it has no device node (an
+# unprivileged container may hold none: import refuses them).
 if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then
-	EX_BASE=100000 EX_BIG_U=65000 EX_BIG_G=65001
+	EX_BIG_U=65000 EX_BIG_G=65001 EX_DEVICES=no
 else
-	EX_BASE=0 EX_BIG_U=70000 EX_BIG_G=80000
+	EX_BIG_U=70000 EX_BIG_G=80000 EX_DEVICES=yes
 fi
+EX_BASE=0
 
-# ex_fill ROOTFS: every file kind the round trip must keep.
+# ex_fill ROOTFS: every file kind the round trip must keep. The rootfs's
+# owners are as the container sees them, or shifted on disk by the number in
+# its container folder's idshift (storage.h): EX_BASE, set here, in host ids.
 ex_fill() {
-	local r=$1 b=$EX_BASE
+	local r=$1 b
+	EX_BASE=$(cat "$r/../idshift" 2>/dev/null || echo 0)
+	b=$EX_BASE
 	mkdir -p "$r/srv/kinds" "$r/tmp" "$r/var/tmp" "$r/var/run"
 	local k="$r/srv/kinds"
 	echo setuid >"$k/setuid" && chmod 4755 "$k/setuid"
@@ -24,7 +28,7 @@ ex_fill() {
 	mkdir "$k/acldir" && setfacl -d -m u:$((b + 1234)):rwx "$k/acldir"
 	echo linked >"$k/hard1" && ln "$k/hard1" "$k/hard2"
 	ln -s /nonexistent/target "$k/dangling"
-	[ "$b" = 0 ] && mknod "$k/null" c 1 3
+	[ "$EX_DEVICES" = yes ] && mknod "$k/null" c 1 3
 	mkfifo "$k/fifo"
 	truncate -s 4G "$k/sparse" && dd if=/dev/urandom of="$k/sparse" bs=1M count=1 seek=2000 conv=notrunc status=none
 	echo utf8 >"$k/grüße-ñ-日本"
@@ -55,7 +59,7 @@ ex_check_kinds() {
 	check_match "default ACL of a folder" "default:user:$((EX_BASE + 1234)):rwx" "$(getfacl -cn "$k/acldir" 2>/dev/null)"
 	check_eq "the hard link pair is one inode with 2 links" "$(stat -c %i:2 "$k/hard1")" "$(stat -c %i:%h "$k/hard2")"
 	check_eq "a dangling symlink keeps its target" "/nonexistent/target" "$(readlink "$k/dangling")"
-	[ "$EX_BASE" = 0 ] && check_eq "char device 1:3" "character special file 1:3" "$(stat -c '%F %t:%T' "$k/null")"
+	[ "$EX_DEVICES" = yes ] && check_eq "char device 1:3" "character special file 1:3" "$(stat -c '%F %t:%T' "$k/null")"
 	check_eq "fifo" "fifo" "$(stat -c %F "$k/fifo")"
 }
 
