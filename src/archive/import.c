@@ -20,6 +20,7 @@
 #include "archive/instream.h"
 #include "base/paths.h"
 #include "archive/pct.h"
+#include "config/idrange.h"
 #include "storage/storage.h"
 #include "base/util.h"
 
@@ -359,6 +360,10 @@ int import_container(const char *name, const char *file, const struct import_opt
 	int tfd = openat(sfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0) {
 		box_error(err, errno, "opening %s/%s", paths_state_dir(), tmp);
+		goto out;
+	}
+	if (idrange_resolve(c, tfd, err) < 0) {
+		close(tfd);
 		goto out;
 	}
 	uint32_t shift = storage_choose_shift(c, tfd, false);

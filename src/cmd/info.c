@@ -5,6 +5,7 @@
 
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "config/idrange.h"
 #include "base/log.h"
 #include "net/net.h"
 #include "base/paths.h"
@@ -63,6 +64,9 @@ static int run(int argc, char **argv)
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
 	/* how an unprivileged container's owners reach it (storage.h) */
+	box_err_t ierr = NULL;
+	idrange_resolve(c, -1, &ierr); /* reads the record only: cannot fail */
+	box_error_release(&ierr);
 	uint32_t shift = storage_id_shift(c);
 	char ids[160];
 	if (!c->unprivileged)
@@ -73,6 +77,8 @@ static int run(int argc, char **argv)
 	else
 		snprintf(ids, sizeof(ids), "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1,
 			 c->idmap_base, c->idmap_base + c->idmap_size - 1);
+	if (c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO)
+		snprintf(ids, sizeof(ids), "idmap_base = auto: a range is given at the first create or start");
 	cleanup_free char *logp = paths_log_path(name);
 	const char *st = runtime_state_name(ri.state);
 	if (json) {

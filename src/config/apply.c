@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/idrange.h"
 #include "config/internal.h"
 #include "base/util.h"
 #include "config/values.h"
@@ -107,6 +108,18 @@ static void apply_one(struct cfg_ctx *ctx, const struct config_key *k, void *obj
 	}
 	case KT_BOOL: bad = value_bool(text, f, why); break;
 	case KT_SIZE: bad = value_size(text, f, why); break;
+	case KT_IDBASE:
+		if (!strcasecmp(text, "auto")) {
+			*(uint32_t *)f = BOX_IDMAP_AUTO;
+		} else {
+			long long v;
+			if (!(bad = value_int(text, k->min, k->max, &v, why)))
+				*(uint32_t *)f = (uint32_t)v;
+			else
+				snprintf(why, sizeof(why), "is not a number or auto (%lld..%lld, or auto)", k->min,
+					 k->max);
+		}
+		break;
 	case KT_COUNT:
 		if (!strcasecmp(text, "max") || !strcasecmp(text, "unlimited")) {
 			*(uint64_t *)f = UINT64_MAX;

@@ -58,8 +58,10 @@ const struct config_key config_schema[] = {
 	  "own user namespace: container root is an unprivileged host id (the rootfs keeps the container's owners, "
 	  "idmapped at start, or shifted at create where it cannot be)",
 	  C(unprivileged) },
-	{ SC_CONTAINER, "idmap_base", KT_UINT, false, 1, 4294967294LL, "100000", NULL, "200000",
-	  "first host id of the container's ids (unprivileged)", C(idmap_base) },
+	{ SC_CONTAINER, "idmap_base", KT_IDBASE, false, 1, 4294967294LL, "auto", NULL, "200000",
+	  "first host id of the container's ids (unprivileged); auto: a range of its own from root's in /etc/subuid "
+	  "and /etc/subgid, recorded in <state>/NAME/idmap",
+	  C(idmap_base) },
 	{ SC_CONTAINER, "idmap_size", KT_UINT, false, 1, 4294967294LL, "65536", NULL, "65536",
 	  "how many ids are mapped (unprivileged)", C(idmap_size) },
 	{ SC_CONTAINER, "capabilities_drop", KT_CAP, true, 0, 0, "sys_module sys_time sys_rawio mac_admin mac_override",
@@ -141,6 +143,7 @@ const char *config_schema_type_doc(const struct config_key *k)
 		[KT_BOOL] = "yes/no",
 		[KT_SIZE] = "size",
 		[KT_COUNT] = "number or max",
+		[KT_IDBASE] = "number or auto",
 		[KT_CPUS] = "CPUs",
 		[KT_CPUSET] = "CPU list",
 		[KT_ENV] = "KEY=VALUE",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/idrange.h"
 #include "config/internal.h"
 #include "base/util.h"
 #include "config/values.h"
@@ -91,7 +92,10 @@ int config_write(FILE *f, const struct box_config *c)
 		fprintf(f, "%-17s = %llu\n", "pids", (unsigned long long)c->pids);
 	fprintf(f, "%-17s = %u\n", "io_weight", c->io_weight);
 	put_key(f, "", "unprivileged", c->unprivileged ? "yes" : "no");
-	fprintf(f, "%-17s = %u\n", "idmap_base", c->idmap_base);
+	if (c->idmap_base == BOX_IDMAP_AUTO)
+		fprintf(f, "%-17s = auto\n", "idmap_base");
+	else
+		fprintf(f, "%-17s = %u\n", "idmap_base", c->idmap_base);
 	fprintf(f, "%-17s = %u\n", "idmap_size", c->idmap_size);
 	if (c->capabilities_keep)
 		put_list(f, "", "capabilities_keep", c->capabilities_keep);

@@ -14,6 +14,7 @@
 
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "config/idrange.h"
 #include "runtime/control.h"
 #include "net/net.h"
 #include "base/paths.h"
@@ -181,6 +182,16 @@ static int take_lock(const char *name, box_err_t *err)
 	return box_error(err, 0, "%s is already starting or running", name);
 }
 
+/* idmap_base = auto: the container's recorded range, or a new one. */
+static int resolve_ids(struct box_config *c, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(c->name);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return box_error(err, errno, "opening %s", cpath);
+	return idrange_resolve(c, cfd, err);
+}
+
 /* The rootfs's owners must be what the config's mode expects (storage.h). */
 static int check_ids(const struct box_config *c, box_err_t *err)
 {
@@ -220,7 +231,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, err) < 0)
 		goto out;
-	if (check_ids(c, err) < 0)
+	if (resolve_ids(c, err) < 0 || check_ids(c, err) < 0)
 		goto out;
 	box_trace("start: storage checked");
 	int rep[2];

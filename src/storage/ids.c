@@ -21,8 +21,9 @@ uint32_t storage_id_shift(const struct box_config *c)
 	box_err_t e = NULL;
 	if (read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0) {
 		box_error_release(&e);
-		/* made before the record: create shifted what was unprivileged */
-		return c->unprivileged ? c->idmap_base : 0;
+		/* made before the record: create shifted what was unprivileged,
+		 * by idmap_base, whose default was 100000 */
+		return c->unprivileged ? (c->idmap_base ? c->idmap_base : 100000) : 0;
 	}
 	return (uint32_t)strtoul(text, NULL, 10);
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "archive/extract.h"
+#include "config/idrange.h"
 #include "container/identity.h"
 #include "base/paths.h"
 #include "storage/hash.h"
@@ -460,6 +461,11 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 			sweep(sfd, trash, paths_state_dir());
 	}
 
+	/* idmap_base = auto: the container's range, recorded in its folder */
+	struct box_config resolved = *c;
+	if (idrange_resolve(&resolved, cfd, err) < 0)
+		goto out;
+	c = &resolved;
 	enum box_storage kind = c->storage;
 	bool btrfs = is_btrfs_fd(cfd);
 	if (kind == STORAGE_BTRFS && !btrfs) {
@@ -486,8 +492,10 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, err); break;
 	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
 	}
-	if (ret < 0)
+	if (ret < 0) {
 		unlinkat(cfd, "idshift", 0);
+		unlinkat(cfd, "idmap", 0);
+	}
 	if (ret == 0)
 		log_info("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
 			 config_storage_name(kind),

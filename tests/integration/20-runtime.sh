@@ -22,7 +22,7 @@ check_match "stop of a stopped container says so" "not running" "$out"
 PHASE="start"
 # a caller's fd left open (fd 7, not close-on-exec) must not live on in the supervisor
 check "box start" box start "$C" 7>"$BOX_ROOT/stray-fd"
-check_eq "uid_map inside: the mode under test" "$(t_want_uid_map)" \
+check_eq "uid_map inside: the mode under test" "$(t_want_uid_map "$C")" \
 	"$(box attach "$C" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 out=$(box start "$C" 2>&1); rc=$?
 check_eq "start of a running container exits 1" 1 "$rc"
@@ -250,3 +250,32 @@ check_fail "but cannot raise the limits one level up" box attach "$U" -- sh -c '
 spid=$(cat "$BOX_ROOT/run/boxes/$U/supervisor.pid")
 check "stop" box stop "$U"
 rt_check_gone "$U" "$ipid" "$spid" "after the stop of an unprivileged container"
+
+PHASE="unprivileged: idmap_base = auto"
+A1=$T-auto1
+A2=$T-auto2
+rt_config "$A1" "unprivileged = yes"
+rt_config "$A2" "unprivileged = yes
+idmap_base = auto"
+check "two auto containers start" sh -c "box start $A1 && box start $A2"
+r1=$(cat "$BOX_ROOT/var/lib/boxes/$A1/idmap" 2>&1); r2=$(cat "$BOX_ROOT/var/lib/boxes/$A2/idmap" 2>&1)
+b1=${r1%% *}; b2=${r2%% *}
+check "their recorded ranges are disjoint ($r1 / $r2)" test $((b1 + 65536)) -le "$b2" -o $((b2 + 65536)) -le "$b1"
+for b in "$b1" "$b2"; do
+	check "... $b..$((b + 65535)) is not the explicit 300000..365535" test $((b + 65536)) -le 300000 -o "$b" -ge 365536
+done
+check_eq "the first's map is its range" "0 $b1 65536" "$(box attach "$A1" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "the second's too" "0 $b2 65536" "$(box attach "$A2" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_match "root's range is in subuid" "^root:[0-9]+:[0-9]+$" "$(cat "$BOX_ROOT/etc/subuid")"
+box stop --kill "$A1" >/dev/null 2>&1
+check "a restart keeps the range" box start "$A1"
+check_eq "... the same map" "0 $b1 65536" "$(box attach "$A1" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+rt_config "$T-clash" "unprivileged = yes
+idmap_base = $((b2 + 100))"
+out=$(box config check "$T-clash" 2>&1)
+check_eq "an explicit range over an auto one: config check exits 2" 2 $?
+check_match "... naming both, with file:line" "$T-clash\.conf:[0-9]+: idmap_base: ids $((b2 + 100))\.\..* overlap those of .*$T-auto2\.conf" "$out"
+out=$(box start "$T-clash" 2>&1)
+check_eq "... and box start refuses it (exit 2)" 2 $?
+rt_check_gone "$T-clash" "" "" "after the refused start"
+for a in "$A1" "$A2"; do box stop --kill "$a" >/dev/null 2>&1; done

@@ -25,7 +25,7 @@ check "box start --wait returns once systemd is READY" box start --wait --timeou
 echo "# booted in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
 check_match "systemctl is-system-running: running or degraded" "^(running|degraded)" \
 	"$(box attach "$C" -- systemctl is-system-running 2>&1)"
-check_eq "uid_map inside: the mode under test" "$(t_want_uid_map)" \
+check_eq "uid_map inside: the mode under test" "$(t_want_uid_map "$C")" \
 	"$(box attach "$C" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 check_eq "PID 1 is systemd" "systemd" "$(box attach "$C" -- cat /proc/1/comm)"
 check_eq "the hostname is the config's" "$C-host" "$(box attach "$C" -- hostname)"

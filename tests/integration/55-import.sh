@@ -153,7 +153,12 @@ check_eq "the copy keeps the container's owners on disk (idmapped at start)" 0 "
 check "every file equal as the container sees it, owners and ACL ids" \
 	ex_compare --shift-a 200000 "$UR" "$S/$T-unp2/rootfs"
 check_eq "201000:201001 is 1000:1001" "1000:1001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+out=$(box start "$T-unp2" 2>&1)
+check_eq "the copy keeps idmap_base = 200000: its start is refused beside its source" 2 $?
+check_match "... saying the ranges overlap, with file:line" "$T-unp2\.conf:[0-9]+: idmap_base: ids 200000\.\.265535 overlap those of .*$T-unp\.conf" "$out"
+check "box set idmap_base=auto" box set "$T-unp2" idmap_base=auto
 check "the copy starts" box start "$T-unp2"
+check_eq "... in a range of its own" "0 $(cut -d' ' -f1 "$S/$T-unp2/idmap") 65536" "$(box attach "$T-unp2" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 check_eq "... and shows the owners the source showed" "1000 1001" "$(box attach "$T-unp2" -- stat -c '%u %g' /srv/user)"
 check "stop" box stop --kill "$T-unp2"
 box export "$U" -o "$W/unp.tar.gz" >/dev/null 2>&1
@@ -377,7 +382,7 @@ check_match "unprivileged: ACL ids shifted too" "user:$((sh + 1234)):r--" "$(get
 cp "$BOX_ROOT/etc/boxes/$T-pve.conf" "$W/pve.conf"
 sed -i '/^network /,/^}/d' "$BOX_ROOT/etc/boxes/$T-pve.conf"
 check "unprivileged: it starts" box start "$T-pve"
-check_eq "unprivileged: its map" "0 100000 65536" "$(box attach "$T-pve" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "unprivileged: its map, a range of its own (idmap_base = auto)" "0 $(cut -d' ' -f1 "$S/$T-pve/idmap") 65536" "$(box attach "$T-pve" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 check_eq "unprivileged: 1000:1001 inside" "1000 1001" "$(box attach "$T-pve" -- stat -c '%u %g' /srv/user)"
 check "stop" box stop --kill "$T-pve"
 cp "$W/pve.conf" "$BOX_ROOT/etc/boxes/$T-pve.conf"

@@ -53,10 +53,15 @@ check_match() {
 got: $3"; fi
 }
 
-# The uid_map a container of this run shows inside: "0 0 4294967295" when
-# privileged, the default unprivileged map under BOX_TEST_UNPRIV=1.
+# t_want_uid_map NAME: the uid_map container NAME of this run shows inside:
+# "0 0 4294967295" when privileged; under BOX_TEST_UNPRIV=1 the range that
+# idmap_base = auto recorded for it.
 t_want_uid_map() {
-	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "0 100000 65536"; else echo "0 0 4294967295"; fi
+	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then
+		echo "0 $(cut -d' ' -f1 "$BOX_ROOT/var/lib/boxes/$1/idmap" 2>/dev/null) 65536"
+	else
+		echo "0 0 4294967295"
+	fi
 }
 
 # Registers a host netdev the test made, so that cleanup deletes it.
