@@ -359,7 +359,7 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 	if (!d || !f)
 		oom();
 	fprintf(f, "# translated by box import from a Proxmox VE pct.conf\n");
-	bool have_hostname = false, in_descr = true;
+	bool have_hostname = false, in_descr = true, have_unpriv = false;
 	unsigned long long memory = 0, swap = 0;
 	bool have_memory = false, have_swap = false;
 	unsigned lineno = 0;
@@ -435,6 +435,7 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 			if (strstr(value, "up=") || strstr(value, "down="))
 				add_untranslated(&out->untranslated, "startup.up/down");
 		} else if (!strcmp(key, "unprivileged") && parse_uint(value, &v)) {
+			have_unpriv = true;
 			fprintf(f, "unprivileged = %s\n", v ? "yes" : "no");
 		} else if (!strcmp(key, "nameserver")) {
 			put_words_list(f, "nameserver", value);
@@ -449,6 +450,9 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 			add_untranslated(&out->untranslated, key);
 		}
 	}
+	/* no key: Proxmox's default, a privileged container (ours is not) */
+	if (!have_unpriv)
+		fputs("unprivileged = no\n", f);
 	if (have_memory)
 		fprintf(f, "memory = %lluM\n", memory);
 	if (have_memory && have_swap)

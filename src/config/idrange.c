@@ -216,10 +216,13 @@ int idrange_resolve(struct box_config *c, int dirfd, box_err_t *err)
 	if (dirfd < 0)
 		return 0;
 	struct stat st;
-	if (fstatat(dirfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    fstatat(dirfd, "idshift", &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		/* shifted at create by the old default, before any record */
-		c->idmap_base = LEGACY_BASE;
+	if (fstatat(dirfd, "idshift", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    (fstatat(dirfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	     fstatat(dirfd, "overlay/upper", &st, AT_SYMLINK_NOFOLLOW) == 0) &&
+	    st.st_uid >= LEGACY_BASE) {
+		/* shifted at create before any record (by the old default
+		 * 100000, or an explicit base since set to auto): that range */
+		c->idmap_base = st.st_uid;
 		return 0;
 	}
 	/* one allocation at a time on this host */

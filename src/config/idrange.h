@@ -19,8 +19,9 @@ struct box_config;
 /* Sets c->idmap_base of an unprivileged `auto` container: from its record,
  * else, with dirfd >= 0 (its container folder, where the record goes), a
  * new range; with dirfd < 0 and no record c->idmap_base stays AUTO. A
- * rootfs made before records existed (idshift absent) gets the old default,
- * 100000. Nothing to do for a privileged container or an explicit base. */
+ * rootfs shifted at create before records existed (no idshift) keeps the
+ * range it was shifted to (its root folder's owner). Nothing to do for a
+ * privileged container or an explicit base. */
 int idrange_resolve(struct box_config *c, int dirfd, box_err_t *err);
 /* An unprivileged container's range (explicit, or recorded) overlapping
  * another unprivileged container's: one error naming both, file:line. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/paths.h"
@@ -19,13 +20,17 @@ uint32_t storage_id_shift(const struct box_config *c)
 	cleanup_free char *path = xasprintf("%s/" IDS_FILE, cpath);
 	cleanup_free char *text = NULL;
 	box_err_t e = NULL;
-	if (read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0) {
-		box_error_release(&e);
-		/* made before the record: create shifted what was unprivileged,
-		 * by idmap_base, whose default was 100000 */
-		return c->unprivileged ? (c->idmap_base ? c->idmap_base : 100000) : 0;
-	}
-	return (uint32_t)strtoul(text, NULL, 10);
+	if (read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0)
+		return (uint32_t)strtoul(text, NULL, 10);
+	box_error_release(&e);
+	/* made before the record: create shifted an unprivileged container's
+	 * owners, and made its root folder the container root's; a privileged
+	 * one's is 0 */
+	struct stat st;
+	cleanup_free char *root = xasprintf("%s/rootfs", cpath), *upper = xasprintf("%s/overlay/upper", cpath);
+	if (lstat(root, &st) == 0 || lstat(upper, &st) == 0)
+		return st.st_uid;
+	return 0;
 }
 
 uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay)

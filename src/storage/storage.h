@@ -50,8 +50,8 @@ int storage_open_tree(const struct box_config *c, box_err_t *err);
  * container sees them (a privileged container's, or an unprivileged one's
  * shown shifted by an idmapped mount at start), N = shifted by N on disk at
  * create (an unprivileged container whose filesystem cannot be idmapped, or
- * an overlay). A rootfs made before the record: shifted by idmap_base if
- * unprivileged. */
+ * an overlay). A rootfs made before the record: the owner of its root
+ * folder (the container root's on the host: 0, or the shift it got). */
 uint32_t storage_id_shift(const struct box_config *c);
 /* The shift a new rootfs in the folder `dirfd` gets (create, import). */
 uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay);
