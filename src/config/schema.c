@@ -54,9 +54,10 @@ const struct config_key config_schema[] = {
 	{ SC_CONTAINER, "io_weight", KT_UINT, false, 1, 10000, "100", NULL, "50",
 	  "relative block I/O share (io.weight / blkio.weight)", C(io_weight) },
 	/* isolation */
-	{ SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	{ SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "yes", NULL, "no",
 	  "own user namespace: container root is an unprivileged host id (the rootfs keeps the container's owners, "
-	  "idmapped at start, or shifted at create where it cannot be)",
+	  "idmapped at start, or shifted at create where it cannot be); no: the host's root, for what needs it "
+	  "(README)",
 	  C(unprivileged) },
 	{ SC_CONTAINER, "idmap_base", KT_IDBASE, false, 1, 4294967294LL, "auto", NULL, "200000",
 	  "first host id of the container's ids (unprivileged); auto: a range of its own from root's in /etc/subuid "

@@ -435,9 +435,17 @@ mkdir -p "$W/incus/backup"
 printf 'name: web\nbackend: dir\n' >"$W/incus/backup/index.yaml"
 tar --numeric-owner --xattrs --xattrs-include='*' --acls --sparse -cf "$W/incus.tar" \
 	-C "$W/incus" backup/index.yaml -C "$S/$C" --transform 's,^rootfs,backup/container/rootfs,S' rootfs
-check "box import of an Incus backup" box import "$T-incus" "$W/incus.tar"
-check "its rootfs is the container's, every file kind (hard links renamed too)" ex_compare "$R" "$S/$T-incus/rootfs"
-check "no backup/ folder in the rootfs" test ! -e "$S/$T-incus/rootfs/backup"
+# an Incus container is unprivileged, as the import makes it: a privileged
+# source's files (a device node, ids over 65535) cannot be its
+if [ "$EX_DEVICES" = yes ]; then
+	imp_fails "$T-incus" "$W/incus.tar" "device node.*unprivileged|outside the container's 65536 mapped ids" \
+		"an Incus backup of a privileged container's files"
+else
+	check "box import of an Incus backup" box import "$T-incus" "$W/incus.tar"
+	check "its rootfs is the container's, every file kind (hard links renamed too)" ex_compare "$R" "$S/$T-incus/rootfs"
+	check "no backup/ folder in the rootfs" test ! -e "$S/$T-incus/rootfs/backup"
+	check_match "it is unprivileged" "^unprivileged += yes" "$(box config show "$T-incus")"
+fi
 box destroy --purge "$T-incus" >/dev/null 2>&1
 
 PHASE="corrupt, truncated, not a tar"

@@ -84,14 +84,15 @@ t_box_root() {
 # it once the mounts under BOX_ROOT are gone.
 t_loop() { _loops+=("$1"); }
 
-# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin. BOX_TEST_UNPRIV=1 (tests/run
-# sets it for the second run of the runtime, limits, network, export and
-# import tests) makes every config that does not choose unprivileged.
+# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin. A config that does not
+# choose gets "unprivileged = no", or under BOX_TEST_UNPRIV=1 (tests/run sets
+# it for the second run of the runtime, limits, network, export and import
+# tests) the default, unprivileged, said as such.
 t_config() {
 	local f="$BOX_ROOT/etc/boxes/$1.conf"
 	cat >"$f"
-	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ] && ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
-		echo "unprivileged = yes" >>"$f"
+	if ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
+		if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "unprivileged = yes"; else echo "unprivileged = no"; fi >>"$f"
 	fi
 }
 

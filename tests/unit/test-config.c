@@ -259,7 +259,7 @@ static void test_defaults(void)
 	tap_ok(!c->autostart && c->start_order == 0, "autostart no, order 0");
 	tap_ok(c->memory == BOX_UNLIMITED && c->swap == BOX_UNLIMITED && c->pids == BOX_UNLIMITED, "limits max");
 	tap_ok(c->cpus_milli == 0 && c->cpu_weight == 100 && c->io_weight == 100 && !c->cpuset, "cpu defaults");
-	tap_ok(!c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO && c->idmap_size == 65536, "id map defaults");
+	tap_ok(c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO && c->idmap_size == 65536, "id map defaults");
 	tap_ok(strv_len(c->capabilities_drop) == 5 && !strcmp(c->capabilities_drop[0], "sys_module") &&
 		   !c->capabilities_keep,
 	       "capabilities_drop as LXC, keep unset");
