@@ -9,10 +9,15 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 CC ?= gcc
+# The release number; a build from git says `git describe` (tag, commits
+# since, commit, -dirty) or, before the first tag, VERSION-gCOMMIT.
+VERSION ?= 0.1
+BOX_VERSION := $(shell d=$$(git describe --tags --dirty 2>/dev/null) && echo "$$d" || \
+	{ c=$$(git describe --always --dirty 2>/dev/null) && echo "$(VERSION)-g$$c"; } || echo "$(VERSION)")
 PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
 
 COMMANDS := create destroy start stop restart attach console ls info stats set apply \
-	freeze unfreeze export import config autostart
+	freeze unfreeze export import config autostart snapshot rollback clone log
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is not linked: src/archive/libarchive.c loads it on first use
@@ -31,10 +36,26 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# C tests that need root (the real cgroup tree): run with the integration tests
+ROOT_SRCS := $(sort $(wildcard tests/root/test-*.c))
+ROOT_BINS := $(ROOT_SRCS:tests/root/%.c=$(BUILD)/tests/root/%)
 
-.PHONY: all deps check clang-check format-check unit unit-asan integration demo fuzz bench install clean format
+.PHONY: all man deps check uninstall FORCE clang-check format-check layers unit unit-asan integration demo fuzz bench install clean format
 
-all: $(BUILD)/box links
+all: $(BUILD)/box links man
+
+# version.o alone is rebuilt when the version changes
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BOX_VERSION)' | cmp -s - $@ || echo '$(BOX_VERSION)' >$@
+$(BUILD)/src/base/version.o: $(BUILD)/version.txt
+$(BUILD)/src/base/version.o: override CFLAGS += -DBOX_VERSION='"$(BOX_VERSION)"'
+
+# box(1), box.conf(5), boxes.conf(5) from the binary's own tables
+MANPAGES := $(BUILD)/man/box.1 $(BUILD)/man/box.conf.5 $(BUILD)/man/boxes.conf.5
+man: $(MANPAGES)
+$(MANPAGES) &: $(BUILD)/box tools/mkman
+	@tools/mkman $(BUILD)/box $(BUILD)/man
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,22 +75,31 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbox.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/tests/root/%: tests/root/%.c $(BUILD)/libbox.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
+
 deps:
 	@tools/deps
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins clang-check format-check
+	@$(MAKE) --no-print-directory all unit-bins clang-check format-check layers
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(ROOT_BINS)
 
 # gcc lets a goto jump over the initialisation of a cleanup variable (whose
 # cleanup then frees garbage); clang refuses it. -fsyntax-only: a few seconds.
 clang-check:
 	@for f in $(SRCS); do clang -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) \
 		-fsyntax-only -Wno-everything $$f || { echo "clang-check: $$f (above)"; exit 1; }; done
+
+# Layers depend downward only and modules form no cycle (tools/layers says
+# the ranks); read from the built objects' symbols and the includes.
+layers: all
+	@tools/layers $(BUILD)
 
 unit: all unit-bins
 	@tests/run --unit-only
@@ -106,18 +136,46 @@ bench: all
 	@tools/deps bench
 	@tools/bench $(BENCH)
 
+# What `make install` puts where (below DESTDIR PREFIX); `make uninstall`
+# removes exactly these, then the folders that are left empty (of the
+# generic ones, such as bin/, only in a staged DESTDIR install).
+BINDIR := $(PREFIX)/bin
+MANDIR := $(PREFIX)/share/man
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+UNITDIR := $(PREFIX)/lib/systemd/system
+OWN_DIRS := $(PREFIX)/share/boxes/templates $(PREFIX)/share/boxes $(PREFIX)/share/doc/boxes/examples \
+	$(PREFIX)/share/doc/boxes
+GENERIC_DIRS := $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR) $(COMPDIR) $(PREFIX)/share/bash-completion \
+	$(UNITDIR) $(PREFIX)/lib/systemd $(PREFIX)/lib $(PREFIX)/share/doc $(PREFIX)/share $(PREFIX)
+INSTALLED := $(BINDIR)/box $(COMMANDS:%=$(BINDIR)/box-%) $(MANDIR)/man1/box.1 $(MANDIR)/man5/box.conf.5 \
+	$(MANDIR)/man5/boxes.conf.5 $(COMPDIR)/box $(COMMANDS:%=$(COMPDIR)/box-%) \
+	$(PREFIX)/share/boxes/templates/busybox $(PREFIX)/share/boxes/templates/debian \
+	$(patsubst conf/%,$(PREFIX)/share/doc/boxes/examples/%,$(wildcard conf/*.conf)) \
+	$(UNITDIR)/boxes-autostart.service
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boxes/templates \
-		$(DESTDIR)$(PREFIX)/share/doc/boxes/examples
-	install -m 0755 $(BUILD)/box $(DESTDIR)$(PREFIX)/bin/box
-	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(PREFIX)/bin/box-$$c; done
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(PREFIX)/share/boxes/templates $(DESTDIR)$(PREFIX)/share/doc/boxes/examples \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/box $(DESTDIR)$(BINDIR)/box
+	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(BINDIR)/box-$$c; done
+	install -m 0644 $(BUILD)/man/box.1 $(DESTDIR)$(MANDIR)/man1/box.1
+	install -m 0644 $(BUILD)/man/box.conf.5 $(BUILD)/man/boxes.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 conf/box.bash-completion $(DESTDIR)$(COMPDIR)/box
+	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(COMPDIR)/box-$$c; done
 	install -m 0755 templates/busybox templates/debian $(DESTDIR)$(PREFIX)/share/boxes/templates/
 	install -m 0644 conf/*.conf $(DESTDIR)$(PREFIX)/share/doc/boxes/examples/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local/bin/box|$(PREFIX)/bin/box|' conf/boxes-autostart.service \
-		>$(DESTDIR)$(PREFIX)/lib/systemd/system/boxes-autostart.service
+	sed 's|/usr/local/bin/box|$(BINDIR)/box|' conf/boxes-autostart.service \
+		>$(DESTDIR)$(UNITDIR)/boxes-autostart.service
 
-FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@for d in $(OWN_DIRS) $(if $(DESTDIR),$(GENERIC_DIRS)); do \
+		[ -d "$(DESTDIR)$$d" ] && rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done; true
+	@$(if $(DESTDIR),d="$(PREFIX)"; while [ -n "$$d" ] && [ "$$d" != / ]; do \
+		rmdir "$(DESTDIR)$$d" 2>/dev/null || break; d=$$(dirname "$$d"); done; true)
+
+FORMAT_SRCS = $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.[ch] tests/root/*.c tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -6,15 +6,13 @@
 
 #include "cmd/cmd.h"
 #include "base/log.h"
-
-#ifndef BOX_VERSION
-#define BOX_VERSION "0.1"
-#endif
+#include "base/version.h"
 
 static const struct box_command *const commands[] = {
-	&cmd_create,   &cmd_start,  &cmd_stop,	 &cmd_restart, &cmd_attach, &cmd_console,
-	&cmd_ls,       &cmd_info,   &cmd_stats,	 &cmd_set,     &cmd_apply,  &cmd_freeze,
-	&cmd_unfreeze, &cmd_export, &cmd_import, &cmd_destroy, &cmd_config, &cmd_autostart,
+	&cmd_create,   &cmd_start,    &cmd_stop,   &cmd_restart, &cmd_attach, &cmd_console,
+	&cmd_ls,       &cmd_info,     &cmd_stats,  &cmd_set,	 &cmd_apply,  &cmd_freeze,
+	&cmd_unfreeze, &cmd_export,   &cmd_import, &cmd_destroy, &cmd_config, &cmd_autostart,
+	&cmd_snapshot, &cmd_rollback, &cmd_clone,  &cmd_log,
 };
 
 static const struct box_command *find_command(const char *name)
@@ -63,7 +61,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("boxes %s\n", BOX_VERSION);
+		printf("boxes %s\n", box_version);
 		return 0;
 	}
 	const struct box_command *cmd = find_command(argv[1]);

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "archive/export.h"
+#include "archive/libarchive.h"
 #include "archive/pct.h"
 #include "archive/pgzip.h"
 #include "base/util.h"
@@ -367,7 +368,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 {
 	bool template_ = opts->template_;
 	struct idmap m = { c->unprivileged, opts->id_shift, c->idmap_size, 0 };
-	struct archive *disk = archive_read_disk_new();
+	cleanup_archive_read struct archive *disk = archive_read_disk_new();
 	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
 	struct archive_entry *e = NULL;
 	int ret = -1;
@@ -452,7 +453,6 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 out:
 	archive_entry_free(e);
 	archive_entry_linkresolver_free(lr);
-	archive_read_free(disk);
 	return ret;
 }
 

@@ -1,4 +1,4 @@
-/* `box export`: a container's rootfs and config as one tar stream in the
+/* The export stream: a container's rootfs and config as one tar stream in the
  * layout of Proxmox VE's vzdump LXC archives (FEATURES.md §2):
  *
  *   ./etc/vzdump/pct.conf   first member, a file alone (the config: pct.h)
@@ -9,12 +9,7 @@
  *
  * pax (ustar where it fits) as GNU tar --xattrs --acls --sparse writes it;
  * gzip (parallel, pgzip.h), zstd (libzstd workers) or none. The vzdump
- * excludes apply: ./tmp/?*, ./var/tmp/?*, ./var/run/?*.pid.
- *
- * A file output is written to an unnamed temporary file (O_TMPFILE) in the
- * target's folder, fsynced and only then linked under its name: an
- * interrupted export (signal, kill -9, full disk) never leaves a file under
- * the final name. */
+ * excludes apply: ./tmp/?*, ./var/tmp/?*, ./var/run/?*.pid. */
 #ifndef BOX_EXPORT_H
 #define BOX_EXPORT_H
 
@@ -39,17 +34,11 @@ struct export_opts {
 	uint32_t id_shift; /* unprivileged: what the rootfs's owners are shifted by on disk (storage.h) */
 };
 
-/* Exports container `name`; *path_out (may be NULL) gets the file written. */
-int export_container(const char *name, const struct export_opts *o, char **path_out, box_err_t *err);
-
 /* The stream alone: config c and the rootfs folder to fd. */
 int export_write_fd(int fd, const struct box_config *c, const char *rootfs, const struct export_opts *o,
 		    box_err_t *err);
 
-/* The default file name: vzdump-box-NAME-YYYY_MM_DD-HH_MM_SS.tar.gz (local time). */
-char *export_default_name(const char *name, enum export_compress comp);
-
-/* Set by the SIGINT/SIGTERM/SIGHUP handler export_container installs: the
+/* Set by the SIGINT/SIGTERM/SIGHUP handler export_container (runtime/export.h) installs: the
  * stream stops at the next block and the temporary file disappears. */
 extern volatile int export_interrupted;
 

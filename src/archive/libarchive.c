@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "archive/libarchive.h"
 #include "base/log.h"
 
 #ifndef LIBARCHIVE_SONAME
@@ -173,4 +174,16 @@ void archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	CALL(archive_set_error, void, struct archive *, int, const char *, ...)(a, err, "%s", msg);
+}
+
+void archive_read_freep(struct archive **a)
+{
+	if (*a)
+		archive_read_free(*a);
+}
+
+void archive_write_freep(struct archive **a)
+{
+	if (*a)
+		archive_write_free(*a);
 }

@@ -311,11 +311,6 @@ int pgzip_finish(struct pgzip *z, box_err_t *err)
 	return emit(z, t, sizeof(t), err);
 }
 
-unsigned long long pgzip_bytes_out(const struct pgzip *z)
-{
-	return z->out_bytes;
-}
-
 void pgzip_free(struct pgzip *z)
 {
 	if (!z)

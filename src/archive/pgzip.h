@@ -27,7 +27,5 @@ int pgzip_write(struct pgzip *z, const void *buf, size_t len, box_err_t *err);
 int pgzip_finish(struct pgzip *z, box_err_t *err);
 /* Stops the workers and frees everything (also after an error, without finish). */
 void pgzip_free(struct pgzip *z);
-/* Compressed bytes handed to the sink so far. */
-unsigned long long pgzip_bytes_out(const struct pgzip *z);
 
 #endif

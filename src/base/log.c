@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/util.h"
+#include "base/mem.h"
 
 const char *box_progname = "box";
 
@@ -114,7 +114,7 @@ void log_set_quiet(bool q)
 	quiet = q;
 }
 
-void log_vprint(const char *prefix, const char *fmt, va_list ap)
+static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char stamp[64] = "";
 	if (sink_timestamps) {
@@ -147,6 +147,22 @@ void log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vprint("warning: ", fmt, ap);
 	va_end(ap);
+}
+
+void log_warn_ignored(box_err_t *err, const char *fmt, ...)
+{
+	if (!*err)
+		return;
+	char *what = NULL, *text = box_error_text(*err);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	log_warn("%s: %s, ignoring", what, text);
+	free(what);
+	free(text);
+	box_error_release(err);
 }
 
 void box_trace(const char *fmt, ...)

@@ -52,7 +52,10 @@ void log_set_sink(int fd, bool timestamps);
 void log_set_quiet(bool quiet); /* suppresses log_info */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_vprint(const char *prefix, const char *fmt, va_list ap);
+/* A failed cleanup after a first error, which stays the one reported:
+ * "warning: WHAT: <the error's text>, ignoring"; releases *err (NULL: no
+ * error, nothing printed). */
+void log_warn_ignored(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* BOX_TRACE=FILE: each process of a command appends "SECONDS PID WHAT"
  * lines to FILE (CLOCK_REALTIME with microseconds, comparable with bash's

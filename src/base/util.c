@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,126 +10,6 @@
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
-
-void oom(void)
-{
-	static const char msg[] = "box: out of memory\n";
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(BOX_EXIT_FAIL);
-}
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-void *xzalloc(size_t n)
-{
-	void *p = calloc(1, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-	if (!p)
-		oom();
-	return p;
-}
-
-char *xstrndup(const char *s, size_t n)
-{
-	char *p = strndup(s, n);
-	if (!p)
-		oom();
-	return p;
-}
-
-char *xasprintf(const char *fmt, ...)
-{
-	char *s;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		oom();
-	va_end(ap);
-	return s;
-}
-
-void cleanup_freep(void *p)
-{
-	free(*(void **)p);
-}
-
-void cleanup_closep(int *fd)
-{
-	if (*fd >= 0) {
-		int saved = errno;
-		close(*fd);
-		errno = saved;
-	}
-}
-
-void cleanup_fclosep(FILE **f)
-{
-	if (*f)
-		fclose(*f);
-}
-
-void cleanup_closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-void cleanup_strvp(char ***v)
-{
-	strv_free(*v);
-}
-
-size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-void strv_push(char ***v, const char *s)
-{
-	size_t n = strv_len(*v);
-	*v = xrealloc(*v, (n + 2) * sizeof(char *));
-	(*v)[n] = xstrdup(s);
-	(*v)[n + 1] = NULL;
-}
-
-void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-char **strv_copy(char *const *v)
-{
-	char **r = xzalloc(sizeof(char *));
-	for (size_t i = 0; v && v[i]; i++)
-		strv_push(&r, v[i]);
-	return r;
-}
 
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, box_err_t *err)
 {
@@ -279,6 +160,17 @@ int rm_rf_at(int dirfd, const char *name, box_err_t *err)
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return box_error(err, errno, "removing %s", name);
 	return 0;
+}
+
+void catch_interrupts(void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 uint64_t now_ns(void)

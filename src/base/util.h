@@ -1,5 +1,5 @@
-/* Small helpers every module uses: cleanup attributes, allocation that
- * cannot fail (OOM aborts), whole-file I/O, directory creation. */
+/* Small helpers every module uses: whole-file I/O, directory creation,
+ * clocks; and, through base/mem.h, allocation and cleanup attributes. */
 #ifndef BOX_UTIL_H
 #define BOX_UTIL_H
 
@@ -11,48 +11,7 @@
 #include <sys/types.h>
 
 #include "base/log.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-void oom(void) __attribute__((noreturn));
-void *xmalloc(size_t n);
-void *xzalloc(size_t n);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-void cleanup_freep(void *p);
-void cleanup_closep(int *fd);
-void cleanup_fclosep(FILE **f);
-void cleanup_closedirp(DIR **d);
-void cleanup_strvp(char ***v);
-
-#define cleanup_free __attribute__((cleanup(cleanup_freep)))
-#define cleanup_close __attribute__((cleanup(cleanup_closep)))
-#define cleanup_fclose __attribute__((cleanup(cleanup_fclosep)))
-#define cleanup_dir __attribute__((cleanup(cleanup_closedirp)))
-#define cleanup_strv __attribute__((cleanup(cleanup_strvp)))
-
-/* Takes ownership away from a cleanup-attributed local. */
-#define steal_pointer(pp)                                                                                              \
-	({                                                                                                             \
-		__typeof__(*(pp)) _p = *(pp);                                                                          \
-		*(pp) = NULL;                                                                                          \
-		_p;                                                                                                    \
-	})
-#define steal_fd(fdp)                                                                                                  \
-	({                                                                                                             \
-		int _fd = *(fdp);                                                                                      \
-		*(fdp) = -1;                                                                                           \
-		_fd;                                                                                                   \
-	})
-
-/* NULL-terminated string vectors. */
-size_t strv_len(char *const *v);
-void strv_push(char ***v, const char *s); /* copies s */
-void strv_free(char **v);
-char **strv_copy(char *const *v);
+#include "base/mem.h"
 
 /* Reads a whole file (at most max bytes, 0 = 1 MiB) relative to dirfd; NUL-terminated. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, box_err_t *err);
@@ -68,6 +27,11 @@ int write_file_replace(const char *path, const char *data, size_t len, mode_t mo
 int mkdir_p(const char *path, mode_t mode, box_err_t *err);
 /* rm -rf below dirfd/name without crossing mount points or following symlinks. */
 int rm_rf_at(int dirfd, const char *name, box_err_t *err);
+
+/* SIGINT, SIGTERM and SIGHUP call `handler` (which sets a flag the work
+ * checks), without SA_RESTART: a blocked read, write or lock wait returns
+ * EINTR, so that a long operation stops and undoes what it made. */
+void catch_interrupts(void (*handler)(int));
 
 /* Monotonic clock in nanoseconds / milliseconds. */
 uint64_t now_ns(void);

@@ -1,5 +1,6 @@
-/* Shared by cgroup.c and its backends (v1.c, v2.c,
- * devices-bpf.c) and the unit tests; not part of the module's API.
+/* Shared by cgroup.c, its backends (v1.c, v2.c, devices-bpf.c), the
+ * hierarchies and knob I/O they build on (hierarchy.c), the pure mappings
+ * (map.c) and the unit tests; not part of the module's API.
  *
  * A container has two cgroups in every hierarchy:
  *   <parent>/<name>           the limit cgroup: limits, device rules, freeze, kill
@@ -52,6 +53,8 @@ struct cgroup_ops {
 
 extern const struct cgroup_ops cgroup_v1_ops, cgroup_v2_ops;
 
+/* ---- hierarchy.c ---- */
+
 /* The host's hierarchies, detected once. */
 const struct cgroup_hier *cgroup_hiers(size_t *n);
 /* The v1 hierarchy carrying `controller` ("memory"), or NULL. */
@@ -71,6 +74,9 @@ bool cgroup_has_file(const struct cgroup_hier *h, const char *rel, const char *f
 /* Makes <hier>/<rel> (an existing one is fine unless excl); a v1 cpuset cgroup
  * gets its parent's cpus and mems, without which it refuses tasks. */
 int cgroup_make_dir(const struct cgroup_hier *h, const char *rel, bool excl, box_err_t *err);
+/* v2: enables for rel's children the controllers boxes uses that rel has
+ * (a child gets only what its parent's cgroup.subtree_control lists). */
+int cgroup_enable_controllers(const struct cgroup_hier *h, const char *rel, box_err_t *err);
 /* Reads a knob as a number ("max" and v1's huge "unlimited" values give BOX_UNLIMITED). */
 int cgroup_read_u64(const struct cgroup_hier *h, const char *rel, const char *file, uint64_t *out, box_err_t *err);
 /* The value of `key` in a "key value" file (memory.events, cpu.stat, oom_control); -1 if absent. */
@@ -98,7 +104,7 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 /* Sums a counter file (v1's per-cgroup oom_kill) over rel and every descendant. */
 uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const char *file, const char *key);
 
-/* v1/v2 mapping, pure (unit-tested). */
+/* ---- map.c: v1/v2 mapping, pure (unit-tested) ---- */
 uint64_t cgroup_weight_to_shares(unsigned weight);
 unsigned cgroup_shares_to_weight(uint64_t shares);
 /* cpus_milli -> quota for a 100 ms period; 0 -> no quota. */

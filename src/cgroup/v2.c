@@ -31,21 +31,8 @@ static int v2_set_devices(struct cgroup *cg, box_err_t *err)
 static int v2_prepare(struct cgroup *cg, box_err_t *err)
 {
 	/* the payload (and systemd's cgroups inside) get the controllers we have */
-	static const char *const want[] = { "cpuset", "cpu", "io", "memory", "pids" };
-	cleanup_free char *ctrls = NULL;
-	if (cgroup_read(v2(), cg->limit, "cgroup.controllers", &ctrls, err) < 0)
+	if (cgroup_enable_controllers(v2(), cg->limit, err) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		size_t len = strlen(want[i]);
-		bool have = false;
-		for (char *p = ctrls; (p = strstr(p, want[i])); p += len)
-			have |= (p == ctrls || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\n' || !p[len]);
-		if (!have)
-			continue;
-		cleanup_free char *v = xasprintf("+%s", want[i]);
-		if (cgroup_write(v2(), cg->limit, "cgroup.subtree_control", v, err) < 0)
-			return -1;
-	}
 	return v2_set_devices(cg, err);
 }
 

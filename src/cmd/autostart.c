@@ -89,7 +89,7 @@ static int run(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(what, "list")) {
-			printf("%-6d %-20s %s\n", e->order, e->name, runtime_state_name(st));
+			printf("%-6d %-20s %s\n", e->order, e->name, state_name(st));
 			continue;
 		}
 		if (stop ? st == BOX_STOPPED : st != BOX_STOPPED)

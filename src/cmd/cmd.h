@@ -19,7 +19,7 @@ struct box_command {
 
 extern const struct box_command cmd_create, cmd_destroy, cmd_start, cmd_stop, cmd_restart, cmd_attach, cmd_console,
     cmd_ls, cmd_info, cmd_set, cmd_apply, cmd_stats, cmd_freeze, cmd_unfreeze, cmd_export, cmd_import, cmd_config,
-    cmd_autostart;
+    cmd_autostart, cmd_snapshot, cmd_rollback, cmd_clone, cmd_log;
 
 /* For getopt-based commands: prints "usage: box <usage>" to stdout. */
 void cmd_print_usage(const struct box_command *cmd);
@@ -27,7 +27,5 @@ void cmd_print_usage(const struct box_command *cmd);
 int cmd_usage_error(const struct box_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True (after printing the usage) when argv holds -h or --help before "--". */
 bool cmd_wants_help(const struct box_command *cmd, int argc, char **argv);
-/* For commands not built yet. */
-int cmd_not_implemented(const struct box_command *cmd);
 
 #endif

@@ -33,9 +33,3 @@ bool cmd_wants_help(const struct box_command *cmd, int argc, char **argv)
 	}
 	return false;
 }
-
-int cmd_not_implemented(const struct box_command *cmd)
-{
-	fprintf(stderr, "%s: %s: not implemented yet\n", box_progname, cmd->name);
-	return BOX_EXIT_FAIL;
-}

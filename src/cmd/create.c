@@ -6,6 +6,7 @@
 
 #include "archive/extract.h"
 #include "config/config.h"
+#include "container/identity.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "runtime/state.h"
@@ -38,13 +39,7 @@ static void on_signal(int sig)
  * SA_RESTART: a create waiting for the template cache lock gives up. */
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	catch_interrupts(on_signal);
 }
 
 static int run(int argc, char **argv)
@@ -86,7 +81,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	install_signals();
-	if (storage_create(c, tpl, &err) < 0)
+	if (storage_create(c, tpl, identity_write, &err) < 0)
 		goto out;
 out:
 	if (lock >= 0) {

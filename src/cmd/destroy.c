@@ -65,7 +65,7 @@ static int run(int argc, char **argv)
 	if (s != BOX_STOPPED) {
 		if (!force) {
 			box_error(&err, EBUSY, "%s is %s (init pid %d): 'box stop %s' first, or --force", name,
-				  runtime_state_name(s), (int)pid, name);
+				  state_name(s), (int)pid, name);
 			goto out;
 		}
 		if (runtime_stop(name, 0, true, &err) < 0) {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/export.h"
+#include "runtime/export.h"
 #include "base/log.h"
 #include "cmd/cmd.h"
 

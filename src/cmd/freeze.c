@@ -38,7 +38,7 @@ int freeze_cmd(const struct box_command *cmd, int argc, char **argv, bool freeze
 	    runtime_state(name, &st, NULL, &err) < 0)
 		goto out;
 	if (st == BOX_STOPPED || st == BOX_STARTING || st == BOX_STOPPING) {
-		box_error(&err, 0, "%s is %s, not running", name, runtime_state_name(st));
+		box_error(&err, 0, "%s is %s, not running", name, state_name(st));
 		goto out;
 	}
 	if (global_load(&g, &err) < 0 || cgroup_open(g->cgroup_parent, name, &cg, &err) < 0 ||

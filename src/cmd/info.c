@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +6,7 @@
 #include "config/config.h"
 #include "config/idrange.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
@@ -80,17 +80,18 @@ static int run(int argc, char **argv)
 	if (c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO)
 		snprintf(ids, sizeof(ids), "idmap_base = auto: a range is given at the first create or start");
 	cleanup_free char *logp = paths_log_path(name);
-	const char *st = runtime_state_name(ri.state);
+	const char *st = state_name(ri.state);
+	cleanup_free struct net_desc *nd = NULL;
+	size_t n_nd = net_describe(c, &nd);
 	if (json) {
-		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n", name, st,
-		       (int)ri.init_pid, uptime);
+		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n"
+		       "  \"version\": \"%s\",\n",
+		       name, st, (int)ri.init_pid, uptime, box_version);
 		printf("  \"interfaces\": [");
-		for (size_t i = 0; i < c->n_nets; i++) {
-			const struct box_net *n = &c->nets[i];
-			char host[IFNAMSIZ];
-			net_host_ifname(name, n->name, host);
+		for (size_t i = 0; i < n_nd; i++) {
+			const struct box_net *n = nd[i].net;
 			printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [",
-			       i ? "," : "", n->name, config_net_type_name(n->type), n->type == NET_VETH ? host : "");
+			       i ? "," : "", n->name, config_net_type_name(n->type), nd[i].host_ifname);
 			for (size_t j = 0; j < n->n_addrs; j++)
 				printf("%s\"%s\"", j ? ", " : "", n->addrs[j].text);
 			printf("]}");
@@ -109,13 +110,11 @@ static int run(int argc, char **argv)
 		if (ri.init_pid)
 			printf("PID:        %d\nUptime:     %lldd %02lld:%02lld:%02lld\n", (int)ri.init_pid,
 			       uptime / 86400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60);
-		for (size_t i = 0; i < c->n_nets; i++) {
-			const struct box_net *n = &c->nets[i];
-			char host[IFNAMSIZ];
-			net_host_ifname(name, n->name, host);
+		for (size_t i = 0; i < n_nd; i++) {
+			const struct box_net *n = nd[i].net;
 			printf("Interface:  %s (%s", n->name, config_net_type_name(n->type));
-			if (n->type == NET_VETH)
-				printf(", host side %s", host);
+			if (*nd[i].host_ifname)
+				printf(", host side %s", nd[i].host_ifname);
 			printf(")");
 			for (size_t j = 0; j < n->n_addrs; j++)
 				printf(" %s", n->addrs[j].text);

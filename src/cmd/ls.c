@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "net/net.h"
 #include "base/log.h"
 #include "runtime/runtime.h"
 #include "base/util.h"
@@ -22,13 +23,8 @@ const struct box_command cmd_ls = {
 /* The first IPv4 address of the config ("-" if none), without the prefix. */
 static void first_ipv4(const struct box_config *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "-");
-	for (size_t i = 0; c && i < c->n_nets; i++)
-		for (size_t j = 0; j < c->nets[i].n_addrs; j++)
-			if (c->nets[i].addrs[j].family == AF_INET) {
-				inet_ntop(AF_INET, c->nets[i].addrs[j].addr, buf, (socklen_t)len);
-				return;
-			}
+	cleanup_free char *all = c ? net_ipv4_list(c) : NULL;
+	snprintf(buf, len, "%.*s", all && *all ? (int)strcspn(all, ",") : 1, all && *all ? all : "-");
 }
 
 static int run(int argc, char **argv)
@@ -68,7 +64,7 @@ static int run(int argc, char **argv)
 		}
 		char ip[INET_ADDRSTRLEN + 1];
 		first_ipv4(c, ip, sizeof(ip));
-		const char *st = runtime_state_name(ri.state);
+		const char *st = state_name(ri.state);
 		bool autostart = c && c->autostart;
 		if (json)
 			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "

@@ -21,15 +21,11 @@ const struct box_command cmd_set = {
 		 "  others at its next start.",
 };
 
-static const char *const live_keys[] = { "memory", "swap", "cpus", "cpu_weight", "cpuset", "pids", "io_weight" };
-
+/* KF_LIVE in the schema: the keys a running container gets at once */
 static bool is_live(const char *assignment)
 {
-	size_t len = strcspn(assignment, "=");
-	for (size_t i = 0; i < ARRAY_SIZE(live_keys); i++)
-		if (strlen(live_keys[i]) == len && !strncmp(assignment, live_keys[i], len))
-			return true;
-	return false;
+	cleanup_free char *key = xstrndup(assignment, strcspn(assignment, "="));
+	return config_key_live(key);
 }
 
 static int run(int argc, char **argv)

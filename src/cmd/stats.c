@@ -154,8 +154,7 @@ static int run(int argc, char **argv)
 	if (global_load(&g, &err) < 0 || cgroup_open(g->cgroup_parent, name, &cg, &err) < 0 ||
 	    cgroup_read_limits(cg, &l, &err) < 0)
 		goto out;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	catch_interrupts(on_signal);
 	struct cgroup_stats prev, cur;
 	if (cgroup_stats(cg, &prev, &err) < 0)
 		goto out;

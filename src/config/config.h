@@ -133,6 +133,9 @@ bool config_equal(const struct box_config *a, const struct box_config *b);
 /* The reference of every key (`box config keys`): one row per key,
  * "SECTION KEY | TYPE | DEFAULT | EXAMPLE | what it does" in Markdown. */
 void config_print_keys(FILE *f);
+/* True when top-level key `name` reaches a running container at once (the
+ * resource limits: box set applies them live). */
+bool config_key_live(const char *name);
 void config_free(struct box_config *c);
 
 /* Writes the effective config (defaults filled in) in the config's own

@@ -44,8 +44,8 @@ int global_load_buffer_report(const char *buf, size_t len, const char *label, st
 	}
 	struct box_global *g = xzalloc(sizeof(*g));
 	g->path = xstrdup(label);
-	cfg_t *cfg = config_parse_text(&ctx, SC_GLOBAL, buf, len);
 	{
+		cleanup_cfg cfg_t *cfg = config_parse_text(&ctx, SC_GLOBAL, buf, len);
 		config_apply_scope(&ctx, cfg, SC_GLOBAL, g, "", bridge_hand);
 		unsigned n = cfg_size(cfg, "bridge");
 		g->bridges = xzalloc((n + 1) * sizeof(*g->bridges));
@@ -71,7 +71,6 @@ int global_load_buffer_report(const char *buf, size_t len, const char *label, st
 							  b->addrs[j].text);
 					}
 		}
-		config_parse_free(cfg);
 	}
 	if (ctx_finish(&ctx, errors, warnings, err) < 0) {
 		global_free(g);
@@ -101,9 +100,11 @@ void global_free(struct box_global *g)
 	if (!g)
 		return;
 	free(g->path);
-	free(g->cgroup_parent);
-	for (size_t i = 0; i < g->n_bridges; i++)
+	config_scope_free(SC_GLOBAL, g);
+	for (size_t i = 0; i < g->n_bridges; i++) {
+		config_scope_free(SC_BRIDGE, &g->bridges[i]);
 		free(g->bridges[i].addrs);
+	}
 	free(g->bridges);
 	free(g);
 }

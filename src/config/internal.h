@@ -1,6 +1,7 @@
 /* Internal to the config module: libconfuse glue shared by <name>.conf and
- * boxes.conf. text.c prepares the text, parse.c parses it and
- * rewrites libconfuse's messages, apply.c converts the values. Every value is captured as text with the line it was
+ * boxes.conf. text.c prepares the text, parse.c parses it and rewrites
+ * libconfuse's messages, diag.c collects every message, apply.c converts
+ * the values. Every value is captured as text with the line it was
  * written on; converting and checking it is ours, so that every error of a file is collected (libconfuse stops at its
  * first) and names file:line. */
 #ifndef BOX_CONFIG_PARSE_H
@@ -66,6 +67,11 @@ int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t 
  * ctx->parse_failed is set. */
 cfg_t *config_parse_text(struct cfg_ctx *ctx, enum config_scope root, const char *buf, size_t len);
 void config_parse_free(cfg_t *cfg);
+static inline void config_parse_freep(cfg_t **cfg)
+{
+	config_parse_free(*cfg);
+}
+#define cleanup_cfg __attribute__((cleanup(config_parse_freep)))
 /* The line of a section's title. */
 unsigned config_section_line(cfg_t *sec);
 
@@ -91,6 +97,22 @@ char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
 /* A value as the config syntax writes it: bare when it reads back as is,
  * else in double quotes (malloc'd). */
 char *config_quote(const char *s);
+
+/* ---- types.c: what the schema does with each type ---- */
+
+/* True when values of type t have a parser (else their keys are HAND). */
+bool config_type_has_parser(enum config_type t);
+/* True when the key has a field the generic write, compare and free handle. */
+bool config_type_has_field(const struct config_key *k);
+/* Parses text into k's field of obj; an error goes to ctx (-1). */
+int config_type_parse(struct cfg_ctx *ctx, const struct config_key *k, void *obj, const char *text, unsigned line,
+		      const char *key);
+/* A single value as written (malloc'd, unquoted), NULL when unset: not
+ * written. Lists are char ** fields, written by the caller. */
+char *config_type_format(const struct config_key *k, const void *obj);
+/* Every field of the scope's keys equal / freed (HAND keys are the caller's). */
+bool config_scope_equal(enum config_scope scope, const void *a, const void *b);
+void config_scope_free(enum config_scope scope, void *obj);
 
 /* "network eth0: address" (malloc'd). */
 char *config_key_path(const char *where, const char *name);

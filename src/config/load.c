@@ -263,7 +263,7 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 	struct box_config *c = xzalloc(sizeof(*c));
 	c->name = xstrdup(name);
 	c->path = xstrdup(ctx->label);
-	cfg_t *cfg = config_parse_text(ctx, SC_CONTAINER, buf, len);
+	cleanup_cfg cfg_t *cfg = config_parse_text(ctx, SC_CONTAINER, buf, len);
 	if (!checks)
 		ctx->parse_failed = true; /* values only */
 	config_apply_scope(ctx, cfg, SC_CONTAINER, c, "", no_hand);
@@ -279,7 +279,6 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 			ctx_error(ctx, 0, "hostname", "the default, the container name '%s', %s (set hostname)", name,
 				  why);
 	}
-	config_parse_free(cfg);
 	return c;
 }
 
@@ -353,46 +352,18 @@ void config_free(struct box_config *c)
 		return;
 	free(c->name);
 	free(c->path);
-	free(c->template_name);
-	free(c->hostname);
-	free(c->init);
-	strv_free(c->init_args);
-	strv_free(c->environment);
-	free(c->cpuset);
-	strv_free(c->capabilities_drop);
-	strv_free(c->capabilities_keep);
-	free(c->seccomp);
-	for (size_t i = 0; i < c->n_nets; i++)
+	config_scope_free(SC_CONTAINER, c);
+	for (size_t i = 0; i < c->n_nets; i++) {
+		config_scope_free(SC_NETWORK, &c->nets[i]);
 		free(c->nets[i].addrs);
+	}
 	free(c->nets);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].target);
-		free(c->mounts[i].source);
+		config_scope_free(SC_MOUNT, &c->mounts[i]);
 	}
 	free(c->mounts);
-	strv_free(c->nameservers);
-	strv_free(c->searchdomains);
 	free(c);
-}
-
-const char *config_storage_name(enum box_storage s)
-{
-	switch (s) {
-	case STORAGE_DIR: return "dir";
-	case STORAGE_OVERLAY: return "overlay";
-	case STORAGE_BTRFS: return "btrfs";
-	}
-	return "?";
-}
-
-const char *config_net_type_name(enum box_net_type t)
-{
-	switch (t) {
-	case NET_VETH: return "veth";
-	case NET_EMPTY: return "empty";
-	case NET_HOST: return "host";
-	}
-	return "?";
 }
 
 int config_parse_signal(const char *s)

@@ -58,8 +58,16 @@ struct config_key {
 	const char *def_doc; /* the default in words, when `def` cannot say it */
 	const char *example; /* as it would be written after "KEY = " (or the title) */
 	const char *doc;     /* one line */
-	size_t offset;	     /* into the scope's struct; (size_t)-1 = handled by hand */
+	size_t offset;	     /* into the scope's struct; CONFIG_HAND = handled by hand */
+	unsigned flags;	     /* KF_* */
+	/* When it returns true for the struct, the key is not written (config
+	 * show): capabilities_drop beside a capabilities_keep. NULL = never. */
+	bool (*omit)(const void *obj);
 };
+
+#define CONFIG_HAND ((size_t)-1)
+/* The key reaches a running container at once (box set, box apply). */
+#define KF_LIVE 1u
 
 extern const struct config_key config_schema[];
 extern const size_t config_schema_len;

@@ -63,73 +63,75 @@ static void put_addrs(FILE *f, const char *indent, const char *key, const struct
 	fputs("}\n", f);
 }
 
+typedef void (*put_hand_fn)(FILE *f, const char *indent, const struct config_key *k, const void *obj);
+
+/* Every key of the scope in the table's order: a HAND key (not a section)
+ * by `hand`, the others by their type; a value not set (config_type_format's
+ * NULL, a NULL list) is not written. */
+static void put_scope(FILE *f, const char *indent, enum config_scope scope, const void *obj, put_hand_fn hand)
+{
+	for (size_t i = 0; i < config_schema_len; i++) {
+		const struct config_key *k = &config_schema[i];
+		if (k->scope != scope || k->type == KT_SECTION || (k->omit && k->omit(obj)))
+			continue;
+		if (!config_type_has_field(k)) {
+			hand(f, indent, k, obj);
+			continue;
+		}
+		if (k->list) {
+			char *const *v = *(char **const *)((const char *)obj + k->offset);
+			if (v)
+				put_list(f, indent, k->name, v);
+			continue;
+		}
+		cleanup_free char *text = config_type_format(k, obj);
+		if (text)
+			put_key(f, indent, k->name, text);
+	}
+}
+
+/* A network section's HAND keys: more than one field each. */
+static void put_net_hand(FILE *f, const char *indent, const struct config_key *k, const void *obj)
+{
+	const struct box_net *n = obj;
+	char buf[64];
+	if (!strcmp(k->name, "address") && n->n_addrs)
+		put_addrs(f, indent, "address", n->addrs, n->n_addrs);
+	if (!strcmp(k->name, "gateway") && (n->has_gateway4 || n->has_gateway6)) {
+		struct box_addr gw[2];
+		size_t m = 0;
+		if (n->has_gateway4)
+			gw[m++] = n->gateway4;
+		if (n->has_gateway6)
+			gw[m++] = n->gateway6;
+		put_addrs(f, indent, "gateway", gw, m);
+	}
+	if (!strcmp(k->name, "hwaddr") && n->has_hwaddr) {
+		value_format_mac(n->hwaddr, buf, sizeof(buf));
+		put_key(f, indent, "hwaddr", buf);
+	}
+}
+
+static void put_bridge_hand(FILE *f, const char *indent, const struct config_key *k, const void *obj)
+{
+	const struct box_bridge *b = obj;
+	if (!strcmp(k->name, "address"))
+		put_addrs(f, indent, "address", b->addrs, b->n_addrs);
+}
+
+/* The top level and mount sections have no HAND key but the sections. */
+static void put_no_hand(FILE *f, const char *indent, const struct config_key *k, const void *obj)
+{
+}
+
 int config_write(FILE *f, const struct box_config *c)
 {
-	char buf[64];
-	if (c->template_name)
-		put_key(f, "", "template", c->template_name);
-	put_key(f, "", "hostname", c->hostname ? c->hostname : c->name);
-	put_key(f, "", "init", c->init ? c->init : "/sbin/init");
-	put_list(f, "", "init_args", c->init_args);
-	value_format_signal(c->halt_signal, buf, sizeof(buf));
-	put_key(f, "", "halt_signal", buf);
-	fprintf(f, "%-17s = %u\n", "stop_timeout", c->stop_timeout);
-	put_key(f, "", "autostart", c->autostart ? "yes" : "no");
-	fprintf(f, "%-17s = %d\n", "start_order", c->start_order);
-	put_list(f, "", "environment", c->environment);
-	value_format_size(c->memory, buf, sizeof(buf));
-	put_key(f, "", "memory", buf);
-	value_format_size(c->swap, buf, sizeof(buf));
-	put_key(f, "", "swap", buf);
-	value_format_cpus(c->cpus_milli, buf, sizeof(buf));
-	put_key(f, "", "cpus", buf);
-	fprintf(f, "%-17s = %u\n", "cpu_weight", c->cpu_weight);
-	if (c->cpuset)
-		put_key(f, "", "cpuset", c->cpuset);
-	if (c->pids == BOX_UNLIMITED)
-		put_key(f, "", "pids", "max");
-	else
-		fprintf(f, "%-17s = %llu\n", "pids", (unsigned long long)c->pids);
-	fprintf(f, "%-17s = %u\n", "io_weight", c->io_weight);
-	put_key(f, "", "unprivileged", c->unprivileged ? "yes" : "no");
-	if (c->idmap_base == BOX_IDMAP_AUTO)
-		fprintf(f, "%-17s = auto\n", "idmap_base");
-	else
-		fprintf(f, "%-17s = %u\n", "idmap_base", c->idmap_base);
-	fprintf(f, "%-17s = %u\n", "idmap_size", c->idmap_size);
-	if (c->capabilities_keep)
-		put_list(f, "", "capabilities_keep", c->capabilities_keep);
-	else
-		put_list(f, "", "capabilities_drop", c->capabilities_drop);
-	put_key(f, "", "seccomp", c->seccomp ? c->seccomp : "default");
-	put_key(f, "", "storage", config_storage_name(c->storage));
-	put_list(f, "", "nameserver", c->nameservers);
-	put_list(f, "", "searchdomain", c->searchdomains);
+	put_scope(f, "", SC_CONTAINER, c, put_no_hand);
 	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct box_net *n = &c->nets[i];
 		fputs("\nnetwork ", f);
-		put_value(f, n->name);
+		put_value(f, c->nets[i].name);
 		fputs(" {\n", f);
-		put_key(f, "  ", "type", config_net_type_name(n->type));
-		if (n->bridge[0])
-			put_key(f, "  ", "bridge", n->bridge);
-		if (n->n_addrs)
-			put_addrs(f, "  ", "address", n->addrs, n->n_addrs);
-		if (n->has_gateway4 || n->has_gateway6) {
-			struct box_addr gw[2];
-			size_t k = 0;
-			if (n->has_gateway4)
-				gw[k++] = n->gateway4;
-			if (n->has_gateway6)
-				gw[k++] = n->gateway6;
-			put_addrs(f, "  ", "gateway", gw, k);
-		}
-		if (n->has_hwaddr) {
-			value_format_mac(n->hwaddr, buf, sizeof(buf));
-			put_key(f, "  ", "hwaddr", buf);
-		}
-		if (n->mtu)
-			fprintf(f, "  %-17s = %u\n", "mtu", n->mtu);
+		put_scope(f, "  ", SC_NETWORK, &c->nets[i], put_net_hand);
 		fputs("}\n", f);
 	}
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -137,9 +139,7 @@ int config_write(FILE *f, const struct box_config *c)
 		fputs("\nmount ", f);
 		put_value(f, m->target ? m->target : "/");
 		fputs(" {\n", f);
-		if (m->source)
-			put_key(f, "  ", "source", m->source);
-		put_key(f, "  ", "readonly", m->readonly ? "yes" : "no");
+		put_scope(f, "  ", SC_MOUNT, m, put_no_hand);
 		fputs("}\n", f);
 	}
 	return ferror(f) ? -1 : 0;
@@ -147,15 +147,13 @@ int config_write(FILE *f, const struct box_config *c)
 
 int global_write(FILE *f, const struct box_global *g)
 {
-	put_key(f, "", "cgroup_parent", g->cgroup_parent ? g->cgroup_parent : "boxes");
+	put_scope(f, "", SC_GLOBAL, g, put_no_hand);
 	for (size_t i = 0; i < g->n_bridges; i++) {
 		const struct box_bridge *b = &g->bridges[i];
 		fputs("\nbridge ", f);
 		put_value(f, b->name);
 		fputs(" {\n", f);
-		put_addrs(f, "  ", "address", b->addrs, b->n_addrs);
-		if (b->mtu)
-			fprintf(f, "  %-17s = %u\n", "mtu", b->mtu);
+		put_scope(f, "  ", SC_BRIDGE, b, put_bridge_hand);
 		fputs("}\n", f);
 	}
 	return ferror(f) ? -1 : 0;
@@ -166,17 +164,6 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-static bool strv_eq(char *const *a, char *const *b)
-{
-	if (!a || !b)
-		return !a == !b;
-	size_t i = 0;
-	for (; a[i] && b[i]; i++)
-		if (strcmp(a[i], b[i]))
-			return false;
-	return !a[i] && !b[i];
-}
-
 static bool addr_eq(const struct box_addr *a, const struct box_addr *b)
 {
 	return a->family == b->family && a->prefix == b->prefix && !memcmp(a->addr, b->addr, 16) &&
@@ -185,9 +172,8 @@ static bool addr_eq(const struct box_addr *a, const struct box_addr *b)
 
 static bool net_eq(const struct box_net *a, const struct box_net *b)
 {
-	if (strcmp(a->name, b->name) || a->type != b->type || strcmp(a->bridge, b->bridge) ||
-	    a->n_addrs != b->n_addrs || a->has_gateway4 != b->has_gateway4 || a->has_gateway6 != b->has_gateway6 ||
-	    a->has_hwaddr != b->has_hwaddr || a->mtu != b->mtu)
+	if (strcmp(a->name, b->name) || !config_scope_equal(SC_NETWORK, a, b) || a->n_addrs != b->n_addrs ||
+	    a->has_gateway4 != b->has_gateway4 || a->has_gateway6 != b->has_gateway6 || a->has_hwaddr != b->has_hwaddr)
 		return false;
 	for (size_t i = 0; i < a->n_addrs; i++)
 		if (!addr_eq(&a->addrs[i], &b->addrs[i]))
@@ -200,24 +186,15 @@ static bool net_eq(const struct box_net *a, const struct box_net *b)
 
 bool config_equal(const struct box_config *a, const struct box_config *b)
 {
-	if (!str_eq(a->name, b->name) || !str_eq(a->template_name, b->template_name) ||
-	    !str_eq(a->hostname, b->hostname) || !str_eq(a->init, b->init) || !strv_eq(a->init_args, b->init_args) ||
-	    a->halt_signal != b->halt_signal || a->stop_timeout != b->stop_timeout || a->autostart != b->autostart ||
-	    a->start_order != b->start_order || !strv_eq(a->environment, b->environment) || a->memory != b->memory ||
-	    a->swap != b->swap || a->cpus_milli != b->cpus_milli || a->cpu_weight != b->cpu_weight ||
-	    !str_eq(a->cpuset, b->cpuset) || a->pids != b->pids || a->io_weight != b->io_weight ||
-	    a->unprivileged != b->unprivileged || a->idmap_base != b->idmap_base || a->idmap_size != b->idmap_size ||
-	    !strv_eq(a->capabilities_drop, b->capabilities_drop) ||
-	    !strv_eq(a->capabilities_keep, b->capabilities_keep) || !str_eq(a->seccomp, b->seccomp) ||
-	    a->storage != b->storage || !strv_eq(a->nameservers, b->nameservers) ||
-	    !strv_eq(a->searchdomains, b->searchdomains) || a->n_nets != b->n_nets || a->n_mounts != b->n_mounts)
+	if (!str_eq(a->name, b->name) || !config_scope_equal(SC_CONTAINER, a, b) || a->n_nets != b->n_nets ||
+	    a->n_mounts != b->n_mounts)
 		return false;
 	for (size_t i = 0; i < a->n_nets; i++)
 		if (!net_eq(&a->nets[i], &b->nets[i]))
 			return false;
 	for (size_t i = 0; i < a->n_mounts; i++)
 		if (!str_eq(a->mounts[i].target, b->mounts[i].target) ||
-		    !str_eq(a->mounts[i].source, b->mounts[i].source) || a->mounts[i].readonly != b->mounts[i].readonly)
+		    !config_scope_equal(SC_MOUNT, &a->mounts[i], &b->mounts[i]))
 			return false;
 	return true;
 }

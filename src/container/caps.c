@@ -9,6 +9,13 @@
 #include "config/config.h"
 #include "base/util.h"
 
+static void cap_freep(cap_t *caps)
+{
+	if (*caps)
+		cap_free(*caps);
+}
+#define cleanup_cap __attribute__((cleanup(cap_freep)))
+
 static const char *const default_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override" };
 
 static int cap_number(const char *name, cap_value_t *v, box_err_t *err)
@@ -55,27 +62,20 @@ int caps_apply(const struct box_config *c, box_err_t *err)
 	if (caps_drop_mask(c, &drop, err) < 0)
 		return -1;
 	int last = (int)cap_max_bits() - 1;
-	cap_t caps = cap_get_proc();
+	cleanup_cap cap_t caps = cap_get_proc();
 	if (!caps)
 		return box_error(err, errno, "reading capabilities");
-	int ret = 0;
 	for (int i = 0; i <= last; i++) {
 		if (!(drop & (1ull << i)))
 			continue;
 		cap_value_t v = i;
-		if (cap_drop_bound(v) < 0 && errno != EINVAL) {
-			ret = box_error(err, errno, "dropping %s from the bounding set", cap_to_name(v));
-			goto out;
-		}
+		if (cap_drop_bound(v) < 0 && errno != EINVAL)
+			return box_error(err, errno, "dropping %s from the bounding set", cap_to_name(v));
 		cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_CLEAR);
 	}
-	if (cap_set_proc(caps) < 0) {
-		ret = box_error(err, errno, "setting capabilities");
-		goto out;
-	}
+	if (cap_set_proc(caps) < 0)
+		return box_error(err, errno, "setting capabilities");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		ret = box_error(err, errno, "clearing ambient capabilities");
-out:
-	cap_free(caps);
-	return ret;
+		return box_error(err, errno, "clearing ambient capabilities");
+	return 0;
 }

@@ -9,6 +9,7 @@
  * Unchanged content is not rewritten: this runs at every start. */
 #include "container/identity.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -246,4 +247,44 @@ out:
 	if (ret < 0)
 		box_error_wrap(err, "writing the identity of %s into %s", c->name, rootfs);
 	return ret;
+}
+
+int identity_forget(const char *rootfs, box_err_t *err)
+{
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return box_error(err, errno, "opening %s", rootfs);
+	/* machine-id: emptied, not removed: an empty file is what systemd
+	 * fills at the next boot (a missing one makes it read-only-root shy) */
+	cleanup_close int mid = open_in_root(rootfd, "/etc/machine-id", O_PATH | O_NOFOLLOW, err);
+	struct stat st;
+	if (mid >= 0) {
+		/* reopened for writing only once seen to be a plain file: no
+		 * device or FIFO of the container's is ever opened */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mid);
+		cleanup_close int w = -1;
+		if (fstat(mid, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ((w = open(proc, O_WRONLY | O_CLOEXEC)) < 0 || ftruncate(w, 0) < 0))
+			return box_error(err, errno, "emptying /etc/machine-id");
+	} else if ((*err)->errnum == ENOENT) {
+		box_error_release(err); /* none: nothing to reset */
+	} else {
+		return -1;
+	}
+	cleanup_close int ssh = open_in_root(rootfd, "/etc/ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, err);
+	if (ssh < 0) {
+		if ((*err)->errnum != ENOENT && (*err)->errnum != ENOTDIR && (*err)->errnum != ELOOP)
+			return -1;
+		box_error_release(err);
+		return 0;
+	}
+	int dfd = dup(ssh);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, "ssh_host_", 9) && unlinkat(ssh, de->d_name, 0) < 0 && errno != ENOENT &&
+		    errno != EISDIR)
+			return box_error(err, errno, "removing /etc/ssh/%s", de->d_name);
+	return 0;
 }

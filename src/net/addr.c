@@ -16,7 +16,7 @@ static size_t addr_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
+int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = (unsigned char)a->family,
@@ -51,12 +51,13 @@ int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struc
 		if (nla_put(m, IFA_BROADCAST, 4, brd) < 0)
 			oom();
 	}
-	nsock_reset(s);
+	net_sock_reset(s);
 	r = nl_send_sync(s->sk, m);
-	return r < 0 ? nsock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
 }
 
-int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw, box_err_t *err)
+int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			     box_err_t *err)
 {
 	struct rtmsg rt = {
 		.rtm_family = (unsigned char)gw->family,
@@ -74,7 +75,7 @@ int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, co
 	    nla_put(m, RTA_GATEWAY, (int)addr_len(gw->family), gw->addr) < 0 ||
 	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
 		oom();
-	nsock_reset(s);
+	net_sock_reset(s);
 	r = nl_send_sync(s->sk, m);
-	return r < 0 ? nsock_fail(s, r, err, "adding the default route via %s on %s", gw->text, ifname) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "adding the default route via %s on %s", gw->text, ifname) : 0;
 }

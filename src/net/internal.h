@@ -17,6 +17,11 @@
 #include "base/log.h"
 
 struct nl_sock;
+struct rtnl_link;
+
+/* rtnl_link_put for a cleanup attribute (net/link.c). */
+void net_link_putp(struct rtnl_link **l);
+#define cleanup_link __attribute__((cleanup(net_link_putp)))
 
 struct net_sock {
 	struct nl_sock *sk;
@@ -26,16 +31,16 @@ struct net_sock {
 
 /* Opens a socket in the caller's network namespace, or in the one netns_fd
  * refers to (-1 = the caller's). */
-int nsock_open(struct net_sock *s, int netns_fd, box_err_t *err);
-void nsock_close(struct net_sock *s);
+int net_sock_open(struct net_sock *s, int netns_fd, box_err_t *err);
+void net_sock_close(struct net_sock *s);
 /* Turns libnl's result `nlerr` (< 0) into a box error "WHAT: kernel text:
  * strerror", with the kernel's own errno when it sent one. */
-int nsock_fail(struct net_sock *s, int nlerr, box_err_t *err, const char *fmt, ...)
+int net_sock_fail(struct net_sock *s, int nlerr, box_err_t *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The errno behind `nlerr`: the kernel's own when it sent one. */
-int nsock_errno(struct net_sock *s, int nlerr);
+int net_sock_errno(struct net_sock *s, int nlerr);
 /* Clears the remembered kernel error before a request. */
-void nsock_reset(struct net_sock *s);
+void net_sock_reset(struct net_sock *s);
 
 /* What a lookup found. */
 struct net_link {
@@ -46,18 +51,18 @@ struct net_link {
 };
 
 /* Looks a link up by name: 1 found, 0 not there, -1 error. */
-int nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box_err_t *err);
+int net_nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box_err_t *err);
 /* Deletes a link by name; one already gone is fine (returns 0). */
-int nl_link_delete(struct net_sock *s, const char *name, box_err_t *err);
+int net_nl_link_delete(struct net_sock *s, const char *name, box_err_t *err);
 /* Brings a link up (by index). */
-int nl_link_up(struct net_sock *s, int ifindex, const char *name, box_err_t *err);
+int net_nl_link_up(struct net_sock *s, int ifindex, const char *name, box_err_t *err);
 /* Sets a link's alias (by name). */
-int nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, box_err_t *err);
+int net_nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, box_err_t *err);
 
 /* Creates bridge `name` (up, with a stable MAC so that it does not take a
  * port's, mtu if non-zero). -1 with errno EEXIST in *err if it appeared
  * meanwhile. */
-int nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err);
+int net_nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err);
 
 struct net_veth {
 	const char *host;	       /* host-side name */
@@ -70,17 +75,14 @@ struct net_veth {
 };
 /* Creates the pair in one request: host end up (on its bridge), peer (down)
  * created directly in the target netns with its final name and MAC. */
-int nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err);
+int net_nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err);
 
 /* Adds an address (IPv6 with IFA_F_NODAD, IPv4 with its broadcast). */
-int nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err);
+int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err);
 /* Adds the default route of gw's family via gw on ifindex. */
-int nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
-			 box_err_t *err);
+int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			     box_err_t *err);
 
-/* Stable bytes from (a, b, purpose): the one hash behind every generated
- * name and MAC. */
-uint64_t net_hash(const char *a, const char *b, char purpose);
 /* The MAC boxes gives a bridge it creates (locally administered, stable). */
 void net_bridge_hwaddr(const char *bridge, unsigned char mac[6]);
 /* The host end's MAC: first byte 0xfe, stable. */

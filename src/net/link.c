@@ -40,24 +40,30 @@ static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned up)
 			oom();                                                                                         \
 	} while (0)
 
+void net_link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+
 static int send_sync(struct net_sock *s, struct nl_msg *m)
 {
-	nsock_reset(s);
+	net_sock_reset(s);
 	return nl_send_sync(s->sk, m); /* frees m */
 }
 
-int nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box_err_t *err)
+int net_nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box_err_t *err)
 {
-	struct rtnl_link *l = NULL;
+	cleanup_link struct rtnl_link *l = NULL;
 	const char *kind, *alias;
 	int r;
 
-	nsock_reset(s);
+	net_sock_reset(s);
 	r = rtnl_link_get_kernel(s->sk, 0, name, &l);
 	if (r < 0) {
-		if (nsock_errno(s, r) == ENODEV || nsock_errno(s, r) == ENOENT)
+		if (net_sock_errno(s, r) == ENODEV || net_sock_errno(s, r) == ENOENT)
 			return 0;
-		return nsock_fail(s, r, err, "looking up network interface %s", name);
+		return net_sock_fail(s, r, err, "looking up network interface %s", name);
 	}
 	memset(out, 0, sizeof(*out));
 	out->ifindex = rtnl_link_get_ifindex(l);
@@ -66,11 +72,10 @@ int nl_link_find(struct net_sock *s, const char *name, struct net_link *out, box
 	alias = rtnl_link_get_ifalias(l);
 	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
 	snprintf(out->alias, sizeof(out->alias), "%s", alias ? alias : "");
-	rtnl_link_put(l);
 	return 1;
 }
 
-int nl_link_delete(struct net_sock *s, const char *name, box_err_t *err)
+int net_nl_link_delete(struct net_sock *s, const char *name, box_err_t *err)
 {
 	struct nl_msg *m = link_msg(RTM_DELLINK, 0, 0, 0);
 	int r;
@@ -78,21 +83,21 @@ int nl_link_delete(struct net_sock *s, const char *name, box_err_t *err)
 	PUT(nla_put_string(m, IFLA_IFNAME, name));
 	r = send_sync(s, m);
 	if (r < 0) {
-		if (nsock_errno(s, r) == ENODEV)
+		if (net_sock_errno(s, r) == ENODEV)
 			return 0;
-		return nsock_fail(s, r, err, "removing network interface %s", name);
+		return net_sock_fail(s, r, err, "removing network interface %s", name);
 	}
 	return 0;
 }
 
-int nl_link_up(struct net_sock *s, int ifindex, const char *name, box_err_t *err)
+int net_nl_link_up(struct net_sock *s, int ifindex, const char *name, box_err_t *err)
 {
 	int r = send_sync(s, link_msg(RTM_NEWLINK, 0, ifindex, IFF_UP));
 
-	return r < 0 ? nsock_fail(s, r, err, "bringing %s up", name) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "bringing %s up", name) : 0;
 }
 
-int nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, box_err_t *err)
+int net_nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, box_err_t *err)
 {
 	struct nl_msg *m = link_msg(RTM_NEWLINK, 0, 0, 0);
 	int r;
@@ -100,10 +105,10 @@ int nl_link_set_alias(struct net_sock *s, const char *name, const char *alias, b
 	PUT(nla_put_string(m, IFLA_IFNAME, name));
 	PUT(nla_put_string(m, IFLA_IFALIAS, alias));
 	r = send_sync(s, m);
-	return r < 0 ? nsock_fail(s, r, err, "setting the alias of %s", name) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "setting the alias of %s", name) : 0;
 }
 
-int nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err)
+int net_nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err)
 {
 	struct nl_msg *m = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP);
 	struct nlattr *info;
@@ -123,10 +128,10 @@ int nl_bridge_create(struct net_sock *s, const char *name, unsigned mtu, box_err
 	PUT(nla_put_string(m, IFLA_INFO_KIND, "bridge"));
 	nla_nest_end(m, info);
 	r = send_sync(s, m);
-	return r < 0 ? nsock_fail(s, r, err, "creating bridge %s", name) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "creating bridge %s", name) : 0;
 }
 
-int nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err)
+int net_nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err)
 {
 	struct nl_msg *m = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP);
 	/* the peer cannot be created up: the kernel opens it before it is
@@ -161,5 +166,5 @@ int nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *err)
 	nla_nest_end(m, data);
 	nla_nest_end(m, info);
 	r = send_sync(s, m);
-	return r < 0 ? nsock_fail(s, r, err, "creating veth pair %s/%s", v->host, v->peer) : 0;
+	return r < 0 ? net_sock_fail(s, r, err, "creating veth pair %s/%s", v->host, v->peer) : 0;
 }

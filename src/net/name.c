@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "net/internal.h"
-#include "net/net.h"
+#include "net/name.h"
 
 /* FNV-1a over "a\0b\0purpose", then the splitmix64 finaliser so that every
  * output bit depends on every input byte. */
-uint64_t net_hash(const char *a, const char *b, char purpose)
+/* Stable bytes from (a, b, purpose): the one hash behind every generated
+ * name and MAC. */
+static uint64_t net_hash(const char *a, const char *b, char purpose)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const char *parts[2] = { a, b };

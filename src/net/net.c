@@ -80,7 +80,7 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 		if (!strcmp(g->bridges[i].name, name))
 			gb = &g->bridges[i];
 	for (int attempt = 0; attempt < 2; attempt++) {
-		r = nl_link_find(h, name, br, err);
+		r = net_nl_link_find(h, name, br, err);
 		if (r < 0)
 			return -1;
 		if (r == 1) {
@@ -92,7 +92,7 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
-		if (nl_bridge_create(h, name, gb ? gb->mtu : 0, &e) == 0)
+		if (net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e) == 0)
 			break;
 		if (e->errnum != EEXIST || attempt == 1) {
 			*err = e;
@@ -101,18 +101,18 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 		box_error_release(&e);
 	}
 	for (size_t i = 0; gb && i < gb->n_addrs; i++) {
-		r = nl_link_find(h, name, br, err);
+		r = net_nl_link_find(h, name, br, err);
 		if (r <= 0) {
 			if (r == 0)
 				box_error(err, ENODEV, "bridge %s vanished right after its creation", name);
 			goto undo;
 		}
-		if (nl_addr_add(h, br->ifindex, name, &gb->addrs[i], err) < 0) {
+		if (net_nl_addr_add(h, br->ifindex, name, &gb->addrs[i], err) < 0) {
 			box_error_wrap(err, "%s:%u: bridge %s", g->path ? g->path : "boxes.conf", gb->line, name);
 			goto undo;
 		}
 	}
-	r = nl_link_find(h, name, br, err);
+	r = net_nl_link_find(h, name, br, err);
 	if (r == 1) {
 		log_info("created bridge %s", name);
 		return 0;
@@ -121,10 +121,8 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 		box_error(err, ENODEV, "bridge %s vanished right after its creation", name);
 undo:
 	/* half-configured: remove it so that the next start makes it whole */
-	if (nl_link_delete(h, name, &e) < 0) {
-		log_warn("cannot remove bridge %s, ignoring", name);
-		box_error_release(&e);
-	}
+	if (net_nl_link_delete(h, name, &e) < 0)
+		log_warn_ignored(&e, "removing the half-made bridge %s", name);
 	return -1;
 }
 
@@ -168,13 +166,13 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 		.peer_netns_fd = netns_fd,
 	};
 	for (int attempt = 0;; attempt++) {
-		if (nl_veth_create(h, &v, &e) == 0)
+		if (net_nl_veth_create(h, &v, &e) == 0)
 			break;
 		if (e->errnum != EEXIST || attempt > 0) {
 			*err = e;
 			return -1;
 		}
-		r = nl_link_find(h, host, &old, err);
+		r = net_nl_link_find(h, host, &old, err);
 		if (r < 0) {
 			box_error_release(&e);
 			return -1;
@@ -191,29 +189,29 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 					 "remove it or rename this network section",
 					 n->name, host, old.alias[0] ? " (alias '" : "", old.alias,
 					 old.alias[0] ? "')" : "");
-		if (nl_link_delete(h, host, err) < 0)
+		if (net_nl_link_delete(h, host, err) < 0)
 			return -1;
 	}
 	state_add(s, host);
-	return nl_link_set_alias(h, host, alias, err);
+	return net_nl_link_set_alias(h, host, alias, err);
 }
 
 /* One veth section, inside: up, addresses, default routes. */
 static int configure_inside(struct net_sock *in, const struct box_net *n, box_err_t *err)
 {
 	struct net_link l;
-	int r = nl_link_find(in, n->name, &l, err);
+	int r = net_nl_link_find(in, n->name, &l, err);
 
 	if (r == 0)
 		return box_error(err, ENODEV, "network %s: not found in the container after its creation", n->name);
-	if (r < 0 || nl_link_up(in, l.ifindex, n->name, err) < 0)
+	if (r < 0 || net_nl_link_up(in, l.ifindex, n->name, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n->n_addrs; i++)
-		if (nl_addr_add(in, l.ifindex, n->name, &n->addrs[i], err) < 0)
+		if (net_nl_addr_add(in, l.ifindex, n->name, &n->addrs[i], err) < 0)
 			return -1;
-	if (n->has_gateway4 && nl_route_add_default(in, l.ifindex, n->name, &n->gateway4, err) < 0)
+	if (n->has_gateway4 && net_nl_route_add_default(in, l.ifindex, n->name, &n->gateway4, err) < 0)
 		return -1;
-	if (n->has_gateway6 && nl_route_add_default(in, l.ifindex, n->name, &n->gateway6, err) < 0)
+	if (n->has_gateway6 && net_nl_route_add_default(in, l.ifindex, n->name, &n->gateway6, err) < 0)
 		return -1;
 	return 0;
 }
@@ -259,7 +257,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 		return box_error(err, errno, "opening the network namespace of the container (%s)", path);
 
 	s = xzalloc(sizeof(*s));
-	if (nsock_open(&host, -1, err) < 0)
+	if (net_sock_open(&host, -1, err) < 0)
 		goto out;
 	for (size_t i = 0; i < c->n_nets; i++) {
 		const struct box_net *n = &c->nets[i];
@@ -275,7 +273,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	}
 	t_host = ms_since(t0);
 
-	if (nsock_open(&in, netns_fd, err) < 0)
+	if (net_sock_open(&in, netns_fd, err) < 0)
 		goto out;
 	for (size_t i = 0; i < c->n_nets; i++)
 		if (c->nets[i].type == NET_VETH && configure_inside(&in, &c->nets[i], err) < 0)
@@ -286,18 +284,16 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 		log_info("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
 			 t_host, ms_since(t0) - t_host, n_veth);
 out:
-	nsock_close(&in);
+	net_sock_close(&in);
 	if (s && s->n) {
 		/* undo: the peers go with their host ends */
 		for (size_t i = 0; i < s->n; i++) {
 			box_err_t e = NULL;
-			if (nl_link_delete(&host, s->hosts[i], &e) < 0) {
-				log_warn("cannot remove %s, ignoring", s->hosts[i]);
-				box_error_release(&e);
-			}
+			if (net_nl_link_delete(&host, s->hosts[i], &e) < 0)
+				log_warn_ignored(&e, "removing %s", s->hosts[i]);
 		}
 	}
-	nsock_close(&host);
+	net_sock_close(&host);
 	net_state_free(s);
 	return ret;
 }
@@ -310,11 +306,11 @@ int net_teardown(struct net_state *s, box_err_t *err)
 
 	if (!s || !s->n)
 		return 0;
-	if (nsock_open(&host, -1, err) < 0)
+	if (net_sock_open(&host, -1, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n; i++) {
 		box_err_t e = NULL;
-		if (nl_link_delete(&host, s->hosts[i], &e) < 0) {
+		if (net_nl_link_delete(&host, s->hosts[i], &e) < 0) {
 			if (ret == 0)
 				*err = e;
 			else
@@ -322,7 +318,7 @@ int net_teardown(struct net_state *s, box_err_t *err)
 			ret = -1;
 		}
 	}
-	nsock_close(&host);
+	net_sock_close(&host);
 	if (getenv("BOX_NET_TIMING"))
 		log_info("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
 	return ret;
@@ -350,10 +346,10 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 
 		if (n->type != NET_VETH)
 			continue;
-		if (!host.sk && nsock_open(&host, -1, err) < 0)
+		if (!host.sk && net_sock_open(&host, -1, err) < 0)
 			return -1;
 		net_host_ifname(c->name, n->name, name);
-		r = nl_link_find(&host, name, &l, err);
+		r = net_nl_link_find(&host, name, &l, err);
 		if (r < 0) {
 			ret = -1;
 			break;
@@ -366,12 +362,12 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 				 n->name, l.alias);
 			continue;
 		}
-		if (nl_link_delete(&host, name, err) < 0) {
+		if (net_nl_link_delete(&host, name, err) < 0) {
 			ret = -1;
 			break;
 		}
 	}
-	nsock_close(&host);
+	net_sock_close(&host);
 	return ret;
 }
 

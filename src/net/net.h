@@ -26,6 +26,7 @@
 
 #include "config/config.h"
 #include "base/log.h"
+#include "net/name.h"
 
 struct net_state; /* what was made on the host side */
 
@@ -56,14 +57,6 @@ void net_state_free(struct net_state *s);
 /* Removes the host ends of container c found from its config alone (after a
  * crashed supervisor): only interfaces whose alias says they are c's. */
 int net_cleanup(const struct box_config *c, box_err_t *err);
-
-/* The host-side name of interface `ifname` of `container`: deterministic,
- * unique, fits IFNAMSIZ ("vb" + hash). */
-void net_host_ifname(const char *container, const char *ifname, char out[IFNAMSIZ]);
-/* The default MAC: locally administered, stable, from container and interface name. */
-void net_default_hwaddr(const char *container, const char *ifname, unsigned char mac[6]);
-/* "02:ab:cd:ef:01:23" */
-void net_format_hwaddr(const unsigned char mac[6], char out[18]);
 
 /* What `box info` / `box ls` show about one network section, from the config. */
 struct net_desc {

@@ -127,7 +127,7 @@ static void *open_in_ns(void *arg)
 	return NULL;
 }
 
-int nsock_open(struct net_sock *s, int netns_fd, box_err_t *err)
+int net_sock_open(struct net_sock *s, int netns_fd, box_err_t *err)
 {
 	pthread_t t;
 	int r;
@@ -149,25 +149,25 @@ int nsock_open(struct net_sock *s, int netns_fd, box_err_t *err)
 	return 0;
 }
 
-void nsock_close(struct net_sock *s)
+void net_sock_close(struct net_sock *s)
 {
 	if (s->sk)
 		nl_socket_free(s->sk);
 	s->sk = NULL;
 }
 
-void nsock_reset(struct net_sock *s)
+void net_sock_reset(struct net_sock *s)
 {
 	s->errnum = 0;
 	s->msg[0] = '\0';
 }
 
-int nsock_errno(struct net_sock *s, int nlerr)
+int net_sock_errno(struct net_sock *s, int nlerr)
 {
 	return s->errnum ? s->errnum : nle_errno(nlerr);
 }
 
-int nsock_fail(struct net_sock *s, int nlerr, box_err_t *err, const char *fmt, ...)
+int net_sock_fail(struct net_sock *s, int nlerr, box_err_t *err, const char *fmt, ...)
 {
 	cleanup_free char *what = NULL;
 	va_list ap;

@@ -203,7 +203,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		goto out;
 	}
 	if (ri.state != BOX_RUNNING) {
-		box_error(err, 0, "%s is not running (%s)", name, runtime_state_name(ri.state));
+		box_error(err, 0, "%s is not running (%s)", name, state_name(ri.state));
 		goto out;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, ri.init_pid, 0);

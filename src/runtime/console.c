@@ -20,7 +20,7 @@ int console_run(const char *name, box_err_t *err)
 	if (runtime_state(name, &st, NULL, err) < 0)
 		return -1;
 	if (st != BOX_RUNNING && st != BOX_FROZEN) /* a frozen console can be watched */
-		return box_error(err, 0, "%s is not running (%s)", name, runtime_state_name(st));
+		return box_error(err, 0, "%s is not running (%s)", name, state_name(st));
 	struct ctl_req req = { .magic = CTL_MAGIC, .cmd = CTL_CONSOLE };
 	cleanup_close int fd = control_open(name, &req, err);
 	if (fd < 0)

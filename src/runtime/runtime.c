@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "config/idrange.h"
+#include "container/identity.h"
 #include "runtime/control.h"
 #include "net/net.h"
 #include "base/paths.h"
@@ -22,12 +23,6 @@
 #include "storage/storage.h"
 #include "runtime/supervisor.h"
 #include "base/util.h"
-
-const char *runtime_state_name(enum box_state s)
-{
-	static const char *const names[] = { "STOPPED", "STARTING", "RUNNING", "STOPPING", "FROZEN" };
-	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
-}
 
 /* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
  * every running container it lists. NULL when it cannot be loaded (that is
@@ -71,7 +66,7 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	box_error_release(&e);
 	struct box_config *c = NULL;
 	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
-		log_warn("%s: removing the host ends of its network, ignoring", name);
+		log_warn_ignored(&e, "%s: removing the host ends of its network", name);
 	box_error_release(&e);
 	config_free(c);
 	if (r == 0)
@@ -229,7 +224,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 		goto out;
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
-	    storage_create(c, NULL, err) < 0)
+	    storage_create(c, NULL, identity_write, err) < 0)
 		goto out;
 	if (resolve_ids(c, err) < 0 || check_ids(c, err) < 0)
 		goto out;

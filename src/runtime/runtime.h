@@ -9,10 +9,8 @@
 #include <sys/types.h>
 
 #include "base/log.h"
+#include "runtime/state.h"
 
-enum box_state { BOX_STOPPED, BOX_STARTING, BOX_RUNNING, BOX_STOPPING, BOX_FROZEN };
-
-const char *runtime_state_name(enum box_state s); /* "STOPPED", "RUNNING", ... */
 /* The container's state; stale state left by a dead supervisor is cleaned up
  * on the way (and reported as STOPPED). init_pid may be NULL. */
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "container/caps.h"
-#include "container/idmap.h"
+#include "base/idmap.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "container/mounts.h"

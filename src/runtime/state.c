@@ -13,6 +13,12 @@
 #include "base/paths.h"
 #include "base/util.h"
 
+const char *state_name(enum box_state s)
+{
+	static const char *const names[] = { "STOPPED", "STARTING", "RUNNING", "STOPPING", "FROZEN" };
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
@@ -60,8 +66,8 @@ int state_write(const char *name, const struct state_info *si, const struct stat
 	int n = snprintf(buf, sizeof(buf),
 			 "state=%s\nsupervisor_pid=%d\nsupervisor_start=%" PRIu64 "\ninit_pid=%d\n"
 			 "init_start=%" PRIu64 "\nstarted=%" PRId64 "\n",
-			 runtime_state_name(si->state), (int)si->sup_pid, si->sup_start, (int)si->init_pid,
-			 si->init_start, si->started);
+			 state_name(si->state), (int)si->sup_pid, si->sup_start, (int)si->init_pid, si->init_start,
+			 si->started);
 	if (write_file_replace(path, buf, (size_t)n, 0644, err) < 0)
 		return -1;
 	/* plain pid files too: scripts and the tests' cleanup read them */
@@ -86,7 +92,7 @@ int state_write(const char *name, const struct state_info *si, const struct stat
 static enum box_state parse_state(const char *s)
 {
 	for (int i = BOX_STOPPED; i <= BOX_FROZEN; i++)
-		if (!strcmp(s, runtime_state_name((enum box_state)i)))
+		if (!strcmp(s, state_name((enum box_state)i)))
 			return (enum box_state)i;
 	return BOX_STOPPED;
 }

@@ -20,7 +20,10 @@
 #include <sys/types.h>
 
 #include "base/log.h"
-#include "runtime/runtime.h"
+
+enum box_state { BOX_STOPPED, BOX_STARTING, BOX_RUNNING, BOX_STOPPING, BOX_FROZEN };
+
+const char *state_name(enum box_state s); /* "STOPPED", "RUNNING", ... */
 
 struct state_info {
 	enum box_state state;

@@ -25,7 +25,6 @@
 #include "runtime/control.h"
 #include "net/net.h"
 #include "base/paths.h"
-#include "runtime/runtime.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "base/util.h"
@@ -135,12 +134,7 @@ static void save_state(struct sup *s, enum box_state st)
 
 static void warn_err(box_err_t *err, const char *what)
 {
-	if (!*err)
-		return;
-	char *t = box_error_text(*err);
-	log_warn("%s: %s, ignoring", what, t);
-	free(t);
-	box_error_release(err);
+	log_warn_ignored(err, "%s", what);
 }
 
 /* ---- host resources ---- */

@@ -2,7 +2,7 @@
  * host id base..base+size-1 (the config's idmap_base and idmap_size).
  *
  * The supervisor (host root) writes the maps of the freshly cloned child
- * (idmap_write_maps, container/idmap.h) before that child does anything; the child, or a `box
+ * (idmap_write_maps, base/idmap.h) before that child does anything; the child, or a `box
  * attach` that has just joined the namespace, then becomes the container's
  * root (userns_become_root). Until then its ids are the host's root, which
  * the namespace does not map: it can create nothing on a filesystem of the

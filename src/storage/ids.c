@@ -9,7 +9,7 @@
 
 #include "base/paths.h"
 #include "base/util.h"
-#include "container/idmap.h"
+#include "base/idmap.h"
 #include "storage/storage.h"
 
 #define IDS_FILE "idshift"

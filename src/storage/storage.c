@@ -17,6 +17,7 @@
 #include "storage/storage.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/btrfs.h>
 #include <linux/magic.h>
@@ -32,107 +33,15 @@
 
 #include "archive/extract.h"
 #include "config/idrange.h"
-#include "container/identity.h"
 #include "base/paths.h"
 #include "storage/hash.h"
+#include "storage/internal.h"
 #include "base/util.h"
-
-#define BTRFS_SUBVOL_INO 256 /* BTRFS_FIRST_FREE_OBJECTID: a subvolume's root */
-
-static bool is_btrfs_fd(int fd)
-{
-	struct statfs sf;
-	return fstatfs(fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC;
-}
-
-static bool is_subvolume_at(int dirfd, const char *name)
-{
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_ino != BTRFS_SUBVOL_INO)
-		return false;
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd >= 0 && is_btrfs_fd(fd);
-}
-
-static int btrfs_subvol_create(int dirfd, const char *name, box_err_t *err)
-{
-	struct btrfs_ioctl_vol_args args = { 0 };
-	if (strlen(name) > BTRFS_PATH_NAME_MAX)
-		return box_error(err, ENAMETOOLONG, "subvolume %s", name);
-	strcpy(args.name, name);
-	if (ioctl(dirfd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
-		return box_error(err, errno, "creating btrfs subvolume %s", name);
-	return 0;
-}
-
-static int btrfs_snapshot(int srcfd, int dirfd, const char *name, bool readonly, box_err_t *err)
-{
-	struct btrfs_ioctl_vol_args_v2 args = { 0 };
-	if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
-		return box_error(err, ENAMETOOLONG, "snapshot %s", name);
-	args.fd = srcfd;
-	args.flags = readonly ? BTRFS_SUBVOL_RDONLY : 0;
-	strcpy(args.name, name);
-	if (ioctl(dirfd, BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)
-		return box_error(err, errno, "creating btrfs snapshot %s", name);
-	return 0;
-}
-
-static int btrfs_subvol_destroy(int dirfd, const char *name, box_err_t *err)
-{
-	struct btrfs_ioctl_vol_args_v2 args = { 0 };
-	if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
-		return box_error(err, ENAMETOOLONG, "subvolume %s", name);
-	strcpy(args.name, name);
-	if (ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY_V2, &args) == 0)
-		return 0;
-	if (errno == ENOTTY || errno == EOPNOTSUPP) {
-		struct btrfs_ioctl_vol_args v1 = { 0 };
-		strcpy(v1.name, name);
-		if (ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY, &v1) == 0)
-			return 0;
-	}
-	return box_error(err, errno, "deleting btrfs subvolume %s", name);
-}
-
-static int btrfs_set_readonly(int fd, box_err_t *err)
-{
-	uint64_t flags;
-	if (ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0)
-		return box_error(err, errno, "reading subvolume flags");
-	flags |= BTRFS_SUBVOL_RDONLY;
-	if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0)
-		return box_error(err, errno, "making the subvolume read-only");
-	return 0;
-}
-
-/* rm -rf that also deletes the btrfs subvolumes it meets (rm_rf_at refuses to
- * cross into them: they have their own st_dev). */
-static int remove_tree_at(int dirfd, const char *name, box_err_t *err)
-{
-	if (is_subvolume_at(dirfd, name))
-		return btrfs_subvol_destroy(dirfd, name, err);
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-		cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && is_btrfs_fd(fd)) {
-			/* subvolumes one level down (a container's rootfs, a temporary one) */
-			cleanup_dir DIR *d = fdopendir(dup(fd));
-			struct dirent *de;
-			while (d && (de = readdir(d)))
-				if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
-					if (is_subvolume_at(fd, de->d_name) &&
-					    btrfs_subvol_destroy(fd, de->d_name, err) < 0)
-						return -1;
-		}
-	}
-	return rm_rf_at(dirfd, name, err);
-}
 
 /* Removes the entries of dirfd named prefix*: what a create or destroy killed
  * half-way (SIGKILL, a crash, a power cut) left behind. The caller holds the
  * lock that every live user of such names holds too. */
-static void sweep(int dirfd, const char *prefix, const char *where)
+void storage_sweep(int dirfd, const char *prefix, const char *where)
 {
 	cleanup_dir DIR *d = fdopendir(dup(dirfd));
 	cleanup_strv char **names = NULL;
@@ -142,7 +51,7 @@ static void sweep(int dirfd, const char *prefix, const char *where)
 			strv_push(&names, de->d_name);
 	for (char **n = names; n && *n; n++) {
 		box_err_t e = NULL;
-		if (remove_tree_at(dirfd, *n, &e) < 0) {
+		if (storage_remove_tree_at(dirfd, *n, &e) < 0) {
 			box_error_wrap(&e, "removing the leftover of an interrupted create in %s", where);
 			cleanup_free char *t = box_error_text(e);
 			log_warn("%s", t);
@@ -206,7 +115,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	struct stat st;
 	for (int pass = 0;; pass++) {
 		if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (btrfs && !is_subvolume_at(cfd, key))
+			if (btrfs && !storage_is_subvolume_at(cfd, key))
 				return box_error(err, EINVAL,
 						 "the template cache %s/%s is not a btrfs subvolume (made before the "
 						 "state folder moved to btrfs?): remove it and create again",
@@ -235,11 +144,11 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 			}
 		}
 	}
-	sweep(cfd, ".tmp-", cdir);
+	storage_sweep(cfd, ".tmp-", cdir);
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", key, (int)getpid());
 	cleanup_free char *tmppath = xasprintf("%s/%s", cdir, tmp);
 	box_err_t e2 = NULL;
-	if (btrfs ? btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0) {
+	if (btrfs ? storage_btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0) {
 		if (!btrfs)
 			box_error(err, errno, "creating %s", tmppath);
 		return -1;
@@ -250,12 +159,12 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		r = archive_extract_file(tpl, tmppath, xo, err);
 	if (r == 0 && btrfs) {
 		cleanup_close int sfd = openat(cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = sfd < 0 ? box_error(err, errno, "opening %s", tmppath) : btrfs_set_readonly(sfd, err);
+		r = sfd < 0 ? box_error(err, errno, "opening %s", tmppath) : storage_btrfs_set_readonly(sfd, err);
 	}
 	if (r == 0 && renameat2(cfd, tmp, cfd, key, RENAME_NOREPLACE) < 0) {
 		if (errno == EEXIST) {
 			/* another create made it meanwhile: theirs is as good */
-			if (remove_tree_at(cfd, tmp, err) < 0)
+			if (storage_remove_tree_at(cfd, tmp, err) < 0)
 				return -1;
 			*key_out = steal_pointer(&key);
 			return 0;
@@ -263,7 +172,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		r = box_error(err, errno, "renaming %s to %s", tmppath, key);
 	}
 	if (r < 0) {
-		if (remove_tree_at(cfd, tmp, &e2) < 0)
+		if (storage_remove_tree_at(cfd, tmp, &e2) < 0)
 			box_error_report(&e2);
 		return -1;
 	}
@@ -282,7 +191,7 @@ static int write_at(int dirfd, const char *name, const char *data, box_err_t *er
 }
 
 static int create_dir(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
-		      const struct extract_opts *xo, box_err_t *err)
+		      const struct extract_opts *xo, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s/rootfs.tmp.XXXXXX", cpath);
 	if (!mkdtemp(tmp))
@@ -292,7 +201,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r == 0)
 		r = archive_extract_file(tpl, tmp, xo, err);
 	if (r == 0)
-		r = identity_write(c, tmp, xo->id_shift, err);
+		r = fill(c, tmp, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmp);
 	if (r < 0) {
@@ -304,7 +213,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 }
 
 static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
-			const struct extract_opts *xo, box_err_t *err)
+			const struct extract_opts *xo, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *key = NULL;
 	if (ensure_cache(tpl, xo, true, &key, err) < 0)
@@ -315,14 +224,14 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 		return box_error(err, errno, "opening %s", src);
 	cleanup_free char *tmp = xasprintf("rootfs.tmp.%d", (int)getpid());
 	cleanup_free char *tmppath = xasprintf("%s/%s", cpath, tmp);
-	if (btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
+	if (storage_btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
 		return -1;
-	int r = identity_write(c, tmppath, xo->id_shift, err);
+	int r = fill(c, tmppath, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, tmp, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmppath);
 	if (r < 0) {
 		box_err_t e2 = NULL;
-		if (btrfs_subvol_destroy(cfd, tmp, &e2) < 0)
+		if (storage_btrfs_subvol_destroy(cfd, tmp, &e2) < 0)
 			box_error_report(&e2);
 	}
 	return r;
@@ -400,7 +309,7 @@ enum box_storage storage_kind(const char *name)
 	struct stat st;
 	if (cfd >= 0 && fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return STORAGE_OVERLAY;
-	if (cfd >= 0 && is_subvolume_at(cfd, "rootfs"))
+	if (cfd >= 0 && storage_is_subvolume_at(cfd, "rootfs"))
 		return STORAGE_BTRFS;
 	return STORAGE_DIR;
 }
@@ -414,7 +323,7 @@ bool storage_exists(const char *name)
 			    fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
-int storage_create(const struct box_config *c, const char *template_override, box_err_t *err)
+int storage_create(const struct box_config *c, const char *template_override, storage_fill_fn fill, box_err_t *err)
 {
 	cleanup_free char *tplbuf = NULL, *cpath = NULL, *why = NULL;
 	const char *tpl = template_for(c, template_override, &tplbuf, err);
@@ -452,13 +361,13 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		goto out;
 	}
 	/* the caller holds the container's lock: these are a dead create's or destroy's */
-	sweep(cfd, "rootfs.tmp.", cpath);
-	sweep(cfd, "overlay.tmp.", cpath);
+	storage_sweep(cfd, "rootfs.tmp.", cpath);
+	storage_sweep(cfd, "overlay.tmp.", cpath);
 	{
 		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
 		if (sfd >= 0)
-			sweep(sfd, trash, paths_state_dir());
+			storage_sweep(sfd, trash, paths_state_dir());
 	}
 
 	/* idmap_base = auto: the container's range, recorded in its folder */
@@ -467,7 +376,7 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 		goto out;
 	c = &resolved;
 	enum box_storage kind = c->storage;
-	bool btrfs = is_btrfs_fd(cfd);
+	bool btrfs = storage_is_btrfs_fd(cfd);
 	if (kind == STORAGE_BTRFS && !btrfs) {
 		why = xasprintf("btrfs was asked for, but %s is on %s", paths_state_dir(), fs_name(cfd));
 		kind = STORAGE_DIR;
@@ -488,8 +397,8 @@ int storage_create(const struct box_config *c, const char *template_override, bo
 	if (storage_write_shift(cfd, xo.id_shift, err) < 0)
 		goto out;
 	switch (kind) {
-	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, err); break;
-	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, err); break;
+	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
+	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
 	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
 	}
 	if (ret < 0) {
@@ -625,6 +534,30 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 	return m;
 }
 
+int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
+{
+	*tmpdir = NULL;
+	*root = paths_rootfs_path(c->name);
+	if (storage_kind(c->name) != STORAGE_OVERLAY)
+		goto check;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return box_error(err, errno, "making a private mount namespace");
+	*tmpdir = xstrdup("/tmp/box-root.XXXXXX");
+	if (!mkdtemp(*tmpdir))
+		return box_error(err, errno, "creating %s", *tmpdir);
+	if (storage_mount(c, *tmpdir, err) < 0)
+		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
+	free(*root);
+	*root = xstrdup(*tmpdir);
+check:;
+	struct stat st;
+	if (lstat(*root, &st) < 0 || !S_ISDIR(st.st_mode))
+		return box_error(err, errno ? errno : ENOTDIR,
+				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *root,
+				 c->name);
+	return 0;
+}
+
 int storage_destroy(const char *name, box_err_t *err)
 {
 	cleanup_free char *cpath = paths_container_path(name);
@@ -645,7 +578,7 @@ int storage_destroy(const char *name, box_err_t *err)
 	cleanup_free char *trash = xasprintf(".%s.destroy.%d", name, (int)getpid());
 	if (renameat(sfd, name, sfd, trash) < 0)
 		return box_error(err, errno, "renaming %s", cpath);
-	if (remove_tree_at(sfd, trash, err) < 0)
+	if (storage_remove_tree_at(sfd, trash, err) < 0)
 		return box_error_wrap(err, "removing %s (now %s/%s)", cpath, paths_state_dir(), trash);
 	return 0;
 }

@@ -11,21 +11,25 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 #include "base/log.h"
 
 /* Builds the container's rootfs from the template (`template_override` wins
  * over the config's `template`; a relative override is a path first, else a
- * file of the templates folder), writes its identity (identity.h; overlay:
- * at start), and prints which backend it used. A backend the state folder
+ * file of the templates folder), calls `fill` on the new tree before it is
+ * put in place, with the owner a new file gets there (0, or the container
+ * root's when the owners are shifted) (the caller writes the container's identity there; overlay:
+ * not called, the identity is written at start), and prints which backend it used. A backend the state folder
  * cannot do (btrfs off btrfs, overlay without kernel support) falls back to
  * dir with a warning saying why. Everything is built under a temporary name
  * and renamed into place: on failure nothing is left behind (no rootfs, no
  * cache entry, no state folder it made). The caller holds the container's lock
  * (state_lock) so that no start or destroy runs meanwhile. Fails with EEXIST
  * when the rootfs exists already. */
-int storage_create(const struct box_config *c, const char *template_override, box_err_t *err);
+typedef int (*storage_fill_fn)(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err);
+int storage_create(const struct box_config *c, const char *template_override, storage_fill_fn fill, box_err_t *err);
 /* True when the container's rootfs has been created (any backend). */
 bool storage_exists(const char *name);
 /* The backend the container was created with (read from the disk). */
@@ -57,6 +61,12 @@ uint32_t storage_id_shift(const struct box_config *c);
 uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay);
 /* Records it in the container folder `dirfd`. */
 int storage_write_shift(int dirfd, uint32_t shift, box_err_t *err);
+/* The container's tree at a path this process can read and write: the
+ * rootfs folder for dir and btrfs; overlay's merged tree is mounted on a new
+ * folder *tmpdir in a private mount namespace of this process (unshare), gone
+ * with it; the caller may unmount and remove *tmpdir earlier. The backend is
+ * the one on disk (storage_kind), not the config's. */
+int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err);
 /* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
  * state folder <state>/<name>/: first renamed out of the way, so a crash
  * half-way leaves no half container under the name. The shared template

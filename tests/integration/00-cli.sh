@@ -3,12 +3,15 @@
 . "$(dirname "$0")/lib.sh"
 
 PHASE="help"
+# every command of the table (box --help), each checked below
+CMDS=$(box --help | awk '/^commands:/ {f = 1; next} f && /^  [a-z]/ {print $1} f && /^$/ {exit}')
+check_match "box --help lists every command" "^create .* log$" "$(echo $CMDS)"
 check "box alone lists the commands" sh -c 'box | grep -q "^  start "'
 check "box --help lists the commands" sh -c 'box --help | grep -q "^  export "'
 out=$(box frobnicate 2>&1); rc=$?
 check_eq "an unknown command exits 2" 2 "$rc"
 check_match "an unknown command gives a hint" "box --help" "$out"
-for c in create destroy start stop restart attach console ls info stats set apply freeze unfreeze export import config autostart; do
+for c in $CMDS; do
 	check "box-$c --help" sh -c "box-$c --help | grep -q '^usage: box $c'"
 	check "box $c --help" sh -c "box $c --help | grep -q '^usage: box $c'"
 done
@@ -24,8 +27,10 @@ check_eq "box destroy NAME --purge removes the config" "" "$(ls "$BOX_ROOT/etc/b
 PHASE="README"
 missing=$(box config keys | while IFS= read -r l; do grep -qxF -- "$l" "$TOP/README.md" || echo "$l"; done)
 check_eq "the README's config reference is 'box config keys' line for line" "" "$missing"
-for c in create destroy start stop restart attach console ls info stats set apply freeze unfreeze export import config autostart; do
+for c in $CMDS; do
 	u=$(box $c --help | head -1)
 	grep -qxF -- "$u" "$TOP/README.md" || missing="$missing $c"
 done
 check_eq "the README shows every command's usage" "" "$missing"
+
+t_done

@@ -541,3 +541,5 @@ box stop --kill "$T-race2" >/dev/null 2>&1
 
 PHASE="the end"
 check_eq "no mount of the test left on the host" "" "$(grep "$BOX_ROOT" /proc/self/mounts)"
+
+t_done

@@ -56,3 +56,5 @@ check_eq "a failing network setup fails the start with 1" 1 "$rc"
 check_match "with the network module's own message" "bridge lo" "$out"
 rt_check_gone "$F" "" "" "after a failed network setup"
 check_eq "no veth left on the host" "" "$(ip -o link | grep -F "$(box info "$F" 2>/dev/null | sed -n 's/.*host side \([^)]*\)).*/\1/p')" | grep -v '^$')"
+
+t_done

@@ -52,3 +52,5 @@ check_match "... and the others started all the same" "$T-b: started" "$out"
 out=$(box autostart frob 2>&1); check_eq "a bad word: exit 2" 2 $?
 box autostart stop >/dev/null 2>&1
 check_eq "nothing runs after autostart stop" "" "$(box ls | awk 'NR > 1 && $2 != "STOPPED"')"
+
+t_done

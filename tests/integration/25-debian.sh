@@ -10,14 +10,14 @@ C=$T-deb
 PHASE="template"
 if ! tpl=$(t_template debian 2>"$BOX_ROOT/tpl.err"); then
 	skip "Debian systemd container" "building templates/debian failed (debootstrap: no mirror?): $(tail -1 "$BOX_ROOT/tpl.err")"
-	exit 0
+	t_stop
 fi
 t_config "$C" <<CONF
 template = $tpl
 hostname = $C-host
 stop_timeout = 60
 CONF
-rt_create "$C" || { fail "creating the rootfs from $tpl"; exit 0; }
+rt_create "$C" || { fail "creating the rootfs from $tpl"; t_stop; }
 
 PHASE="boot"
 t0=$EPOCHREALTIME
@@ -60,3 +60,5 @@ check_match "the halt signal was SIGRTMIN+3" "sending SIGRTMIN\+3" "$log"
 check_match "systemd ran its own shutdown" "(Halting system|System Halt)" "$log"
 check_match "init ended by halting, not killed" "stopped: the container halted" "$(echo "$log" | tail -1)"
 rt_check_gone "$C" "$ipid" "$spid" "after stop"
+
+t_done

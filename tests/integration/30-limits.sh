@@ -223,3 +223,5 @@ check "... its init is gone" rt_dead "$ipid"
 check_eq "no cgroup left after killing it frozen" "" "$(rt_cgroups "$C")"
 check "box stop $O" box stop -t 5 "$O"
 check_eq "no cgroup of the other left" "" "$(rt_cgroups "$O")"
+
+t_done

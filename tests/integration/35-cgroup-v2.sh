@@ -3,7 +3,7 @@
 # kernel booted under qemu (TCG: no KVM needed) from an initramfs made here of
 # build/box and its libraries, busybox, bash and the busybox template. Inside,
 # cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd leaves one
-# and runs test-cgroup-live, 30-limits.sh (its v2 branches) and
+# and runs root/test-cgroup-live, 30-limits.sh (its v2 branches) and
 # cgroup-v2-inside.sh (the container's tree used as systemd uses it); their
 # TAP lines come back over the serial console and are re-emitted here as this
 # test's own, prefixed "vm:". About 70 s under TCG.
@@ -14,7 +14,7 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv"}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv"}
 VM_TIMEOUT=${BOX_VM_TIMEOUT:-300}
 W=$BOX_ROOT/vm
 R=$W/root
@@ -36,7 +36,7 @@ trap '_rc=$?; vm_cleanup; (exit $_rc); t_cleanup' EXIT
 PHASE="finding qemu and a kernel"
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip "cgroup v2 in a VM" "no qemu-system-x86_64 (tools/deps installs qemu-system-x86)"
-	exit 0
+	t_stop
 fi
 # the newest Debian kernel with its modules (override: BOX_VM_KERNEL=/boot/vmlinuz-X)
 KERNEL=${BOX_VM_KERNEL:-}
@@ -47,19 +47,19 @@ if [ -z "$KERNEL" ]; then
 fi
 if [ -z "$KERNEL" ] || [ ! -r "$KERNEL" ]; then
 	skip "cgroup v2 in a VM" "no readable /boot/vmlinuz-* with /lib/modules (tools/deps installs linux-image-amd64)"
-	exit 0
+	t_stop
 fi
 KVER=${KERNEL#/boot/vmlinuz-}
 for tool in cpio busybox bash modprobe ldd; do
 	if ! command -v $tool >/dev/null; then
 		skip "cgroup v2 in a VM" "no $tool on this host"
-		exit 0
+		t_stop
 	fi
 done
 BB=$(command -v busybox)
 if ! "$BB" --list | grep -qx switch_root; then
 	skip "cgroup v2 in a VM" "$BB is not a full busybox (apt-get install busybox-static)"
-	exit 0
+	t_stop
 fi
 
 PHASE="building the initramfs"
@@ -85,32 +85,32 @@ ln -s ../bin "$R/usr/sbin"
 put "$(command -v bash)" /bin/bash &&
 	put "$(command -v date)" /bin/date &&
 	put "$(command -v timeout)" /bin/timeout &&
-	put "$BB" /bin/busybox || { fail "copying the tools into the image"; exit 0; }
+	put "$BB" /bin/busybox || { fail "copying the tools into the image"; t_stop; }
 for a in $("$BB" --list); do
 	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
 done
-put "$BUILD/box" /boxes/build/box || { fail "copying build/box (run make first)"; exit 0; }
+put "$BUILD/box" /boxes/build/box || { fail "copying build/box (run make first)"; t_stop; }
 # box loads libarchive on first use (src/archive/libarchive.c): ldd does not list it
 la=$(ldconfig -p | awk '/libarchive\.so\.13 .*x86-64/ {print $NF; exit}')
-[ -n "$la" ] && put "$la" || { fail "copying libarchive.so.13 (box dlopens it)"; exit 0; }
+[ -n "$la" ] && put "$la" || { fail "copying libarchive.so.13 (box dlopens it)"; t_stop; }
 for l in "$BUILD"/box-*; do
 	[ -L "$l" ] && ln -s box "$R/boxes/build/$(basename "$l")"
 done
 mkdir -p "$R/boxes/tests/integration" "$R/boxes/templates"
-# a *.sh from tests/integration runs with bash, anything else is a unit test
-# binary from build/tests
+# a *.sh from tests/integration runs with bash, anything else is a C test
+# binary from build/tests (root/...: the root-only ones)
 tests=
 for f in lib.sh runtime-lib.sh $VM_TESTS; do
 	case $f in
 	# NAME.sh:unpriv: NAME.sh again with every container unprivileged (lib.sh)
 	*.sh:unpriv) ;;
-	*.sh) cp "$TOP/tests/integration/$f" "$R/boxes/tests/integration/" || { fail "copying $f"; exit 0; } ;;
+	*.sh) cp "$TOP/tests/integration/$f" "$R/boxes/tests/integration/" || { fail "copying $f"; t_stop; } ;;
 	*)
 		if [ ! -x "$BUILD/tests/$f" ]; then
 			skip "vm: $f" "$BUILD/tests/$f is not built (make unit-bins; make check does)"
 			continue
 		fi
-		put "$BUILD/tests/$f" "/boxes/build/tests/$f" || { fail "copying build/tests/$f"; exit 0; } ;;
+		put "$BUILD/tests/$f" "/boxes/build/tests/$f" || { fail "copying build/tests/$f"; t_stop; } ;;
 	esac
 	case $f in lib.sh | runtime-lib.sh) ;; *) tests="$tests $f" ;; esac
 done
@@ -121,7 +121,7 @@ cp "$TOP/tests/integration/cgroup-v2-vm-init" "$R/init"
 chmod 755 "$R/init"
 if ! tpl=$(t_template busybox); then
 	fail "building the busybox template"
-	exit 0
+	t_stop
 fi
 # the test cache inside, under the name lib.sh's t_template looks for
 tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
@@ -143,7 +143,7 @@ for m in virtio_pci virtio_blk; do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\n' >"$R/etc/group"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; exit 0; }
+(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; t_stop; }
 truncate -s 16M "$W/disk.img"
 echo "# kernel $KERNEL, initramfs $(du -m "$W/initrd" | cut -f1) MiB"
 
@@ -231,3 +231,5 @@ for t in $VM_TESTS; do
 	tail_shown=1
 done
 check "the VM powered off by itself (==== VM DONE)" grep -q '^==== VM DONE' "$W/console.txt"
+
+t_done

@@ -36,19 +36,11 @@ bad() {
 	check_eq "$desc: config check exits 2" 2 "$rc"
 	check_match "$desc: file:line and what" "$want" "$err"
 	run box start "$name"
-	if [ "$START" = yes ]; then
-		check_eq "$desc: start exits 2" 2 "$rc"
-		check_match "$desc: start says the same" "^(box: )?${want#^}" "$err"
-	else
-		skip "$desc: start refuses it" "box start is not on this branch yet"
-	fi
+	check_eq "$desc: start exits 2" 2 "$rc"
+	check_match "$desc: start says the same" "^(box: )?${want#^}" "$err"
 	check "$desc: no veth left" no_host_veth "$name"
 	check_fail "$desc: no bridge made" ip link show "$BR"
 }
-
-# (until the runtime lands, start is a placeholder: its checks are skipped)
-START=yes
-box start "$T-none" 2>&1 | grep -q "not implemented" && START=no
 
 PHASE="bad network settings"
 bad "$T-br16" "a bridge name of 16 bytes" "^$CONF/$T-br16.conf:3: network eth0: bridge: .*longer than 15 bytes" <<-EOF
@@ -137,12 +129,8 @@ check_eq "the second container is refused by config check" 2 "$rc"
 check_match "the message names the other container" "$T-one" "$err"
 check_match "and the line of the address" "$CONF/$T-two.conf:4:" "$err"
 run box start "$T-two"
-if [ "$START" = yes ]; then
-	check_eq "start refuses it too" 2 "$rc"
-	check_match "naming the other container" "$T-one" "$err"
-else
-	skip "start refuses it too" "box start is not on this branch yet"
-fi
+check_eq "start refuses it too" 2 "$rc"
+check_match "naming the other container" "$T-one" "$err"
 check "no veth left after the refused start" no_host_veth "$T-two"
 # the same address on another bridge is fine
 sed -i "s/bridge  = $BR/bridge  = ${BR}x/" "$CONF/$T-two.conf"
@@ -159,3 +147,5 @@ EOF
 run box config check "$T-host"
 check_eq "type host passes config check" 0 "$rc"
 check_match "with a warning that it is the host's network" "host's network" "$err"
+
+t_done

@@ -177,3 +177,18 @@ check_eq "hostname reset" "localhost" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hostname
 check_eq "the old hostname is gone from /etc/hosts" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/hosts | grep "$C-host")"
 check_eq "network config reset to loopback" "" "$(tar xOzf "$W/tpl.tar.gz" ./etc/network/interfaces | grep eth0)"
 check_eq "the source container is untouched" "secret command" "$(cat "$R/root/.bash_history")"
+
+PHASE="the backend of the disk, not of the config"
+O=$T-ovl
+rt_config "$O" "storage = overlay" # (and box create)
+check "the rootfs is an overlay" test -d "$BOX_ROOT/var/lib/boxes/$O/overlay/upper"
+echo "upper file" >"$BOX_ROOT/var/lib/boxes/$O/overlay/upper/ovl-mark"
+# the config changes after the create: the rootfs stays an overlay
+sed -i 's/^storage = overlay$/storage = dir/' "$BOX_ROOT/etc/boxes/$O.conf"
+check "export after the config says dir" box export "$O" -o "$W/ovl.tar.gz"
+check_eq "the archive has the overlay's upper file" "upper file" "$(tar xOzf "$W/ovl.tar.gz" ./ovl-mark 2>&1)"
+check_match "and the template's files below it" "^./sbin/init$" "$(tar tzf "$W/ovl.tar.gz" ./sbin/init 2>&1)"
+box destroy "$O" >/dev/null 2>&1
+rm -f "$W/ovl.tar.gz"
+
+t_done

@@ -584,3 +584,5 @@ check_match "and removes the leftover of the killed one" "removed \.import-$T-si
 check_eq "no hidden leftover now" "" "$(ls -d "$S"/.import-* 2>/dev/null)"
 box destroy --purge "$T-sig" >/dev/null 2>&1
 rm -f "$W/big.tar" "$W/big.tar.gz"
+
+t_done

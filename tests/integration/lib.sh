@@ -10,6 +10,11 @@
 #   check_eq "desc" WANT GOT
 #   check_match "desc" REGEX GOT
 #   skip "desc" "why"
+#   t_done                      the last line of every test file: prints the
+#                               plan "1..N"; tests/run fails a file that ends
+#                               without it (it stopped early) or ran another N
+#   t_stop                      ends the file on purpose before its end (a
+#                               skip, or a failure the rest depends on): t_done, exit
 #   t_netdev DEV, t_loop DEV    registers a netdev / loop device for cleanup
 #   PHASE="what we are doing"   shown with a failure
 set -u
@@ -31,6 +36,8 @@ _tap() { _n=$((_n + 1)); echo "$1 $_n - $2"; }
 pass() { _tap ok "$1"; }
 fail() { _tap "not ok" "$1"; echo "#   phase: $PHASE"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /' | head -30; return 0; }
 skip() { _tap ok "$1 # skip ${2:-}"; }
+t_done() { echo "1..$_n"; }
+t_stop() { t_done; exit 0; }
 
 check() {
 	local desc=$1; shift

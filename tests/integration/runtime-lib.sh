@@ -1,37 +1,16 @@
 # Helpers for the runtime tests (2*-*.sh), sourced after lib.sh.
 
-# rt_rootfs_line NAME: the config line for the busybox rootfs: the template
-# when templates/busybox exists, else a static busybox tree made here.
-rt_rootfs_line() {
-	local name=$1
-	if [ -x "$TOP/templates/busybox" ]; then
-		echo "template = $(t_template busybox)"
-		return
-	fi
-	local r="$BOX_ROOT/var/lib/boxes/$name/rootfs"
-	mkdir -p "$r"/{bin,sbin,etc/init.d,dev,proc,sys,run,tmp,root}
-	cp /bin/busybox "$r/bin/busybox"
-	for a in $(/bin/busybox --list-full); do
-		mkdir -p "$r/$(dirname "$a")"
-		[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
-	done
-	printf '::sysinit:/etc/init.d/rcS\n::shutdown:/bin/sync\n' >"$r/etc/inittab"
-	printf '#!/bin/sh\nmount -t tmpfs tmpfs /tmp\necho booted\n' >"$r/etc/init.d/rcS"
-	chmod +x "$r/etc/init.d/rcS"
-}
+# rt_rootfs_line NAME: the config line for the busybox rootfs (the template).
+rt_rootfs_line() { echo "template = $(t_template busybox)"; }
 
 # rt_create NAME: builds the rootfs from the config's template with `box
-# create`; while the storage module is not there yet, extracts it here.
+# create` (nothing to do when it is there); its error on stderr otherwise.
 rt_create() {
-	local name=$1 out tpl
+	local name=$1 out
 	[ -d "$BOX_ROOT/var/lib/boxes/$name/rootfs" ] && return 0
 	out=$(box create "$name" 2>&1) && return 0
-	case $out in *"not implemented"*) ;; *) echo "$out" >&2; return 1 ;; esac
-	tpl=$(sed -n 's/^template *= *//p' "$BOX_ROOT/etc/boxes/$name.conf")
-	[ -n "$tpl" ] || return 0
-	mkdir -p "$BOX_ROOT/var/lib/boxes/$name/rootfs"
-	tar --numeric-owner --xattrs --xattrs-include='*' -xpf "$BOX_ROOT/var/lib/boxes/templates/$tpl" \
-		-C "$BOX_ROOT/var/lib/boxes/$name/rootfs"
+	echo "$out" >&2
+	return 1
 }
 
 # rt_config NAME [EXTRA LINES]: a busybox container config.

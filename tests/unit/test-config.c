@@ -426,11 +426,12 @@ static void test_schema(void)
 	tap_ok(rows == config_schema_len, "box config keys: one row per key (%zu)", rows);
 	tap_ok(strstr(text, "| `memory` | size | max | `512M` |") != NULL, "memory's row");
 
-	/* the README's reference, once it has one, names every key */
+	/* the README's reference names every key (tests/run runs this from the top) */
 	cleanup_free char *readme = NULL;
 	box_err_t err = NULL;
-	if (read_file_at(AT_FDCWD, "README.md", &readme, NULL, &err) < 0 || !strstr(readme, "`idmap_base`")) {
-		tap_ok(1, "README reference # skip README.md has no config reference yet");
+	if (!tap_ok(read_file_at(AT_FDCWD, "README.md", &readme, NULL, &err) == 0, "README.md is readable")) {
+		cleanup_free char *t = box_error_text(err);
+		printf("#   %s (run from the top of the tree)\n", t);
 	} else {
 		size_t missing = 0;
 		for (size_t i = 0; i < config_schema_len; i++) {

@@ -325,9 +325,9 @@ static void cleanup(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cleanup_confs); i++)
 		if (cleanup_confs[i])
 			net_cleanup(&cleanup_confs[i]->c, &e), box_error_release(&e);
-	if (nsock_open(&s, -1, &e) == 0) {
-		nl_link_delete(&s, bridge, &e);
-		nsock_close(&s);
+	if (net_sock_open(&s, -1, &e) == 0) {
+		net_nl_link_delete(&s, bridge, &e);
+		net_sock_close(&s);
 	}
 	box_error_release(&e);
 }
@@ -543,8 +543,8 @@ int main(int argc, char **argv)
 
 	/* a host end name taken by something that is not ours: refused, left alone */
 	struct net_sock hs;
-	nsock_open(&hs, -1, &e);
-	nl_bridge_create(&hs, ha, 0, &e);
+	net_sock_open(&hs, -1, &e);
+	net_nl_bridge_create(&hs, ha, 0, &e);
 	box_error_release(&e);
 	k1 = spawn(idle, NULL);
 	r = net_setup(&ta.c, &g, k1.pid, &sa, &e);
@@ -553,7 +553,7 @@ int main(int argc, char **argv)
 	pr_err(e);
 	box_error_release(&e);
 	tap_ok(net_cleanup(&ta.c, &e) == 0 && link_exists(ha), "net_cleanup leaves a foreign interface");
-	nl_link_delete(&hs, ha, &e);
+	net_nl_link_delete(&hs, ha, &e);
 	kid_kill(&k1);
 
 	/* a bridge name that is not a bridge: clear error, nothing made */
@@ -596,6 +596,6 @@ int main(int argc, char **argv)
 	sb = (void *)1;
 	tap_ok(net_setup(&te.c, &g, getpid(), &sb, &e) == 0 && !sb, "type host: nothing done");
 
-	nsock_close(&hs);
+	net_sock_close(&hs);
 	return tap_done();
 }

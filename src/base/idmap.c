@@ -1,4 +1,4 @@
-#include "container/idmap.h"
+#include "base/idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>

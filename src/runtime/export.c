@@ -1,6 +1,6 @@
 /* `box export` around the stream: the container's state (refuse, stop and
  * restart, or freeze and thaw), the output file made atomically, signals. */
-#include "archive/export.h"
+#include "runtime/export.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,14 +40,8 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked write returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE error, not a silent death */
+	catch_interrupts(on_signal); /* a blocked write returns EINTR */
+	signal(SIGPIPE, SIG_IGN);    /* a closed pipe is an EPIPE error, not a silent death */
 }
 
 /* The output: an unnamed O_TMPFILE in the target's folder (kill -9 leaves
@@ -131,32 +125,6 @@ static void outfile_close(struct outfile *f)
 	free(f->tmpname);
 }
 
-/* overlay and btrfs rootfs are assembled by the storage backend: mount it in
- * a private mount namespace of this process, gone when it exits */
-static int rootfs_for_export(const struct box_config *c, char **rootfs, char **tmpdir, box_err_t *err)
-{
-	*tmpdir = NULL;
-	*rootfs = paths_rootfs_path(c->name);
-	if (c->storage == STORAGE_DIR)
-		goto check;
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xstrdup("/tmp/box-export.XXXXXX");
-	if (!mkdtemp(*tmpdir))
-		return box_error(err, errno, "creating %s", *tmpdir);
-	if (storage_mount(c, *tmpdir, err) < 0)
-		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
-	free(*rootfs);
-	*rootfs = xstrdup(*tmpdir);
-check:;
-	struct stat st;
-	if (stat(*rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return box_error(err, errno ? errno : ENOTDIR,
-				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *rootfs,
-				 c->name);
-	return 0;
-}
-
 int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
 {
 	struct box_config *c = NULL;
@@ -185,7 +153,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 			box_error(err, 0,
 				  "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
 				  "(stop, dump, start again) or --mode suspend (freeze for the dump)",
-				  name, runtime_state_name(st));
+				  name, state_name(st));
 			goto out;
 		}
 		if (o.mode == EXPORT_MODE_STOP) {
@@ -203,7 +171,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 			thaw = true;
 		}
 	}
-	if (rootfs_for_export(c, &rootfs, &tmpdir, err) < 0)
+	if (storage_root_path(c, &rootfs, &tmpdir, err) < 0)
 		goto out;
 
 	int fd = STDOUT_FILENO;

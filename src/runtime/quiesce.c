@@ -1,0 +1,62 @@
+#include "runtime/quiesce.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "runtime/runtime.h"
+#include "runtime/state.h"
+
+static int freeze(const char *name, struct quiesce *q, box_err_t *err)
+{
+	struct box_global *g = NULL;
+	int r = -1;
+	if (global_load(&g, err) < 0 || cgroup_open(g->cgroup_parent, name, &q->cg, err) < 0)
+		goto out;
+	if (!cgroup_is_frozen(q->cg)) {
+		if (cgroup_freeze(q->cg, true, err) < 0)
+			goto out;
+		q->thaw = true;
+	}
+	r = 0;
+out:
+	global_free(g);
+	if (r < 0)
+		box_error_wrap(err, "freezing %s", name);
+	return r;
+}
+
+int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_err_t *err)
+{
+	*q = (struct quiesce){ .lock = -1 };
+	q->lock = state_lock(name, err);
+	if (q->lock >= 0)
+		return 0;
+	if ((*err)->errnum != EWOULDBLOCK)
+		return -1;
+	box_error_release(err);
+	enum box_state st;
+	if (runtime_state(name, &st, NULL, err) < 0)
+		return -1;
+	if (st != BOX_RUNNING && st != BOX_FROZEN)
+		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name,
+				 st == BOX_STOPPED ? "busy" : state_name(st));
+	if (!running_ok)
+		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
+	q->running = true;
+	return freeze(name, q, err);
+}
+
+int runtime_release(const char *name, struct quiesce *q, box_err_t *err)
+{
+	int r = 0;
+	if (q->thaw && cgroup_freeze(q->cg, false, err) < 0)
+		r = box_error_wrap(err, "thawing %s (run 'box unfreeze %s')", name, name);
+	if (q->cg)
+		cgroup_free(q->cg);
+	if (q->lock >= 0)
+		close(q->lock);
+	*q = (struct quiesce){ .lock = -1 };
+	return r;
+}

@@ -1,0 +1,354 @@
+/* The tree copy of snapshots and clones (dir backend, overlay layers). Why
+ * not libarchive's read_disk -> write_disk: it has no reflink, and every file
+ * would pass through user space. */
+#include "storage/copy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+/* (dev, ino) of a file with several links -> its first copy's path below the
+ * destination root, so the next name of it becomes a link again */
+struct link_seen {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+struct walk {
+	int droot; /* the destination root, for linkat */
+	struct copy_stats *st;
+	struct link_seen *links;
+	size_t n_links, cap_links;
+	uint64_t last_progress;
+};
+
+/* open addressing on (dev, ino): a hostile tree may hold a million links */
+static size_t link_slot(const struct walk *w, dev_t dev, ino_t ino)
+{
+	size_t h = ((size_t)ino * 0x9e3779b97f4a7c15ull) ^ (size_t)dev;
+	size_t i = h & (w->cap_links - 1);
+	while (w->links[i].path && (w->links[i].dev != dev || w->links[i].ino != ino))
+		i = (i + 1) & (w->cap_links - 1);
+	return i;
+}
+
+static const char *seen_link(struct walk *w, const struct stat *s)
+{
+	if (!w->cap_links)
+		return NULL;
+	return w->links[link_slot(w, s->st_dev, s->st_ino)].path;
+}
+
+static void add_link(struct walk *w, const struct stat *s, const char *path)
+{
+	if (2 * (w->n_links + 1) > w->cap_links) {
+		struct link_seen *old = w->links;
+		size_t n = w->cap_links;
+		w->cap_links = n ? n * 2 : 256;
+		w->links = xzalloc(w->cap_links * sizeof(*w->links));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].path)
+				w->links[link_slot(w, old[i].dev, old[i].ino)] = old[i];
+		free(old);
+	}
+	w->links[link_slot(w, s->st_dev, s->st_ino)] = (struct link_seen){ s->st_dev, s->st_ino, xstrdup(path) };
+	w->n_links++;
+}
+
+static void free_links(struct walk *w)
+{
+	for (size_t i = 0; i < w->cap_links; i++)
+		free(w->links[i].path);
+	free(w->links);
+}
+
+static void progress(struct walk *w, bool final)
+{
+	if (!w->st->progress)
+		return;
+	uint64_t t = now_ms();
+	if (!final && t - w->last_progress < 500)
+		return;
+	w->last_progress = t;
+	fprintf(stderr, "\rcopied %llu files, %.1f MiB%s", (unsigned long long)w->st->files,
+		(double)w->st->bytes / 1048576, final ? "\n" : "");
+}
+
+/* Extended attributes by fd, or (fd < 0) by "/proc/self/fd/DIR/NAME" without
+ * following NAME: devices, FIFOs and symlinks are never opened. */
+static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, const char *what, box_err_t *err)
+{
+	char list[65536];
+	ssize_t n = sfd >= 0 ? flistxattr(sfd, list, sizeof(list)) : llistxattr(spath, list, sizeof(list));
+	if (n < 0) {
+		if (errno == ENOTSUP)
+			return 0;
+		return box_error(err, errno, "listing the extended attributes of %s", what);
+	}
+	cleanup_free char *val = xmalloc(65536);
+	for (char *k = list; k < list + n; k += strlen(k) + 1) {
+		ssize_t v = sfd >= 0 ? fgetxattr(sfd, k, val, 65536) : lgetxattr(spath, k, val, 65536);
+		if (v < 0)
+			return box_error(err, errno, "reading %s of %s", k, what);
+		if ((dfd >= 0 ? fsetxattr(dfd, k, val, v, 0) : lsetxattr(dpath, k, val, v, 0)) < 0)
+			return box_error(err, errno, "setting %s on the copy of %s", k, what);
+	}
+	return 0;
+}
+
+/* Owner, mode, xattrs and times of an open copy (folders, files): chown
+ * first, as it clears the set-id bits that chmod then restores. */
+static int copy_meta_fd(int sfd, int dfd, const struct stat *s, const char *what, box_err_t *err)
+{
+	if (fchown(dfd, s->st_uid, s->st_gid) < 0 || fchmod(dfd, s->st_mode & 07777) < 0)
+		return box_error(err, errno, "setting the owner and mode of the copy of %s", what);
+	if (copy_xattrs(sfd, dfd, NULL, NULL, what, err) < 0)
+		return -1;
+	struct timespec ts[2] = { s->st_atim, s->st_mtim };
+	if (futimens(dfd, ts) < 0)
+		return box_error(err, errno, "setting the times of the copy of %s", what);
+	return 0;
+}
+
+/* The same for what is not opened: symlinks, devices, FIFOs, sockets. */
+static int copy_meta_at(int sdir, int ddir, const char *name, const struct stat *s, const char *what, box_err_t *err)
+{
+	if (fchownat(ddir, name, s->st_uid, s->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "setting the owner of the copy of %s", what);
+	if (!S_ISLNK(s->st_mode) && fchmodat(ddir, name, s->st_mode & 07777, 0) < 0)
+		return box_error(err, errno, "setting the mode of the copy of %s", what);
+	char sp[64 + NAME_MAX], dp[64 + NAME_MAX];
+	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sdir, name);
+	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", ddir, name);
+	if (copy_xattrs(-1, -1, sp, dp, what, err) < 0)
+		return -1;
+	struct timespec ts[2] = { s->st_atim, s->st_mtim };
+	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "setting the times of the copy of %s", what);
+	return 0;
+}
+
+static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what, box_err_t *err)
+{
+	loff_t in = from, out = from;
+	while (in < to) {
+		ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(to - in), 0);
+		if (n == 0)
+			break; /* the file shrank meanwhile */
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return box_error(err, errno, "copying %s", what);
+		}
+	}
+	return 0;
+}
+
+/* Data by reflink, else extent by extent: holes stay holes (a 4 GiB sparse
+ * file copied as 4 GiB of zeros would fill the disk). */
+static int copy_data(int sfd, int dfd, const struct stat *s, const char *what, struct walk *w, box_err_t *err)
+{
+	if (ioctl(dfd, FICLONE, sfd) == 0) {
+		w->st->reflinked++;
+		return 0;
+	}
+	off_t pos = 0;
+	while (pos < s->st_size) {
+		off_t data = lseek(sfd, pos, SEEK_DATA);
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* a hole up to the end */
+			if (errno != EINVAL && errno != EOPNOTSUPP)
+				return box_error(err, errno, "reading %s", what);
+			data = pos; /* no SEEK_DATA here: copy the rest whole */
+		}
+		off_t hole = lseek(sfd, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = s->st_size;
+		if (copy_range(sfd, dfd, data, hole, what, err) < 0)
+			return -1;
+		pos = hole;
+	}
+	if (ftruncate(dfd, s->st_size) < 0)
+		return box_error(err, errno, "sizing the copy of %s", what);
+	return 0;
+}
+
+static int copy_file(int sdir, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
+		     box_err_t *err)
+{
+	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat s2;
+	if (sfd < 0)
+		return box_error(err, errno, "opening %s", what);
+	/* what was looked at is what was opened: no FIFO swapped in meanwhile */
+	if (fstat(sfd, &s2) < 0 || !S_ISREG(s2.st_mode) || s2.st_ino != s->st_ino || s2.st_dev != s->st_dev)
+		return box_error(err, EAGAIN, "%s changed while it was copied", what);
+	cleanup_close int dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (dfd < 0)
+		return box_error(err, errno, "creating the copy of %s", what);
+	if (copy_data(sfd, dfd, s, what, w, err) < 0 || copy_meta_fd(sfd, dfd, s, what, err) < 0)
+		return -1;
+	w->st->files++;
+	w->st->bytes += s->st_size;
+	progress(w, false);
+	return 0;
+}
+
+static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *w, box_err_t *err);
+
+static int copy_entry(int sdir, int ddir, const char *name, const char *path, int depth, struct walk *w, box_err_t *err)
+{
+	struct stat s;
+	cleanup_free char *rel = *path ? xasprintf("%s/%s", path, name) : xstrdup(name);
+	if (fstatat(sdir, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "%s", rel);
+	if (!S_ISDIR(s.st_mode) && s.st_nlink > 1) {
+		const char *first = seen_link(w, &s);
+		if (first) {
+			if (linkat(w->droot, first, ddir, name, 0) < 0)
+				return box_error(err, errno, "linking %s to %s", rel, first);
+			return 0;
+		}
+		add_link(w, &s, rel);
+	}
+	switch (s.st_mode & S_IFMT) {
+	case S_IFDIR: {
+		if (mkdirat(ddir, name, 0700) < 0)
+			return box_error(err, errno, "creating the copy of %s", rel);
+		cleanup_close int sub = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int dsub = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || dsub < 0)
+			return box_error(err, errno, "opening %s", rel);
+		if (copy_dir(sub, dsub, rel, depth + 1, w, err) < 0)
+			return -1;
+		return copy_meta_fd(sub, dsub, &s, rel, err);
+	}
+	case S_IFREG: return copy_file(sdir, ddir, name, &s, rel, w, err);
+	case S_IFLNK: {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(sdir, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return box_error(err, errno, "reading the link %s", rel);
+		target[n] = '\0';
+		if (symlinkat(target, ddir, name) < 0)
+			return box_error(err, errno, "creating the link %s", rel);
+		break;
+	}
+	default:
+		if (mknodat(ddir, name, s.st_mode & (S_IFMT | 07777), s.st_rdev) < 0)
+			return box_error(err, errno, "creating the node %s", rel);
+		break;
+	}
+	return copy_meta_at(sdir, ddir, name, &s, rel, err);
+}
+
+static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *w, box_err_t *err)
+{
+	if (depth > STORAGE_COPY_MAX_DEPTH)
+		return box_error(err, ELOOP, "%s: more than %d folders deep", path, STORAGE_COPY_MAX_DEPTH);
+	int dup_fd = dup(sfd);
+	cleanup_dir DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return box_error(err, errno, "reading %s", *path ? path : "/");
+	}
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (copy_entry(sfd, dfd, de->d_name, path, depth, w, err) < 0)
+			return -1;
+		errno = 0;
+	}
+	if (errno)
+		return box_error(err, errno, "reading %s", *path ? path : "/");
+	return 0;
+}
+
+int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, struct copy_stats *st,
+		      box_err_t *err)
+{
+	struct copy_stats local = { 0 };
+	struct walk w = { .st = st ? st : &local, .droot = -1 };
+	int ret = -1;
+	struct stat s;
+	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0 || fstat(sfd, &s) < 0)
+		return box_error(err, errno, "opening %s", srcname);
+	if (mkdirat(dstdirfd, dstname, 0700) < 0)
+		return box_error(err, errno, "creating %s", dstname);
+	w.droot = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w.droot < 0) {
+		box_error(err, errno, "opening %s", dstname);
+		goto out;
+	}
+	if (copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(sfd, w.droot, &s, "/", err) < 0)
+		goto out;
+	progress(&w, true);
+	ret = 0;
+out:
+	if (w.droot >= 0)
+		close(w.droot);
+	free_links(&w);
+	return ret;
+}
+
+static int size_dir(int fd, int depth, struct walk *w, uint64_t *bytes, box_err_t *err)
+{
+	if (depth > STORAGE_COPY_MAX_DEPTH)
+		return box_error(err, ELOOP, "more than %d folders deep", STORAGE_COPY_MAX_DEPTH);
+	int dup_fd = dup(fd);
+	cleanup_dir DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return box_error(err, errno, "reading a folder");
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat s;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(s.st_mode) && s.st_nlink > 1) {
+			if (seen_link(w, &s))
+				continue;
+			add_link(w, &s, "");
+		}
+		*bytes += (uint64_t)s.st_blocks * 512;
+		if (S_ISDIR(s.st_mode)) {
+			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && size_dir(sub, depth + 1, w, bytes, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int storage_tree_size(int dirfd, const char *name, uint64_t *bytes, box_err_t *err)
+{
+	struct copy_stats st = { 0 };
+	struct walk w = { .st = &st, .droot = -1 };
+	*bytes = 0;
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", name);
+	int r = size_dir(fd, 0, &w, bytes, err);
+	free_links(&w);
+	return r;
+}

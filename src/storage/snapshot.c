@@ -1,0 +1,438 @@
+/* Snapshots, rollback and clones (see snapshot.h for the layout).
+ *
+ * Per backend, "taking" a tree is: btrfs, a subvolume snapshot (constant
+ * time whatever the size); dir, a copy of the rootfs; overlay, a copy of the
+ * container's own layer (what it changed from the template), the template
+ * cache entry below it being shared, never copied. Copies share their data by
+ * reflink where the filesystem can (btrfs, xfs). */
+#include "storage/snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "base/util.h"
+#include "config/config.h"
+#include "storage/copy.h"
+#include "storage/internal.h"
+#include "storage/storage.h"
+
+#define PENDING "clone-pending"
+
+int storage_snapshot_check_name(const char *snap, box_err_t *err)
+{
+	size_t n = strlen(snap);
+	bool ok = n > 0 && n <= 63 && snap[0] != '.' && snap[0] != '-' && snap[0] != '_';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (snap[i] >= 'a' && snap[i] <= 'z') || (snap[i] >= 'A' && snap[i] <= 'Z') ||
+		     (snap[i] >= '0' && snap[i] <= '9') || strchr("_.-", snap[i]);
+	if (!ok)
+		return box_usage_error(err,
+				       "'%s' is not a snapshot name (letters, digits, '_', '.', '-', starting with a "
+				       "letter or digit, at most 63 bytes)",
+				       snap);
+	return 0;
+}
+
+static int open_dir_at(int dirfd, const char *name, const char *what, box_err_t *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", what);
+	return fd;
+}
+
+static int open_container(const char *name, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	if (!storage_exists(name))
+		return box_error(err, ENOENT, "%s has no rootfs (%s): 'box create %s' first", name, cpath, name);
+	return open_dir_at(AT_FDCWD, cpath, cpath, err);
+}
+
+/* The container's snapshots folder, made if needed and locked for this
+ * command (released with the fd); leftovers of killed commands removed. */
+static int open_snapshots(int cfd, const char *name, bool create, box_err_t *err)
+{
+	if (create && mkdirat(cfd, "snapshots", 0700) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating the snapshots folder of %s", name);
+	int sfd = openat(cfd, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return box_error(err, errno, "opening the snapshots folder of %s", name);
+	while (flock(sfd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+			close(sfd);
+			return box_error(err, e, "locking the snapshots folder of %s", name);
+		}
+	cleanup_free char *where = xasprintf("%s/snapshots", paths_container_path(name));
+	storage_sweep(sfd, ".tmp-", where);
+	return sfd;
+}
+
+static int copy_file_between(int sdir, const char *sname, int ddir, const char *dname, box_err_t *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	if (read_file_at(sdir, sname, &data, &len, err) < 0)
+		return -1;
+	return write_file_at(ddir, dname, data, len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err);
+}
+
+static const char *tree_name(enum box_storage kind)
+{
+	return kind == STORAGE_OVERLAY ? "overlay" : "rootfs";
+}
+
+/* Takes the tree held by sfd (a container's folder or a snapshot's) into
+ * dfd/dst: the rootfs for dir and btrfs; for overlay a folder with a copy of
+ * upper/, the same lower and an empty work/. readonly: btrfs snapshots that
+ * stay snapshots. */
+static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool readonly, box_err_t *err)
+{
+	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
+	switch (kind) {
+	case STORAGE_BTRFS: {
+		cleanup_close int rfd = open_dir_at(sfd, "rootfs", "the rootfs subvolume", err);
+		if (rfd < 0)
+			return -1;
+		return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
+	}
+	case STORAGE_DIR:
+		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
+			return -1;
+		break;
+	case STORAGE_OVERLAY: {
+		cleanup_close int ofd = open_dir_at(sfd, "overlay", "the overlay folder", err);
+		if (ofd < 0)
+			return -1;
+		if (mkdirat(dfd, dst, 0700) < 0)
+			return box_error(err, errno, "creating %s", dst);
+		cleanup_close int tfd = open_dir_at(dfd, dst, dst, err);
+		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0 ||
+		    copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
+			return -1;
+		if (mkdirat(tfd, "work", 0700) < 0)
+			return box_error(err, errno, "creating the overlay work folder");
+		break;
+	}
+	}
+	/* the rename that follows commits: the data must be on disk before it */
+	if (syncfs(dfd) < 0)
+		return box_error(err, errno, "syncing the copy");
+	return 0;
+}
+
+static void remove_quietly(int dirfd, const char *name)
+{
+	box_err_t e = NULL;
+	if (storage_remove_tree_at(dirfd, name, &e) < 0) {
+		box_error_wrap(&e, "removing %s, ignoring", name);
+		cleanup_free char *t = box_error_text(e);
+		log_warn("%s", t);
+		box_error_release(&e);
+	}
+}
+
+int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
+			    const char *comment, box_err_t *err)
+{
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(name);
+	cleanup_close int sfd = open_snapshots(cfd, name, true, err);
+	if (sfd < 0)
+		return -1;
+	struct stat st;
+	if (fstatat(sfd, snap, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return box_error(err, EEXIST, "%s has a snapshot %s already ('box snapshot %s --list')", name, snap,
+				 name);
+	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", snap, (int)getpid());
+	if (mkdirat(sfd, tmp, 0700) < 0)
+		return box_error(err, errno, "creating the snapshot folder %s", tmp);
+	int r = -1;
+	cleanup_close int tfd = open_dir_at(sfd, tmp, tmp, err);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* seconds for people, nanoseconds for the order of snapshots made
+	 * within one second */
+	cleanup_free char *meta = xasprintf("created=%lld\ncreated_ns=%lld%09ld\ncomment=%s\n", (long long)now.tv_sec,
+					    (long long)now.tv_sec, now.tv_nsec, comment ? comment : "");
+	if (tfd < 0 ||
+	    write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
+	    write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) <
+		0 ||
+	    take(kind, cfd, tfd, tree_name(kind), true, err) < 0)
+		goto out;
+	if (renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0) {
+		box_error(err, errno, "renaming the snapshot %s into place", tmp);
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0) {
+		remove_quietly(sfd, tmp);
+		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
+	}
+	return r;
+}
+
+static int read_meta(int sfd, const char *snap, struct storage_snapshot *s, box_err_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/meta", snap), *text = NULL;
+	if (read_file_at(sfd, path, &text, NULL, err) < 0)
+		return -1;
+	s->name = xstrdup(snap);
+	s->comment = xstrdup("");
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "created=", 8))
+			s->created = strtoll(line + 8, NULL, 10);
+		else if (!strncmp(line, "created_ns=", 11))
+			s->order = strtoll(line + 11, NULL, 10);
+		else if (!strncmp(line, "comment=", 8)) {
+			free(s->comment);
+			s->comment = xstrdup(line + 8);
+		}
+	}
+	return 0;
+}
+
+static int cmp_snap(const void *a, const void *b)
+{
+	const struct storage_snapshot *x = a, *y = b;
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot **out, size_t *n, box_err_t *err)
+{
+	*out = NULL;
+	*n = 0;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(name);
+	cleanup_close int sfd = openat(cfd, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return errno == ENOENT ? 0 : box_error(err, errno, "opening the snapshots of %s", name);
+	int dfd = dup(sfd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d)
+		return box_error(err, errno, "reading the snapshots of %s", name);
+	struct dirent *de;
+	size_t cap = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue; /* ".", "..", and what is being made or removed */
+		if (*n == cap)
+			*out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(**out));
+		struct storage_snapshot *s = &(*out)[*n];
+		*s = (struct storage_snapshot){ .size = -1 };
+		if (read_meta(sfd, de->d_name, s, err) < 0) {
+			storage_snapshot_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return box_error_wrap(err, "snapshot %s of %s", de->d_name, name);
+		}
+		(*n)++;
+		if (sizes && kind != STORAGE_BTRFS) {
+			cleanup_free char *tree =
+			    xasprintf("%s/%s", de->d_name, kind == STORAGE_DIR ? "rootfs" : "overlay/upper");
+			uint64_t bytes;
+			box_err_t e = NULL;
+			if (storage_tree_size(sfd, tree, &bytes, &e) == 0)
+				s->size = (int64_t)bytes;
+			box_error_release(&e);
+		}
+	}
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_snap);
+	return 0;
+}
+
+void storage_snapshot_list_free(struct storage_snapshot *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].comment);
+	}
+	free(v);
+}
+
+static int no_snapshot(const char *name, const char *snap, box_err_t *err)
+{
+	return box_error(err, ENOENT, "%s has no snapshot %s ('box snapshot %s --list' shows them)", name, snap, name);
+}
+
+int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err)
+{
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	struct stat st;
+	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	cleanup_close int sfd = open_snapshots(cfd, name, false, err);
+	if (sfd < 0)
+		return -1;
+	if (fstatat(sfd, snap, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	/* gone from the list at once; a kill half-way leaves a .tmp- leftover */
+	cleanup_free char *tmp = xasprintf(".tmp-deleting-%s.%d", snap, (int)getpid());
+	if (renameat(sfd, snap, sfd, tmp) < 0)
+		return box_error(err, errno, "removing the snapshot %s of %s", snap, name);
+	if (storage_remove_tree_at(sfd, tmp, err) < 0)
+		return box_error_wrap(err, "removing the snapshot %s of %s", snap, name);
+	return 0;
+}
+
+int storage_rollback(const char *name, const char *snap, char **config, size_t *config_len, box_err_t *err)
+{
+	*config = NULL;
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(name);
+	struct stat st;
+	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	cleanup_close int sfd = open_snapshots(cfd, name, false, err);
+	if (sfd < 0)
+		return -1;
+	cleanup_close int snapfd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (snapfd < 0)
+		return no_snapshot(name, snap, err);
+	if (read_file_at(snapfd, "config", config, config_len, err) < 0)
+		return box_error_wrap(err, "snapshot %s of %s", snap, name);
+
+	/* the caller holds the container's lock: these are killed rollbacks' */
+	cleanup_free char *cpath = paths_container_path(name);
+	storage_sweep(cfd, "rootfs.tmp.", cpath);
+	storage_sweep(cfd, "overlay.tmp.", cpath);
+	const char *what = tree_name(kind);
+	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
+	int r = -1;
+	if (take(kind, snapfd, cfd, tmp, false, err) < 0)
+		goto out;
+	/* one step: the container sees either tree, never half of one */
+	if (renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0) {
+		box_error(err, errno, "putting the snapshot's %s in place", what);
+		goto out;
+	}
+	r = 0;
+out:
+	remove_quietly(cfd, tmp);
+	if (r < 0) {
+		free(*config);
+		*config = NULL;
+		box_error_wrap(err, "rolling %s back to %s (the rootfs is as it was)", name, snap);
+	}
+	return r;
+}
+
+/* A DST state folder that a killed clone left (marked, and no config was
+ * ever written for it) is removed; any other is DST's own. */
+static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(stfd, dst, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	cleanup_free char *mark = xasprintf("%s/" PENDING, dst), *conf = paths_config_path(dst);
+	if (fstatat(stfd, mark, &st, AT_SYMLINK_NOFOLLOW) < 0 || lstat(conf, &st) == 0)
+		return box_error(err, EEXIST, "%s exists already (%s): choose another name", dst,
+				 paths_container_path(dst));
+	cleanup_free char *trash = xasprintf(".%s.destroy.%d", dst, (int)getpid());
+	if (renameat(stfd, dst, stfd, trash) < 0)
+		return box_error(err, errno, "removing the leftover of a killed clone %s", dst);
+	log_info("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
+	return storage_remove_tree_at(stfd, trash, err);
+}
+
+int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err)
+{
+	cleanup_close int cfd = open_container(src, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(src);
+	cleanup_close int sfd = -1, holder = -1;
+	if (snap) {
+		struct stat st;
+		if (storage_snapshot_check_name(snap, err) < 0)
+			return -1;
+		if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return no_snapshot(src, snap, err);
+		/* held until the copy is made: no delete of the snapshot meanwhile */
+		if ((sfd = open_snapshots(cfd, src, false, err)) < 0)
+			return -1;
+		if ((holder = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return no_snapshot(src, snap, err);
+	} else if ((holder = dup(cfd)) < 0) {
+		return box_error(err, errno, "dup");
+	}
+	cleanup_close int stfd = open_dir_at(AT_FDCWD, paths_state_dir(), paths_state_dir(), err);
+	if (stfd < 0 || clear_dead_clone(stfd, dst, err) < 0)
+		return -1;
+	cleanup_free char *prefix = xasprintf(".%s.clone.", dst), *tmp = xasprintf("%s%d", prefix, (int)getpid());
+	storage_sweep(stfd, prefix, paths_state_dir());
+	if (mkdirat(stfd, tmp, 0700) < 0)
+		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
+	int r = -1;
+	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
+	if (tfd < 0 || write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
+	    take(kind, holder, tfd, tree_name(kind), false, err) < 0)
+		goto out;
+	if (renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0) {
+		box_error(err, errno, "renaming %s to %s", tmp, dst);
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0) {
+		remove_quietly(stfd, tmp);
+		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
+			       snap ? snap : "", dst);
+	}
+	return r;
+}
+
+int storage_clone_commit(const char *dst, box_err_t *err)
+{
+	cleanup_free char *mark = xasprintf("%s/" PENDING, paths_container_path(dst));
+	if (unlink(mark) < 0 && errno != ENOENT)
+		return box_error(err, errno, "removing %s", mark);
+	return 0;
+}
+
+int storage_snapshot_config(const char *name, const char *snap, char **config, size_t *len, box_err_t *err)
+{
+	*config = NULL;
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_free char *path = xasprintf("%s/snapshots/%s/config", paths_container_path(name), snap);
+	if (read_file_at(AT_FDCWD, path, config, len, err) < 0) {
+		if ((*err)->errnum == ENOENT) {
+			box_error_release(err);
+			return no_snapshot(name, snap, err);
+		}
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,76 @@
+# box snapshot and box clone on each backend, against the size of the tree:
+# the Debian template's tree, then the same with nine more copies of its /usr
+# (about 10x the bytes and files). Anchors, interleaved in one run:
+#
+#   dir      box clone          vs  cp -a --reflink=auto of the same rootfs
+#   dir      box snapshot       vs  the same cp (a snapshot is a copy here)
+#   btrfs    box snapshot/clone vs  btrfs subvolume snapshot (the floor)
+#   overlay  box snapshot/clone vs  cp -a of the container's upper layer
+#
+# btrfs on a loop-mounted image made here; dir and overlay on $BENCH_TMP's
+# filesystem. Sourced by tools/bench (bench-lib.sh loaded, $TOP set).
+SN_RUNS=${BENCH_RUNS:-5}
+SB=$BENCH_TMP/snapshot
+export BOX_ROOT=$SB/boxes
+unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
+sn_loop=""
+sn_cleanup() {
+	for n in sndir snov snbt; do
+		for c in "$n" "$n-c"; do
+			box destroy --purge "$c" >/dev/null 2>&1
+			BOX_STATE_DIR=$SB/bt/state box destroy --purge "$c" >/dev/null 2>&1
+		done
+	done
+	mountpoint -q "$SB/bt" && umount "$SB/bt"
+	[ -n "$sn_loop" ] && losetup -d "$sn_loop" 2>/dev/null
+	rm -rf "$SB"
+}
+trap sn_cleanup RETURN
+rm -rf "$SB"
+bench_box_root "$BOX_ROOT"
+TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)}
+[ -n "$TPL" ] || { echo "snapshot: no Debian template (make check builds it), skipping"; return 0; }
+cp "$TPL" "$BOX_ROOT/var/lib/boxes/templates/t.tar.gz"
+mkdir -p "$SB/bt" "$SB/x"
+truncate -s 8G "$SB/bt.img"
+mkfs.btrfs -q "$SB/bt.img" >/dev/null && sn_loop=$(losetup -f --show "$SB/bt.img") && mount "$sn_loop" "$SB/bt" ||
+	{ echo "snapshot: no btrfs image"; return 1; }
+mkdir -p "$SB/bt/state/templates" && cp "$TPL" "$SB/bt/state/templates/t.tar.gz"
+
+# sn_one LABEL STATE NAME ANCHOR: snapshot and clone of NAME, timed
+sn_one() {
+	local label=$1 n=$3 anchor=$4
+	export BOX_STATE_DIR=$2
+	bench_pair "$label snapshot" "$SN_RUNS" "box snapshot $n b" "$anchor" \
+		"" "box snapshot $n --delete b; rm -rf $SB/x/a; btrfs subvolume delete $SB/bt/a >/dev/null 2>&1; sync"
+	bench_pair "$label clone" "$SN_RUNS" "box clone $n $n-c" "$anchor" \
+		"" "box destroy --purge $n-c; rm -rf $SB/x/a; btrfs subvolume delete $SB/bt/a >/dev/null 2>&1; sync"
+	unset BOX_STATE_DIR
+}
+
+# sn_grow ROOT: nine more copies of usr/ in ROOT (untimed)
+sn_grow() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9; do cp -a "$SB/usr-src" "$1/usr$i"; done
+}
+
+for n in sndir:dir snov:overlay snbt:btrfs; do
+	printf 'template = t.tar.gz\nstorage = %s\n' "${n#*:}" >"$BOX_ROOT/etc/boxes/${n%%:*}.conf"
+done
+box create sndir >/dev/null 2>&1 && box create snov >/dev/null 2>&1 &&
+	BOX_STATE_DIR=$SB/bt/state box create snbt >/dev/null 2>&1 || { echo "snapshot: box create failed"; return 1; }
+S=$BOX_ROOT/var/lib/boxes
+cp -a "$S/sndir/rootfs/usr" "$SB/usr-src"
+echo "tree: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries; $SN_RUNS runs each"
+for size in 1x 10x; do
+	if [ "$size" = 10x ]; then
+		sn_grow "$S/sndir/rootfs"
+		sn_grow "$SB/bt/state/snbt/rootfs"
+		sn_grow "$S/snov/overlay/upper"
+		sync
+		echo "tree 10x: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries"
+	fi
+	sn_one "dir $size" "$S" sndir "cp -a --reflink=auto $S/sndir/rootfs $SB/x/a"
+	sn_one "btrfs $size" "$SB/bt/state" snbt "btrfs subvolume snapshot $SB/bt/state/snbt/rootfs $SB/bt/a"
+	sn_one "overlay $size" "$S" snov "cp -a $S/snov/overlay/upper $SB/x/a"
+done
