@@ -225,7 +225,11 @@ static int host_map(const struct spawn_ctx *x, pid_t pid, int tree, int sync_fd,
 		if (ns < 0)
 			return box_error(err, errno, "opening %s", p);
 		if (idmap_mount(tree, ns, err) < 0)
-			return -1;
+			return box_error_wrap(err,
+					      "%s: its rootfs keeps the container's owners, but its filesystem cannot "
+					      "be idmapped here: set unprivileged = no, or export and import it (the "
+					      "import shifts the owners)",
+					      c->name);
 	}
 	/* STEP_MAPPED */
 	if (send_msg(sync_fd, STEP_MAPPED, 0, NULL) < 0)
