@@ -2,6 +2,7 @@
  * read so far, replayed when the first member turns out to be rootfs), build
  * the config, extract, and write the config last. */
 #include "archive/import.h"
+#include "config/idshift.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,7 +22,6 @@
 #include "base/paths.h"
 #include "archive/pct.h"
 #include "config/idrange.h"
-#include "storage/storage.h"
 #include "base/util.h"
 
 #define PCT_CONF_MAX (1 << 20)
@@ -356,7 +356,7 @@ int import_container(const char *name, const char *file, const struct import_opt
 		goto out;
 	}
 	/* an unprivileged rootfs keeps the container's owners where the
-	 * filesystem can be idmapped at start (storage.h) */
+	 * filesystem can be idmapped at start (config/idshift.h) */
 	int tfd = openat(sfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0) {
 		box_error(err, errno, "opening %s/%s", paths_state_dir(), tmp);
@@ -366,8 +366,8 @@ int import_container(const char *name, const char *file, const struct import_opt
 		close(tfd);
 		goto out;
 	}
-	uint32_t shift = storage_choose_shift(c, tfd, false);
-	int wr = storage_write_shift(tfd, shift, err);
+	uint32_t shift = idshift_choose(c, tfd, false);
+	int wr = idshift_write(tfd, shift, err);
 	close(tfd);
 	if (wr < 0)
 		goto out;

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "cgroup/cgroup.h"
+#include "config/idshift.h"
 #include "config/config.h"
 #include "config/idrange.h"
 #include "base/log.h"
@@ -63,11 +64,11 @@ static int run(int argc, char **argv)
 	}
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
-	/* how an unprivileged container's owners reach it (storage.h) */
+	/* how an unprivileged container's owners reach it (config/idshift.h) */
 	box_err_t ierr = NULL;
 	idrange_resolve(c, -1, &ierr); /* reads the record only: cannot fail */
 	box_error_release(&ierr);
-	uint32_t shift = storage_id_shift(c);
+	uint32_t shift = idshift_read(c);
 	char ids[160];
 	if (!c->unprivileged)
 		snprintf(ids, sizeof(ids), "host (privileged)");

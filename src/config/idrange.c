@@ -1,5 +1,6 @@
 #include "config/idrange.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -137,17 +138,31 @@ static bool range_of(const struct box_config *o, struct range *r)
 	return true;
 }
 
+/* The configured containers' names (config_list's, which uses this module
+ * through config_check_conflicts). */
+static char **names_of_configs(void)
+{
+	char **v = xzalloc(sizeof(char *));
+	cleanup_dir DIR *d = opendir(paths_config_dir());
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".conf"))
+			continue;
+		cleanup_free char *name = xstrndup(de->d_name, n - 5);
+		if (paths_valid_name(name))
+			strv_push(&v, name);
+	}
+	return v;
+}
+
 /* Every other container's range. */
 static void used_ranges(const struct box_config *c, struct range **out, size_t *n, const char ***who)
 {
-	cleanup_strv char **names = NULL;
+	cleanup_strv char **names = names_of_configs();
 	box_err_t e = NULL;
 	*out = NULL;
 	*n = 0;
-	if (config_list(&names, &e) < 0) {
-		box_error_release(&e);
-		return;
-	}
 	for (size_t i = 0; names[i]; i++) {
 		struct box_config *o = NULL;
 		struct range r;

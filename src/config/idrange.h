@@ -13,9 +13,6 @@
 
 struct box_config;
 
-/* idmap_base = auto (stored as 0) until resolved */
-#define BOX_IDMAP_AUTO 0u
-
 /* Sets c->idmap_base of an unprivileged `auto` container: from its record,
  * else, with dirfd >= 0 (its container folder, where the record goes), a
  * new range; with dirfd < 0 and no record c->idmap_base stays AUTO. A

@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "base/util.h"
-#include "config/idrange.h"
 #include "config/internal.h"
 #include "config/values.h"
 

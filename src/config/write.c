@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "config/idrange.h"
 #include "config/internal.h"
 #include "base/util.h"
 #include "config/values.h"

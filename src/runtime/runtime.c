@@ -1,4 +1,5 @@
 #include "runtime/runtime.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,10 +188,10 @@ static int resolve_ids(struct box_config *c, box_err_t *err)
 	return idrange_resolve(c, cfd, err);
 }
 
-/* The rootfs's owners must be what the config's mode expects (storage.h). */
+/* The rootfs's owners must be what the config's mode expects (config/idshift.h). */
 static int check_ids(const struct box_config *c, box_err_t *err)
 {
-	uint32_t shift = storage_id_shift(c);
+	uint32_t shift = idshift_read(c);
 	if (shift && !c->unprivileged)
 		return box_error(err, 0,
 				 "%s: its rootfs's owners were shifted by %u at create for an unprivileged container: "

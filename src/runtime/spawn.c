@@ -1,4 +1,5 @@
 #include "runtime/spawn.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -218,7 +219,7 @@ static int host_map(const struct spawn_ctx *x, pid_t pid, int tree, int sync_fd,
 	const struct box_config *c = x->c;
 	if (idmap_write_maps(pid, c->idmap_base, c->idmap_size, err) < 0)
 		return -1;
-	if (storage_id_shift(c) == 0) {
+	if (idshift_read(c) == 0) {
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
 		cleanup_close int ns = open(p, O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,7 @@
  * The backend a container was created with is read back from the disk
  * (storage_kind), never from the config, which may have changed since. */
 #include "storage/storage.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -391,10 +392,10 @@ int storage_create(const struct box_config *c, const char *template_override, st
 	 * filesystem can be idmapped at start, else is shifted now */
 	struct extract_opts xo = {
 		.allow_devices = !c->unprivileged,
-		.id_shift = storage_choose_shift(c, cfd, kind == STORAGE_OVERLAY),
+		.id_shift = idshift_choose(c, cfd, kind == STORAGE_OVERLAY),
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 	};
-	if (storage_write_shift(cfd, xo.id_shift, err) < 0)
+	if (idshift_write(cfd, xo.id_shift, err) < 0)
 		goto out;
 	switch (kind) {
 	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;

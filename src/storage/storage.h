@@ -50,17 +50,6 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
  * neither reach the state folder (mode 0700) nor mount an overlay of host
  * folders itself. Returns the fd (close-on-exec) or -1. */
 int storage_open_tree(const struct box_config *c, box_err_t *err);
-/* How the rootfs holds its owners (<state>/NAME/idshift): 0 = as the
- * container sees them (a privileged container's, or an unprivileged one's
- * shown shifted by an idmapped mount at start), N = shifted by N on disk at
- * create (an unprivileged container whose filesystem cannot be idmapped, or
- * an overlay). A rootfs made before the record: the owner of its root
- * folder (the container root's on the host: 0, or the shift it got). */
-uint32_t storage_id_shift(const struct box_config *c);
-/* The shift a new rootfs in the folder `dirfd` gets (create, import). */
-uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay);
-/* Records it in the container folder `dirfd`. */
-int storage_write_shift(int dirfd, uint32_t shift, box_err_t *err);
 /* The container's tree at a path this process can read and write: the
  * rootfs folder for dir and btrfs; overlay's merged tree is mounted on a new
  * folder *tmpdir in a private mount namespace of this process (unshare), gone

@@ -1,4 +1,5 @@
-/* How a rootfs holds its owners: <state>/NAME/idshift. */
+#include "config/idshift.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,11 +11,11 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "base/idmap.h"
-#include "storage/storage.h"
+#include "config/config.h"
 
 #define IDS_FILE "idshift"
 
-uint32_t storage_id_shift(const struct box_config *c)
+uint32_t idshift_read(const struct box_config *c)
 {
 	cleanup_free char *cpath = paths_container_path(c->name);
 	cleanup_free char *path = xasprintf("%s/" IDS_FILE, cpath);
@@ -33,14 +34,14 @@ uint32_t storage_id_shift(const struct box_config *c)
 	return 0;
 }
 
-uint32_t storage_choose_shift(const struct box_config *c, int dirfd, bool overlay)
+uint32_t idshift_choose(const struct box_config *c, int dirfd, bool overlay)
 {
 	if (!c->unprivileged || (!overlay && idmap_supported(dirfd)))
 		return 0;
 	return c->idmap_base;
 }
 
-int storage_write_shift(int dirfd, uint32_t shift, box_err_t *err)
+int idshift_write(int dirfd, uint32_t shift, box_err_t *err)
 {
 	char line[16];
 	int n = snprintf(line, sizeof(line), "%u\n", shift);
