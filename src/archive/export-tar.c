@@ -18,6 +18,7 @@
 #include "archive/libarchive.h"
 #include "archive/pct.h"
 #include "archive/pgzip.h"
+#include "base/rootfs.h"
 #include "base/util.h"
 
 volatile int export_interrupted;
@@ -182,7 +183,7 @@ static char *template_content(const char *p, int rootfd, const char *hostname)
 	if (!strcmp(p, "./etc/hosts") && hostname) {
 		cleanup_free char *text = NULL;
 		box_err_t e = NULL;
-		if (read_file_at(rootfd, "etc/hosts", &text, NULL, &e) < 0) {
+		if (rootfs_read_file(rootfd, "etc/hosts", 1 << 20, &text, NULL, &e) < 0) {
 			box_error_release(&e);
 			return NULL;
 		}

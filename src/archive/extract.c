@@ -21,10 +21,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "archive/instream.h"
@@ -236,6 +238,15 @@ static int check_entry(struct archive_entry *e, const struct extract_opts *o, bo
 	return 0;
 }
 
+/* A warning of write_disk is metadata it could not restore (an xattr the
+ * file system refuses), said and not fatal as tar does; but a warning whose
+ * errno says the disk itself failed or is full is a tree that is not whole. */
+static bool warn_is_fatal(struct archive *w)
+{
+	int e = archive_errno(w);
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS || e == EFBIG;
+}
+
 static int copy_data(struct archive *a, struct archive *w, const char *path, uint64_t *bytes, box_err_t *err)
 {
 	const void *buf;
@@ -250,7 +261,9 @@ static int copy_data(struct archive *a, struct archive *w, const char *path, uin
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return box_error(err, rerrno(a), "reading '%s': %s", path, archive_error_string(a));
-		if (archive_write_data_block(w, buf, len, off) < ARCHIVE_WARN)
+		/* write_disk reports a failed write(2) (a full disk) as
+		 * ARCHIVE_WARN: anything but OK is a file that is not whole */
+		if (archive_write_data_block(w, buf, len, off) != ARCHIVE_OK)
 			return box_error(err, lerrno(w), "writing '%s': %s", path, archive_error_string(w));
 		*bytes += len;
 	}
@@ -331,7 +344,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			goto out;
 		p = archive_entry_pathname(e);
 		r = archive_write_header(w, e);
-		if (r < ARCHIVE_WARN) {
+		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
 			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
@@ -340,7 +353,7 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 		if (archive_entry_size(e) > 0 && copy_data(a, w, p, &bytes, err) < 0)
 			goto out;
 		r = archive_write_finish_entry(w);
-		if (r < ARCHIVE_WARN) {
+		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
 			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
 			goto out;
 		}
@@ -350,7 +363,8 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 			log_warn("extracting '%s': %s", p, archive_error_string(w));
 		entries++;
 	}
-	if (archive_write_close(w) < ARCHIVE_WARN) {
+	int rc = archive_write_close(w);
+	if (rc < ARCHIVE_WARN || (rc == ARCHIVE_WARN && warn_is_fatal(w))) {
 		box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
 		goto out;
 	}
@@ -394,4 +408,43 @@ int archive_extract_file(const char *tarball, const char *target, const struct e
 	if (r < 0)
 		return box_error_wrap(err, "%s", tarball);
 	return 0;
+}
+
+int archive_verify_tree(const char *tarball, int dirfd, box_err_t *err)
+{
+	struct archive *a;
+	if (archive_open_read(tarball, &a, err) < 0)
+		return -1;
+	struct archive_entry *e;
+	int r, ret = -1;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *p = archive_entry_pathname(e);
+		la_int64_t size = archive_entry_size(e);
+		struct stat st;
+		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || !p)
+			continue;
+		if (name_escapes(p)) {
+			box_error(err, 0, "'%s' is not a name inside", p);
+			goto out;
+		}
+		/* the tree is the container's: never through a symlink of it */
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+		int fd = (int)syscall(SYS_openat2, dirfd, p, &how, sizeof(how));
+		bool whole = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
+		if (fd >= 0)
+			close(fd);
+		if (!whole) {
+			box_error(err, 0, "'%s' is missing or not whole", p);
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		box_error(err, rerrno(a), "reading %s: %s", tarball, archive_error_string(a));
+		goto out;
+	}
+	ret = 0;
+out:
+	archive_close_read(a);
+	return ret;
 }

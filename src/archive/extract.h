@@ -49,4 +49,9 @@ int archive_extract(struct archive *a, const char *target, const struct extract_
 /* Convenience: open + extract + close. */
 int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err);
 
+/* Checks a tree extracted earlier against its tarball: every regular file
+ * there with its size (what a full disk or a crash cuts short); the error
+ * names the first that is not. Reads the tarball to its end. */
+int archive_verify_tree(const char *tarball, int dirfd, box_err_t *err);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "archive/extract.h"
+#include "archive/import-commit.h"
 #include "config/config.h"
 #include "archive/instream.h"
 #include "base/paths.h"
@@ -169,13 +170,14 @@ static bool exists(const char *path)
 static int check_free_name(const char *name, box_err_t *err)
 {
 	cleanup_free char *conf = paths_config_path(name), *state = paths_container_path(name),
-			  *run = paths_runtime_path(name);
+			  *run = xasprintf("%s/%s/state", paths_run_dir(), name);
 	if (exists(conf))
 		return box_error(err, 0, "container %s already exists (%s): choose another name", name, conf);
 	if (exists(state))
 		return box_error(err, 0,
 				 "container %s already has state in %s: choose another name (or 'box destroy %s')",
 				 name, state, name);
+	/* the state file, not the folder: a dead start's empty folder is no container */
 	if (exists(run))
 		return box_error(err, 0, "container %s already has runtime state in %s: choose another name", name,
 				 run);
@@ -220,14 +222,18 @@ int import_container(const char *name, const char *file, const struct import_opt
 	struct archive *a = NULL;
 	struct box_config *c = NULL;
 	struct pct_import pi = { 0 };
-	cleanup_free char *pct = NULL, *config_text = NULL, *state = NULL, *rootfs = NULL, *conf = NULL, *tmp = NULL;
+	cleanup_free char *pct = NULL, *config_text = NULL, *rootfs = NULL, *tmp = NULL;
 	cleanup_close int sfd = -1;
-	bool made_tmp = false, made_state = false;
+	bool made_tmp = false;
 	int ret = -1;
 	struct filter_state fs = { KIND_PLAIN, false, 0 };
 
 	in->fd = -1;
-	if (paths_check_name(name, err) < 0 || check_free_name(name, err) < 0)
+	if (paths_check_name(name, err) < 0)
+		goto out;
+	/* a commit of NAME a kill interrupted: finished or rolled back first */
+	import_recover(name);
+	if (check_free_name(name, err) < 0)
 		goto out;
 	if (o->hostname) {
 		/* the config's own rules, before anything is read; quoting first */
@@ -335,7 +341,6 @@ int import_container(const char *name, const char *file, const struct import_opt
 	/* the rootfs, built under a hidden name that no container can have and
 	 * renamed into place when complete: a kill -9 leaves nothing under the
 	 * container's name (the next import of it removes the leftover) */
-	state = paths_container_path(name);
 	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
 		goto out;
 	sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -400,33 +405,16 @@ int import_container(const char *name, const char *file, const struct import_opt
 			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
 		goto out;
 	}
-	if (renameat2(sfd, tmp, sfd, name, RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST || errno == ENOTEMPTY)
-			box_error(err, 0, "%s appeared during the import: left as it is", state);
-		else
-			box_error(err, errno, "renaming %s/%s to %s", paths_state_dir(), tmp, state);
+	/* the rootfs and the config, as one step */
+	if (import_commit(sfd, tmp, name, config_text, err) < 0)
 		goto out;
-	}
 	made_tmp = false;
-	made_state = true;
-
-	/* last: the config makes the container exist */
-	conf = paths_config_path(name);
-	if (mkdir_p(paths_config_dir(), 0755, err) < 0)
-		goto out;
-	if (exists(conf)) {
-		box_error(err, 0, "%s appeared during the import: left as it is", conf);
-		goto out;
-	}
-	if (write_file_atomic(conf, config_text, strlen(config_text), 0644, err) < 0)
-		goto out;
 	ret = 0;
 out:
-	if (ret < 0 && (made_tmp || made_state)) {
+	if (ret < 0 && made_tmp) {
 		box_err_t e2 = NULL;
-		if (rm_rf_at(sfd, made_tmp ? tmp : name, &e2) < 0) {
-			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(),
-				       made_tmp ? tmp : name);
+		if (rm_rf_at(sfd, tmp, &e2) < 0) {
+			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(), tmp);
 			box_error_report(&e2);
 		}
 	}

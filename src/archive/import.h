@@ -13,11 +13,12 @@
  * to its end, so every checksum of the compression is verified (instream.h).
  * The rootfs is extracted with archive.h's secure extraction (ids shifted for
  * unprivileged containers, ./dev/ entries and ./etc/vzdump/ skipped) under a
- * hidden name, renamed into place when complete; the config is written last.
- * Anything wrong -- a corrupt, truncated or hostile archive, no sbin in it, a
- * bad pct.conf, a signal -- leaves no config, rootfs or state behind; after a
- * kill -9 only a hidden .import-NAME.PID, which the next import of NAME
- * removes. */
+ * hidden name; the rootfs and the config are committed as one step
+ * (import-commit.h). Anything wrong -- a corrupt, truncated or hostile
+ * archive, a full disk, no sbin in it, a bad pct.conf, a signal -- leaves no
+ * config, rootfs or state behind; after a kill -9 only a hidden
+ * .import-NAME.PID, which the next import of NAME removes, or a commit half
+ * made, which the next import of NAME or `box ls` finishes or rolls back. */
 #ifndef BOX_IMPORT_H
 #define BOX_IMPORT_H
 

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "base/rootfs.h"
 #include "base/util.h"
 #include "config/values.h"
 
@@ -514,10 +515,11 @@ const char *pct_detect_ostype(int rootfs_fd)
 	cleanup_free char *text = NULL;
 	size_t len;
 	box_err_t e = NULL;
-	/* /etc/os-release is often a symlink: read it through /usr/lib too */
-	if (read_file_at(rootfs_fd, "usr/lib/os-release", &text, &len, &e) < 0) {
+	/* /etc/os-release is often a symlink: read it through /usr/lib too;
+	 * both are the container's: resolved inside it, bounded, never a FIFO */
+	if (rootfs_read_file(rootfs_fd, "usr/lib/os-release", 64 << 10, &text, &len, &e) < 0) {
 		box_error_release(&e);
-		if (read_file_at(rootfs_fd, "etc/os-release", &text, &len, &e) < 0) {
+		if (rootfs_read_file(rootfs_fd, "etc/os-release", 64 << 10, &text, &len, &e) < 0) {
 			box_error_release(&e);
 			return NULL;
 		}

@@ -20,17 +20,18 @@
 
 /* The list LXC and crun give a privileged container (SYSTEM-CONTAINER.md). */
 const struct cgroup_dev_rule cgroup_dev_allow[] = {
-	{ 'c', -1, -1, "m" },			       /* mknod of anything: opening it is what counts */
-	{ 'b', -1, -1, "m" },	 { 'c', 1, 3, "rwm" }, /* null */
-	{ 'c', 1, 5, "rwm" },			       /* zero */
-	{ 'c', 1, 7, "rwm" },			       /* full */
-	{ 'c', 1, 8, "rwm" },			       /* random */
-	{ 'c', 1, 9, "rwm" },			       /* urandom */
-	{ 'c', 5, 0, "rwm" },			       /* tty */
-	{ 'c', 5, 1, "rwm" },			       /* console */
-	{ 'c', 5, 2, "rwm" },			       /* ptmx */
-	{ 'c', 136, -1, "rwm" },		       /* pts */
-	{ 'c', 10, 229, "rwm" },		       /* fuse */
+	{ 'c', -1, -1, "m" }, /* mknod of anything: opening it is what counts */
+	{ 'b', -1, -1, "m" },
+	{ 'c', 1, 3, "rwm" }, /* null */
+	{ 'c', 1, 5, "rwm" }, /* zero */
+	{ 'c', 1, 7, "rwm" }, /* full */
+	{ 'c', 1, 8, "rwm" }, /* random */
+	{ 'c', 1, 9, "rwm" }, /* urandom */
+	{ 'c', 5, 0, "rwm" }, /* tty */
+	/* not c 5:1, the host's system console: the container's /dev/console is its pty */
+	{ 'c', 5, 2, "rwm" },	 /* ptmx */
+	{ 'c', 136, -1, "rwm" }, /* pts */
+	{ 'c', 10, 229, "rwm" }, /* fuse */
 };
 const size_t cgroup_dev_allow_n = sizeof(cgroup_dev_allow) / sizeof(cgroup_dev_allow[0]);
 

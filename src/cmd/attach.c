@@ -1,6 +1,9 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/attach.h"
+#include "runtime/sealed.h"
+#include "base/util.h"
 #include "base/log.h"
 #include "cmd/cmd.h"
 
@@ -13,7 +16,9 @@ const struct box_command cmd_attach = {
 	.usage = "attach NAME [-- CMD [ARGS...]]\n"
 		 "  Runs CMD (default /bin/sh) in all the container's namespaces and its cgroup,\n"
 		 "  with the container's capability limits and a clean environment; a pty when\n"
-		 "  stdin is a terminal. Exits with the command's exit status.",
+		 "  stdin, stdout or stderr is a terminal (the container never gets the caller's\n"
+		 "  terminal or any other fd of the caller's but 0-2). Exits with the command's\n"
+		 "  exit status.",
 };
 
 static int run(int argc, char **argv)
@@ -32,6 +37,14 @@ static int run(int argc, char **argv)
 			cmd = argv + 3;
 	}
 	box_err_t err = NULL;
+	/* from here on the binary is a sealed copy (runtime/sealed.h) */
+	char **self = xzalloc(((size_t)argc + 2) * sizeof(char *));
+	self[0] = "box";
+	for (int i = 0; i < argc; i++)
+		self[i + 1] = argv[i];
+	if (sealed_reexec(self, &err) < 0)
+		return box_error_report(&err);
+	free(self);
 	int status = 0;
 	if (attach_run(argv[1], cmd, &status, &err) < 0)
 		return box_error_report(&err);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive/import-commit.h"
 #include "config/config.h"
 #include "net/net.h"
 #include "base/log.h"
@@ -40,6 +41,8 @@ static int run(int argc, char **argv)
 	}
 	box_err_t err = NULL;
 	char **names = NULL;
+	/* an import killed between its two renames: its container is listed */
+	import_recover(NULL);
 	if (config_list(&names, &err) < 0)
 		return box_error_report(&err);
 	int status = 0;

@@ -83,6 +83,7 @@ struct box_config {
 	char **capabilities_drop; /* names without "cap_", lower case */
 	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
 	char *seccomp;		  /* "default", "none" or an absolute path */
+	bool keyctl;		  /* the default filter allows the keyring calls */
 	enum box_storage storage;
 
 	struct box_net *nets;
@@ -108,6 +109,7 @@ struct box_bridge {
 struct box_global {
 	char *path;
 	char *cgroup_parent; /* default "boxes" */
+	uint64_t log_size;   /* console log cap in bytes, default 8 MiB; BOX_UNLIMITED = none */
 	struct box_bridge *bridges;
 	size_t n_bridges;
 };

@@ -16,7 +16,10 @@ static void cap_freep(cap_t *caps)
 }
 #define cleanup_cap __attribute__((cleanup(cap_freep)))
 
-static const char *const default_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override" };
+/* LXC's list, and what reads or acts on the whole host's kernel: its log
+ * (syslog), BPF programs and maps, perf events */
+static const char *const default_drop[] = { "sys_module",   "sys_time", "sys_rawio", "mac_admin",
+					    "mac_override", "syslog",	"bpf",	     "perfmon" };
 
 static int cap_number(const char *name, cap_value_t *v, box_err_t *err)
 {
@@ -71,7 +74,11 @@ int caps_apply(const struct box_config *c, box_err_t *err)
 		cap_value_t v = i;
 		if (cap_drop_bound(v) < 0 && errno != EINVAL)
 			return box_error(err, errno, "dropping %s from the bounding set", cap_to_name(v));
+		/* out of the effective and permitted sets too: the process is
+		 * visible (and ptrace-able) inside before it execs */
 		cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_CLEAR);
+		cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR);
+		cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
 	}
 	if (cap_set_proc(caps) < 0)
 		return box_error(err, errno, "setting capabilities");

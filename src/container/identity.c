@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/rootfs.h"
 #include "base/util.h"
 
 #define BEGIN_MARK "# --- BEGIN boxes managed ---"
@@ -27,14 +27,7 @@
 
 static int open_in_root(int rootfd, const char *path, int flags, box_err_t *err)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0)
-		return box_error(err, errno, "opening %s in the rootfs", path);
-	return fd;
+	return rootfs_open(rootfd, path, flags, 0, err);
 }
 
 /* Replaces the managed section of `old` (or puts one first) with `section`. */

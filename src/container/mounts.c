@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,16 @@
 #include "config/config.h"
 #include "container/identity.h"
 #include "base/paths.h"
+#include "base/rootfs.h"
 #include "storage/storage.h"
 #include "base/util.h"
 
 /* Paths are always below root; the rootfs is untrusted, so a path component
- * that is a symlink is resolved inside it (RESOLVE_IN_ROOT), never on the host. */
+ * that is a symlink is resolved inside it, never on the host, and no open
+ * waits on a FIFO (base/rootfs.h). */
 static int open_in_root(const char *root, const char *path, int flags, box_err_t *err)
 {
-	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd < 0)
-		return box_error(err, errno, "opening %s", root);
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.resolve = RESOLVE_IN_ROOT,
-				.mode = (flags & O_CREAT) ? 0644 : 0 };
-	int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
-	if (fd < 0)
-		return box_error(err, errno, "opening %s inside the container", path);
-	return fd;
+	return rootfs_open_path(root, path, flags, 0644, err);
 }
 
 /* Creates a folder (and parents) below root, each step resolved in root. */
@@ -263,16 +255,24 @@ static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
 		return -1;
 	if (!notify_dir)
 		return 0;
-	if (mkdir_in_root(root, "/run/host", err) < 0 ||
-	    mount_in(root, notify_dir, "/run/host", NULL, MS_BIND, NULL, err) < 0)
+	/* only the socket goes in, onto a file of the container's own /run: a
+	 * privileged root can remount any bind rw, and a bound host folder
+	 * would then take whatever it writes */
+	if (mkdir_in_root(root, "/run/host", err) < 0)
 		return -1;
-	cleanup_close int fd = open_in_root(root, "/run/host", O_PATH, err);
+	cleanup_close int tfd = open_in_root(root, "/run/host/notify", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
+	if (tfd < 0)
+		return -1;
+	cleanup_free char *sock = xasprintf("%s/notify", notify_dir);
+	if (mount_in(root, sock, "/run/host/notify", NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/run/host/notify", O_PATH, err);
 	if (fd < 0)
 		return -1;
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return box_error(err, errno, "making /run/host read-only");
+		return box_error(err, errno, "making /run/host/notify read-only");
 	return 0;
 }
 
@@ -306,6 +306,33 @@ int mounts_open_host(const struct box_config *c, const char *notify_dir, box_err
 	return 0;
 }
 
+/* The target of a file's bind mount: an existing regular file, or a new
+ * one. The container may have left anything there: a FIFO would block the
+ * open (and the start with it), a device would be opened. */
+static int file_target(const struct box_config *c, const struct box_mount *m, const char *root, box_err_t *err)
+{
+	cleanup_free char *dir = xstrdup(m->target);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_in_root(root, dir, err) < 0)
+			return -1;
+	}
+	cleanup_close int fd = open_in_root(root, m->target, O_PATH, NULL);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) < 0)
+		return box_error(err, errno, "stat of %s inside the container", m->target);
+	if (fd >= 0 && !S_ISREG(st.st_mode))
+		return box_error(err, 0,
+				 "%s:%u: mount %s: the target inside the container is %s, not a regular file "
+				 "(the source %s is a file): remove it from the rootfs",
+				 c->path, m->line, m->target, rootfs_kind(st.st_mode), m->source);
+	if (fd >= 0)
+		return 0;
+	cleanup_close int nfd = open_in_root(root, m->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
+	return nfd < 0 ? -1 : 0;
+}
+
 static int setup_user_mounts(const struct box_config *c, const char *root, box_err_t *err)
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -318,17 +345,8 @@ static int setup_user_mounts(const struct box_config *c, const char *root, box_e
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdir_in_root(root, m->target, err) < 0)
 				return -1;
-		} else {
-			cleanup_free char *dir = xstrdup(m->target);
-			char *slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				if (mkdir_in_root(root, dir, err) < 0)
-					return -1;
-			}
-			cleanup_close int fd = open_in_root(root, m->target, O_WRONLY | O_CREAT, err);
-			if (fd < 0)
-				return -1;
+		} else if (file_target(c, m, root, err) < 0) {
+			return -1;
 		}
 		if (mount_in(root, src, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 			return -1;

@@ -15,8 +15,28 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 }
 #define cleanup_seccomp __attribute__((cleanup(seccomp_releasep)))
 
+/* What acts on the whole host's kernel rather than the container: modules,
+ * kexec, file handles (open_by_handle_at walks out of any mount), the
+ * kernel's log, swap, BPF, perf events. */
 static const char *const denied[] = { "kexec_load",  "kexec_file_load", "open_by_handle_at",
-				      "init_module", "finit_module",	"delete_module" };
+				      "init_module", "finit_module",	"delete_module",
+				      "syslog",	     "swapon",		"swapoff",
+				      "bpf",	     "perf_event_open" };
+/* The kernel keyring is not namespaced: off unless keyctl = yes. */
+static const char *const keyring[] = { "keyctl", "add_key", "request_key" };
+
+static int deny(scmp_filter_ctx ctx, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 int seccomp_apply(const struct box_config *c, box_err_t *err)
 {
@@ -31,14 +51,11 @@ int seccomp_apply(const struct box_config *c, box_err_t *err)
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r < 0)
 		return box_error(err, -r, "loading the seccomp filter");
-	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-		if (r < 0)
-			return box_error(err, -r, "loading the seccomp filter");
-	}
+	r = deny(ctx, denied, ARRAY_SIZE(denied));
+	if (r == 0 && !c->keyctl)
+		r = deny(ctx, keyring, ARRAY_SIZE(keyring));
+	if (r < 0)
+		return box_error(err, -r, "loading the seccomp filter");
 	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(umount2), 1,
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, MNT_FORCE, MNT_FORCE));
 	if (r < 0)

@@ -1,6 +1,8 @@
 /* The syscall filter of a privileged container (libseccomp), LXC's
- * common.seccomp denylist: kexec_load, open_by_handle_at, init_module,
- * finit_module, delete_module fail with EPERM, and umount2(MNT_FORCE) too.
+ * common.seccomp denylist and more: kexec_load, kexec_file_load,
+ * open_by_handle_at, init_module, finit_module, delete_module, syslog,
+ * swapon, swapoff, bpf, perf_event_open fail with EPERM, umount2(MNT_FORCE)
+ * too, and keyctl, add_key, request_key unless the config says keyctl = yes.
  * Config `seccomp`: "default" (this list), "none". */
 #ifndef BOX_SECCOMP_H
 #define BOX_SECCOMP_H

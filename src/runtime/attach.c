@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,6 +38,56 @@ static int status_code(int st)
 	return 1;
 }
 
+/* Which of the caller's fds 0-2 are terminals: each is replaced by the pty's
+ * slave, so that the container never holds a host terminal (TIOCSTI would
+ * type into the admin's shell); the others are passed as they are. */
+struct attach_tty {
+	bool tty[3];
+	int master, slave;
+};
+
+static bool any_tty(const struct attach_tty *t)
+{
+	return t->tty[0] || t->tty[1] || t->tty[2];
+}
+
+static void set_env(const struct box_config *c, const char *term)
+{
+	clearenv();
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/root", 1);
+	setenv("container", "boxes", 1);
+	if (term)
+		setenv("TERM", term, 1);
+	for (size_t i = 0; c->environment && c->environment[i]; i++)
+		putenv(c->environment[i]);
+}
+
+/* The grandchild G: the first process the container can see. It inherits a
+ * state with nothing of the host in it (run_inside) and only execs. */
+__attribute__((noreturn)) static void exec_command(char **argv, const struct attach_tty *t)
+{
+	/* the pty is the controlling terminal only for an interactive command
+	 * (stdin a terminal): job control then, and a hangup at the end; a
+	 * command whose output alone goes to a terminal keeps its background
+	 * jobs alive after it exits, as without a pty */
+	setsid();
+	if (t->tty[0])
+		ioctl(0, TIOCSCTTY, 0);
+	static char *sh[] = { "/bin/sh", NULL };
+	if (!argv || !argv[0])
+		argv = sh;
+	execvp(argv[0], argv);
+	fprintf(stderr, "box: attach: %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The child C, still invisible inside (the host's pid ns). Everything that
+ * must not reach the container is done away with here, before G is forked
+ * into the container's pid ns where its root can stop it and read
+ * /proc/G/fd, /proc/G/exe: the cgroup fds and the pidfd are closed, every
+ * fd but 0-2 too (the caller's, the pty master), the process is not
+ * dumpable until exec, and the capability drop and seccomp filter are on. */
 /* Whether init runs in a user namespace of its own: asked of the running
  * init, not of the config, which may have changed since it started. */
 static bool in_own_userns(pid_t pid)
@@ -48,63 +99,62 @@ static bool in_own_userns(pid_t pid)
 }
 
 __attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, bool userns,
-						 const struct cgroup_join *join, char **argv, int slave)
+						 struct cgroup_join *join, char **argv, const struct attach_tty *t)
 {
 	box_err_t err = NULL;
-	if (cgroup_join_self(join, &err) < 0) {
-		box_error_report(&err);
-		_exit(126);
+	const char *term = getenv("TERM");
+	char *tc = term && t->slave >= 0 ? xstrdup(term) : NULL;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		box_error(&err, errno, "prctl(PR_SET_DUMPABLE)");
+		goto fail;
 	}
+	if (cgroup_join_self(join, &err) < 0)
+		goto fail;
+	cgroup_join_close(join);
 	/* an unprivileged container's user namespace first (setns does it so),
 	 * then its root: the rest is owned by it */
 	if (setns(pidfd, NS_ALL | (userns ? CLONE_NEWUSER : 0)) < 0) {
-		fprintf(stderr, "box: attach: entering the namespaces of %s: %s\n", c->name, strerror(errno));
-		_exit(126);
+		box_error(&err, errno, "entering the namespaces of %s", c->name);
+		goto fail;
 	}
-	if (userns && userns_become_root(&err) < 0) {
-		box_error_report(&err);
-		_exit(126);
+	if (userns) {
+		if (userns_become_root(&err) < 0)
+			goto fail;
+		/* the change of ids cleared it (and dumpable stays 0) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	for (int i = 0; i <= 2; i++)
+		if (t->tty[i] && dup2(t->slave, i) < 0) {
+			box_error(&err, errno, "dup2 of the pty");
+			goto fail;
+		}
+	if (syscall(SYS_close_range, 3, ~0U, 0) < 0) {
+		box_error(&err, errno, "closing the caller's fds");
+		goto fail;
+	}
+	if (seccomp_apply(c, &err) < 0 || caps_apply(c, &err) < 0)
+		goto fail;
+	set_env(c, tc);
+	if (chdir("/root") < 0 && chdir("/") < 0) {
+		box_error(&err, errno, "chdir to / inside %s", c->name);
+		goto fail;
 	}
 	pid_t g = fork();
-	if (g < 0)
-		_exit(126);
-	if (g > 0) {
-		int st;
-		while (waitpid(g, &st, 0) < 0 && errno == EINTR)
-			;
-		_exit(status_code(st));
+	if (g < 0) {
+		box_error(&err, errno, "fork inside %s", c->name);
+		goto fail;
 	}
-	if (slave >= 0) {
-		setsid();
-		ioctl(slave, TIOCSCTTY, 0);
-		dup2(slave, 0);
-		dup2(slave, 1);
-		dup2(slave, 2);
-		if (slave > 2)
-			close(slave);
-	}
-	if (seccomp_apply(c, &err) < 0 || caps_apply(c, &err) < 0) {
-		box_error_report(&err);
-		_exit(126);
-	}
-	const char *term = getenv("TERM");
-	char *t = term ? xstrdup(term) : NULL;
-	clearenv();
-	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	setenv("HOME", "/root", 1);
-	setenv("container", "boxes", 1);
-	if (t && slave >= 0)
-		setenv("TERM", t, 1);
-	for (size_t i = 0; c->environment && c->environment[i]; i++)
-		putenv(c->environment[i]);
-	if (chdir("/root") < 0 && chdir("/") < 0)
-		_exit(126);
-	static char *sh[] = { "/bin/sh", NULL };
-	if (!argv || !argv[0])
-		argv = sh;
-	execvp(argv[0], argv);
-	fprintf(stderr, "box: attach: %s: %s\n", argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	if (g == 0)
+		exec_command(argv, t);
+	int st;
+	while (waitpid(g, &st, 0) < 0 && errno == EINTR)
+		;
+	_exit(status_code(st));
+fail:
+	box_error_wrap(&err, "attach");
+	box_error_report(&err);
+	_exit(126);
 }
 
 static struct termios saved_tio;
@@ -116,30 +166,36 @@ static void restore_tty(void)
 		tcsetattr(0, TCSADRAIN, &saved_tio);
 }
 
-static void copy_winsize(int master)
+static void copy_winsize(const struct attach_tty *t)
 {
 	struct winsize ws;
-	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-		ioctl(master, TIOCSWINSZ, &ws);
+	for (int i = 0; i <= 2; i++)
+		if (t->tty[i] && ioctl(i, TIOCGWINSZ, &ws) == 0) {
+			ioctl(t->master, TIOCSWINSZ, &ws);
+			return;
+		}
 }
 
-/* Relays stdin -> master -> stdout until the child C ends. */
-static void relay(int master, int cpidfd)
+/* Relays the caller's terminal and the pty until the child ends: stdin to
+ * the master when stdin is a terminal, the master to the caller's first
+ * terminal among stdout and stderr (or nowhere). */
+static void relay(const struct attach_tty *t, int cpidfd)
 {
+	int master = t->master, out = t->tty[1] ? 1 : t->tty[2] ? 2 : -1;
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (tcgetattr(0, &saved_tio) == 0) {
+	if (t->tty[0] && tcgetattr(0, &saved_tio) == 0) {
 		struct termios raw = saved_tio;
 		cfmakeraw(&raw);
 		tcsetattr(0, TCSADRAIN, &raw);
 		tio_saved = true;
 		atexit(restore_tty);
 	}
-	copy_winsize(master);
-	bool in_open = true;
+	copy_winsize(t);
+	bool in_open = t->tty[0];
 	char buf[4096];
 	for (;;) {
 		struct pollfd p[4] = {
@@ -154,7 +210,7 @@ static void relay(int master, int cpidfd)
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) > 0)
 				;
-			copy_winsize(master);
+			copy_winsize(t);
 		}
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(0, buf, sizeof(buf));
@@ -165,9 +221,9 @@ static void relay(int master, int cpidfd)
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(master, buf, sizeof(buf));
-			if (n > 0)
-				write_all(1, buf, (size_t)n);
-			else if (!(p[2].revents & POLLIN))
+			if (n > 0 && out >= 0)
+				write_all(out, buf, (size_t)n);
+			else if (n <= 0 && !(p[2].revents & POLLIN))
 				continue;
 		}
 		if (p[2].revents & POLLIN) {
@@ -175,7 +231,8 @@ static void relay(int master, int cpidfd)
 			ssize_t n;
 			fcntl(master, F_SETFL, O_NONBLOCK);
 			while ((n = read(master, buf, sizeof(buf))) > 0)
-				write_all(1, buf, (size_t)n);
+				if (out >= 0)
+					write_all(out, buf, (size_t)n);
 			break;
 		}
 	}
@@ -185,51 +242,64 @@ static void relay(int master, int cpidfd)
 		close(sfd);
 }
 
+/* A pty when any of fds 0-2 is a terminal. Without a terminal on stdin the
+ * slave is raw: what the command writes reaches the caller unchanged. */
+static int open_pty(struct attach_tty *t, box_err_t *err)
+{
+	char path[64];
+	for (int i = 0; i <= 2; i++)
+		t->tty[i] = isatty(i);
+	if (!any_tty(t))
+		return 0;
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->master < 0 || grantpt(t->master) < 0 || unlockpt(t->master) < 0 ||
+	    ptsname_r(t->master, path, sizeof(path)) != 0)
+		return box_error(err, errno, "allocating a pty");
+	t->slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->slave < 0)
+		return box_error(err, errno, "opening %s", path);
+	struct termios tio;
+	if (!t->tty[0] && tcgetattr(t->slave, &tio) == 0) {
+		cfmakeraw(&tio);
+		if (tcsetattr(t->slave, TCSANOW, &tio) < 0)
+			return box_error(err, errno, "setting %s raw", path);
+	}
+	return 0;
+}
+
+static int check_running(const char *name, struct runtime_info *ri, box_err_t *err)
+{
+	if (runtime_info(name, ri, err) < 0)
+		return -1;
+	if (ri->state == BOX_FROZEN) /* the command would join the frozen cgroup and hang there */
+		return box_error(err, 0, "%s is frozen: 'box unfreeze %s' first", name, name);
+	if (ri->state != BOX_RUNNING)
+		return box_error(err, 0, "%s is not running (%s)", name, state_name(ri->state));
+	return 0;
+}
+
 int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 {
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	struct cgroup *cg = NULL;
-	int pidfd = -1, master = -1, slave = -1, ret = -1;
+	int pidfd = -1, ret = -1;
 	pid_t child = -1;
 	struct runtime_info ri;
 	struct cgroup_join join = { .clone_fd = -1 };
+	struct attach_tty t = { .master = -1, .slave = -1 };
 
-	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || runtime_info(name, &ri, err) < 0)
+	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || check_running(name, &ri, err) < 0)
 		goto out;
-	if (ri.state == BOX_FROZEN) {
-		/* the command would join the frozen cgroup and hang there */
-		box_error(err, 0, "%s is frozen: 'box unfreeze %s' first", name, name);
-		goto out;
-	}
-	if (ri.state != BOX_RUNNING) {
-		box_error(err, 0, "%s is not running (%s)", name, state_name(ri.state));
-		goto out;
-	}
 	pidfd = (int)syscall(SYS_pidfd_open, ri.init_pid, 0);
 	if (pidfd < 0) {
 		box_error(err, errno, "opening init (pid %d) of %s", (int)ri.init_pid, name);
 		goto out;
 	}
-	if (cgroup_open(g->cgroup_parent, name, &cg, err) < 0)
+	if (cgroup_open(g->cgroup_parent, name, &cg, err) < 0 || open_pty(&t, err) < 0)
 		goto out;
-	if (isatty(0)) {
-		char path[64];
-		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-		    ptsname_r(master, path, sizeof(path)) != 0) {
-			box_error(err, errno, "allocating a pty");
-			goto out;
-		}
-		slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (slave < 0) {
-			box_error(err, errno, "opening %s", path);
-			goto out;
-		}
-	}
 	if (cgroup_join_open(cg, CGROUP_JOIN_ATTACH, &join, err) < 0)
 		goto out;
-	bool userns = in_own_userns(ri.init_pid);
 	fflush(NULL);
 	/* clone3, not fork: the child is born in the container's cgroup2 cgroup */
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -239,19 +309,16 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		box_error(err, errno, "clone3 of the attached command");
 		goto out;
 	}
-	if (child == 0) {
-		if (master >= 0)
-			close(master);
-		run_inside(c, pidfd, userns, &join, argv, slave);
-	}
+	if (child == 0)
+		run_inside(c, pidfd, in_own_userns(ri.init_pid), &join, argv, &t);
 	cgroup_join_close(&join);
-	if (slave >= 0) {
-		close(slave);
-		slave = -1;
+	if (t.slave >= 0) {
+		close(t.slave);
+		t.slave = -1;
 	}
-	if (master >= 0) {
+	if (t.master >= 0) {
 		int cpidfd = (int)syscall(SYS_pidfd_open, child, 0);
-		relay(master, cpidfd);
+		relay(&t, cpidfd);
 		if (cpidfd >= 0)
 			close(cpidfd);
 	}
@@ -264,10 +331,10 @@ out:
 	cgroup_join_close(&join);
 	if (pidfd >= 0)
 		close(pidfd);
-	if (master >= 0)
-		close(master);
-	if (slave >= 0)
-		close(slave);
+	if (t.master >= 0)
+		close(t.master);
+	if (t.slave >= 0)
+		close(t.slave);
 	cgroup_free(cg);
 	config_free(c);
 	global_free(g);

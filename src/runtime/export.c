@@ -3,6 +3,7 @@
 #include "runtime/export.h"
 #include "config/idshift.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -46,12 +47,39 @@ static void install_signals(void)
 }
 
 /* The output: an unnamed O_TMPFILE in the target's folder (kill -9 leaves
- * nothing), or where the file system lacks it a hidden ".NAME.XXXXXX" that
- * is removed on every error path. */
+ * nothing), or where the file system lacks it a hidden ".NAME.PID" that is
+ * removed on every error path. ".NAME.PID" is also the name an O_TMPFILE is
+ * linked to when NAME exists, just before it is renamed over it. */
 struct outfile {
 	int dirfd, fd;
 	char *dir, *base, *tmpname; /* tmpname only without O_TMPFILE */
 };
+
+/* ".NAME.PID" of an export killed before its rename: a full-size hidden
+ * file that nothing else would ever remove. Only a dead PID's. */
+static void remove_stale_tmp(struct outfile *f)
+{
+	cleanup_free char *prefix = xasprintf(".%s.", f->base);
+	size_t pl = strlen(prefix);
+	int dfd = dup(f->dirfd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	struct dirent *de;
+	rewinddir(d); /* a dup shares the offset */
+	while ((de = readdir(d))) {
+		const char *p = de->d_name + pl;
+		if (strncmp(de->d_name, prefix, pl) || !*p || strspn(p, "0123456789") != strlen(p))
+			continue;
+		pid_t pid = (pid_t)atoi(p);
+		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH &&
+		    unlinkat(f->dirfd, de->d_name, 0) == 0)
+			log_info("removed %s/%s, left by an interrupted export", f->dir, de->d_name);
+	}
+}
 
 static int outfile_open(struct outfile *f, const char *path, box_err_t *err)
 {
@@ -67,18 +95,20 @@ static int outfile_open(struct outfile *f, const char *path, box_err_t *err)
 	struct stat st;
 	if (fstatat(f->dirfd, f->base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		return box_usage_error(err, "%s is a folder: give a file name", path);
+	remove_stale_tmp(f);
 	f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (f->fd >= 0)
 		return 0;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return box_error(err, errno, "creating a file in %s", f->dir);
-	f->tmpname = xasprintf(".%s.XXXXXX", f->base);
-	cleanup_free char *full = xasprintf("%s/%s", f->dir, f->tmpname);
-	f->fd = mkostemp(full, O_CLOEXEC);
-	if (f->fd < 0)
-		return box_error(err, errno, "creating %s", full);
-	free(f->tmpname);
-	f->tmpname = xstrdup(strrchr(full, '/') + 1);
+	f->tmpname = xasprintf(".%s.%d", f->base, (int)getpid());
+	f->fd = openat(f->dirfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (f->fd < 0) {
+		int e = errno;
+		free(f->tmpname);
+		f->tmpname = NULL; /* not ours: outfile_close must leave it */
+		return box_error(err, e, "creating %s/.%s.%d", f->dir, f->base, (int)getpid());
+	}
 	return 0;
 }
 

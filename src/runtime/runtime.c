@@ -90,8 +90,11 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		}
 		return 0;
 	}
-	cleanup_free char *dir = paths_runtime_path(name);
-	if (r == 1 && access(dir, F_OK) < 0) {
+	/* No state file: nothing ran, or a start is between making the run
+	 * folder and locking it. Never remove what a start may be making: an
+	 * empty folder left by a dead one costs nothing, and the next owner of
+	 * the lock sweeps its temporaries. */
+	if (r == 1) {
 		memset(si, 0, sizeof(*si));
 		return 0;
 	}
@@ -289,6 +292,26 @@ static void wait_gone(pid_t pid, uint64_t start, int timeout_ms)
 	close(fd);
 }
 
+/* box stop --kill of a supervisor that does not answer (stuck in a start,
+ * stopped): it is killed, and what it made is cleaned as after its death. */
+static int kill_supervisor(const char *name, box_err_t *err)
+{
+	struct state_info si;
+	if (state_read(name, &si, NULL) != 0)
+		memset(&si, 0, sizeof(si));
+	if (si.sup_pid > 0 && state_pid_alive(si.sup_pid, si.sup_start)) {
+		kill(si.sup_pid, SIGKILL);
+		wait_gone(si.sup_pid, si.sup_start, 5000);
+	}
+	bool cleaned;
+	if (probe(name, &si, &cleaned, err) < 0)
+		return -1;
+	if (si.state != BOX_STOPPED)
+		return box_error(err, 0, "%s: its supervisor does not answer and could not be ended", name);
+	log_info("%s: stopped (its supervisor did not answer and was killed)", name);
+	return 0;
+}
+
 int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 {
 	if (paths_check_name(name, err) < 0)
@@ -324,6 +347,10 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 			return 0;
 		}
 		if (now_ms() > end) {
+			if (kill_now) {
+				box_error_release(&e);
+				return kill_supervisor(name, err);
+			}
 			*err = e;
 			return -1;
 		}
@@ -334,11 +361,27 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 		memset(&si, 0, sizeof(si));
 	box_trace("stop: request sent");
 	struct ctl_resp resp;
-	int r = control_recv_resp(fd, &resp, -1, err);
+	/* --kill answers within milliseconds; a supervisor that does not is
+	 * stuck and ended from here */
+	int r = control_recv_resp(fd, &resp, kill_now ? 10000 : -1, err);
 	close(fd);
+	if (r < 0 && kill_now) {
+		box_error_release(err);
+		return kill_supervisor(name, err);
+	}
 	box_trace("stop: answered");
-	if (r < 0)
+	if (r < 0) {
+		/* a supervisor gone without an answer (killed): stopped is
+		 * success for a stop, whoever stopped it */
+		wait_gone(si.sup_pid, si.sup_start, 2000);
+		box_err_t e = NULL;
+		if (probe(name, &si, NULL, &e) == 0 && si.state == BOX_STOPPED) {
+			box_error_release(err);
+			return 0;
+		}
+		box_error_release(&e);
 		return -1;
+	}
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
 	/* the supervisor answers right before it exits */

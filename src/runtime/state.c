@@ -1,5 +1,6 @@
 #include "runtime/state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,14 +20,33 @@ const char *state_name(enum box_state s)
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
 
+/* Removes NAME.tmp.PID files of dir: a write_file_replace() killed between
+ * its create and its rename. Only the lock holder writes in dir, so under
+ * the lock every temporary is a dead writer's. */
+static int sweep_tmp(const char *dir, box_err_t *err)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : box_error(err, errno, "reading %s", dir);
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".tmp.") && unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+			return box_error(err, errno, "removing %s/%s", dir, de->d_name);
+	return 0;
+}
+
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
-	if (mkdir_p(dir, 0700, err) < 0)
-		return -1;
 	cleanup_free char *path = xasprintf("%s/lock", dir);
 	for (int tries = 0;; tries++) {
+		/* inside the loop: a cleaner holding the lock may remove the
+		 * folder between our mkdir and our open */
+		if (mkdir_p(dir, 0700, err) < 0)
+			return -1;
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 && errno == ENOENT && tries < 100)
+			continue;
 		if (fd < 0)
 			return box_error(err, errno, "opening %s", path);
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -37,8 +57,13 @@ int state_lock(const char *name, box_err_t *err)
 		/* the owner removes the lock file with the rest of the state when
 		 * it is done: a lock on a file that is no longer there is no lock */
 		struct stat a, b;
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			if (sweep_tmp(dir, err) < 0) {
+				close(fd);
+				return -1;
+			}
 			return fd;
+		}
 		close(fd);
 		if (tries > 100)
 			return box_error(err, EAGAIN, "locking %s", path);
@@ -135,14 +160,22 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "notify/notify" };
+	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control" };
 	cleanup_free char *dir = paths_runtime_path(name);
+	if (sweep_tmp(dir, err) < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);
 		if (unlink(p) < 0 && errno != ENOENT)
 			return box_error(err, errno, "removing %s", p);
 	}
-	static const char *const dirs[] = { "notify", "root" };
+	/* the notify folder was the container's to write into once (an older
+	 * box bound it whole): its content is hostile, removed without
+	 * following a symlink or crossing a mount */
+	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && rm_rf_at(dfd, "notify", err) < 0)
+		return -1;
+	static const char *const dirs[] = { "root" };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, dirs[i]);
 		if (rmdir(p) < 0 && errno != ENOENT)

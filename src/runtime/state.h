@@ -33,7 +33,8 @@ struct state_info {
 };
 
 /* Creates <run>/<name>/ and takes its lock without waiting; EWOULDBLOCK
- * (as errno, with the error) when someone else holds it. Returns the fd. */
+ * (as errno, with the error) when someone else holds it. Returns the fd.
+ * The new holder removes the temporaries (*.tmp.PID) a dead one left. */
 int state_lock(const char *name, box_err_t *err);
 /* True when the lock is held by a live process (does not take it). */
 bool state_lock_held(const char *name);
@@ -43,7 +44,8 @@ bool state_lock_held(const char *name);
 int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err);
 /* Reads the state file: 0 and *si filled; 1 when there is none. */
 int state_read(const char *name, struct state_info *si, box_err_t *err);
-/* Removes the state files of <run>/<name>/ but the lock. */
+/* Removes the state files of <run>/<name>/ but the lock, and any
+ * temporaries; the caller holds the lock. */
 int state_remove(const char *name, box_err_t *err);
 /* Removes <run>/<name>/ with the lock file; the caller holds the lock and
  * closes it afterwards (state_lock() re-checks the inode it locked). */

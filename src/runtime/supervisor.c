@@ -23,8 +23,10 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "runtime/control.h"
+#include "runtime/logfile.h"
 #include "net/net.h"
 #include "base/paths.h"
+#include "runtime/shed.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "base/util.h"
@@ -107,7 +109,9 @@ int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
 	return 0;
 }
 
-static void save_state(struct sup *s, enum box_state st)
+/* A supervisor that cannot record its state fails the start: without it no
+ * command could find, attach to or stop the container. */
+static int save_state(struct sup *s, enum box_state st, box_err_t *err)
 {
 	pid_t me = getpid();
 	struct state_info si = {
@@ -118,23 +122,26 @@ static void save_state(struct sup *s, enum box_state st)
 		.init_start = s->init_start,
 		.started = s->started,
 	};
-	box_err_t err = NULL;
-	if (state_write(s->name, &si, s->have_saved ? &s->saved : NULL, &err) < 0) {
-		box_error_wrap(&err, "writing the state");
-		char *t = box_error_text(err);
-		log_warn("%s", t);
-		free(t);
-		box_error_release(&err);
+	if (state_write(s->name, &si, s->have_saved ? &s->saved : NULL, err) < 0) {
 		s->have_saved = false;
-		return;
+		return box_error_wrap(err, "writing the state");
 	}
 	s->saved = si;
 	s->have_saved = true;
+	return 0;
 }
 
 static void warn_err(box_err_t *err, const char *what)
 {
 	log_warn_ignored(err, "%s", what);
+}
+
+/* Mid-life (STOPPING): the stop goes on whatever the file says. */
+static void save_state_or_warn(struct sup *s, enum box_state st)
+{
+	box_err_t err = NULL;
+	if (save_state(s, st, &err) < 0)
+		warn_err(&err, "recording STOPPING");
 }
 
 /* ---- host resources ---- */
@@ -425,14 +432,24 @@ static const char *describe_exit(struct sup *s, char *buf, size_t len)
 
 /* ---- the end ---- */
 
+static void on_accept(struct sup *s);
+
+/* Every client gets an answer, also one whose request we never read (it
+ * came while init's exit was handled): stopped is success for a stop and a
+ * status, an error for a console. */
 static void close_clients(struct sup *s, const char *why)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *cl = &s->clients[i];
+		struct ctl_req req = { .cmd = CTL_STOP };
 		if (cl->fd < 0)
 			continue;
-		if (cl->kind == CL_STOP)
+		if (cl->kind == CL_NEW && control_recv_req(cl->fd, &req) < 0 && errno != EAGAIN)
+			req.cmd = CTL_STATUS; /* a bad one: nothing to do but say so */
+		if (cl->kind == CL_STOP || (cl->kind == CL_NEW && req.cmd != CTL_CONSOLE))
 			control_send_resp(cl->fd, 0, BOX_STOPPED, 0, "%s", why);
+		else if (cl->kind == CL_NEW)
+			control_send_resp(cl->fd, ESRCH, BOX_STOPPED, 0, "it stopped: %s", why);
 		close(cl->fd);
 		cl->fd = -1;
 	}
@@ -441,8 +458,15 @@ static void close_clients(struct sup *s, const char *why)
 __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int status)
 {
 	log_info("%s: stopped: %s", s->name, why);
-	if (s->ctl_fd >= 0)
+	if (s->ctl_fd >= 0) {
+		/* no client is left unanswered: first the socket goes (a new
+		 * one finds none and reads the state files), then the queued
+		 * ones are taken in, answered by close_clients() */
+		cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
+		unlink(ctl);
+		on_accept(s);
 		close(s->ctl_fd);
+	}
 	s->ctl_fd = -1;
 	drop_cgroup(s);
 	box_trace("sup: cgroup dropped");
@@ -473,7 +497,7 @@ static void act_halt(struct sup *s)
 	}
 	s->state = SUP_STOPPING;
 	s->deadline = dl;
-	save_state(s, BOX_STOPPING);
+	save_state_or_warn(s, BOX_STOPPING);
 	send_halt(s);
 }
 
@@ -494,7 +518,7 @@ static void act_kill(struct sup *s)
 		cgroup_freeze(s->cg, false, &err);
 	box_error_release(&err); /* no freezer: nothing was frozen */
 	box_trace("sup: init killed");
-	save_state(s, BOX_STOPPING);
+	save_state_or_warn(s, BOX_STOPPING);
 	box_trace("sup: state STOPPING");
 }
 
@@ -520,7 +544,7 @@ static void act_init_exited(struct sup *s)
 	box_err_t err = NULL;
 	drop_cgroup(s);
 	drop_net(s);
-	if (make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0) {
+	if (make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0 || save_state(s, BOX_RUNNING, &err) < 0) {
 		char *t = box_error_text(err);
 		char msg[512];
 		snprintf(msg, sizeof(msg), "restart after reboot failed: %s", t);
@@ -528,7 +552,6 @@ static void act_init_exited(struct sup *s)
 		box_error_release(&err);
 		finish(s, msg, 1);
 	}
-	save_state(s, BOX_RUNNING);
 	log_info("%s: running again, init pid %d", s->name, (int)s->init_pid);
 }
 
@@ -656,14 +679,15 @@ static void on_client(struct sup *s, struct client *cl, short revents)
 	}
 }
 
-static void on_console_output(struct sup *s, int log_fd)
+static void on_console_output(struct sup *s, struct logfile *log)
 {
 	char buf[CTL_DATA_MAX];
-	for (int rounds = 0; rounds < 16; rounds++) {
+	for (int rounds = 0; rounds < 16 && (!log || !logfile_wait_ms(log)); rounds++) {
 		ssize_t n = read(s->master, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		write_all(log_fd, buf, (size_t)n);
+		if (log)
+			logfile_write(log, buf, (size_t)n);
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (s->clients[i].fd >= 0 && s->clients[i].kind == CL_CONSOLE)
 				/* a slow watcher loses output rather than stalling the container */
@@ -685,55 +709,11 @@ static void on_notify(struct sup *s)
 	}
 }
 
-/* The supervisor lives as long as the container and does little: unmap the
- * library and program pages that start-up touched (read-only file pages
- * only, never one holding a private copy: those have Anonymous > 0), so that
- * its RSS is what the loop needs. The pages stay in the page cache.
- * Two passes: smaps is parsed with stdio first, and only then are the
- * ranges dropped, so the parser does not fault back what it just dropped
- * (each fault maps a 64 kB window of the file). Symbols are bound at load
- * time (-z now), so the loop does not fault ld.so and every library's
- * symbol tables back in either. */
-#define SHED_MAX 64
+/* Page shedding (shed.h): first after start-up, again after each burst. */
 #define SHED_IDLE_MS 10000
 #define SHED_FIRST_MS 200
-static void shed_pages(void)
-{
-	static struct {
-		unsigned long lo, hi;
-	} r[SHED_MAX];
-	int n = 0;
-	FILE *f = fopen("/proc/self/smaps", "re");
-	if (!f)
-		return;
-	char line[512], perms[8] = "", path[256];
-	unsigned long lo = 0, hi = 0;
-	bool file = false;
-	while (n < SHED_MAX && fgets(line, sizeof(line), f)) {
-		unsigned long a, b;
-		path[0] = '\0';
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) >= 3 && line[0] != ' ' &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			lo = a;
-			hi = b;
-			file = path[0] == '/' && perms[1] != 'w';
-			continue;
-		}
-		unsigned long anon;
-		if (file && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
-			if (anon == 0)
-				r[n++] = (typeof(r[0])){ lo, hi };
-			file = false;
-		}
-	}
-	fclose(f);
-	/* free heap pages go back too (glibc madvises them away) */
-	malloc_trim(0);
-	for (int i = 0; i < n; i++)
-		syscall(SYS_madvise, r[i].lo, r[i].hi - r[i].lo, MADV_DONTNEED);
-}
 
-static void loop(struct sup *s, int log_fd)
+static void loop(struct sup *s, struct logfile *log)
 {
 	/* not at once: `box start` and init are busy on the CPUs now */
 	uint64_t shed_at = now_ms() + SHED_FIRST_MS;
@@ -742,16 +722,18 @@ static void loop(struct sup *s, int log_fd)
 		int n = 0;
 		p[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = s->ctl_fd, .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = s->master, .events = POLLIN };
+		/* the console's rate limit: the pty is not read for a while */
+		int pause = log ? logfile_wait_ms(log) : 0;
+		p[n++] = (struct pollfd){ .fd = pause ? -1 : s->master, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			p[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
-		int timeout = -1;
+		int timeout = pause ? pause : -1;
 		uint64_t now = now_ms();
 		if (shed_at && now >= shed_at) {
 			shed_pages();
 			shed_at = 0;
-		} else if (shed_at)
+		} else if (shed_at && (timeout < 0 || (int)(shed_at - now) < timeout))
 			timeout = (int)(shed_at - now);
 		if (s->state == SUP_STOPPING) {
 			int t = s->deadline > now ? (int)(s->deadline - now) : 0;
@@ -774,7 +756,7 @@ static void loop(struct sup *s, int log_fd)
 		 * again once it is over */
 		shed_at = now_ms() + SHED_IDLE_MS;
 		if (p[2].revents & POLLIN)
-			on_console_output(s, log_fd);
+			on_console_output(s, log);
 		if (p[3].revents & POLLIN)
 			on_notify(s);
 		if (p[1].revents & POLLIN)
@@ -857,21 +839,16 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	s->root = xasprintf("%s/root", s->rundir);
 	cleanup_free char *logdir = xstrdup(paths_log_dir());
 	cleanup_free char *logpath = paths_log_path(s->name);
-	int log_fd = -1;
-	if (mkdir_p(logdir, 0755, &err) == 0) {
-		log_fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (log_fd < 0)
-			box_error(&err, errno, "opening the log %s", logpath);
-	}
-	if (log_fd >= 0)
-		log_set_sink(log_fd, true);
+	struct logfile *log = NULL;
+	if (mkdir_p(logdir, 0755, &err) == 0)
+		logfile_open(logpath, g->log_size, &log, &err);
 	box_trace("sup: log open");
-	save_state(s, BOX_STARTING);
-	box_trace("sup: state STARTING");
-
 	/* before the first goto: its cleanup would otherwise free garbage */
 	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
-	if (err || s->sfd < 0 || make_cgroup(s, &err) < 0)
+	if (err || s->sfd < 0 || save_state(s, BOX_STARTING, &err) < 0)
+		goto fail;
+	box_trace("sup: state STARTING");
+	if (make_cgroup(s, &err) < 0)
 		goto fail;
 	box_trace("sup: cgroup made");
 	if (open_console(s, &err) < 0 || open_notify(s, &err) < 0 || build_env(s, &err) < 0)
@@ -882,13 +859,14 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
 		goto fail;
 	box_trace("sup: init exec'd");
-	save_state(s, BOX_RUNNING);
+	if (save_state(s, BOX_RUNNING, &err) < 0)
+		goto fail;
 	box_trace("sup: state RUNNING");
 	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);
 	if (!wait || !init_is_systemd(s->init_pid))
 		report(s, NULL);
 	box_trace("sup: reported");
-	loop(s, log_fd >= 0 ? log_fd : 2);
+	loop(s, log);
 	_exit(1);
 fail:
 	box_error_wrap(&err, "starting %s", s->name);
@@ -899,7 +877,13 @@ fail:
 	}
 	report(s, &err);
 	box_error_release(&err);
+	if (s->init_pid > 0) {
+		/* its namespace's processes die with it (act_kill) */
+		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+		waitpid(s->init_pid, NULL, 0);
+	}
 	drop_cgroup(s);
+	drop_net(s);
 	box_err_t e2 = NULL;
 	state_remove_all(s->name, &e2);
 	box_error_release(&e2);

@@ -2,7 +2,10 @@
  * crypto library, and a template is hashed once per change. */
 #include "storage/hash.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,4 +137,27 @@ void storage_hash_remember(const char *memo, const char hash[65])
 	box_err_t e = NULL;
 	if (memo && write_file_atomic(memo, hash, 64, 0644, &e) < 0)
 		box_error_release(&e);
+}
+
+void storage_hash_sweep(int memo_dirfd)
+{
+	int dfd = dup(memo_dirfd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	/* a dup shares the offset: from the start, and back there after */
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+		if (strncmp(de->d_name, ".stat-", 6) || !t || !t[5] || strspn(t + 5, "0123456789") != strlen(t + 5))
+			continue;
+		pid_t pid = (pid_t)atoi(t + 5);
+		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
+			unlinkat(memo_dirfd, de->d_name, 0);
+	}
+	rewinddir(d);
 }

@@ -11,7 +11,8 @@
  * subvolume, elsewhere a folder.
  *
  * Everything is built under a temporary name and committed by one rename:
- * rootfs.tmp.* -> rootfs, overlay.tmp.* -> overlay, .cache/.tmp-* -> <key>.
+ * rootfs.tmp.* -> rootfs, overlay.tmp.* -> overlay, .cache/.tmp-* -> <key>;
+ * a cache entry is stamped .cache/.ok-<key> once it is whole on the disk.
  * The backend a container was created with is read back from the disk
  * (storage_kind), never from the config, which may have changed since. */
 #include "storage/storage.h"
@@ -47,6 +48,8 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 	cleanup_dir DIR *d = fdopendir(dup(dirfd));
 	cleanup_strv char **names = NULL;
 	struct dirent *de;
+	if (d)
+		rewinddir(d); /* a dup shares the offset another reader moved */
 	while (d && (de = readdir(d)))
 		if (!strncmp(de->d_name, prefix, strlen(prefix)))
 			strv_push(&names, de->d_name);
@@ -97,8 +100,80 @@ static const char *template_for(const struct box_config *c, const char *override
 	return *path;
 }
 
-/* The cache entry for a template: made once (extracted into a temporary
- * name, then renamed), shared by every overlay or btrfs container. */
+/* Is the cache entry <key> there and whole? 1 yes, 0 no (a bad one is moved
+ * aside, to be swept), -1 error. An entry is whole when its stamp .ok-<key>
+ * is there, written only after a complete extraction that reached the disk;
+ * an entry without one (made before entries were stamped, or half-written by
+ * a full disk that went unnoticed then) is checked against its tarball once,
+ * under the lock, and is either stamped or rebuilt: never used as it is. */
+static int cache_lookup(int cfd, const char *cdir, const char *key, const char *tpl, bool btrfs, bool locked,
+			box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (btrfs && !storage_is_subvolume_at(cfd, key))
+		return box_error(err, EINVAL,
+				 "the template cache %s/%s is not a btrfs subvolume (made before the state folder "
+				 "moved to btrfs?): remove it and create again",
+				 cdir, key);
+	cleanup_free char *ok = xasprintf(".ok-%s", key), *okpath = xasprintf("%s/%s", cdir, ok);
+	if (fstatat(cfd, ok, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (!locked)
+		return 0;
+	box_err_t e = NULL;
+	cleanup_close int kfd = openat(cfd, key, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (kfd < 0)
+		box_error(&e, errno, "opening it");
+	if (kfd >= 0 && archive_verify_tree(tpl, kfd, &e) == 0)
+		return write_file_atomic(okpath, "checked\n", 8, 0644, err) < 0 ? -1 : 1;
+	cleanup_free char *why = box_error_text(e);
+	box_error_release(&e);
+	log_warn("the template cache %s/%s is not whole (%s): building it again", cdir, key, why);
+	cleanup_free char *bad = xasprintf(".tmp-bad-%s.%d", key, (int)getpid());
+	if (renameat(cfd, key, cfd, bad) < 0)
+		return box_error(err, errno, "moving %s/%s aside", cdir, key);
+	return 0;
+}
+
+/* Extracts the template into a temporary entry, makes sure it reached the
+ * disk (syncfs reports a write-back error a write(2) could not), stamps it
+ * and renames it into place. */
+static int cache_fill(int cfd, const char *cdir, const char *key, const char *tpl, const struct extract_opts *xo,
+		      bool btrfs, box_err_t *err)
+{
+	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", key, (int)getpid());
+	cleanup_free char *tmppath = xasprintf("%s/%s", cdir, tmp), *okpath = xasprintf("%s/.ok-%s", cdir, key);
+	if (btrfs ? storage_btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0)
+		return btrfs ? -1 : box_error(err, errno, "creating %s", tmppath);
+	int r = prepare_root(cfd, tmp, xo, err);
+	if (r == 0)
+		r = archive_extract_file(tpl, tmppath, xo, err);
+	cleanup_close int sfd = r == 0 ? openat(cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && (sfd < 0 || syncfs(sfd) < 0))
+		r = box_error(err, errno, "writing %s to the disk", tmppath);
+	if (r == 0 && btrfs)
+		r = storage_btrfs_set_readonly(sfd, err);
+	if (r == 0)
+		r = write_file_atomic(okpath, "extracted\n", 10, 0644, err);
+	if (r == 0 && renameat2(cfd, tmp, cfd, key, RENAME_NOREPLACE) < 0) {
+		/* EEXIST: another create made it meanwhile; theirs is as good */
+		if (errno == EEXIST)
+			return storage_remove_tree_at(cfd, tmp, err);
+		r = box_error(err, errno, "renaming %s to %s", tmppath, key);
+		unlink(okpath);
+	}
+	if (r < 0) {
+		box_err_t e2 = NULL;
+		if (storage_remove_tree_at(cfd, tmp, &e2) < 0)
+			box_error_report(&e2);
+	}
+	return r;
+}
+
+/* The cache entry for a template: made once (cache_fill), shared by every
+ * overlay or btrfs container. */
 static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btrfs, char **key_out, box_err_t *err)
 {
 	cleanup_free char *tdir = paths_templates_path(), *cdir = xasprintf("%s/.cache", tdir), *memo = NULL;
@@ -113,14 +188,12 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	cleanup_close int cfd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cfd < 0)
 		return box_error(err, errno, "opening %s", cdir);
-	struct stat st;
+	storage_hash_sweep(cfd);
 	for (int pass = 0;; pass++) {
-		if (fstatat(cfd, key, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (btrfs && !storage_is_subvolume_at(cfd, key))
-				return box_error(err, EINVAL,
-						 "the template cache %s/%s is not a btrfs subvolume (made before the "
-						 "state folder moved to btrfs?): remove it and create again",
-						 cdir, key);
+		int r = cache_lookup(cfd, cdir, key, tpl, btrfs, pass > 0, err);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
 			storage_hash_remember(memo, hash);
 			*key_out = steal_pointer(&key);
 			return 0;
@@ -146,37 +219,9 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		}
 	}
 	storage_sweep(cfd, ".tmp-", cdir);
-	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", key, (int)getpid());
-	cleanup_free char *tmppath = xasprintf("%s/%s", cdir, tmp);
-	box_err_t e2 = NULL;
-	if (btrfs ? storage_btrfs_subvol_create(cfd, tmp, err) < 0 : mkdirat(cfd, tmp, 0755) < 0) {
-		if (!btrfs)
-			box_error(err, errno, "creating %s", tmppath);
-		return -1;
-	}
 	uint64_t t0 = now_ms();
-	int r = prepare_root(cfd, tmp, xo, err);
-	if (r == 0)
-		r = archive_extract_file(tpl, tmppath, xo, err);
-	if (r == 0 && btrfs) {
-		cleanup_close int sfd = openat(cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = sfd < 0 ? box_error(err, errno, "opening %s", tmppath) : storage_btrfs_set_readonly(sfd, err);
-	}
-	if (r == 0 && renameat2(cfd, tmp, cfd, key, RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST) {
-			/* another create made it meanwhile: theirs is as good */
-			if (storage_remove_tree_at(cfd, tmp, err) < 0)
-				return -1;
-			*key_out = steal_pointer(&key);
-			return 0;
-		}
-		r = box_error(err, errno, "renaming %s to %s", tmppath, key);
-	}
-	if (r < 0) {
-		if (storage_remove_tree_at(cfd, tmp, &e2) < 0)
-			box_error_report(&e2);
+	if (cache_fill(cfd, cdir, key, tpl, xo, btrfs, err) < 0)
 		return -1;
-	}
 	storage_hash_remember(memo, hash);
 	log_info("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
 	*key_out = steal_pointer(&key);

@@ -104,7 +104,8 @@ check_eq "its label is stdin" "stdin:1: memory: '1X' is not a size (a number of 
 
 PHASE="the config dir"
 run box config show boxes
-check_eq "config show boxes without a boxes.conf: the defaults" "cgroup_parent     = boxes" "$(printf '%s\n' "$out" | tail -n +2)"
+check_eq "config show boxes without a boxes.conf: the defaults" "cgroup_parent     = boxes
+log_size          = 8M" "$(printf '%s\n' "$out" | tail -n +2)"
 cp "$TOP/conf/boxes.conf" "$CONF/boxes.conf"
 run box config show boxes
 check_match "config show boxes shows the bridges" "bridge box0 \{

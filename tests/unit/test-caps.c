@@ -16,8 +16,8 @@ int main(void)
 
 	tap_ok(caps_drop_mask(&c, &m, &err) == 0, "the default drop list");
 	tap_ok(m == (BIT(CAP_SYS_MODULE) | BIT(CAP_SYS_TIME) | BIT(CAP_SYS_RAWIO) | BIT(CAP_MAC_ADMIN) |
-		     BIT(CAP_MAC_OVERRIDE)),
-	       "is LXC's: sys_module sys_time sys_rawio mac_admin mac_override");
+		     BIT(CAP_MAC_OVERRIDE) | BIT(CAP_SYSLOG) | BIT(CAP_BPF) | BIT(CAP_PERFMON)),
+	       "is LXC's: sys_module sys_time sys_rawio mac_admin mac_override, and syslog bpf perfmon");
 	tap_ok(!(m & BIT(CAP_SYS_BOOT)) && !(m & BIT(CAP_SYS_ADMIN)), "sys_boot and sys_admin stay");
 
 	char *drop[] = { "net_raw", "sys_ptrace", NULL };

@@ -122,7 +122,8 @@ int main(void)
 	const unsigned R = BPF_DEVCG_ACC_READ, W = BPF_DEVCG_ACC_WRITE, M = BPF_DEVCG_ACC_MKNOD;
 	tap_ok(run_prog(prog, n, 'c', R | W, 1, 3) == 1, "c 1:3 (null) rw allowed");
 	tap_ok(run_prog(prog, n, 'c', R, 1, 9) == 1, "c 1:9 (urandom) allowed");
-	tap_ok(run_prog(prog, n, 'c', W, 5, 1) == 1, "c 5:1 (console) allowed");
+	tap_ok(run_prog(prog, n, 'c', W, 5, 1) == 0, "c 5:1 (the host's console) refused");
+	tap_ok(run_prog(prog, n, 'c', R | W, 5, 0) == 1, "c 5:0 (tty) allowed");
 	tap_ok(run_prog(prog, n, 'c', R, 136, 7) == 1, "c 136:7 (pts) allowed");
 	tap_ok(run_prog(prog, n, 'c', R, 10, 229) == 1, "c 10:229 (fuse) allowed");
 	tap_ok(run_prog(prog, n, 'b', R, 8, 0) == 0, "b 8:0 (a disk) read refused");

@@ -260,9 +260,10 @@ static void test_defaults(void)
 	tap_ok(c->memory == BOX_UNLIMITED && c->swap == BOX_UNLIMITED && c->pids == BOX_UNLIMITED, "limits max");
 	tap_ok(c->cpus_milli == 0 && c->cpu_weight == 100 && c->io_weight == 100 && !c->cpuset, "cpu defaults");
 	tap_ok(c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO && c->idmap_size == 65536, "id map defaults");
-	tap_ok(strv_len(c->capabilities_drop) == 5 && !strcmp(c->capabilities_drop[0], "sys_module") &&
-		   !c->capabilities_keep,
-	       "capabilities_drop as LXC, keep unset");
+	tap_ok(strv_len(c->capabilities_drop) == 8 && !strcmp(c->capabilities_drop[0], "sys_module") &&
+		   !strcmp(c->capabilities_drop[7], "perfmon") && !c->capabilities_keep,
+	       "capabilities_drop as LXC and syslog bpf perfmon, keep unset");
+	tap_ok(!c->keyctl, "keyctl no");
 	tap_streq(c->seccomp, "default", "seccomp default");
 	tap_ok(c->storage == STORAGE_DIR, "storage dir");
 	tap_ok(c->n_nets == 0 && c->n_mounts == 0 && !c->template_name, "no network, mount, template");
@@ -479,6 +480,7 @@ static void test_dir(void)
 	tap_ok(global_load(&g, &err) == 0 && g, "a missing boxes.conf gives the defaults");
 	tap_streq(g ? g->cgroup_parent : NULL, "boxes", "cgroup_parent defaults to boxes");
 	tap_ok(g && g->n_bridges == 0, "no bridges");
+	tap_ok(g && g->log_size == 8u << 20, "log_size defaults to 8M");
 	global_free(g);
 
 	put_file("boxes.conf", "cgroup_parent = /machine/boxes/\n# the bridge\nbridge box0 {\n"

@@ -89,7 +89,21 @@ int main(void)
 	fd = state_lock("web", &err);
 	tap_ok(fd >= 0, "the lock can be taken again after removal");
 	close(fd);
-	state_remove_all("web", &err);
+
+	/* a writer killed between the create and the rename of its temporary */
+	char *stale = xasprintf("%s/web/state.tmp.999999", dir);
+	int sf = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (sf >= 0)
+		close(sf);
+	fd = state_lock("web", &err);
+	tap_ok(fd >= 0 && access(stale, F_OK) < 0, "the next lock holder removes a dead writer's temporary");
+	sf = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (sf >= 0)
+		close(sf);
+	tap_ok(state_remove_all("web", &err) == 0 && access(rd, F_OK) < 0,
+	       "state_remove_all removes a run folder with a temporary in it");
+	close(fd);
+	free(stale);
 
 	char u1[37], u2[37];
 	tap_ok(state_uuid("web", u1, &err) == 0 && strlen(u1) == 36, "state_uuid makes a UUID");

