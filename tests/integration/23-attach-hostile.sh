@@ -95,4 +95,4 @@ check_match "the host's console (c 5:1) made inside cannot be opened" "(not perm
 check "the container's own /dev/console works" box attach "$C" -- sh -c 'echo hello >/dev/console'
 
 box stop --kill "$C" >/dev/null 2>&1
-true
+t_done

@@ -81,4 +81,4 @@ check "stop" timeout 60 box stop --kill "$C2"
 out=$(box ls 2>&1); rc=$?
 check_eq "box ls works afterwards" 0 "$rc"
 check "the run folder is gone" test ! -e "$BOX_ROOT/run/boxes/$C2"
-true
+t_done

@@ -26,3 +26,4 @@ check_match "the flood is in it" "0123456789abcdef" "$(tail -c 200 "$L.1")"
 check "nothing else is left in the log folder" test "$(ls "$BOX_ROOT/var/log/boxes" | wc -l)" -eq 2
 check "stop" box stop --kill "$C"
 check_match "the supervisor's lines go to the new log" "$C" "$(grep -a "$C" "$L" | tail -1)"
+t_done

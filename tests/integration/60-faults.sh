@@ -428,3 +428,4 @@ done
 check_eq "6 starts racing a box ls loop all run" 0 "$fails"
 for i in 1 2 3 4 5 6; do box stop --kill "$T-r$i" >/dev/null 2>&1; done
 check_eq "... and stop, leaving no run folder" "" "$(ls "$RUN" 2>/dev/null | grep "$T-r")"
+t_done
