@@ -240,11 +240,11 @@ int idrange_resolve(struct box_config *c, int dirfd, box_err_t *err)
 		c->idmap_base = st.st_uid;
 		return 0;
 	}
-	/* one allocation at a time on this host */
-	cleanup_free char *lock = xasprintf("%s/.idmap.lock", paths_state_dir());
-	cleanup_close int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* one allocation at a time on this host: a lock on the state folder
+	 * itself, so that no lock file is left there */
+	cleanup_close int lfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0)
-		return box_error(err, errno, "locking %s", lock);
+		return box_error(err, errno, "locking %s", paths_state_dir());
 	return allocate(c, dirfd, err);
 }
 
