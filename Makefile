@@ -19,6 +19,9 @@ PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libs
 COMMANDS := create destroy start stop restart attach console ls info stats set apply \
 	freeze unfreeze export import config autostart snapshot rollback clone log
 
+# Read when make reads this file: on a fresh machine that is before tools/deps
+# has installed the -dev packages, so every target that runs deps builds in a
+# sub-make started after it (check, demo, bench).
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is not linked: src/archive/libarchive.c loads it on first use
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) 2>/dev/null)
@@ -79,8 +82,12 @@ $(BUILD)/tests/root/%: tests/root/%.c $(BUILD)/libbox.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -Itests/unit -o $@ $< $(BUILD)/libbox.a $(LDFLAGS) $(LDLIBS)
 
+# DEPS, DEMO: what installs the packages and what shows the demo (a test
+# swaps them to build without pkg-config at parse time, tests/integration/00-cli.sh)
+DEPS ?= tools/deps
+DEMO ?= tools/demo
 deps:
-	@tools/deps
+	@$(DEPS)
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
@@ -107,8 +114,9 @@ unit: all unit-bins
 integration: all
 	@tests/run --integration-only $(TESTS)
 
-demo: deps all
-	@tools/demo
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(DEMO)
 
 FUZZ_SECONDS ?= 60
 # A module clang cannot compile must not stop the fuzzing of the others: the
@@ -132,8 +140,9 @@ fuzz:
 		grep -E '^(#[0-9]+|Done)' build/fuzz/$$n.log | tail -1; \
 	done
 
-bench: all
-	@tools/deps bench
+bench:
+	@$(DEPS) bench
+	@$(MAKE) --no-print-directory all
 	@tools/bench $(BENCH)
 
 # What `make install` puts where (below DESTDIR PREFIX); `make uninstall`

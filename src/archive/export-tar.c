@@ -16,6 +16,7 @@
 
 #include "archive/export.h"
 #include "archive/libarchive.h"
+#include "archive/pct-export.h"
 #include "archive/pct.h"
 #include "archive/pgzip.h"
 #include "base/rootfs.h"
@@ -507,7 +508,12 @@ int export_write_fd(int fd, const struct box_config *c, const char *rootfs, cons
 	struct archive_entry *e;
 	time_t now = time(NULL);
 	if (!opts->template_) {
-		cleanup_free char *pct = pct_export(c, pct_detect_ostype(rootfd), walk_total);
+		cleanup_free char *changes = NULL;
+		cleanup_free char *pct = pct_export(c, pct_detect_ostype(rootfd), walk_total, &changes);
+		if (changes)
+			log_warn("pct.conf: what a pct restore of this archive would not give back: %s (box "
+				 "import gives back all of it)",
+				 changes);
 		const char *names[] = { "./etc/vzdump/pct.conf", "./etc/vzdump/pct.fw" };
 		for (int i = 0; i < 2; i++) {
 			e = archive_entry_new();

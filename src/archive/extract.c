@@ -102,7 +102,8 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 	if (instream_open(fd, path, &archive_interrupted, &g->s, err) < 0) {
 		close(fd);
 		free(g);
-		return box_error_wrap(err, "%s", path);
+		/* (most of instream's messages name the file already) */
+		return *err && strstr((*err)->msg, path) ? -1 : box_error_wrap(err, "%s", path);
 	}
 	struct archive *a = archive_read_new();
 	if (!a)
@@ -118,7 +119,7 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 		if (archive_errno(a) == EILSEQ)
 			box_error(err, 0,
 				  "%s is not a tarball (%s): a template is a tar archive, plain or compressed "
-				  "with gzip, zstd, xz or bzip2",
+				  "with gzip, zstd, xz, lzma or bzip2",
 				  path, archive_error_string(a));
 		else
 			box_error(err, rerrno(a), "opening %s: %s", path, archive_error_string(a));

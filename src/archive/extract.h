@@ -18,7 +18,8 @@
 struct archive; /* libarchive's */
 
 /* Opens a tarball for reading ("-" = stdin); compression and format are
- * detected from the content (gzip, zstd, xz, bzip2, none). gzip and zstd are
+ * detected from the content (gzip, zstd, xz, lzma, bzip2, none; others,
+ * lz4 or zip, are named as such). gzip and zstd are
  * decoded in a thread of our own that checks their checksums (instream.h). */
 int archive_open_read(const char *path, struct archive **out, box_err_t *err);
 void archive_close_read(struct archive *a);
@@ -30,7 +31,9 @@ struct extract_opts {
 	bool allow_devices; /* false for unprivileged containers: device nodes are refused */
 	uint32_t id_shift;  /* added to every uid/gid (unprivileged), 0 = none */
 	uint32_t id_range;  /* unprivileged: ids >= id_range are refused, names dropped; 0 = none */
-	/* Called for every entry before extraction (may rewrite it); NULL = all. */
+	/* Called for every entry before extraction (may rewrite it); NULL = all.
+	 * One that returns ENTRY_SKIP may read the entry's data itself
+	 * (archive_read_data): import reads a pct.conf met inside the rootfs. */
 	enum archive_entry_action (*filter)(struct archive_entry *e, void *data);
 	void *filter_data;
 	uint64_t *bytes_out; /* if set: bytes of file data written */

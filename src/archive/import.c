@@ -27,6 +27,7 @@
 
 #define PCT_CONF_MAX (1 << 20)
 #define RECORD_MAX (64 << 20)
+#define DECODED_BUF (256 << 10)
 
 static volatile sig_atomic_t interrupted;
 
@@ -47,6 +48,15 @@ struct input {
 	size_t rec_len, rec_cap, replay_pos;
 	int read_errno;
 	bool failed; /* the input itself failed (not its tar content) */
+	/* xz, lzma and bzip2 (instream hands them on as they are) and plain tar:
+	 * a libarchive reader of the raw format decodes them in front of the tar
+	 * reader, so that the input can be read on past the end-of-archive
+	 * blocks to its end (where xz and bzip2 check their trailers) while the
+	 * tar reader stops there: what follows is padding, as GNU tar and bsdtar
+	 * take it (libarchive's test_compat_plexus_archiver_tar.tar). */
+	struct archive *dec;
+	bool dec_eof;
+	unsigned char *dbuf;
 };
 
 static la_ssize_t in_read(struct archive *a, void *data, const void **out)
@@ -87,30 +97,97 @@ static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 	return n;
 }
 
+/* The tar reader's input: the decoder's output, or instream's. */
+static la_ssize_t tar_read(struct archive *a, void *data, const void **out)
+{
+	struct input *in = data;
+	if (!in->dec)
+		return in_read(a, data, out);
+	if (in->dec_eof)
+		return 0;
+	la_ssize_t n = archive_read_data(in->dec, in->dbuf, DECODED_BUF);
+	if (n < 0) {
+		/* in->failed when the input below failed; else bad compressed
+		 * data, which the tar reader's error then words */
+		archive_set_error(a, in->failed && in->read_errno ? in->read_errno : -1, "%s",
+				  archive_error_string(in->dec));
+		return -1;
+	}
+	*out = in->dbuf;
+	return n;
+}
+
+#define FORMATS "plain, or compressed with gzip, zstd, xz, lzma or bzip2"
+
+static int open_decoder(struct input *in, box_err_t *err)
+{
+	if (in->dec)
+		archive_read_free(in->dec);
+	in->dec_eof = false;
+	in->dec = archive_read_new();
+	if (!in->dec)
+		oom();
+	if (!in->dbuf)
+		in->dbuf = xmalloc(DECODED_BUF);
+	/* in-process decompressors only: no external programs; the same as
+	 * box create's (extract.c) */
+	archive_read_support_filter_xz(in->dec);
+	archive_read_support_filter_lzma(in->dec);
+	archive_read_support_filter_bzip2(in->dec);
+	archive_read_support_filter_none(in->dec);
+	archive_read_support_format_raw(in->dec);
+	struct archive_entry *e;
+	if (archive_read_open(in->dec, in, NULL, in_read, NULL) != ARCHIVE_OK) {
+		/* the raw format takes any byte: only an empty or failing input fails */
+		return box_error(err, in->read_errno,
+				 in->failed ? "%s: %s" : "%s is not a tar archive (" FORMATS "): %s", in->label,
+				 archive_error_string(in->dec));
+	}
+	int r = archive_read_next_header(in->dec, &e);
+	if (r == ARCHIVE_EOF)
+		in->dec_eof = true;
+	else if (r < ARCHIVE_WARN)
+		return box_error(err, in->read_errno, "%s: %s", in->label, archive_error_string(in->dec));
+	return 0;
+}
+
 static int open_stream(struct input *in, struct archive **out, box_err_t *err)
 {
+	if (instream_codec(in->s) == INSTREAM_RAW && open_decoder(in, err) < 0)
+		return -1;
 	struct archive *a = archive_read_new();
 	if (!a)
 		oom();
-	/* in-process decompressors only: no external programs */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_none(a);
 	archive_read_support_format_tar(a);
-	/* past the tar end marker to the end of the input: xz and bzip2 check
-	 * their trailers only there (gzip and zstd: instream.h) */
-	if (archive_read_set_format_option(a, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
-		log_warn("libarchive: %s", archive_error_string(a));
-	if (archive_read_open(a, in, NULL, in_read, NULL) != ARCHIVE_OK) {
-		box_error(err, in->read_errno,
-			  in->failed ? "%s: %s" : "%s is not a tar archive (gzip, zstd, xz, bzip2 or plain): %s",
+	if (archive_read_open(a, in, NULL, tar_read, NULL) != ARCHIVE_OK) {
+		box_error(err, in->read_errno, in->failed ? "%s: %s" : "%s is not a tar archive (" FORMATS "): %s",
 			  in->label, archive_error_string(a));
 		archive_read_free(a);
 		return -1;
 	}
 	*out = a;
+	return 0;
+}
+
+/* After the end-of-archive blocks: the rest of the input is read to its
+ * end, not parsed, so that every checksum of the compression is checked. */
+static int read_to_end(struct input *in, box_err_t *err)
+{
+	la_ssize_t n;
+	if (in->dec) {
+		while (!in->dec_eof && !interrupted && (n = archive_read_data(in->dec, in->dbuf, DECODED_BUF)) != 0)
+			if (n < 0)
+				return box_error(err, in->read_errno, "%s: after the end of the tar archive: %s",
+						 in->label, archive_error_string(in->dec));
+	} else {
+		const void *buf;
+		while (!interrupted && (n = instream_read(in->s, &buf)) != 0)
+			if (n < 0)
+				return box_error(err, errno, "%s", instream_error(in->s));
+	}
+	if (interrupted)
+		return box_error(err, 0, "interrupted by signal %d", (int)interrupted);
 	return 0;
 }
 
@@ -128,7 +205,36 @@ struct filter_state {
 	enum kind kind;
 	bool has_sbin;
 	unsigned long entries;
+	struct archive *a;
+	/* a pct.conf that was not the first member: read where it comes, as
+	 * Proxmox does, and translated at the end */
+	char *late_pct;
+	size_t late_len;
+	const char *late_problem; /* why it could not be read, or NULL */
+	la_int64_t fw_size;	  /* ./etc/vzdump/pct.fw: firewall rules */
 };
+
+/* Reads the pct.conf member met inside the rootfs part of the archive. */
+static void read_late_pct(struct filter_state *s, struct archive_entry *e)
+{
+	la_int64_t size = archive_entry_size(e);
+	if (s->late_pct || s->late_problem)
+		return;
+	if (archive_entry_filetype(e) != AE_IFREG || size < 0 || size > PCT_CONF_MAX) {
+		s->late_problem = "./etc/vzdump/pct.conf is not a small file";
+		return;
+	}
+	s->late_pct = xmalloc((size_t)size + 1);
+	la_ssize_t n = archive_read_data(s->a, s->late_pct, (size_t)size);
+	if (n != size) {
+		s->late_problem = "./etc/vzdump/pct.conf could not be read";
+		free(s->late_pct);
+		s->late_pct = NULL;
+		return;
+	}
+	s->late_pct[size] = '\0';
+	s->late_len = (size_t)size;
+}
 
 #define INCUS_ROOT "backup/container/rootfs/"
 
@@ -153,12 +259,66 @@ static enum archive_entry_action filter(struct archive_entry *e, void *data)
 	}
 	/* pct restore's own rules: its config is not part of the rootfs, and
 	 * /dev is made at every start */
+	if (s->kind != KIND_INCUS && !strcmp(p, "etc/vzdump/pct.conf") && s->kind != KIND_VZDUMP)
+		read_late_pct(s, e);
+	if (s->kind != KIND_INCUS && !strcmp(p, "etc/vzdump/pct.fw"))
+		s->fw_size = archive_entry_size(e);
 	if (!strncmp(p, "etc/vzdump/", 11) || (!strncmp(p, "dev/", 4) && p[4]))
 		return ENTRY_SKIP;
 	if (!strcmp(p, "sbin") || !strcmp(p, "sbin/"))
 		s->has_sbin = true;
 	s->entries++;
 	return ENTRY_EXTRACT;
+}
+
+/* The config of a pct.conf met after the rootfs began (NULL on an error).
+ * Its ids were extracted unshifted: an unprivileged one is refused. */
+static char *late_config(struct filter_state *fs, const char *name, const char *hostname, const char *label,
+			 box_err_t *err)
+{
+	if (fs->late_problem) {
+		box_error(err, 0, "%s: %s", label, fs->late_problem);
+		return NULL;
+	}
+	struct pct_import pi;
+	if (pct_import(fs->late_pct, fs->late_len, name, hostname, &pi, err) < 0) {
+		box_error_wrap(err, "%s", label);
+		return NULL;
+	}
+	struct box_config *c = NULL;
+	if (config_load_buffer(pi.config_text, strlen(pi.config_text), "pct.conf", name, &c, err) == 0 &&
+	    c->unprivileged)
+		box_error(err, 0,
+			  "%s: its pct.conf comes after the rootfs began and says unprivileged, but the files "
+			  "before it were extracted with the container's ids unshifted: repack the archive "
+			  "with ./etc/vzdump/pct.conf first (as vzdump does)",
+			  label);
+	bool ok = c && !c->unprivileged;
+	config_free(c);
+	if (ok && pi.untranslated)
+		log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", label, pi.untranslated);
+	fs->kind = KIND_VZDUMP;
+	free(pi.untranslated);
+	if (!ok) {
+		free(pi.config_text);
+		return NULL;
+	}
+	return pi.config_text;
+}
+
+/* One line on what the archive was, and what of it has no counterpart. */
+static void say_kind(const struct filter_state *fs, const char *label, bool ours)
+{
+	if (fs->fw_size > 0)
+		log_warn("%s: ./etc/vzdump/pct.fw (Proxmox firewall rules, %lld bytes) left out: boxes has no "
+			 "firewall",
+			 label, (long long)fs->fw_size);
+	const char *what = fs->kind == KIND_INCUS   ? "an Incus backup: the rootfs, a minimal config"
+			   : fs->kind == KIND_PLAIN ? "a plain rootfs archive (no pct.conf): a minimal config"
+			   : ours		    ? "a boxes export: its config restored"
+			   : fs->late_pct ? "a Proxmox vzdump archive (pct.conf not first): pct.conf translated"
+					  : "a Proxmox vzdump archive: pct.conf translated";
+	log_info("%s: %s", label, what);
 }
 
 static bool exists(const char *path)
@@ -226,7 +386,7 @@ int import_container(const char *name, const char *file, const struct import_opt
 	cleanup_close int sfd = -1;
 	bool made_tmp = false;
 	int ret = -1;
-	struct filter_state fs = { KIND_PLAIN, false, 0 };
+	struct filter_state fs = { .kind = KIND_PLAIN };
 
 	in->fd = -1;
 	if (paths_check_name(name, err) < 0)
@@ -383,7 +543,8 @@ int import_container(const char *name, const char *file, const struct import_opt
 		.filter = filter,
 		.filter_data = &fs,
 	};
-	if (archive_extract(a, rootfs, &xo, err) < 0) {
+	fs.a = a;
+	if (archive_extract(a, rootfs, &xo, err) < 0 || read_to_end(in, err) < 0) {
 		/* when the input itself failed, libarchive may word it as its own
 		 * "Truncated input file": the input's error says what happened */
 		if (interrupted || in->failed) {
@@ -405,10 +566,20 @@ int import_container(const char *name, const char *file, const struct import_opt
 			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
 		goto out;
 	}
+	if (fs.late_pct || fs.late_problem) {
+		free(config_text);
+		config_text = late_config(&fs, name, o->hostname, in->label, err);
+		config_free(c);
+		c = NULL;
+		if (!config_text ||
+		    config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
+			goto out;
+	}
 	/* the rootfs and the config, as one step */
 	if (import_commit(sfd, tmp, name, config_text, err) < 0)
 		goto out;
 	made_tmp = false;
+	say_kind(&fs, in->label, pi.ours);
 	ret = 0;
 out:
 	if (ret < 0 && made_tmp) {
@@ -426,7 +597,11 @@ out:
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	free(in->rec);
+	if (in->dec)
+		archive_read_free(in->dec);
+	free(in->dbuf);
 	free(in);
+	free(fs.late_pct);
 	pct_import_free(&pi);
 	config_free(c);
 	return ret;

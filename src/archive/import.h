@@ -3,14 +3,22 @@
  *
  *   - a boxes export: its config (the description of pct.conf) restored;
  *   - a Proxmox vzdump LXC archive: pct.conf translated (pct.h), every key
- *     without a counterpart named in one warning;
+ *     without a counterpart named in one warning, bind mounts written
+ *     commented out;
  *   - an Incus/LXD backup (backup/index.yaml, backup/container/rootfs/...):
  *     the rootfs, a minimal config;
  *   - a plain rootfs tarball (a template, an LXC image's rootfs.tar.xz; its
  *     meta.tar.xz is not needed): a minimal config.
  *
- * gzip, zstd, xz, bzip2 or none, detected from the content; the input is read
- * to its end, so every checksum of the compression is verified (instream.h).
+ * gzip, zstd, xz, lzma, bzip2 or none (what box create reads), detected
+ * from the content; the input is read to its end, past the tar's
+ * end-of-archive blocks (what follows them is padding, as GNU tar and bsdtar
+ * take it), so every checksum of the compression is verified (instream.h).
+ * ./etc/vzdump/pct.conf is read wherever it is, as Proxmox does: first (as
+ * vzdump and box export write it) it decides the config before the rootfs;
+ * later, it is translated at the end (an unprivileged one is then refused:
+ * the ids before it were not shifted). What the archive was is said in one
+ * line; a pct.fw with rules is named as left out.
  * The rootfs is extracted with archive.h's secure extraction (ids shifted for
  * unprivileged containers, ./dev/ entries and ./etc/vzdump/ skipped) under a
  * hidden name; the rootfs and the config are committed as one step

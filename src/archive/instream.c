@@ -263,6 +263,31 @@ static void *decoder(void *arg)
 
 /* ---- consumer ---- */
 
+/* What the input is when it is none of the formats boxes reads, told from
+ * its magic number, so that the message says it instead of libarchive's
+ * "Unrecognized archive format" (or a decoder's complaint). */
+static const char *unsupported(const unsigned char *m, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *what;
+	} known[] = {
+		{ "\x04\x22\x4d\x18", 4, "lz4-compressed" },
+		{ "\x02\x21\x4c\x18", 4, "lz4-compressed (legacy format)" },
+		{ "LZIP", 4, "lzip-compressed" },
+		{ "\x89LZO", 4, "lzop-compressed" },
+		{ "\x1f\x9d", 2, "compress(1)-compressed (.Z)" },
+		{ "PK\x03\x04", 4, "a zip archive" },
+		{ "7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive" },
+		{ "Rar!", 4, "a RAR archive" },
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (n >= known[i].len && !memcmp(m, known[i].magic, known[i].len))
+			return known[i].what;
+	return NULL;
+}
+
 int instream_open(int fd, const char *label, const volatile sig_atomic_t *interrupted, struct instream **out,
 		  box_err_t *err)
 {
@@ -290,9 +315,31 @@ int instream_open(int fd, const char *label, const volatile sig_atomic_t *interr
 		s->in_len += (size_t)n;
 	}
 	const unsigned char *m = s->in;
+	/* zstd and lz4 share the skippable frame (pzstd starts with one): the
+	 * frame after it says which, when the first read holds it */
+	size_t skip = 0;
+	while (skip + 8 <= s->in_len && (m[skip] & 0xf0) == 0x50 && m[skip + 1] == 0x2a && m[skip + 2] == 0x4d &&
+	       m[skip + 3] == 0x18) {
+		uint32_t len = (uint32_t)m[skip + 4] | (uint32_t)m[skip + 5] << 8 | (uint32_t)m[skip + 6] << 16 |
+			       (uint32_t)m[skip + 7] << 24;
+		if (len > s->in_len - skip - 8)
+			break;
+		skip += 8 + len;
+	}
+	bool skippable =
+	    skip > 0 || (s->in_len >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18);
+	const char *other = unsupported(m + skip, s->in_len - skip);
+	if (other) {
+		box_error(err, 0,
+			  "%s is %s, which boxes does not read: a tar archive, plain or compressed with gzip, zstd, "
+			  "xz, lzma or bzip2 (repack it, e.g. as .tar.zst)",
+			  label, other);
+		instream_free(s);
+		return -1;
+	}
 	if (s->in_len >= 3 && m[0] == 0x1f && m[1] == 0x8b && m[2] == 8)
 		s->codec = INSTREAM_GZIP;
-	else if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+	else if ((s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) || skippable)
 		s->codec = INSTREAM_ZSTD;
 	if (s->codec == INSTREAM_RAW) {
 		*out = s;

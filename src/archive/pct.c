@@ -1,6 +1,7 @@
-/* pct.conf <-> boxes config. The description encoding is PVE's
- * (PVE::Tools::encode_text: control, non-ASCII and ':' bytes as %XX; read back
- * with uri_unescape), so Proxmox shows our config as the container's notes. */
+/* pct.conf -> boxes config (the export is pct-export.c). A description that
+ * starts with our marker is our config (%XX-decoded as PVE's uri_unescape
+ * does); anything else is Proxmox's and translated key by key, with
+ * Proxmox's meaning of what is absent (512 MiB of memory and of swap). */
 #include "archive/pct.h"
 
 #include <ctype.h>
@@ -9,170 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "archive/internal.h"
+#include "archive/pct-export.h"
 #include "base/rootfs.h"
 #include "base/util.h"
 #include "config/values.h"
-
-/* First description line of a pct.conf that carries a boxes config. */
-#define MARKER "boxes-config-v1"
-
-static void put_descr_line(FILE *f, const char *s, size_t n)
-{
-	fputc('#', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch > 0x7e || ch == ':')
-			fprintf(f, "%%%02X", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('\n', f);
-}
-
-static const char *pct_arch(void)
-{
-	struct utsname u;
-	if (uname(&u) < 0)
-		return "amd64";
-	if (!strcmp(u.machine, "aarch64"))
-		return "arm64";
-	if (!strncmp(u.machine, "i", 1) && strstr(u.machine, "86"))
-		return "i386";
-	return "amd64";
-}
-
-static unsigned cpuset_count(const char *s)
-{
-	unsigned n = 0;
-	while (s && *s) {
-		char *end;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-		if (end == s)
-			break;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		n += b >= a ? (unsigned)(b - a + 1) : 0;
-		s = *end == ',' ? end + 1 : end;
-		if (*end != ',')
-			break;
-	}
-	return n;
-}
-
-static void strip_prefix_len(char *buf, size_t len, const char *text)
-{
-	snprintf(buf, len, "%s", text);
-	char *slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-}
-
-char *pct_export(const struct box_config *c, const char *ostype, uint64_t rootfs_bytes)
-{
-	char *text = NULL, *cfg = NULL;
-	size_t len = 0, cfg_len = 0;
-	FILE *cf = open_memstream(&cfg, &cfg_len);
-	if (!cf)
-		oom();
-	config_write(cf, c);
-	fclose(cf);
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		oom();
-
-	put_descr_line(f, MARKER, strlen(MARKER));
-	for (char *p = cfg; p && *p;) {
-		char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		put_descr_line(f, p, n);
-		p += n + (nl ? 1 : 0);
-	}
-	free(cfg);
-
-	/* keys in PVE's (sorted) order */
-	fprintf(f, "arch: %s\n", pct_arch());
-	if (c->cpuset && cpuset_count(c->cpuset))
-		fprintf(f, "cores: %u\n", cpuset_count(c->cpuset));
-	if (c->cpus_milli) {
-		if (c->cpus_milli % 1000)
-			fprintf(f, "cpulimit: %u.%03u\n", c->cpus_milli / 1000, c->cpus_milli % 1000);
-		else
-			fprintf(f, "cpulimit: %u\n", c->cpus_milli / 1000);
-	}
-	if (c->cpu_weight && c->cpu_weight != 100)
-		fprintf(f, "cpuunits: %u\n", c->cpu_weight);
-	fprintf(f, "hostname: %s\n", c->hostname ? c->hostname : c->name);
-	if (c->memory != BOX_UNLIMITED)
-		fprintf(f, "memory: %llu\n", (unsigned long long)((c->memory + (1 << 20) - 1) >> 20));
-	if (c->nameservers && c->nameservers[0]) {
-		fputs("nameserver:", f);
-		for (size_t i = 0; c->nameservers[i]; i++)
-			fprintf(f, " %s", c->nameservers[i]);
-		fputc('\n', f);
-	}
-	size_t idx = 0;
-	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct box_net *n = &c->nets[i];
-		if (n->type != NET_VETH)
-			continue; /* pct has no "empty" or "host" network */
-		fprintf(f, "net%zu: name=%s", idx++, n->name);
-		if (n->bridge[0])
-			fprintf(f, ",bridge=%s", n->bridge);
-		char buf[64];
-		if (n->has_gateway4) {
-			strip_prefix_len(buf, sizeof(buf), n->gateway4.text);
-			fprintf(f, ",gw=%s", buf);
-		}
-		if (n->has_gateway6) {
-			strip_prefix_len(buf, sizeof(buf), n->gateway6.text);
-			fprintf(f, ",gw6=%s", buf);
-		}
-		if (n->has_hwaddr) {
-			const unsigned char *m = n->hwaddr;
-			fprintf(f, ",hwaddr=%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
-		}
-		/* pct has one address per family: the first of each */
-		bool v4 = false, v6 = false;
-		for (size_t a = 0; a < n->n_addrs; a++) {
-			if (n->addrs[a].family == AF_INET && !v4) {
-				fprintf(f, ",ip=%s", n->addrs[a].text);
-				v4 = true;
-			} else if (n->addrs[a].family == AF_INET6 && !v6) {
-				fprintf(f, ",ip6=%s", n->addrs[a].text);
-				v6 = true;
-			}
-		}
-		if (n->mtu)
-			fprintf(f, ",mtu=%u", n->mtu);
-		fputs(",type=veth\n", f);
-	}
-	if (c->autostart)
-		fputs("onboot: 1\n", f);
-	fprintf(f, "ostype: %s\n", ostype ? ostype : "unmanaged");
-	/* pct restore sizes the new volume from this (GiB, at least 1) */
-	unsigned long long gib = (rootfs_bytes + (1ULL << 30) - 1) >> 30;
-	fprintf(f, "rootfs: local:subvol-box-%s-disk-0,size=%lluG\n", c->name, gib ? gib : 1);
-	if (c->searchdomains && c->searchdomains[0]) {
-		fputs("searchdomain:", f);
-		for (size_t i = 0; c->searchdomains[i]; i++)
-			fprintf(f, " %s", c->searchdomains[i]);
-		fputc('\n', f);
-	}
-	if (c->start_order)
-		fprintf(f, "startup: order=%d\n", c->start_order);
-	/* unlimited swap has no pct spelling: left out, pct's default applies */
-	if (c->memory != BOX_UNLIMITED && c->swap != BOX_UNLIMITED)
-		fprintf(f, "swap: %llu\n", (unsigned long long)((c->swap + (1 << 20) - 1) >> 20));
-	if (c->unprivileged)
-		fputs("unprivileged: 1\n", f);
-	fclose(f);
-	return text;
-}
-
-/* ---- import ---- */
 
 static int hexval(int ch)
 {
@@ -207,9 +51,14 @@ static void put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The list goes to the user's terminal: the archive's bytes in it (key
+ * names, paths) have their control characters (escape sequences) replaced. */
 static void add_untranslated(char **list, const char *what)
 {
 	char *n = *list ? xasprintf("%s, %s", *list, what) : xstrdup(what);
+	for (char *p = n + (*list ? strlen(*list) : 0); *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	free(*list);
 	*list = n;
 }
@@ -321,6 +170,22 @@ static void put_words_list(FILE *f, const char *key, const char *value)
 	fputs("}\n", f);
 }
 
+/* A bind mount from an archive, as a mount section written commented out
+ * and named in the warning: an archive must not choose which host paths a
+ * container sees (a hostile one would say mp0: /,mp=/host). */
+static void put_commented_mount(FILE *f, const char *what, const char *source, const char *target, bool ro,
+				char **untranslated)
+{
+	fprintf(f, "# %s, commented out by box import (the archive chose this host path: check it)\n# mount ", what);
+	put_str(f, target);
+	fputs(" {\n#\tsource   = ", f);
+	put_str(f, source);
+	fprintf(f, "\n#\treadonly = %s\n# }\n", ro ? "yes" : "no");
+	cleanup_free char *w = xasprintf("%s (bind mount of %s on %s: written commented out, uncomment it to use it)",
+					 what, source, target);
+	add_untranslated(untranslated, w);
+}
+
 static int import_ours(const char *cfg, size_t len, const char *name, const char *hostname, struct pct_import *out,
 		       box_err_t *err)
 {
@@ -338,11 +203,166 @@ static int import_ours(const char *cfg, size_t len, const char *name, const char
 	if (!f)
 		oom();
 	fprintf(f, "# restored by box import from a boxes export\n");
+	/* its mount sections too are the archive's choice of host paths */
+	size_t n_mounts = c->n_mounts;
+	c->n_mounts = 0;
 	config_write(f, c);
+	c->n_mounts = n_mounts;
+	for (size_t i = 0; i < n_mounts; i++) {
+		const struct box_mount *m = &c->mounts[i];
+		cleanup_free char *what = xasprintf("mount %s", m->target);
+		put_commented_mount(f, what, m->source, m->target, m->readonly, &out->untranslated);
+	}
 	fclose(f);
 	config_free(c);
 	out->ours = true;
 	return 0;
+}
+
+/* mpN: a bind mount (a host path first) maps to a mount section, written
+ * commented out (put_commented_mount). Volumes have no counterpart. */
+static void put_mount(FILE *f, const char *key, char *value, char **untranslated)
+{
+	char *save = NULL, *source = strtok_r(value, ",", &save), *target = NULL;
+	bool ro = false;
+	if (!source || source[0] != '/') {
+		cleanup_free char *w = xasprintf("%s (a storage volume, not a bind mount)", key);
+		add_untranslated(untranslated, w);
+		return;
+	}
+	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "mp=", 3))
+			target = kv + 3;
+		else if (!strcmp(kv, "ro=1"))
+			ro = true;
+		else if (strcmp(kv, "ro=0") && strncmp(kv, "backup=", 7)) {
+			cleanup_free char *w = xasprintf("%s.%s", key, kv);
+			add_untranslated(untranslated, w);
+		}
+	}
+	if (!target || target[0] != '/') {
+		cleanup_free char *w = xasprintf("%s (no mp=/path)", key);
+		add_untranslated(untranslated, w);
+		return;
+	}
+	put_commented_mount(f, key, source, target, ro, untranslated);
+}
+
+/* The translation of one Proxmox pct.conf: the boxes config being written and
+ * what needs the whole file first. */
+struct translation {
+	FILE *f;
+	const char *hostname; /* --hostname, or NULL */
+	bool have_hostname, have_memory, have_swap, have_unpriv;
+	unsigned long long memory, swap; /* MiB */
+	char **untranslated;
+};
+
+static void translate_key(struct translation *t, const char *key, char *value)
+{
+	FILE *f = t->f;
+	unsigned long long v;
+	if (!strcmp(key, "hostname")) {
+		t->have_hostname = true;
+		fputs("hostname = ", f);
+		put_str(f, t->hostname ? t->hostname : value);
+		fputc('\n', f);
+	} else if (!strcmp(key, "memory") && parse_uint(value, &v)) {
+		t->memory = v;
+		t->have_memory = true;
+	} else if (!strcmp(key, "swap") && parse_uint(value, &v)) {
+		t->swap = v;
+		t->have_swap = true;
+	} else if (!strcmp(key, "cores") && parse_uint(value, &v) && v > 0) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		if (online > 0 && v > (unsigned long long)online)
+			v = (unsigned long long)online;
+		fprintf(f, "cpuset = \"0-%llu\"\n", v - 1);
+	} else if (!strcmp(key, "cpulimit")) {
+		if (strcmp(value, "0")) {
+			fputs("cpus = ", f);
+			put_str(f, value);
+			fputc('\n', f);
+		}
+	} else if (!strcmp(key, "cpuunits") && parse_uint(value, &v)) {
+		/* PVE: 1024 (cgroup v1) and 100 (v2) are both "default" */
+		if (v != 1024 && v != 100 && v > 0)
+			fprintf(f, "cpu_weight = %llu\n", v > 10000 ? 10000ULL : v);
+	} else if (!strncmp(key, "net", 3) && parse_uint(key + 3, &v)) {
+		put_net(f, key, value, t->untranslated);
+	} else if (!strncmp(key, "mp", 2) && parse_uint(key + 2, &v)) {
+		put_mount(f, key, value, t->untranslated);
+	} else if (!strcmp(key, "onboot") && parse_uint(value, &v)) {
+		fprintf(f, "autostart = %s\n", v ? "yes" : "no");
+	} else if (!strcmp(key, "startup")) {
+		const char *o = strstr(value, "order=");
+		if (o)
+			fprintf(f, "start_order = %d\n", atoi(o + 6));
+		if (strstr(value, "up=") || strstr(value, "down="))
+			add_untranslated(t->untranslated, "startup.up/down");
+	} else if (!strcmp(key, "unprivileged") && parse_uint(value, &v)) {
+		t->have_unpriv = true;
+		fprintf(f, "unprivileged = %s\n", v ? "yes" : "no");
+	} else if (!strcmp(key, "nameserver")) {
+		put_words_list(f, "nameserver", value);
+	} else if (!strcmp(key, "searchdomain")) {
+		put_words_list(f, "searchdomain", value);
+	} else if (!strcmp(key, "arch") || !strcmp(key, "ostype") || !strcmp(key, "rootfs") || !strcmp(key, "digest") ||
+		   !strcmp(key, "lock")) {
+		/* what pct restore also ignores or detects again */
+		if (!strcmp(key, "arch") && strcmp(value, pct_arch()))
+			log_warn("pct.conf: arch %s, this host is %s", value, pct_arch());
+	} else {
+		add_untranslated(t->untranslated, key);
+	}
+}
+
+/* What needs the whole file: memory and swap with Proxmox's defaults (a
+ * pct.conf without them means 512 MiB each, not unlimited), the hostname. */
+static void translate_end(struct translation *t)
+{
+	/* no key: Proxmox's default, a privileged container (ours is not) */
+	if (!t->have_unpriv)
+		fputs("unprivileged = no\n", t->f);
+	fprintf(t->f, "memory = %lluM\n", t->have_memory ? t->memory : PCT_DEFAULT_MIB);
+	fprintf(t->f, "swap = %lluM\n", t->have_swap ? t->swap : PCT_DEFAULT_MIB);
+	if (!t->have_hostname && t->hostname) {
+		fputs("hostname = ", t->f);
+		put_str(t->f, t->hostname);
+		fputc('\n', t->f);
+	}
+}
+
+/* Splits "key: value" (or "lxc.x = y") in place; false when it is neither. */
+static bool split_line(char *line, char **key, char **value)
+{
+	char *colon = strchr(line, ':');
+	char *eq = strchr(line, '=');
+	if (!strncmp(line, "lxc.", 4) && (!colon || (eq && eq < colon)))
+		colon = eq;
+	if (!colon)
+		return false;
+	*colon = '\0';
+	*key = line;
+	*value = colon + 1;
+	for (char *k = line + strlen(line); k > line && (k[-1] == ' ' || k[-1] == '\t');)
+		*--k = '\0';
+	while (**value == ' ' || **value == '\t')
+		(*value)++;
+	return true;
+}
+
+static void put_notes(FILE *f, char *descr, size_t descr_len)
+{
+	if (!descr_len)
+		return;
+	fputs("# notes from Proxmox VE:\n", f);
+	for (char *p = descr, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		fprintf(f, "#   %.*s\n", (int)(nl - p), p);
+	}
 }
 
 int pct_import(const char *text, size_t len, const char *name, const char *hostname, struct pct_import *out,
@@ -360,9 +380,8 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 	if (!d || !f)
 		oom();
 	fprintf(f, "# translated by box import from a Proxmox VE pct.conf\n");
-	bool have_hostname = false, in_descr = true, have_unpriv = false;
-	unsigned long long memory = 0, swap = 0;
-	bool have_memory = false, have_swap = false;
+	struct translation t = { .f = f, .hostname = hostname, .untranslated = &out->untranslated };
+	bool in_descr = true;
 	unsigned lineno = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -382,94 +401,20 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 			continue;
 		if (line[0] == '[')
 			break; /* snapshots and pending changes: not the current config */
-		char *colon = strchr(line, ':');
-		char *eq = strchr(line, '=');
-		if (!strncmp(line, "lxc.", 4) && (!colon || (eq && eq < colon)))
-			colon = eq; /* "lxc.x = y" */
-		if (!colon) {
+		char *key, *value;
+		if (!split_line(line, &key, &value)) {
 			cleanup_free char *w = xasprintf("line %u (not 'key: value')", lineno);
 			add_untranslated(&out->untranslated, w);
 			continue;
 		}
-		*colon = '\0';
-		char *key = line, *value = colon + 1;
-		for (char *k = key + strlen(key); k > key && (k[-1] == ' ' || k[-1] == '\t');)
-			*--k = '\0';
-		while (*value == ' ' || *value == '\t')
-			value++;
-		unsigned long long v;
-
-		if (!strcmp(key, "hostname")) {
-			have_hostname = true;
-			fputs("hostname = ", f);
-			put_str(f, hostname ? hostname : value);
-			fputc('\n', f);
-		} else if (!strcmp(key, "memory") && parse_uint(value, &v)) {
-			memory = v;
-			have_memory = true;
-		} else if (!strcmp(key, "swap") && parse_uint(value, &v)) {
-			swap = v;
-			have_swap = true;
-		} else if (!strcmp(key, "cores") && parse_uint(value, &v) && v > 0) {
-			long online = sysconf(_SC_NPROCESSORS_ONLN);
-			if (online > 0 && v > (unsigned long long)online)
-				v = (unsigned long long)online;
-			fprintf(f, "cpuset = \"0-%llu\"\n", v - 1);
-		} else if (!strcmp(key, "cpulimit")) {
-			if (strcmp(value, "0")) {
-				fputs("cpus = ", f);
-				put_str(f, value);
-				fputc('\n', f);
-			}
-		} else if (!strcmp(key, "cpuunits") && parse_uint(value, &v)) {
-			/* PVE: 1024 (cgroup v1) and 100 (v2) are both "default" */
-			if (v != 1024 && v != 100 && v > 0)
-				fprintf(f, "cpu_weight = %llu\n", v > 10000 ? 10000ULL : v);
-		} else if (!strncmp(key, "net", 3) && parse_uint(key + 3, &v)) {
-			put_net(f, key, value, &out->untranslated);
-		} else if (!strcmp(key, "onboot") && parse_uint(value, &v)) {
-			fprintf(f, "autostart = %s\n", v ? "yes" : "no");
-		} else if (!strcmp(key, "startup")) {
-			const char *o = strstr(value, "order=");
-			if (o)
-				fprintf(f, "start_order = %d\n", atoi(o + 6));
-			if (strstr(value, "up=") || strstr(value, "down="))
-				add_untranslated(&out->untranslated, "startup.up/down");
-		} else if (!strcmp(key, "unprivileged") && parse_uint(value, &v)) {
-			have_unpriv = true;
-			fprintf(f, "unprivileged = %s\n", v ? "yes" : "no");
-		} else if (!strcmp(key, "nameserver")) {
-			put_words_list(f, "nameserver", value);
-		} else if (!strcmp(key, "searchdomain")) {
-			put_words_list(f, "searchdomain", value);
-		} else if (!strcmp(key, "arch") || !strcmp(key, "ostype") || !strcmp(key, "rootfs") ||
-			   !strcmp(key, "digest") || !strcmp(key, "lock")) {
-			/* what pct restore also ignores or detects again */
-			if (!strcmp(key, "arch") && strcmp(value, pct_arch()))
-				log_warn("pct.conf: arch %s, this host is %s", value, pct_arch());
-		} else {
-			add_untranslated(&out->untranslated, key);
-		}
+		translate_key(&t, key, value);
 	}
-	/* no key: Proxmox's default, a privileged container (ours is not) */
-	if (!have_unpriv)
-		fputs("unprivileged = no\n", f);
-	if (have_memory)
-		fprintf(f, "memory = %lluM\n", memory);
-	if (have_memory && have_swap)
-		fprintf(f, "swap = %lluM\n", swap);
-	else if (have_swap && swap)
-		add_untranslated(&out->untranslated, "swap (without memory)");
-	if (!have_hostname && hostname) {
-		fputs("hostname = ", f);
-		put_str(f, hostname);
-		fputc('\n', f);
-	}
+	translate_end(&t);
 	fclose(d);
 
 	/* ours: the description is our config, the pct keys are only its translation */
-	size_t ml = strlen(MARKER);
-	if (descr_len > ml && !strncmp(descr, MARKER, ml) && descr[ml] == '\n') {
+	size_t ml = strlen(PCT_MARKER);
+	if (descr_len > ml && !strncmp(descr, PCT_MARKER, ml) && descr[ml] == '\n') {
 		fclose(f);
 		free(cfg);
 		free(out->untranslated);
@@ -478,16 +423,7 @@ int pct_import(const char *text, size_t len, const char *name, const char *hostn
 		free(descr);
 		return r;
 	}
-	/* Proxmox's notes as comments */
-	if (descr_len) {
-		fputs("# notes from Proxmox VE:\n", f);
-		for (char *p = descr, *nl; *p; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (!nl)
-				break;
-			fprintf(f, "#   %.*s\n", (int)(nl - p), p);
-		}
-	}
+	put_notes(f, descr, descr_len);
 	free(descr);
 	fclose(f);
 	out->config_text = cfg;

@@ -1,16 +1,15 @@
-/* Translation between a boxes config and Proxmox VE's pct.conf (the first
- * member of a vzdump LXC archive).
+/* Translation between a boxes config and Proxmox VE's pct.conf (the
+ * ./etc/vzdump/pct.conf member of a vzdump LXC archive, first in the ones
+ * vzdump and box export write).
  *
- * Export: pct.conf holds the whole boxes config as its description (the
- * leading `#` lines, encoded as PVE encodes them), then the pct keys that
- * have a counterpart: arch, cores, cpulimit, cpuunits, hostname, memory,
- * nameserver, netN, onboot, ostype, rootfs, searchdomain, startup, swap,
- * unprivileged -- so `pct restore` takes the archive and `box import` gets the
- * exact config back.
+ * Export: pct-export.h.
  *
  * Import: a pct.conf of ours gives that config back; one written by Proxmox
- * is translated key by key, and every key or sub-option that has no
- * counterpart is listed in one warning. */
+ * is translated key by key with Proxmox's defaults (no memory or swap line:
+ * 512 MiB each), and every key or sub-option that has no counterpart is
+ * listed in one warning. Bind mounts, ours or Proxmox's mpN, are written
+ * commented out and named in that warning: an archive does not choose which
+ * host paths a container sees. */
 #ifndef BOX_PCT_H
 #define BOX_PCT_H
 
@@ -19,13 +18,9 @@
 #include "config/config.h"
 #include "base/log.h"
 
-/* The pct.conf text (caller frees). ostype: "debian", "alpine", ... or NULL
- * (= "unmanaged"); rootfs_bytes sizes the rootfs line. */
-char *pct_export(const struct box_config *c, const char *ostype, uint64_t rootfs_bytes);
-
 struct pct_import {
 	char *config_text;  /* the boxes config to write as <name>.conf */
-	char *untranslated; /* "mp0, lxc.apparmor.profile, net0.firewall" or NULL */
+	char *untranslated; /* "tags, lxc.apparmor.profile, net0.firewall" or NULL */
 	bool ours;	    /* the description held a boxes config */
 };
 

@@ -244,6 +244,30 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 
 /* ---- the container's /sys/fs/cgroup ---- */
 
+/* systemd (mount_cgroup_controllers) mounts cpu with cpuacct and net_cls
+ * with net_prio as "a,b" and links a and b to it, on this read-only tmpfs
+ * too: a pair the host binds to no v1 hierarchy (net_cls,net_prio here:
+ * hierarchy 0 in /proc/cgroups) gets those links now, dangling, so that its
+ * symlink_idempotent() finds them made instead of printing "Failed to
+ * create symlink /sys/fs/cgroup/net_cls: Read-only file system" at every
+ * boot. A pair the host co-mounts has them already; one it mounts on two
+ * hierarchies cannot be shown as one without lying (README). */
+static int pair_links(const char *target, box_err_t *err)
+{
+	static const char *const pairs[][2] = { { "cpu", "cpuacct" }, { "net_cls", "net_prio" } };
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		cleanup_free char *joined = xasprintf("%s,%s", pairs[i][0], pairs[i][1]);
+		cleanup_free char *a = xasprintf("%s/%s", target, pairs[i][0]);
+		cleanup_free char *b = xasprintf("%s/%s", target, pairs[i][1]);
+		struct stat st;
+		if (lstat(a, &st) == 0 || lstat(b, &st) == 0)
+			continue; /* co-mounted (linked already) or on hierarchies of their own */
+		if (symlink(joined, a) < 0 || symlink(joined, b) < 0)
+			return box_error(err, errno, "creating the links %s and %s", a, b);
+	}
+	return 0;
+}
+
 int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
 {
 	(void)cg;
@@ -281,6 +305,8 @@ int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
 			}
 		}
 	}
+	if (pair_links(target, err) < 0)
+		return -1;
 	if (mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755,size=64k") < 0)
 		return box_error(err, errno, "remounting %s read-only", target);
 	return 0;

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "cmd/cmd.h"
+#include "net/net.h"
 
 static int run(int argc, char **argv);
 
@@ -16,8 +17,9 @@ const struct box_command cmd_import = {
 	.summary = "make a container from an archive or template",
 	.usage = "import NAME FILE|- [--hostname NAME]\n"
 		 "  FILE   a box export, a Proxmox vzdump-lxc archive, an Incus backup, or a plain rootfs\n"
-		 "         tarball (a template, an LXC image's rootfs.tar.xz); gzip, zstd, xz, bzip2 or\n"
-		 "         none, detected from the content; '-' reads stdin\n"
+		 "         tarball (a template, an LXC image's rootfs.tar.xz); gzip, zstd, xz, lzma, bzip2\n"
+		 "         or none, detected from the content; '-' reads stdin. pct.conf may be anywhere\n"
+		 "         in it; bytes after the tar's end are padding\n"
 		 "  --hostname NAME   the new container's host name (default: the archive's, or NAME)",
 };
 
@@ -34,6 +36,15 @@ static void warn_conflicts(const char *name)
 			 "network sections)",
 			 t, name, c->path);
 	}
+	box_error_release(&e);
+	struct box_global *g = NULL;
+	char **w = NULL;
+	if (c && global_load(&g, &e) == 0)
+		net_bridge_warnings(c, g, &w);
+	for (size_t i = 0; w && w[i]; i++)
+		log_warn("%s", w[i]);
+	strv_free(w);
+	global_free(g);
 	box_error_release(&e);
 	config_free(c);
 }

@@ -85,7 +85,7 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 		if (!gw)
 			continue;
 		cleanup_free char *key = xasprintf("%sgateway", where);
-		bool family_seen = false, inside = false;
+		bool family_seen = false;
 		for (size_t i = 0; i < n->n_addrs; i++) {
 			if (n->addrs[i].family != gw->family)
 				continue;
@@ -93,24 +93,20 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 			if (value_addr_same_ip(&n->addrs[i], gw)) {
 				ctx_error(ctx, gw->line, key,
 					  "%s is this interface's own address (the router's address)", gw->text);
-				inside = true;
 				break;
 			}
-			inside |= value_addr_in_subnet(&n->addrs[i], gw);
 		}
 		const char *fam = gw->family == AF_INET ? "IPv4" : "IPv6";
 		/* an IPv6 router is often only known by its link-local address */
 		bool link_local = gw->family == AF_INET6 && gw->addr[0] == 0xfe && (gw->addr[1] & 0xc0) == 0x80;
 		if (link_local)
 			continue;
+		/* one outside every subnet (the routed /32 of hosting providers)
+		 * is fine: the start adds an on-link host route to it first, as
+		 * Proxmox does (net_setup) */
 		if (!family_seen)
 			ctx_error(ctx, gw->line, key, "%s needs an %s address on this interface (address = ...)",
 				  gw->text, fam);
-		else if (!inside)
-			ctx_error(ctx, gw->line, key,
-				  "%s is outside the subnet of every %s address of %s (a router "
-				  "inside one of them)",
-				  gw->text, fam, n->name);
 	}
 	if (n->mtu && n->mtu < 1280) {
 		for (size_t i = 0; i < n->n_addrs; i++) {

@@ -86,8 +86,9 @@ const struct config_key config_schema[] = {
 	  C(keyctl), 0, NULL },
 	{ SC_CONTAINER, "storage", KT_STORAGE, false, 0, 0, "dir", NULL, "overlay",
 	  "rootfs backend: dir (a plain copy), overlay or btrfs (a snapshot)", C(storage), 0, NULL },
-	{ SC_CONTAINER, "nameserver", KT_IP, true, 0, 0, NULL, "none", "{10.77.0.1}",
-	  "DNS servers written to /etc/resolv.conf", C(nameservers), 0, NULL },
+	{ SC_CONTAINER, "nameserver", KT_NAMESERVER, true, 0, 0, NULL, "none", "{10.77.0.1}",
+	  "DNS servers written to /etc/resolv.conf (127.0.0.53: a resolver inside; fe80::1%eth0: link-local)",
+	  C(nameservers), 0, NULL },
 	{ SC_CONTAINER, "searchdomain", KT_DOMAIN, true, 0, 0, NULL, "none", "{example.org}",
 	  "DNS search domains written to /etc/resolv.conf", C(searchdomains), 0, NULL },
 	{ SC_CONTAINER, "network", KT_SECTION, false, 0, 0, NULL, "none (no network section: only lo)", "eth0",
@@ -102,7 +103,9 @@ const struct config_key config_schema[] = {
 	{ SC_NETWORK, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.10/24, fd77::10/64}",
 	  "addresses with prefix length (veth only)", HAND, 0, NULL },
 	{ SC_NETWORK, "gateway", KT_IP, true, 0, 0, NULL, "none", "10.77.0.1",
-	  "default routes: at most one IPv4 and one IPv6, inside an address's subnet (veth only)", HAND, 0, NULL },
+	  "default routes: at most one IPv4 and one IPv6; one outside every subnet is reached by an on-link host "
+	  "route (veth only)",
+	  HAND, 0, NULL },
 	{ SC_NETWORK, "hwaddr", KT_MAC, false, 0, 0, NULL, "random", "02:00:0a:4d:00:0a",
 	  "MAC address inside the container (veth only)", HAND, 0, NULL },
 	{ SC_NETWORK, "mtu", KT_UINT, false, 68, 65535, NULL, "the kernel's (1500)", "9000", "MTU (veth only)", N(mtu),
@@ -175,14 +178,16 @@ const char *config_schema_type_doc(const struct config_key *k)
 		[KT_IFNAME] = "interface name",
 		[KT_CIDR] = "address/prefix",
 		[KT_IP] = "IP address",
+		[KT_NAMESERVER] = "IP address",
 		[KT_MAC] = "MAC address",
 		[KT_CGROUP] = "cgroup path",
 		[KT_SECTION] = "section",
 	};
 	static const char *const lists[] = {
-		[KT_STRING] = "list of strings",   [KT_ENV] = "list of KEY=VALUE",
-		[KT_CAP] = "list of capabilities", [KT_CIDR] = "list of address/prefix",
-		[KT_IP] = "list of IP addresses",  [KT_DOMAIN] = "list of domain names",
+		[KT_STRING] = "list of strings",	  [KT_ENV] = "list of KEY=VALUE",
+		[KT_CAP] = "list of capabilities",	  [KT_CIDR] = "list of address/prefix",
+		[KT_IP] = "list of IP addresses",	  [KT_DOMAIN] = "list of domain names",
+		[KT_NAMESERVER] = "list of IP addresses",
 	};
 	const char *s = k->list ? lists[k->type] : single[k->type];
 	return s ? s : "?";

@@ -32,6 +32,7 @@ enum config_type {
 	KT_IFNAME,
 	KT_CIDR,
 	KT_IP,
+	KT_NAMESERVER, /* an IP address, loopback too, fe80::1%eth0 */
 	KT_MAC,
 	KT_CGROUP, /* a relative cgroup path */
 	KT_SECTION,

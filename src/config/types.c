@@ -249,6 +249,15 @@ PARSER(p_ip)
 	return bad;
 }
 
+PARSER(p_nameserver)
+{
+	char ns[VALUE_WHY_MAX];
+	int bad = value_nameserver(text, ns, sizeof(ns), why);
+	if (!bad)
+		strv_push(f, ns);
+	return bad;
+}
+
 static bool valid_cgroup_path(const char *s)
 {
 	if (!*s || *s == '/' || strlen(s) > 200)
@@ -292,12 +301,29 @@ typedef int (*parse_fn)(struct cfg_ctx *ctx, const struct config_key *k, void *f
 /* KT_CIDR, KT_MAC and KT_SECTION have none: their keys are the loader's
  * (offset HAND), since they fill more than one field. */
 static const parse_fn parsers[] = {
-	[KT_STRING] = p_string,	  [KT_TEMPLATE] = p_template, [KT_PATH] = p_path,     [KT_HOSTNAME] = p_hostname,
-	[KT_DOMAIN] = p_domain,	  [KT_SIGNAL] = p_signal,     [KT_UINT] = p_number,   [KT_INT] = p_number,
-	[KT_BOOL] = p_bool,	  [KT_SIZE] = p_size,	      [KT_COUNT] = p_count,   [KT_CPUS] = p_cpus,
-	[KT_CPUSET] = p_cpuset,	  [KT_ENV] = p_env,	      [KT_CAP] = p_cap,	      [KT_SECCOMP] = p_seccomp,
-	[KT_STORAGE] = p_storage, [KT_NETTYPE] = p_nettype,   [KT_IFNAME] = p_ifname, [KT_IP] = p_ip,
-	[KT_CGROUP] = p_cgroup,	  [KT_IDBASE] = p_idbase,
+	[KT_STRING] = p_string,
+	[KT_TEMPLATE] = p_template,
+	[KT_PATH] = p_path,
+	[KT_HOSTNAME] = p_hostname,
+	[KT_DOMAIN] = p_domain,
+	[KT_SIGNAL] = p_signal,
+	[KT_UINT] = p_number,
+	[KT_INT] = p_number,
+	[KT_BOOL] = p_bool,
+	[KT_SIZE] = p_size,
+	[KT_COUNT] = p_count,
+	[KT_CPUS] = p_cpus,
+	[KT_CPUSET] = p_cpuset,
+	[KT_ENV] = p_env,
+	[KT_CAP] = p_cap,
+	[KT_SECCOMP] = p_seccomp,
+	[KT_STORAGE] = p_storage,
+	[KT_NETTYPE] = p_nettype,
+	[KT_IFNAME] = p_ifname,
+	[KT_IP] = p_ip,
+	[KT_NAMESERVER] = p_nameserver,
+	[KT_CGROUP] = p_cgroup,
+	[KT_IDBASE] = p_idbase,
 };
 
 bool config_type_has_parser(enum config_type t)

@@ -391,6 +391,37 @@ int value_ip(const char *s, struct box_addr *out, value_why_t why)
 	return 0;
 }
 
+int value_nameserver(const char *s, char *out, size_t len, value_why_t why)
+{
+	static const char allowed[] =
+	    "(an IPv4 or IPv6 address, like 10.0.0.1, 127.0.0.53 or fe80::1%eth0: a link-local one with its "
+	    "interface)";
+	const char *zone = strchr(s, '%');
+	struct box_addr a;
+	if (strchr(s, '/'))
+		return why_set(why, "has a prefix length %s", allowed);
+	if (parse_ip(s, zone ? (size_t)(zone - s) : strlen(s), &a) < 0)
+		return why_set(why, "is not an IP address %s", allowed);
+	bool loopback = (a.family == AF_INET && a.addr[0] == 127) ||
+			(a.family == AF_INET6 && !memcmp(a.addr, (const unsigned char[16]){ [15] = 1 }, 16));
+	const char *bad = loopback ? NULL : unusable(&a);
+	if (bad)
+		return why_set(why, "%s %s", bad, allowed);
+	if (zone) {
+		value_why_t w;
+		if (a.family != AF_INET6 || a.addr[0] != 0xfe || (a.addr[1] & 0xc0) != 0x80)
+			return why_set(why,
+				       "has an interface, but only a link-local IPv6 address (fe80::/10) takes one %s",
+				       allowed);
+		if (value_ifname(zone + 1, w) < 0)
+			return why_set(why, "names an interface that %s", w);
+	}
+	a.prefix = a.family == AF_INET ? 32 : 128;
+	addr_text(&a, false);
+	snprintf(out, len, "%s%s", a.text, zone ? zone : "");
+	return 0;
+}
+
 bool value_addr_in_subnet(const struct box_addr *net, const struct box_addr *ip)
 {
 	if (net->family != ip->family)

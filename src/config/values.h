@@ -38,6 +38,11 @@ struct box_addr;
 int value_cidr(const char *s, struct box_addr *out, value_why_t why);
 /* "10.0.0.1", "fd00::1": a host address without prefix (prefix set to 32/128). */
 int value_ip(const char *s, struct box_addr *out, value_why_t why);
+/* A DNS server: an IP address as value_ip, but a loopback one is allowed (a
+ * resolver inside the container, 127.0.0.53), and a link-local IPv6 one may
+ * name its interface (fe80::1%eth0), as resolv.conf takes it. The normalised
+ * text goes to out. */
+int value_nameserver(const char *s, char *out, size_t len, value_why_t why);
 /* True when `ip` lies in the subnet of `net` (same family). */
 bool value_addr_in_subnet(const struct box_addr *net, const struct box_addr *ip);
 /* Same family and address bytes (prefix ignored). */

@@ -1,4 +1,4 @@
-/* Addresses and default routes: one RTM_NEWADDR / RTM_NEWROUTE each. */
+/* Addresses and routes: one RTM_NEWADDR / RTM_NEWROUTE each. */
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -54,6 +54,32 @@ int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const s
 	net_sock_reset(s);
 	r = nl_send_sync(s->sk, m);
 	return r < 0 ? net_sock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
+}
+
+int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			    box_err_t *err)
+{
+	struct rtmsg rt = {
+		.rtm_family = (unsigned char)gw->family,
+		.rtm_dst_len = (unsigned char)(gw->family == AF_INET6 ? 128 : 32),
+		.rtm_table = RT_TABLE_MAIN,
+		.rtm_protocol = RTPROT_STATIC,
+		.rtm_scope = RT_SCOPE_LINK,
+		.rtm_type = RTN_UNICAST,
+	};
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	int r;
+
+	if (!m)
+		oom();
+	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(m, RTA_DST, (int)addr_len(gw->family), gw->addr) < 0 ||
+	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
+		oom();
+	net_sock_reset(s);
+	r = nl_send_sync(s->sk, m);
+	return r < 0 ? net_sock_fail(s, r, err, "adding the on-link route to the gateway %s on %s", gw->text, ifname)
+		     : 0;
 }
 
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,

@@ -79,6 +79,10 @@ int net_nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *
 
 /* Adds an address (IPv6 with IFA_F_NODAD, IPv4 with its broadcast). */
 int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err);
+/* Adds a host route to gw on ifindex with scope link: the way to a gateway
+ * outside every subnet of the interface (ip route add GW dev IF). */
+int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			    box_err_t *err);
 /* Adds the default route of gw's family via gw on ifindex. */
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
 			     box_err_t *err);

@@ -25,6 +25,7 @@
 
 #include "net/internal.h"
 #include "base/util.h"
+#include "config/values.h"
 
 struct net_state {
 	size_t n;
@@ -196,6 +197,28 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 	return net_nl_link_set_alias(h, host, alias, err);
 }
 
+/* Whether gw lies outside every subnet of n's addresses of its family (an
+ * IPv6 link-local router is on the link by definition). */
+static bool gateway_offlink(const struct box_net *n, const struct box_addr *gw)
+{
+	if (gw->family == AF_INET6 && gw->addr[0] == 0xfe && (gw->addr[1] & 0xc0) == 0x80)
+		return false;
+	for (size_t i = 0; i < n->n_addrs; i++)
+		if (value_addr_in_subnet(&n->addrs[i], gw))
+			return false;
+	return true;
+}
+
+/* The default route via gw; a gateway outside every subnet (a routed /32)
+ * first gets an on-link host route, as Proxmox sets it up. */
+static int add_gateway(struct net_sock *in, const struct net_link *l, const struct box_net *n,
+		       const struct box_addr *gw, box_err_t *err)
+{
+	if (gateway_offlink(n, gw) && net_nl_route_add_onlink(in, l->ifindex, n->name, gw, err) < 0)
+		return -1;
+	return net_nl_route_add_default(in, l->ifindex, n->name, gw, err);
+}
+
 /* One veth section, inside: up, addresses, default routes. */
 static int configure_inside(struct net_sock *in, const struct box_net *n, box_err_t *err)
 {
@@ -209,9 +232,9 @@ static int configure_inside(struct net_sock *in, const struct box_net *n, box_er
 	for (size_t i = 0; i < n->n_addrs; i++)
 		if (net_nl_addr_add(in, l.ifindex, n->name, &n->addrs[i], err) < 0)
 			return -1;
-	if (n->has_gateway4 && net_nl_route_add_default(in, l.ifindex, n->name, &n->gateway4, err) < 0)
+	if (n->has_gateway4 && add_gateway(in, &l, n, &n->gateway4, err) < 0)
 		return -1;
-	if (n->has_gateway6 && net_nl_route_add_default(in, l.ifindex, n->name, &n->gateway6, err) < 0)
+	if (n->has_gateway6 && add_gateway(in, &l, n, &n->gateway6, err) < 0)
 		return -1;
 	return 0;
 }
@@ -411,4 +434,21 @@ char *net_ipv4_list(const struct box_config *c)
 		}
 	}
 	return list;
+}
+
+void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings)
+{
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		if (n->type != NET_VETH || !n->bridge[0] || global_find_bridge(g, n->bridge) ||
+		    if_nametoindex(n->bridge))
+			continue;
+		cleanup_free char *w = xasprintf(
+		    "%s:%u: network %s: bridge %s neither exists on this host nor is declared in %s: box start makes "
+		    "it empty, and the container's network reaches nothing (declare it there with the host's "
+		    "address, or set bridge = an existing one)",
+		    c->path ? c->path : c->name, n->line_of_bridge, n->name, n->bridge,
+		    g && g->path ? g->path : "boxes.conf");
+		strv_push(warnings, w);
+	}
 }

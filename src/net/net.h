@@ -58,6 +58,11 @@ void net_state_free(struct net_state *s);
  * crashed supervisor): only interfaces whose alias says they are c's. */
 int net_cleanup(const struct box_config *c, box_err_t *err);
 
+/* One line per veth section whose bridge neither exists on this host nor
+ * is declared in boxes.conf (g may be NULL): the start would make it empty,
+ * a network that reaches nothing. Appended to *warnings. */
+void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
+
 /* What `box info` / `box ls` show about one network section, from the config. */
 struct net_desc {
 	const struct box_net *net;  /* the section (name, type, bridge, addrs, gateways, mtu) */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/pct-export.h"
 #include "archive/pct.h"
 #include "base/util.h"
 #include "config/config.h"
@@ -47,7 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct box_config *c = load(p.config_text, "the imported config");
-	char *pct = pct_export(c, NULL, 0);
+	char *changes = NULL;
+	char *pct = pct_export(c, NULL, 0, &changes);
+	free(changes);
 	struct pct_import q = { 0 };
 	if (pct_import(pct, strlen(pct), "fuzz", NULL, &q, &err) < 0 || !q.ours) {
 		fprintf(stderr, "pct_export's text does not import as ours: %s\n%s", err ? err->msg : "?", pct);

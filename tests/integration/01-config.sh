@@ -41,12 +41,8 @@ bad "a misspelt key" "$CONF/$T-bad.conf:3: memroy: unknown key (did you mean mem
 	# the limit
 	memroy = 1G
 EOF
-bad "a gateway outside the subnet" "$CONF/$T-bad.conf:4: network eth0: gateway: 10.77.1.1 is outside the subnet of every IPv4 address of eth0 (a router inside one of them)" <<-'EOF'
-	network eth0 {
-	  bridge  = box0
-	  address = 10.77.0.10/24
-	  gateway = 10.77.1.1
-	}
+bad "a nameserver with an interface but not link-local" "$CONF/$T-bad.conf:1: nameserver: '10.77.0.1%eth0' has an interface, but only a link-local IPv6 address (fe80::/10) takes one (an IPv4 or IPv6 address, like 10.0.0.1, 127.0.0.53 or fe80::1%eth0: a link-local one with its interface)" <<-'EOF'
+	nameserver = "10.77.0.1%eth0"
 EOF
 bad "a syntax error" "$CONF/$T-bad.conf:1: syntax error: '{' is never closed (close it with '}')" <<-'EOF'
 	network eth0 {
@@ -60,6 +56,23 @@ bad "two mounts on one target" "$CONF/$T-bad.conf:4: mount /data/: /data is alre
 	  source = /srv/b
 	}
 EOF
+
+PHASE="what Proxmox accepts"
+# the routed /32 of hosting providers (an on-link route to the gateway at
+# start), a resolver inside the container, a link-local IPv6 resolver
+cat >"$CONF/$T-pve.conf" <<'EOF'
+nameserver = {127.0.0.53, 127.0.0.1, ::1, "fe80::1%eth0"}
+network eth0 {
+  bridge  = box0
+  address = {203.0.113.10/32, 2001:db8::10/128}
+  gateway = {203.0.113.1, 2001:db8::1}
+}
+EOF
+run box config check "$T-pve"
+check_eq "off-subnet gateways and loopback/link-local nameservers pass config check" "0 $T-pve: ok" "$rc $out"
+check_match "config show keeps the nameservers as written" '^nameserver += \{127\.0\.0\.53, 127\.0\.0\.1, ::1, "?fe80::1%eth0"?\}$' \
+	"$(box config show "$T-pve" 2>&1 | grep ^nameserver)"
+rm -f "$CONF/$T-pve.conf"
 
 PHASE="every error of a file"
 cat >"$CONF/$T-bad.conf" <<'EOF'

@@ -134,6 +134,41 @@ check_eq "type empty has only lo" "lo" "$(links_of "$T-e")"
 check_match "and lo is up" "<LOOPBACK,UP" "$(in_ct "$T-e" ip link show lo 2>&1)"
 check "stop $T-e" box stop "$T-e"
 
+PHASE="a routed /32: the gateway outside every subnet"
+# Proxmox's ip=A/32,gw=G of hosting providers: an on-link host route to G first
+t_config "$T-r32" <<-EOF
+	$(net_rootfs_line "$T-r32")
+	network eth0 {
+	  bridge  = $BR
+	  address = $N4.50/32
+	  gateway = $N4.1
+	}
+EOF
+check "start $T-r32" box start "$T-r32"
+routes=$(in_ct "$T-r32" ip route 2>&1)
+check_match "an on-link host route to the gateway" "^$N4.1 dev eth0 .*scope link" "$routes"
+check_match "and the default route via it" "default via $N4.1 dev eth0" "$routes"
+check "the gateway answers" in_ct "$T-r32" ping -c1 -W2 "$N4.1"
+check "stop $T-r32" box stop --kill "$T-r32"
+
+PHASE="a bridge that neither exists nor is declared"
+t_netdev "${T}n"
+t_config "$T-nd" <<-EOF
+	$(net_rootfs_line "$T-nd")
+	network eth0 {
+	  bridge  = ${T}n
+	  address = $N4.60/24
+	}
+EOF
+run box start "$T-nd"
+check_eq "start goes on (the user may wire the bridge up later)" 0 "$rc"
+check_match "but says loudly that the network reaches nothing" \
+	"warning: .*$T-nd.conf:3: network eth0: bridge ${T}n neither exists on this host nor is declared in .*boxes.conf.*reaches nothing" "$err"
+run box start "$T-b"
+check_eq "a start on a declared bridge says nothing of the kind" "0 " "$rc $(printf '%s' "$err" | grep -i 'neither exists')"
+box stop --kill "$T-nd" >/dev/null 2>&1
+box stop --kill "$T-b" >/dev/null 2>&1
+
 PHASE="a device that is not a bridge"
 t_netdev "${T}d"
 check "make a veth named like a bridge" ip link add "${T}d" type veth peer name "${T}e"

@@ -191,4 +191,69 @@ check_match "and the template's files below it" "^./sbin/init$" "$(tar tzf "$W/o
 box destroy "$O" >/dev/null 2>&1
 rm -f "$W/ovl.tar.gz"
 
+PHASE="what Proxmox's parser reads in pct.conf"
+# pve_bad PCT: the lines Proxmox's PVE::LXC::Config would refuse or read
+# otherwise (its formats: startup order=\d+, memory >= 16, a description
+# whose %XX decode to what was meant, mpN: SOURCE,mp=PATH[,ro=1])
+pve_bad() {
+	printf '%s\n' "$1" | while IFS= read -r l; do
+		case "$l" in
+		'#'*) printf '%s' "${l#\#}" | grep -qE ':|%($|.$|[^0-9A-F]|.[^0-9A-F])' && echo "$l" ;;
+		startup:*) printf '%s' "$l" | grep -qE '^startup: order=[0-9]+(,up=[0-9]+)?(,down=[0-9]+)?$' || echo "$l" ;;
+		memory:*) [ "${l#memory: }" -ge 16 ] 2>/dev/null || echo "$l" ;;
+		mp[0-9]*) printf '%s' "$l" | grep -qE '^mp[0-9]+: /[^,]*,mp=/[^,]*(,ro=1)?$' || echo "$l" ;;
+		esac
+	done
+}
+rt_config "$T-px" "start_order = -5
+memory = 8M
+swap = 0
+environment = {\"http_proxy=http://user:p%40ss@proxy:3128\"}
+mount /mnt/data {
+	source   = /srv
+	readonly = yes
+}
+network eth0 {
+	bridge  = br$T
+	address = {10.99.7.10/24, 10.99.7.11/24}
+}"
+out=$(box export "$T-px" -o "$W/px.tar.gz" 2>&1); rc=$?
+check_eq "export of a config pct.conf cannot carry whole: exit 0" 0 "$rc"
+pct=$(tar xOzf "$W/px.tar.gz" ./etc/vzdump/pct.conf)
+check_eq "no line Proxmox's parser refuses or misreads" "" "$(pve_bad "$pct")"
+check_eq "a negative start_order: no startup line" "" "$(echo "$pct" | grep ^startup)"
+check_eq "memory = 8M: memory: 16, Proxmox's least" "memory: 16" "$(echo "$pct" | grep ^memory)"
+check_eq "the mount section as a bind mount point" "mp0: /srv,mp=/mnt/data,ro=1" "$(echo "$pct" | grep ^mp)"
+check_match "'%' escaped in the description" "p%2540ss@proxy" "$(echo "$pct" | grep http_proxy)"
+check_eq "one address per family in net0" "net0: name=eth0,bridge=br$T,ip=10.99.7.10/24,type=veth" \
+	"$(echo "$pct" | grep ^net0)"
+warn=$(printf '%s\n' "$out" | grep warning)
+check_eq "one warning of what pct restore would not give back" 1 "$(printf '%s\n' "$warn" | grep -c .)"
+for w in "start_order = -5: Proxmox's order is 0 or more, left out" \
+	"memory = 8M is below Proxmox's least 16 MiB: pct.conf says 16" \
+	"network eth0: address 10.99.7.11/24 \(pct has one address per family\), left out"; do
+	check_match "it names: $w" "$w" "$warn"
+done
+out=$(box import "$T-pxback" "$W/px.tar.gz" 2>&1)
+check_match "box import gives back the environment, p%40ss and all" 'http_proxy=http://user:p%40ss@proxy:3128' \
+	"$(box config show "$T-pxback" | grep ^environment)"
+check_eq "and the rest of the config but the mount" "$(box config show "$T-px" | tail -n +2 | sed '/^mount/,/^}/d')" \
+	"$(box config show "$T-pxback" | tail -n +2)"
+check_match "the mount section is there, commented out: the archive does not choose host paths" \
+	'^# mount "/mnt/data" \{
+#	source   = "/srv"
+#	readonly = yes
+# \}$' "$(sed -n '/^# mount/,/^# }/p' "$BOX_ROOT/etc/boxes/$T-pxback.conf")"
+check_match "and named in a warning" "mount /mnt/data \(bind mount of /srv on /mnt/data: written commented out" "$out"
+box destroy --purge "$T-pxback" >/dev/null 2>&1
+rt_config "$T-pxmax" "network h {
+	type = host
+}"
+out=$(box export "$T-pxmax" -o "$W/pxmax.tar.gz" 2>&1)
+pct=$(tar xOzf "$W/pxmax.tar.gz" ./etc/vzdump/pct.conf)
+check_eq "unlimited memory and swap: no memory or swap line" "" "$(echo "$pct" | grep -E '^(memory|swap):')"
+check_match "the export says pct restore gives 512 MiB of each" \
+	"memory = max: Proxmox has no unlimited memory, pct restore gives 512 MiB.*swap = max: pct restore gives 512 MiB of swap" "$out"
+check_match "and that type = host is left out" "network h: type = host has no pct counterpart, left out" "$out"
+
 t_done

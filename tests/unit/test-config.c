@@ -67,8 +67,9 @@ static const struct bad bads[] = {
 	{ "storage = zfs\n", "t.conf:1: storage: 'zfs' is not a storage backend (dir, overlay or btrfs)" },
 	{ "template = ../x.tar.gz\n", "t.conf:1: template: '../x.tar.gz' is not an absolute path (an absolute path "
 				      "like /srv/data, without .. components)" },
-	{ "nameserver = {1.1.1.1, 300.1.1.1}\n", "t.conf:1: nameserver: '300.1.1.1' is not an IP address (an IPv4 or "
-						 "IPv6 address without prefix, like 10.0.0.1 or fd00::1)" },
+	{ "nameserver = {1.1.1.1, 300.1.1.1}\n",
+	  "t.conf:1: nameserver: '300.1.1.1' is not an IP address (an IPv4 or IPv6 address, like 10.0.0.1, 127.0.0.53 "
+	  "or fe80::1%eth0: a link-local one with its interface)" },
 	{ "searchdomain = {\"bad domain\"}\n", "t.conf:1: searchdomain: 'bad domain' has a character that is not a "
 					       "letter, digit, '-' or '.' (a domain name like example.org)" },
 	{ "unprivileged = yes\nidmap_base = 4294967000\n",
@@ -95,9 +96,11 @@ static const struct bad bads[] = {
 	{ "network eth0 {\n  address = 10.0.0.2\n}\n",
 	  "t.conf:2: network eth0: address: '10.0.0.2' has no prefix length (an IPv4 or IPv6 address with its prefix "
 	  "length, like 10.0.0.2/24 or fd00::2/64)" },
-	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = 10.0.1.1\n}\n",
-	  "t.conf:3: network eth0: gateway: 10.0.1.1 is outside the subnet of every IPv4 address of eth0 (a router "
-	  "inside one of them)" },
+	{ "nameserver = \"fe80::1%\"\n", "t.conf:1: nameserver: 'fe80::1%' names an interface that is empty (1 to 15 "
+					 "bytes without '/', ':' or spaces, not . or ..)" },
+	{ "nameserver = 0.0.0.0\n", "t.conf:1: nameserver: '0.0.0.0' is the unspecified address (an IPv4 or IPv6 "
+				    "address, like 10.0.0.1, 127.0.0.53 or fe80::1%eth0: a link-local one with its "
+				    "interface)" },
 	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = fd00::1\n}\n",
 	  "t.conf:3: network eth0: gateway: fd00::1 needs an IPv6 address on this interface (address = ...)" },
 	{ "network eth0 {\n  address = 10.0.0.2/24\n  gateway = {10.0.0.1, 10.0.0.3}\n}\n",
@@ -169,7 +172,7 @@ static void test_all_errors(void)
 			   "cpus = 0\n"
 			   "network eth0 {\n"
 			   "  address = 10.0.0.2/24\n"
-			   "  gateway = 10.1.0.1\n"
+			   "  gateway = fd00::1\n"
 			   "  mtu = 1\n"
 			   "}\n"
 			   "halt_signal = SIGSTOP\n"
@@ -290,6 +293,9 @@ static const char *const goods[] = {
 	"halt_signal = PWR\nmemory = max\nnetwork lan { }\n",
 	"network eth0 {\n  address = fd00::5/64\n  gateway = fe80::1\n}\nnetwork eth1 {\n  gateway = fe80::1\n}\n",
 	"network h {\n  type = host\n}\n",
+	/* Proxmox's routed /32 and resolvers inside or link-local */
+	"nameserver = {127.0.0.53, ::1, \"fe80::1%eth0\"}\nnetwork eth0 {\n  address = 203.0.113.10/32\n"
+	"  gateway = 203.0.113.1\n}\n",
 	"// C++ comment\n/* C comment\n over lines */ memory = 2G\r\ncpus = 2\r\n",
 };
 
