@@ -43,7 +43,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 ROOT_SRCS := $(sort $(wildcard tests/root/test-*.c))
 ROOT_BINS := $(ROOT_SRCS:tests/root/%.c=$(BUILD)/tests/root/%)
 
-.PHONY: all man deps check uninstall FORCE clang-check format-check layers unit unit-asan integration demo fuzz bench install clean format
+.PHONY: all man deps check uninstall FORCE clang-check format-check layers sizes unit unit-asan integration demo fuzz bench install clean format
 
 all: $(BUILD)/box links man
 
@@ -91,7 +91,7 @@ deps:
 
 # `make check` is the one test command (README, .ci/run).
 check: deps
-	@$(MAKE) --no-print-directory all unit-bins clang-check format-check layers
+	@$(MAKE) --no-print-directory all unit-bins clang-check format-check layers sizes
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' CFLAGS='-O1 -g' unit-bins
 	@tests/run $(TESTS)
 
@@ -107,6 +107,11 @@ clang-check:
 # the ranks); read from the built objects' symbols and the includes.
 layers: all
 	@tools/layers $(BUILD)
+
+# No function over 100 lines, no file over 700 (tools/sizes lists the known
+# ones still to split; the list may only shrink).
+sizes:
+	@tools/sizes
 
 unit: all unit-bins
 	@tests/run --unit-only

@@ -1,5 +1,5 @@
 /* The export stream: a container's rootfs and config as one tar stream in the
- * layout of Proxmox VE's vzdump LXC archives (FEATURES.md §2):
+ * layout of Proxmox VE's vzdump LXC archives (pct restore reads it):
  *
  *   ./etc/vzdump/pct.conf   first member, a file alone (the config: pct.h)
  *   ./etc/vzdump/pct.fw     second, empty

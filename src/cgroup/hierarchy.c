@@ -303,6 +303,34 @@ int cgroup_update_knob(const struct cgroup_hier *h, const char *rel, const char 
 	return 0;
 }
 
+int cgroup_each_child(const struct cgroup_hier *h, const char *rel,
+		      int (*fn)(const struct cgroup_hier *h, const char *sub, void *data), void *data)
+{
+	cleanup_free char *dir = cgroup_path(h, rel, NULL);
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!cgroup_is_child(de))
+			continue;
+		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
+		int r = fn(h, sub, data);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+struct pid_list {
+	pid_t **pids;
+	size_t *n;
+};
+
+static int collect_child(const struct cgroup_hier *h, const char *sub, void *data)
+{
+	struct pid_list *l = data;
+	return cgroup_collect_pids(h, sub, l->pids, l->n);
+}
+
 int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n)
 {
 	cleanup_free char *s = NULL;
@@ -321,16 +349,18 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 			(*pids)[(*n)++] = (pid_t)v;
 		}
 	}
-	cleanup_free char *dir = cgroup_path(h, rel, NULL);
-	cleanup_dir DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!cgroup_is_child(de))
-			continue;
-		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
-		if (cgroup_collect_pids(h, sub, pids, n) < 0)
-			return -1;
-	}
+	return cgroup_each_child(h, rel, collect_child, &(struct pid_list){ pids, n }) < 0 ? -1 : 0;
+}
+
+struct sum {
+	const char *file, *key;
+	uint64_t total;
+};
+
+static int sum_child(const struct cgroup_hier *h, const char *sub, void *data)
+{
+	struct sum *s = data;
+	s->total += cgroup_sum_tree(h, sub, s->file, s->key);
 	return 0;
 }
 
@@ -344,16 +374,9 @@ uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const cha
 			sum += v;
 	}
 	box_error_release(&e);
-	cleanup_free char *dir = cgroup_path(h, rel, NULL);
-	cleanup_dir DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!cgroup_is_child(de))
-			continue;
-		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
-		sum += cgroup_sum_tree(h, sub, file, key);
-	}
-	return sum;
+	struct sum children = { file, key, 0 };
+	cgroup_each_child(h, rel, sum_child, &children);
+	return sum + children.total;
 }
 
 /* v1 cpuset: a new cgroup has empty cpus/mems and refuses tasks until they are set. */

@@ -99,6 +99,10 @@ static inline bool cgroup_is_child(const struct dirent *de)
 	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 }
 
+/* Calls fn for each child cgroup of rel (sub: its path like rel's); stops
+ * at and returns fn's first non-zero. */
+int cgroup_each_child(const struct cgroup_hier *h, const char *rel,
+		      int (*fn)(const struct cgroup_hier *h, const char *sub, void *data), void *data);
 /* Every process in rel and below, in every hierarchy's view `h`. */
 int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n);
 /* Sums a counter file (v1's per-cgroup oom_kill) over rel and every descendant. */
@@ -113,8 +117,8 @@ int64_t cgroup_cpus_to_quota(uint32_t cpus_milli);
 uint32_t cgroup_quota_to_cpus(int64_t quota, uint64_t period);
 /* memory.high for a memory.max: a little below, so the kernel reclaims before it OOM-kills. */
 uint64_t cgroup_memory_high(uint64_t max);
-/* "512M" style for messages. */
-const char *cgroup_fmt_size(uint64_t v, char *buf, size_t len);
+/* A v2 knob's value: "max" for BOX_UNLIMITED, else the number. */
+const char *cgroup_knob_value(uint64_t v, char *buf, size_t len);
 /* io.stat / blkio.throttle.io_service_bytes parsing: sums read and write bytes. */
 void cgroup_parse_io_stat_v2(const char *text, uint64_t *rd, uint64_t *wr);
 void cgroup_parse_io_service_bytes_v1(const char *text, uint64_t *rd, uint64_t *wr);

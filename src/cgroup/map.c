@@ -49,7 +49,7 @@ uint64_t cgroup_memory_high(uint64_t max)
 	return (max - gap) & ~4095ULL;
 }
 
-const char *cgroup_fmt_size(uint64_t v, char *buf, size_t len)
+const char *cgroup_knob_value(uint64_t v, char *buf, size_t len)
 {
 	if (v == BOX_UNLIMITED)
 		snprintf(buf, len, "max");

@@ -127,22 +127,15 @@ static int update_cpu(struct cgroup *cg, const struct cgroup_limits *l, char ***
 	return cgroup_update_knob(h, cg->limit, "cpu.shares", "cpu_weight", v, cgroup_same_number, changes, err);
 }
 
-/* Writes cpus into every cgroup below rel, deepest first: v1 refuses to take
- * CPUs away from a parent while a child still uses them. */
-static void narrow_children(const struct cgroup_hier *h, const char *rel, const char *cpus)
+/* Writes cpus into sub and every cgroup below it, deepest first: v1 refuses
+ * to take CPUs away from a parent while a child still uses them. */
+static int narrow_child(const struct cgroup_hier *h, const char *sub, void *cpus)
 {
-	cleanup_free char *dir = cgroup_path(h, rel, NULL);
-	cleanup_dir DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!cgroup_is_child(de))
-			continue;
-		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
-		narrow_children(h, sub, cpus);
-		box_err_t e = NULL;
-		cgroup_write(h, sub, "cpuset.cpus", cpus, &e);
-		box_error_release(&e);
-	}
+	cgroup_each_child(h, sub, narrow_child, cpus);
+	box_err_t e = NULL;
+	cgroup_write(h, sub, "cpuset.cpus", cpus, &e);
+	box_error_release(&e);
+	return 0;
 }
 
 static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char ***changes, box_err_t *err)
@@ -165,7 +158,7 @@ static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char 
 			return -1;
 		}
 		box_error_release(&e);
-		narrow_children(h, cg->limit, want);
+		cgroup_each_child(h, cg->limit, narrow_child, (void *)want);
 		if (cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, err) < 0)
 			return -1;
 	}

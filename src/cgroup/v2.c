@@ -49,11 +49,6 @@ static int knob(struct cgroup *cg, const char *file, const char *key, const char
 	return cgroup_update_knob(v2(), cg->limit, file, key, want, same, changes, err);
 }
 
-static void num(char *buf, size_t len, uint64_t v)
-{
-	cgroup_fmt_size(v, buf, len);
-}
-
 /* "50000 100000" / "max 100000" */
 static bool same_cpu_max(const char *a, const char *b)
 {
@@ -92,13 +87,13 @@ static int cpuset_none(struct cgroup *cg, char **out, box_err_t *err)
 static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, char ***changes, box_err_t *err)
 {
 	char v[64];
-	num(v, sizeof(v), l->memory);
+	cgroup_knob_value(l->memory, v, sizeof(v));
 	if (knob(cg, "memory.max", "memory", v, l->memory != BOX_UNLIMITED, cgroup_same_number, changes, err) < 0)
 		return -1;
-	num(v, sizeof(v), cgroup_memory_high(l->memory));
+	cgroup_knob_value(cgroup_memory_high(l->memory), v, sizeof(v));
 	if (knob(cg, "memory.high", "memory", v, false, cgroup_same_number, changes, err) < 0)
 		return -1;
-	num(v, sizeof(v), l->swap);
+	cgroup_knob_value(l->swap, v, sizeof(v));
 	if (!cgroup_has_file(v2(), cg->limit, "memory.swap.max") && l->swap != BOX_UNLIMITED)
 		log_warn("swap: the kernel has no swap accounting (memory.swap.max): swap is not limited");
 	else if (knob(cg, "memory.swap.max", "swap", v, false, cgroup_same_number, changes, err) < 0)
@@ -120,7 +115,7 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 	if (knob(cg, "cpuset.cpus", "cpuset", l->cpuset ? l->cpuset : all, l->cpuset != NULL, cgroup_same_trim, changes,
 		 err) < 0)
 		return -1;
-	num(v, sizeof(v), l->pids);
+	cgroup_knob_value(l->pids, v, sizeof(v));
 	if (knob(cg, "pids.max", "pids", v, l->pids != BOX_UNLIMITED, cgroup_same_number, changes, err) < 0)
 		return -1;
 

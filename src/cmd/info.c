@@ -15,6 +15,25 @@
 #include "storage/storage.h"
 #include "cmd/cmd.h"
 
+/* How an unprivileged container's owners reach it (config/idshift.h). */
+static void describe_ids(struct box_config *c, char *ids, size_t len)
+{
+	box_err_t ierr = NULL;
+	idrange_resolve(c, -1, &ierr); /* reads the record only: cannot fail */
+	box_error_release(&ierr);
+	uint32_t shift = idshift_read(c);
+	if (!c->unprivileged)
+		snprintf(ids, len, "host (privileged)");
+	else if (c->idmap_base == BOX_IDMAP_AUTO)
+		snprintf(ids, len, "idmap_base = auto: a range is given at the first create or start");
+	else if (shift)
+		snprintf(ids, len, "0-%u -> %u-%u, rootfs owners shifted at create", c->idmap_size - 1, shift,
+			 shift + c->idmap_size - 1);
+	else
+		snprintf(ids, len, "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1, c->idmap_base,
+			 c->idmap_base + c->idmap_size - 1);
+}
+
 static int run(int argc, char **argv);
 
 const struct box_command cmd_info = {
@@ -64,22 +83,8 @@ static int run(int argc, char **argv)
 	}
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
-	/* how an unprivileged container's owners reach it (config/idshift.h) */
-	box_err_t ierr = NULL;
-	idrange_resolve(c, -1, &ierr); /* reads the record only: cannot fail */
-	box_error_release(&ierr);
-	uint32_t shift = idshift_read(c);
 	char ids[160];
-	if (!c->unprivileged)
-		snprintf(ids, sizeof(ids), "host (privileged)");
-	else if (shift)
-		snprintf(ids, sizeof(ids), "0-%u -> %u-%u, rootfs owners shifted at create", c->idmap_size - 1, shift,
-			 shift + c->idmap_size - 1);
-	else
-		snprintf(ids, sizeof(ids), "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1,
-			 c->idmap_base, c->idmap_base + c->idmap_size - 1);
-	if (c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO)
-		snprintf(ids, sizeof(ids), "idmap_base = auto: a range is given at the first create or start");
+	describe_ids(c, ids, sizeof(ids));
 	cleanup_free char *logp = paths_log_path(name);
 	const char *st = state_name(ri.state);
 	cleanup_free struct net_desc *nd = NULL;

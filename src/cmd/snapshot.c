@@ -9,6 +9,7 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/config.h"
+#include "config/values.h"
 #include "runtime/quiesce.h"
 #include "storage/snapshot.h"
 #include "cmd/cmd.h"
@@ -61,7 +62,7 @@ static int list(const char *name, bool json, box_err_t *err)
 		if (localtime_r(&t, &tm))
 			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 		if (v[i].size >= 0)
-			config_format_size((uint64_t)v[i].size, size, sizeof(size));
+			value_format_size((uint64_t)v[i].size, size, sizeof(size));
 		if (json) {
 			printf("%s\n  {\"name\": ", i ? "," : "");
 			json_string(v[i].name);

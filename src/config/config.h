@@ -177,12 +177,7 @@ int config_list(char ***names, box_err_t *err);
 /* Table helpers shared with other modules. */
 const char *config_storage_name(enum box_storage s);
 const char *config_net_type_name(enum box_net_type t);
-/* "SIGPWR", "PWR", "SIGRTMIN+3", "30" -> number; -1 if unknown. */
-int config_parse_signal(const char *s);
 /* number -> "SIGRTMIN+3" (static buffer). */
 const char *config_signal_name(int sig);
-/* "512M" -> bytes; "max"/"unlimited" -> BOX_UNLIMITED; -1 on error. */
-int config_parse_size(const char *s, uint64_t *out);
-int config_format_size(uint64_t v, char *buf, size_t len);
 
 #endif

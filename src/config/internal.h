@@ -92,7 +92,7 @@ unsigned config_key_line(struct cfg_ctx *ctx, enum config_scope scope, const cha
 struct box_config;
 struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name, bool checks);
 /* The text libconfuse is given: comments blanked (newlines kept, so lines
- * match the original), see parse.c. NUL-terminated, malloc'd. */
+ * match the original), see text.c. NUL-terminated, malloc'd. */
 char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
 /* A value as the config syntax writes it: bare when it reads back as is,
  * else in double quotes (malloc'd). */

@@ -362,28 +362,9 @@ void config_free(struct box_config *c)
 	free(c);
 }
 
-int config_parse_signal(const char *s)
-{
-	value_why_t why;
-	int sig;
-	return value_signal(s, &sig, why) < 0 ? -1 : sig;
-}
-
 const char *config_signal_name(int sig)
 {
 	static char buf[32];
 	value_format_signal(sig, buf, sizeof(buf));
 	return buf;
-}
-
-int config_parse_size(const char *s, uint64_t *out)
-{
-	value_why_t why;
-	return value_size(s, out, why);
-}
-
-int config_format_size(uint64_t v, char *buf, size_t len)
-{
-	value_format_size(v, buf, len);
-	return 0;
 }

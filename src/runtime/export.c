@@ -156,14 +156,79 @@ static void outfile_close(struct outfile *f)
 	free(f->tmpname);
 }
 
+/* A running container held for the dump (--mode): stopped (started again
+ * after) or frozen (thawed after). */
+struct hold {
+	bool restart, thaw;
+	struct box_global *g;
+	struct cgroup *cg;
+};
+
+static int hold_container(const char *name, enum export_mode mode, struct hold *h, box_err_t *err)
+{
+	enum box_state st;
+	if (runtime_state(name, &st, NULL, err) < 0)
+		return -1;
+	if (st == BOX_STOPPED)
+		return 0;
+	if (mode == EXPORT_MODE_NONE)
+		return box_error(err, 0,
+				 "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
+				 "(stop, dump, start again) or --mode suspend (freeze for the dump)",
+				 name, state_name(st));
+	if (mode == EXPORT_MODE_STOP) {
+		if (runtime_stop(name, -1, false, err) < 0)
+			return box_error_wrap(err, "stopping %s for the export", name);
+		h->restart = true;
+		return 0;
+	}
+	if (global_load(&h->g, err) < 0 || cgroup_open(h->g->cgroup_parent, name, &h->cg, err) < 0 ||
+	    cgroup_freeze(h->cg, true, err) < 0)
+		return box_error_wrap(err, "freezing %s for the export", name);
+	h->thaw = true;
+	return 0;
+}
+
+/* The container as it was, whatever happened to the dump; -1 when it could
+ * not be (said on stderr: the dump's own error stays the one returned). */
+static int release_container(const char *name, struct hold *h)
+{
+	int ret = 0;
+	box_err_t e = NULL;
+	if (h->thaw && cgroup_freeze(h->cg, false, &e) < 0) {
+		box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);
+		box_error_report(&e);
+		ret = -1;
+	}
+	if (h->restart && runtime_start(name, false, &e) < 0) {
+		box_error_wrap(&e, "starting %s again after the export", name);
+		box_error_report(&e);
+		ret = -1;
+	}
+	if (h->cg)
+		cgroup_free(h->cg);
+	global_free(h->g);
+	return ret;
+}
+
+/* The file to write: -o's, or the dump folder's default name. */
+static char *output_path(const char *name, const struct export_opts *o, box_err_t *err)
+{
+	if (o->output)
+		return xstrdup(o->output);
+	cleanup_free char *dump = paths_dump_path(), *base = export_default_name(name, o->compress);
+	if (mkdir_p(dump, 0700, err) < 0)
+		return NULL;
+	return xasprintf("%s/%s", dump, base);
+}
+
 int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
 {
 	struct box_config *c = NULL;
-	struct box_global *g = NULL;
-	struct cgroup *cg = NULL;
+	struct hold h = { 0 };
 	cleanup_free char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
 	struct outfile f = { .fd = -1, .dirfd = -1 };
-	bool restart = false, thaw = false, to_stdout = opts->output && !strcmp(opts->output, "-");
+	bool to_stdout = opts->output && !strcmp(opts->output, "-");
 	int ret = -1;
 	struct export_opts o = *opts;
 
@@ -176,46 +241,12 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 	}
 	install_signals();
 
-	enum box_state st;
-	if (runtime_state(name, &st, NULL, err) < 0)
-		goto out;
-	if (st != BOX_STOPPED) {
-		if (o.mode == EXPORT_MODE_NONE) {
-			box_error(err, 0,
-				  "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
-				  "(stop, dump, start again) or --mode suspend (freeze for the dump)",
-				  name, state_name(st));
-			goto out;
-		}
-		if (o.mode == EXPORT_MODE_STOP) {
-			if (runtime_stop(name, -1, false, err) < 0) {
-				box_error_wrap(err, "stopping %s for the export", name);
-				goto out;
-			}
-			restart = true;
-		} else {
-			if (global_load(&g, err) < 0 || cgroup_open(g->cgroup_parent, name, &cg, err) < 0 ||
-			    cgroup_freeze(cg, true, err) < 0) {
-				box_error_wrap(err, "freezing %s for the export", name);
-				goto out;
-			}
-			thaw = true;
-		}
-	}
-	if (storage_root_path(c, &rootfs, &tmpdir, err) < 0)
+	if (hold_container(name, o.mode, &h, err) < 0 || storage_root_path(c, &rootfs, &tmpdir, err) < 0)
 		goto out;
 
 	int fd = STDOUT_FILENO;
 	if (!to_stdout) {
-		if (o.output) {
-			path = xstrdup(o.output);
-		} else {
-			cleanup_free char *dump = paths_dump_path(), *base = export_default_name(name, o.compress);
-			if (mkdir_p(dump, 0700, err) < 0)
-				goto out;
-			path = xasprintf("%s/%s", dump, base);
-		}
-		if (outfile_open(&f, path, err) < 0)
+		if (!(path = output_path(name, &o, err)) || outfile_open(&f, path, err) < 0)
 			goto out;
 		fd = f.fd;
 	}
@@ -238,26 +269,8 @@ out:
 		umount2(tmpdir, MNT_DETACH);
 		rmdir(tmpdir);
 	}
-	/* the container as it was, whatever happened to the dump */
-	if (thaw) {
-		box_err_t e = NULL;
-		if (cgroup_freeze(cg, false, &e) < 0) {
-			box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);
-			box_error_report(&e);
-			ret = -1;
-		}
-	}
-	if (restart) {
-		box_err_t e = NULL;
-		if (runtime_start(name, false, &e) < 0) {
-			box_error_wrap(&e, "starting %s again after the export", name);
-			box_error_report(&e);
-			ret = -1;
-		}
-	}
-	if (cg)
-		cgroup_free(cg);
-	global_free(g);
+	if (release_container(name, &h) < 0)
+		ret = -1;
 	config_free(c);
 	return ret;
 }

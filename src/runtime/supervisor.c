@@ -27,51 +27,16 @@
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/shed.h"
+#include "runtime/probe.h"
 #include "runtime/spawn.h"
+#include "runtime/internal.h"
 #include "runtime/state.h"
 #include "base/util.h"
-
-#define MAX_CLIENTS 32
-#define TICK_MS 100
-
-enum sup_state { SUP_RUNNING, SUP_STOPPING, SUP_KILLING, _SUP_STATE_MAX };
-enum sup_event { EV_INIT_EXITED, EV_STOP_REQ, EV_KILL_REQ, EV_TIMEOUT, _SUP_EVENT_MAX };
-
-enum client_kind { CL_NEW, CL_STOP, CL_CONSOLE };
-struct client {
-	int fd;
-	enum client_kind kind;
-};
 
 struct report {
 	int32_t status; /* 0 ok, else errno (or EIO) */
 	int32_t errnum;
 	char text[1024];
-};
-
-struct sup {
-	struct box_config *c;
-	struct box_global *g;
-	const char *name;
-	char *rundir, *root, *notify_dir;
-	char console[64];
-	char **env;
-	struct cgroup *cg;
-	struct net_state *ns;
-	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
-	bool wait;
-	pid_t init_pid;
-	uint64_t init_start;
-	int64_t started;
-	int wstatus;
-	enum sup_state state;
-	int halt_sig;		 /* signal sent (or to send) */
-	bool resend;		 /* init was not listening yet: send again on a tick */
-	uint64_t deadline;	 /* ms, stop timeout */
-	int req_timeout;	 /* from the last stop request */
-	struct state_info saved; /* what save_state wrote last */
-	bool have_saved;
-	struct client clients[MAX_CLIENTS];
 };
 
 static void report(struct sup *s, box_err_t *err)
@@ -144,133 +109,6 @@ static void save_state_or_warn(struct sup *s, enum box_state st)
 		warn_err(&err, "recording STOPPING");
 }
 
-/* ---- host resources ---- */
-
-static int make_cgroup(struct sup *s, box_err_t *err)
-{
-	const char *parent = s->g->cgroup_parent;
-	box_err_t e = NULL;
-	box_trace("sup: cgroup_create");
-	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
-		if (e->errnum != EEXIST) {
-			*err = e;
-			return -1;
-		}
-		/* left by a supervisor that died: we hold the lock, so it is ours */
-		box_error_release(&e);
-		struct cgroup *old = NULL;
-		if (cgroup_open(parent, s->name, &old, err) < 0 || cgroup_kill(old, err) < 0 ||
-		    cgroup_destroy(old, err) < 0) {
-			cgroup_free(old);
-			return box_error_wrap(err, "removing a stale cgroup");
-		}
-		cgroup_free(old);
-		if (cgroup_create(parent, s->name, &s->cg, err) < 0)
-			return -1;
-	}
-	box_trace("sup: cgroup created");
-	return 0;
-}
-
-/* While the child prepares: it is in the cgroup already, but runs only our
- * code until spawn_go(). */
-static int limit_cgroup(struct sup *s, box_err_t *err)
-{
-	struct cgroup_limits l;
-	cgroup_limits_from_config(s->c, &l);
-	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
-		return -1;
-	box_trace("sup: limits set");
-	return 0;
-}
-
-static void drop_cgroup(struct sup *s)
-{
-	box_err_t err = NULL;
-	if (!s->cg)
-		return;
-	cgroup_kill(s->cg, &err);
-	warn_err(&err, "killing the container's processes");
-	cgroup_destroy(s->cg, &err);
-	warn_err(&err, "removing the cgroup");
-	cgroup_free(s->cg);
-	s->cg = NULL;
-}
-
-static void drop_net(struct sup *s)
-{
-	box_err_t err = NULL;
-	net_teardown(s->ns, &err);
-	warn_err(&err, "removing the network devices");
-	net_state_free(s->ns);
-	s->ns = NULL;
-}
-
-static int open_console(struct sup *s, box_err_t *err)
-{
-	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-	if (s->master < 0)
-		return box_error(err, errno, "opening a pty for the console");
-	if (grantpt(s->master) < 0 || unlockpt(s->master) < 0 ||
-	    ptsname_r(s->master, s->console, sizeof(s->console)) != 0)
-		return box_error(err, errno, "setting up the console pty");
-	/* kept open so that the master never reads EIO between two inits */
-	s->slave = open(s->console, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (s->slave < 0)
-		return box_error(err, errno, "opening %s", s->console);
-	return 0;
-}
-
-static int open_notify(struct sup *s, box_err_t *err)
-{
-	s->notify_dir = xasprintf("%s/notify", s->rundir);
-	if (mkdir(s->notify_dir, 0755) < 0 && errno != EEXIST)
-		return box_error(err, errno, "creating %s", s->notify_dir);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", s->notify_dir);
-	if (n >= (int)sizeof(sa.sun_path))
-		return box_error(err, ENAMETOOLONG, "%s/notify", s->notify_dir);
-	s->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->notify_fd < 0)
-		return box_error(err, errno, "socket");
-	unlink(sa.sun_path);
-	if (bind(s->notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0666) < 0)
-		return box_error(err, errno, "binding %s", sa.sun_path);
-	return 0;
-}
-
-static bool env_has(char **env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], kv, klen) && env[i][klen] == '=')
-			return true;
-	return false;
-}
-
-static int build_env(struct sup *s, box_err_t *err)
-{
-	char uuid[37];
-	if (state_uuid(s->name, uuid, err) < 0)
-		return -1;
-	char **env = xzalloc(sizeof(char *));
-	for (size_t i = 0; s->c->environment && s->c->environment[i]; i++)
-		strv_push(&env, s->c->environment[i]);
-	char *defaults[] = {
-		"container=boxes",
-		xasprintf("container_uuid=%s", uuid),
-		"TERM=linux",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"NOTIFY_SOCKET=/run/host/notify",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-		if (!env_has(env, defaults[i]) || !strncmp(defaults[i], "container=", 10))
-			strv_push(&env, defaults[i]);
-	free(defaults[1]);
-	s->env = env;
-	return 0;
-}
-
 /* ---- init ---- */
 
 /* Clones init into its namespaces and cgroup, sets up the network between
@@ -299,7 +137,7 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		return -1;
 	box_trace("sup: cloned");
 	int ret = -1;
-	if (limit_cgroup(s, err) < 0)
+	if (host_limit_cgroup(s, err) < 0)
 		goto out;
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
@@ -318,7 +156,7 @@ out:
 		close(s->pidfd);
 		s->pidfd = -1;
 		s->init_pid = 0;
-		drop_net(s);
+		host_drop_net(s);
 		return -1;
 	}
 	s->init_start = state_pid_start(s->init_pid);
@@ -326,76 +164,16 @@ out:
 	return 0;
 }
 
-/* Does init speak sd_notify? systemd does; busybox init and sysvinit do not,
- * and `box start --wait` must not wait for them. */
-static bool init_is_systemd(pid_t pid)
-{
-	char path[64], target[256];
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	const char *base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	return !strncmp(base, "systemd", 7);
-}
-
-static uint64_t status_mask(pid_t pid, const char *field)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	char line[256];
-	uint64_t v = 0;
-	size_t fl = strlen(field);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, fl) && line[fl] == ':') {
-			v = strtoull(line + fl + 1, NULL, 16);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* Will init see sig now? Only if it catches or blocks it (a pid-ns init
- * drops signals it has no handler for), or waits for it in sigtimedwait as
- * busybox init does (the kernel then reports the set as unblocked). */
-static bool init_listens(pid_t pid, int sig)
-{
-	uint64_t bit = 1ull << (sig - 1);
-	if ((status_mask(pid, "SigBlk") | status_mask(pid, "SigCgt")) & bit)
-		return true;
-	char path[64], buf[64];
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return atol(buf) == SYS_rt_sigtimedwait;
-}
-
 /* As LXC: SIGRTMIN+3 when init blocks or catches it (systemd), else SIGPWR. */
 static int choose_halt_signal(struct sup *s)
 {
-	if (s->c->halt_signal > 0)
-		return s->c->halt_signal;
-	uint64_t bit = 1ull << (SIGRTMIN + 3 - 1);
-	if ((status_mask(s->init_pid, "SigBlk") | status_mask(s->init_pid, "SigCgt")) & bit)
-		return SIGRTMIN + 3;
-	return SIGPWR;
+	return probe_halt_signal(s->init_pid, s->c->halt_signal);
 }
 
 static void send_halt(struct sup *s)
 {
 	s->halt_sig = choose_halt_signal(s);
-	if (!init_listens(s->init_pid, s->halt_sig)) {
+	if (!probe_init_listens(s->init_pid, s->halt_sig)) {
 		s->resend = true;
 		return;
 	}
@@ -468,9 +246,9 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 		close(s->ctl_fd);
 	}
 	s->ctl_fd = -1;
-	drop_cgroup(s);
+	host_drop_cgroup(s);
 	box_trace("sup: cgroup dropped");
-	drop_net(s);
+	host_drop_net(s);
 	box_trace("sup: net dropped");
 	box_err_t err = NULL;
 	state_remove_all(s->name, &err);
@@ -542,9 +320,9 @@ static void act_init_exited(struct sup *s)
 	/* reboot from inside: a fresh cgroup and network, the same supervisor */
 	log_info("%s: %s: starting it again", s->name, why);
 	box_err_t err = NULL;
-	drop_cgroup(s);
-	drop_net(s);
-	if (make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0 || save_state(s, BOX_RUNNING, &err) < 0) {
+	host_drop_cgroup(s);
+	host_drop_net(s);
+	if (host_make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0 || save_state(s, BOX_RUNNING, &err) < 0) {
 		char *t = box_error_text(err);
 		char msg[512];
 		snprintf(msg, sizeof(msg), "restart after reboot failed: %s", t);
@@ -848,10 +626,10 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (err || s->sfd < 0 || save_state(s, BOX_STARTING, &err) < 0)
 		goto fail;
 	box_trace("sup: state STARTING");
-	if (make_cgroup(s, &err) < 0)
+	if (host_make_cgroup(s, &err) < 0)
 		goto fail;
 	box_trace("sup: cgroup made");
-	if (open_console(s, &err) < 0 || open_notify(s, &err) < 0 || build_env(s, &err) < 0)
+	if (host_open_console(s, &err) < 0 || host_open_notify(s, &err) < 0 || host_build_env(s, &err) < 0)
 		goto fail;
 	box_trace("sup: console, notify, env");
 	s->ctl_fd = control_listen(ctl, &err);
@@ -863,7 +641,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		goto fail;
 	box_trace("sup: state RUNNING");
 	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);
-	if (!wait || !init_is_systemd(s->init_pid))
+	if (!wait || !probe_init_systemd(s->init_pid))
 		report(s, NULL);
 	box_trace("sup: reported");
 	loop(s, log);
@@ -882,8 +660,8 @@ fail:
 		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 		waitpid(s->init_pid, NULL, 0);
 	}
-	drop_cgroup(s);
-	drop_net(s);
+	host_drop_cgroup(s);
+	host_drop_net(s);
 	box_err_t e2 = NULL;
 	state_remove_all(s->name, &e2);
 	box_error_release(&e2);

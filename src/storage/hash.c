@@ -14,6 +14,14 @@
 
 #include "base/util.h"
 
+/* its state */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t fill;
+};
+
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -48,7 +56,7 @@ static void block(struct sha256 *s, const unsigned char *p)
 	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
-void sha256_init(struct sha256 *s)
+static void sha256_init(struct sha256 *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -57,7 +65,7 @@ void sha256_init(struct sha256 *s)
 	s->fill = 0;
 }
 
-void sha256_update(struct sha256 *s, const void *data, size_t len)
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	s->len += len;
@@ -76,7 +84,7 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 	s->fill = len;
 }
 
-void sha256_final(struct sha256 *s, unsigned char out[32])
+static void sha256_final(struct sha256 *s, unsigned char out[32])
 {
 	uint64_t bits = s->len * 8;
 	unsigned char pad[72] = { 0x80 };

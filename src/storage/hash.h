@@ -8,17 +8,6 @@
 
 #include "base/log.h"
 
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t fill;
-};
-
-void sha256_init(struct sha256 *s);
-void sha256_update(struct sha256 *s, const void *data, size_t len);
-void sha256_final(struct sha256 *s, unsigned char out[32]);
-
 /* SHA-256 of the file's content as 64 hex digits. A result remembered under
  * <memo_dir>/.stat-* (keyed by device, inode, size and ctime, which no user
  * can set back) is used without reading the file, so a create from an

@@ -377,14 +377,15 @@ int main(void)
 	cap_bad("12");
 	cap_bad("sys_admin,net_raw");
 
-	tap_ok(config_parse_signal("SIGPWR") == SIGPWR, "config_parse_signal");
-	tap_ok(config_parse_signal("nope") == -1, "config_parse_signal unknown");
+	int sig;
+	tap_ok(value_signal("SIGPWR", &sig, why) == 0 && sig == SIGPWR, "value_signal SIGPWR");
+	tap_ok(value_signal("nope", &sig, why) < 0, "value_signal unknown");
 	tap_streq(config_signal_name(SIGRTMIN + 3), "SIGRTMIN+3", "config_signal_name");
 	uint64_t sz;
-	tap_ok(config_parse_size("1G", &sz) == 0 && sz == 1ull << 30, "config_parse_size");
-	tap_ok(config_parse_size("1Q", &sz) == -1, "config_parse_size bad");
+	tap_ok(value_size("1G", &sz, why) == 0 && sz == 1ull << 30, "value_size 1G");
+	tap_ok(value_size("1Q", &sz, why) < 0, "value_size bad");
 	char buf[32];
-	config_format_size(256ull << 20, buf, sizeof(buf));
-	tap_streq(buf, "256M", "config_format_size");
+	value_format_size(256ull << 20, buf, sizeof(buf));
+	tap_streq(buf, "256M", "value_format_size");
 	return tap_done();
 }

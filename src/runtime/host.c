@@ -1,0 +1,143 @@
+/* What the supervisor makes on the host for its container and removes at
+ * its end: the cgroup, the network devices, the console pty, the
+ * sd_notify socket; and init's environment. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "net/net.h"
+#include "runtime/internal.h"
+#include "runtime/state.h"
+
+int host_make_cgroup(struct sup *s, box_err_t *err)
+{
+	const char *parent = s->g->cgroup_parent;
+	box_err_t e = NULL;
+	box_trace("sup: cgroup_create");
+	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
+		if (e->errnum != EEXIST) {
+			*err = e;
+			return -1;
+		}
+		/* left by a supervisor that died: we hold the lock, so it is ours */
+		box_error_release(&e);
+		struct cgroup *old = NULL;
+		if (cgroup_open(parent, s->name, &old, err) < 0 || cgroup_kill(old, err) < 0 ||
+		    cgroup_destroy(old, err) < 0) {
+			cgroup_free(old);
+			return box_error_wrap(err, "removing a stale cgroup");
+		}
+		cgroup_free(old);
+		if (cgroup_create(parent, s->name, &s->cg, err) < 0)
+			return -1;
+	}
+	box_trace("sup: cgroup created");
+	return 0;
+}
+
+/* While the child prepares: it is in the cgroup already, but runs only our
+ * code until spawn_go(). */
+int host_limit_cgroup(struct sup *s, box_err_t *err)
+{
+	struct cgroup_limits l;
+	cgroup_limits_from_config(s->c, &l);
+	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
+		return -1;
+	box_trace("sup: limits set");
+	return 0;
+}
+
+void host_drop_cgroup(struct sup *s)
+{
+	box_err_t err = NULL;
+	if (!s->cg)
+		return;
+	cgroup_kill(s->cg, &err);
+	log_warn_ignored(&err, "killing the container's processes");
+	cgroup_destroy(s->cg, &err);
+	log_warn_ignored(&err, "removing the cgroup");
+	cgroup_free(s->cg);
+	s->cg = NULL;
+}
+
+void host_drop_net(struct sup *s)
+{
+	box_err_t err = NULL;
+	net_teardown(s->ns, &err);
+	log_warn_ignored(&err, "removing the network devices");
+	net_state_free(s->ns);
+	s->ns = NULL;
+}
+
+int host_open_console(struct sup *s, box_err_t *err)
+{
+	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (s->master < 0)
+		return box_error(err, errno, "opening a pty for the console");
+	if (grantpt(s->master) < 0 || unlockpt(s->master) < 0 ||
+	    ptsname_r(s->master, s->console, sizeof(s->console)) != 0)
+		return box_error(err, errno, "setting up the console pty");
+	/* kept open so that the master never reads EIO between two inits */
+	s->slave = open(s->console, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s->slave < 0)
+		return box_error(err, errno, "opening %s", s->console);
+	return 0;
+}
+
+int host_open_notify(struct sup *s, box_err_t *err)
+{
+	s->notify_dir = xasprintf("%s/notify", s->rundir);
+	if (mkdir(s->notify_dir, 0755) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating %s", s->notify_dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", s->notify_dir);
+	if (n >= (int)sizeof(sa.sun_path))
+		return box_error(err, ENAMETOOLONG, "%s/notify", s->notify_dir);
+	s->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->notify_fd < 0)
+		return box_error(err, errno, "socket");
+	unlink(sa.sun_path);
+	if (bind(s->notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0666) < 0)
+		return box_error(err, errno, "binding %s", sa.sun_path);
+	return 0;
+}
+
+static bool env_has(char **env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], kv, klen) && env[i][klen] == '=')
+			return true;
+	return false;
+}
+
+int host_build_env(struct sup *s, box_err_t *err)
+{
+	char uuid[37];
+	if (state_uuid(s->name, uuid, err) < 0)
+		return -1;
+	char **env = xzalloc(sizeof(char *));
+	for (size_t i = 0; s->c->environment && s->c->environment[i]; i++)
+		strv_push(&env, s->c->environment[i]);
+	char *defaults[] = {
+		"container=boxes",
+		xasprintf("container_uuid=%s", uuid),
+		"TERM=linux",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"NOTIFY_SOCKET=/run/host/notify",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (!env_has(env, defaults[i]) || !strncmp(defaults[i], "container=", 10))
+			strv_push(&env, defaults[i]);
+	free(defaults[1]);
+	s->env = env;
+	return 0;
+}

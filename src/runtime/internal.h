@@ -1,0 +1,75 @@
+/* Internal to the runtime folder: the supervisor's state, shared by
+ * supervisor.c (its loop and actions) and host.c (the host resources it
+ * makes and removes). */
+#ifndef BOX_RUNTIME_INTERNAL_H
+#define BOX_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/log.h"
+#include "runtime/state.h"
+
+struct box_config;
+struct box_global;
+struct cgroup;
+struct net_state;
+
+#define MAX_CLIENTS 32
+#define TICK_MS 100
+
+enum sup_state { SUP_RUNNING, SUP_STOPPING, SUP_KILLING, _SUP_STATE_MAX };
+enum sup_event { EV_INIT_EXITED, EV_STOP_REQ, EV_KILL_REQ, EV_TIMEOUT, _SUP_EVENT_MAX };
+
+enum client_kind { CL_NEW, CL_STOP, CL_CONSOLE };
+struct client {
+	int fd;
+	enum client_kind kind;
+};
+
+struct sup {
+	struct box_config *c;
+	struct box_global *g;
+	const char *name;
+	char *rundir, *root, *notify_dir;
+	char console[64];
+	char **env;
+	struct cgroup *cg;
+	struct net_state *ns;
+	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
+	bool wait;
+	pid_t init_pid;
+	uint64_t init_start;
+	int64_t started;
+	int wstatus;
+	enum sup_state state;
+	int halt_sig;		 /* signal sent (or to send) */
+	bool resend;		 /* init was not listening yet: send again on a tick */
+	uint64_t deadline;	 /* ms, stop timeout */
+	int req_timeout;	 /* from the last stop request */
+	struct state_info saved; /* what save_state wrote last */
+	bool have_saved;
+	struct client clients[MAX_CLIENTS];
+};
+
+/* ---- host.c: the supervisor's host resources ---- */
+
+/* The container's cgroups (a stale one of a dead supervisor removed first). */
+int host_make_cgroup(struct sup *s, box_err_t *err);
+/* Limits and devices, while the child prepares (in the cgroup already, but
+ * running only our code until spawn_go()). */
+int host_limit_cgroup(struct sup *s, box_err_t *err);
+/* Kills what is left and removes the cgroups (failures are warnings). */
+void host_drop_cgroup(struct sup *s);
+/* Removes the network devices (failures are warnings). */
+void host_drop_net(struct sup *s);
+/* The console pty (its slave kept open: no EIO between two inits). */
+int host_open_console(struct sup *s, box_err_t *err);
+/* The sd_notify socket, bound into the container at /run/host. */
+int host_open_notify(struct sup *s, box_err_t *err);
+/* init's environment: the config's, then container=, container_uuid=, TERM,
+ * PATH and NOTIFY_SOCKET unless the config sets them. */
+int host_build_env(struct sup *s, box_err_t *err);
+
+#endif
