@@ -365,10 +365,11 @@ werr:
 	return box_error(err, archive_errno(a), "writing %s: %s", archive_entry_pathname(e), archive_error_string(a));
 }
 
-static int walk_rootfs(struct archive *a, struct out *o, const struct box_config *c, const char *rootfs, bool template_,
-		       int rootfd, box_err_t *err)
+static int walk_rootfs(struct archive *a, struct out *o, const struct box_config *c, const char *rootfs,
+		       const struct export_opts *opts, int rootfd, box_err_t *err)
 {
-	struct idmap m = { c->unprivileged, c->idmap_base, c->idmap_size, 0 };
+	bool template_ = opts->template_;
+	struct idmap m = { c->unprivileged, opts->id_shift, c->idmap_size, 0 };
 	cleanup_archive_read struct archive *disk = archive_read_disk_new();
 	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
 	struct archive_entry *e = NULL;
@@ -449,7 +450,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 	}
 	if (m.unmapped)
 		log_warn("%llu owner(s) outside the container's id map (%u..%u) exported as nobody (65534)",
-			 (unsigned long long)m.unmapped, c->idmap_base, c->idmap_base + c->idmap_size - 1);
+			 (unsigned long long)m.unmapped, m.base, m.base + m.size - 1);
 	ret = 0;
 out:
 	archive_entry_free(e);
@@ -527,7 +528,7 @@ int export_write_fd(int fd, const struct box_config *c, const char *rootfs, cons
 				goto out;
 		}
 	}
-	if (walk_rootfs(a, &o, c, rootfs, opts->template_, rootfd, err) < 0)
+	if (walk_rootfs(a, &o, c, rootfs, opts, rootfd, err) < 0)
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		box_error(err, archive_errno(a), "finishing the archive: %s", archive_error_string(a));

@@ -182,6 +182,11 @@ static int shift_acl(struct archive_entry *e, const struct extract_opts *o, cons
 	int type, perm, tag, qual;
 	const char *name;
 	while (archive_entry_acl_next(e, types, &type, &perm, &tag, &qual, &name) == ARCHIVE_OK) {
+		/* a qualifier known by name only (GNU tar writes "group:adm:r-x")
+		 * would be looked up in the host's passwd and group: not a
+		 * container's id, so the entry is left out */
+		if ((tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) && qual < 0)
+			continue;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		if (tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) {
 			int64_t q = 0;
@@ -217,7 +222,7 @@ static int check_entry(struct archive_entry *e, const struct extract_opts *o, bo
 				 "entry '%s' is a device node (%s %u:%u), refused for an unprivileged container", p,
 				 type == AE_IFCHR ? "char" : "block", (unsigned)archive_entry_rdevmajor(e),
 				 (unsigned)archive_entry_rdevminor(e));
-	if (o->id_shift) {
+	if (o->id_range) {
 		int64_t id = 0;
 		if (shift_id(archive_entry_uid(e), o, "uid", p, &id, err) < 0)
 			return -1;

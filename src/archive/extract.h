@@ -30,7 +30,7 @@ struct archive_entry;
 struct extract_opts {
 	bool allow_devices; /* false for unprivileged containers: device nodes are refused */
 	uint32_t id_shift;  /* added to every uid/gid (unprivileged), 0 = none */
-	uint32_t id_range;  /* ids >= id_range are refused when id_shift is set */
+	uint32_t id_range;  /* unprivileged: ids >= id_range are refused, names dropped; 0 = none */
 	/* Called for every entry before extraction (may rewrite it); NULL = all.
 	 * One that returns ENTRY_SKIP may read the entry's data itself
 	 * (archive_read_data): import reads a pct.conf met inside the rootfs. */

@@ -2,6 +2,7 @@
  * read so far, replayed when the first member turns out to be rootfs), build
  * the config, extract, and write the config last. */
 #include "archive/import.h"
+#include "config/idshift.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,6 +22,7 @@
 #include "archive/instream.h"
 #include "base/paths.h"
 #include "archive/pct.h"
+#include "config/idrange.h"
 #include "base/util.h"
 
 #define PCT_CONF_MAX (1 << 20)
@@ -518,9 +520,25 @@ int import_container(const char *name, const char *file, const struct import_opt
 		box_error(err, errno, "creating %s", rootfs);
 		goto out;
 	}
+	/* an unprivileged rootfs keeps the container's owners where the
+	 * filesystem can be idmapped at start (config/idshift.h) */
+	int tfd = openat(sfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0) {
+		box_error(err, errno, "opening %s/%s", paths_state_dir(), tmp);
+		goto out;
+	}
+	if (idrange_resolve(c, tfd, err) < 0) {
+		close(tfd);
+		goto out;
+	}
+	uint32_t shift = idshift_choose(c, tfd, false);
+	int wr = idshift_write(tfd, shift, err);
+	close(tfd);
+	if (wr < 0)
+		goto out;
 	struct extract_opts xo = {
 		.allow_devices = !c->unprivileged,
-		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_shift = shift,
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 		.filter = filter,
 		.filter_data = &fs,

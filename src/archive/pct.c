@@ -253,7 +253,7 @@ static void put_mount(FILE *f, const char *key, char *value, char **untranslated
 struct translation {
 	FILE *f;
 	const char *hostname; /* --hostname, or NULL */
-	bool have_hostname, have_memory, have_swap;
+	bool have_hostname, have_memory, have_swap, have_unpriv;
 	unsigned long long memory, swap; /* MiB */
 	char **untranslated;
 };
@@ -301,6 +301,7 @@ static void translate_key(struct translation *t, const char *key, char *value)
 		if (strstr(value, "up=") || strstr(value, "down="))
 			add_untranslated(t->untranslated, "startup.up/down");
 	} else if (!strcmp(key, "unprivileged") && parse_uint(value, &v)) {
+		t->have_unpriv = true;
 		fprintf(f, "unprivileged = %s\n", v ? "yes" : "no");
 	} else if (!strcmp(key, "nameserver")) {
 		put_words_list(f, "nameserver", value);
@@ -320,6 +321,9 @@ static void translate_key(struct translation *t, const char *key, char *value)
  * pct.conf without them means 512 MiB each, not unlimited), the hostname. */
 static void translate_end(struct translation *t)
 {
+	/* no key: Proxmox's default, a privileged container (ours is not) */
+	if (!t->have_unpriv)
+		fputs("unprivileged = no\n", t->f);
 	fprintf(t->f, "memory = %lluM\n", t->have_memory ? t->memory : PCT_DEFAULT_MIB);
 	fprintf(t->f, "swap = %lluM\n", t->have_swap ? t->swap : PCT_DEFAULT_MIB);
 	if (!t->have_hostname && t->hostname) {

@@ -96,6 +96,15 @@ void cgroup_join_clone_args(const struct cgroup_join *j, struct clone_args *a);
 int cgroup_join_self(const struct cgroup_join *j, box_err_t *err);
 void cgroup_join_close(struct cgroup_join *j);
 
+/* An unprivileged container's payload cgroup, in every hierarchy (v2, each
+ * v1 one, name=systemd), and the files a delegatee writes (cgroup.procs,
+ * cgroup.subtree_control, cgroup.threads, tasks; v2: the kernel's
+ * /sys/kernel/cgroup/delegate list) are given to uid:gid (its root on the
+ * host), so that systemd inside can make and fill its units' cgroups. The
+ * limit cgroup one level up stays the host's: its limits cannot be raised
+ * from inside. */
+int cgroup_delegate(struct cgroup *cg, uid_t uid, gid_t gid, box_err_t *err);
+
 /* Writes limits, reads each back; a refused or rounded value is an error or a
  * warning naming the file and both values. */
 int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *l, box_err_t *err);

@@ -3,14 +3,36 @@
 #include <time.h>
 
 #include "cgroup/cgroup.h"
+#include "config/idshift.h"
 #include "config/config.h"
+#include "config/idrange.h"
 #include "base/log.h"
 #include "base/version.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
 #include "base/util.h"
+#include "storage/storage.h"
 #include "cmd/cmd.h"
+
+/* How an unprivileged container's owners reach it (config/idshift.h). */
+static void describe_ids(struct box_config *c, char *ids, size_t len)
+{
+	box_err_t ierr = NULL;
+	idrange_resolve(c, -1, &ierr); /* reads the record only: cannot fail */
+	box_error_release(&ierr);
+	uint32_t shift = idshift_read(c);
+	if (!c->unprivileged)
+		snprintf(ids, len, "host (privileged)");
+	else if (c->idmap_base == BOX_IDMAP_AUTO)
+		snprintf(ids, len, "idmap_base = auto: a range is given at the first create or start");
+	else if (shift)
+		snprintf(ids, len, "0-%u -> %u-%u, rootfs owners shifted at create", c->idmap_size - 1, shift,
+			 shift + c->idmap_size - 1);
+	else
+		snprintf(ids, len, "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1, c->idmap_base,
+			 c->idmap_base + c->idmap_size - 1);
+}
 
 static int run(int argc, char **argv);
 
@@ -61,6 +83,8 @@ static int run(int argc, char **argv)
 	}
 	long long uptime = ri.started ? (long long)(time(NULL) - ri.started) : 0;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
+	char ids[160];
+	describe_ids(c, ids, sizeof(ids));
 	cleanup_free char *logp = paths_log_path(name);
 	const char *st = state_name(ri.state);
 	cleanup_free struct net_desc *nd = NULL;
@@ -85,6 +109,7 @@ static int run(int argc, char **argv)
 			       (unsigned long long)cs.memory_current, (unsigned long long)cs.memory_peak,
 			       (unsigned long long)cs.cpu_usage_ns, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
+		printf("  \"unprivileged\": %s,\n  \"idmap\": \"%s\",\n", c->unprivileged ? "true" : "false", ids);
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
 		printf("Name:       %s\nState:      %s\n", name, st);
@@ -107,6 +132,7 @@ static int run(int argc, char **argv)
 			       (double)cs.memory_current / (1 << 20), (double)cs.memory_peak / (1 << 20),
 			       (double)cs.cpu_usage_ns / 1e9, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
+		printf("Ids:        %s\n", ids);
 		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
 	}
 	config_free(c);

@@ -16,6 +16,8 @@
 #include "base/log.h"
 
 #define BOX_UNLIMITED UINT64_MAX
+/* idmap_base = auto until resolved (config/idrange.h) */
+#define BOX_IDMAP_AUTO 0u
 
 enum box_storage { STORAGE_DIR, STORAGE_OVERLAY, STORAGE_BTRFS };
 enum box_net_type { NET_VETH, NET_EMPTY, NET_HOST };
@@ -76,7 +78,7 @@ struct box_config {
 
 	/* isolation */
 	bool unprivileged;
-	uint32_t idmap_base;	  /* default 100000 */
+	uint32_t idmap_base;	  /* BOX_IDMAP_AUTO (idrange.h), the default */
 	uint32_t idmap_size;	  /* default 65536 */
 	char **capabilities_drop; /* names without "cap_", lower case */
 	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
@@ -93,7 +95,7 @@ struct box_config {
 
 	/* line of each top-level key, for later cross-checks that name file:line
 	 * (0 = not written, default used) */
-	unsigned line_of_template, line_of_hostname, line_of_memory;
+	unsigned line_of_template, line_of_hostname, line_of_memory, line_of_idmap_base;
 };
 
 struct box_bridge {

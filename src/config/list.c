@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/idrange.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/values.h"
@@ -70,6 +71,8 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 	}
 	global_free(g);
 
+	if (idrange_check(c, err) < 0)
+		return -1;
 	for (size_t o = 0; names[o]; o++) {
 		if (!strcmp(names[o], c->name))
 			continue;

@@ -251,6 +251,7 @@ static void fill_line_fields(struct cfg_ctx *ctx, struct box_config *c)
 	c->line_of_template = config_key_line(ctx, SC_CONTAINER, "template");
 	c->line_of_hostname = config_key_line(ctx, SC_CONTAINER, "hostname");
 	c->line_of_memory = config_key_line(ctx, SC_CONTAINER, "memory");
+	c->line_of_idmap_base = config_key_line(ctx, SC_CONTAINER, "idmap_base");
 }
 
 struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size_t len, const char *name, bool checks)

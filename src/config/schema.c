@@ -60,12 +60,15 @@ const struct config_key config_schema[] = {
 	{ SC_CONTAINER, "io_weight", KT_UINT, false, 1, 10000, "100", NULL, "50",
 	  "relative block I/O share (io.weight / blkio.weight)", C(io_weight), KF_LIVE, NULL },
 	/* isolation */
-	{ SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "no", NULL, "yes",
-	  "own user namespace: container root is an unprivileged host id (create, export and import shift the ids; box "
-	  "start refuses it until user namespaces land)",
+	{ SC_CONTAINER, "unprivileged", KT_BOOL, false, 0, 0, "yes", NULL, "no",
+	  "own user namespace: container root is an unprivileged host id (the rootfs keeps the container's owners, "
+	  "idmapped at start, or shifted at create where it cannot be); no: the host's root, for what needs it "
+	  "(README)",
 	  C(unprivileged), 0, NULL },
-	{ SC_CONTAINER, "idmap_base", KT_UINT, false, 1, 4294967294LL, "100000", NULL, "200000",
-	  "first host id of the container's ids (unprivileged)", C(idmap_base), 0, NULL },
+	{ SC_CONTAINER, "idmap_base", KT_IDBASE, false, 1, 4294967294LL, "auto", NULL, "200000",
+	  "first host id of the container's ids (unprivileged); auto: a range of its own from root's in /etc/subuid "
+	  "and /etc/subgid, recorded in <state>/NAME/idmap",
+	  C(idmap_base), 0, NULL },
 	{ SC_CONTAINER, "idmap_size", KT_UINT, false, 1, 4294967294LL, "65536", NULL, "65536",
 	  "how many ids are mapped (unprivileged)", C(idmap_size), 0, NULL },
 	{ SC_CONTAINER, "capabilities_drop", KT_CAP, true, 0, 0,
@@ -164,6 +167,7 @@ const char *config_schema_type_doc(const struct config_key *k)
 		[KT_BOOL] = "yes/no",
 		[KT_SIZE] = "size",
 		[KT_COUNT] = "number or max",
+		[KT_IDBASE] = "number or auto",
 		[KT_CPUS] = "CPUs",
 		[KT_CPUSET] = "CPU list",
 		[KT_ENV] = "KEY=VALUE",

@@ -20,7 +20,8 @@ enum config_type {
 	KT_INT,	 /* min..max */
 	KT_BOOL,
 	KT_SIZE,
-	KT_COUNT, /* a number or max (BOX_UNLIMITED), in a uint64_t */
+	KT_COUNT,  /* a number or max (BOX_UNLIMITED), in a uint64_t */
+	KT_IDBASE, /* a number (min..max) or auto (BOX_IDMAP_AUTO), in a uint32_t */
 	KT_CPUS,
 	KT_CPUSET,
 	KT_ENV,

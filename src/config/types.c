@@ -116,6 +116,20 @@ PARSER(p_number)
 	return bad;
 }
 
+/* idmap_base: a number, or auto (BOX_IDMAP_AUTO, resolved by idrange.h) */
+PARSER(p_idbase)
+{
+	long long v;
+	if (!strcasecmp(text, "auto")) {
+		*(uint32_t *)f = BOX_IDMAP_AUTO;
+		return 0;
+	}
+	if (value_int(text, k->min, k->max, &v, why))
+		return snprintf(why, VALUE_WHY_MAX, "is not a number or auto (%lld..%lld, or auto)", k->min, k->max);
+	*(uint32_t *)f = (uint32_t)v;
+	return 0;
+}
+
 PARSER(p_bool)
 {
 	return value_bool(text, f, why);
@@ -309,6 +323,7 @@ static const parse_fn parsers[] = {
 	[KT_IP] = p_ip,
 	[KT_NAMESERVER] = p_nameserver,
 	[KT_CGROUP] = p_cgroup,
+	[KT_IDBASE] = p_idbase,
 };
 
 bool config_type_has_parser(enum config_type t)
@@ -337,7 +352,7 @@ static enum repr repr_of(const struct config_key *k)
 		[KT_SIGNAL] = R_INT,  [KT_UINT] = R_UINT,    [KT_INT] = R_INT,	    [KT_BOOL] = R_BOOL,
 		[KT_SIZE] = R_U64,    [KT_COUNT] = R_U64,    [KT_CPUS] = R_UINT,    [KT_CPUSET] = R_STR,
 		[KT_SECCOMP] = R_STR, [KT_STORAGE] = R_ENUM, [KT_NETTYPE] = R_ENUM, [KT_IFNAME] = R_IFNAME,
-		[KT_CGROUP] = R_STR,
+		[KT_CGROUP] = R_STR,  [KT_IDBASE] = R_UINT,
 	};
 	if (k->offset == CONFIG_HAND)
 		return R_NONE;
@@ -364,6 +379,10 @@ char *config_type_format(const struct config_key *k, const void *obj)
 			return xstrdup("max");
 		return xasprintf("%" PRIu64, *(const uint64_t *)f);
 	case KT_CPUS: value_format_cpus(*(const uint32_t *)f, buf, sizeof(buf)); return xstrdup(buf);
+	case KT_IDBASE:
+		if (*(const uint32_t *)f == BOX_IDMAP_AUTO)
+			return xstrdup("auto");
+		return xasprintf("%" PRIu32, *(const uint32_t *)f);
 	case KT_STORAGE: return xstrdup(config_storage_name(*(const enum box_storage *)f));
 	case KT_NETTYPE: return xstrdup(config_net_type_name(*(const enum box_net_type *)f));
 	default: break;

@@ -169,7 +169,7 @@ static char *host_resolv(bool host_net)
 	return out;
 }
 
-int identity_write(const struct box_config *c, const char *rootfs, box_err_t *err)
+int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err)
 {
 	const char *host = c->hostname && *c->hostname ? c->hostname : c->name;
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -183,9 +183,7 @@ int identity_write(const struct box_config *c, const char *rootfs, box_err_t *er
 		box_error_release(err);
 		return 0;
 	}
-	struct target t = { .etcfd = etcfd, .uid = 0, .gid = 0 };
-	if (c->unprivileged)
-		t.uid = t.gid = c->idmap_base;
+	struct target t = { .etcfd = etcfd, .uid = owner, .gid = (gid_t)owner };
 	int ret = -1;
 	/* declared before the first goto: a cleanup must never see garbage */
 	cleanup_free char *hn = NULL, *hosts = NULL, *resolv = NULL;

@@ -8,10 +8,15 @@
 #ifndef BOX_IDENTITY_H
 #define BOX_IDENTITY_H
 
+#include <sys/types.h>
+
 #include "config/config.h"
 #include "base/log.h"
 
-int identity_write(const struct box_config *c, const char *rootfs, box_err_t *err);
+/* A file made anew gets uid and gid `owner`, as this process sees ids: the
+ * container's root on the host for a rootfs shifted at create, 0 inside the
+ * container's user namespace or on a rootfs that keeps the container's view. */
+int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err);
 /* What makes a copy of a system another machine (a clone): /etc/machine-id
  * emptied (systemd makes a new one at boot), the ssh host keys removed. */
 int identity_forget(const char *rootfs, box_err_t *err);

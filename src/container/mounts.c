@@ -171,9 +171,28 @@ static int setup_proc(const char *root, box_err_t *err)
 
 static int setup_sys(const char *root, box_err_t *err)
 {
-	if (mkdir_in_root(root, "/sys", err) < 0 ||
-	    mount_in(root, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+	const unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (mkdir_in_root(root, "/sys", err) < 0)
 		return -1;
+	box_err_t e = NULL;
+	if (mount_in(root, "sysfs", "/sys", "sysfs", fl, NULL, &e) == 0)
+		return 0;
+	if (e->errnum != EPERM) {
+		*err = e;
+		return -1;
+	}
+	/* a user namespace without a network namespace of its own (network
+	 * type = host) may not mount sysfs: the host's, read-only, as LXC does */
+	box_error_release(&e);
+	if (mount_in(root, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -1;
+	cleanup_close int fd = open_in_root(root, "/sys", O_PATH, err);
+	if (fd < 0)
+		return -1;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | fl, NULL) < 0)
+		return box_error(err, errno, "making /sys read-only");
 	return 0;
 }
 
@@ -257,6 +276,36 @@ static int setup_run(const char *root, const char *notify_dir, box_err_t *err)
 	return 0;
 }
 
+/* The host paths the child mounts from, as /proc/self/fd/N of an O_PATH fd
+ * opened while the child still had the host's root ids (mounts_open_host):
+ * the container's root may not reach them through the host's 0700 folders.
+ * NULL: the path itself. */
+static char *host_notify;
+static char **host_src;
+
+int mounts_open_host(const struct box_config *c, const char *notify_dir, box_err_t *err)
+{
+	host_src = xzalloc((c->n_mounts + 1) * sizeof(char *));
+	for (size_t i = 0; i < c->n_mounts + 1; i++) {
+		const char *path = i < c->n_mounts ? c->mounts[i].source : notify_dir;
+		if (!path)
+			continue;
+		/* kept open until exec (close-on-exec) */
+		int fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0 && i < c->n_mounts)
+			return box_error(err, errno, "%s:%u: mount %s: source %s", c->path, c->mounts[i].line,
+					 c->mounts[i].target, path);
+		if (fd < 0)
+			return box_error(err, errno, "opening %s", path);
+		char *p = xasprintf("/proc/self/fd/%d", fd);
+		if (i < c->n_mounts)
+			host_src[i] = p;
+		else
+			host_notify = p;
+	}
+	return 0;
+}
+
 /* The target of a file's bind mount: an existing regular file, or a new
  * one. The container may have left anything there: a FIFO would block the
  * open (and the start with it), a device would be opened. */
@@ -288,8 +337,9 @@ static int setup_user_mounts(const struct box_config *c, const char *root, box_e
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct box_mount *m = &c->mounts[i];
+		const char *src = host_src && host_src[i] ? host_src[i] : m->source;
 		struct stat st;
-		if (stat(m->source, &st) < 0)
+		if (stat(src, &st) < 0)
 			return box_error(err, errno, "%s:%u: mount %s: source %s", c->path, m->line, m->target,
 					 m->source);
 		if (S_ISDIR(st.st_mode)) {
@@ -298,7 +348,7 @@ static int setup_user_mounts(const struct box_config *c, const char *root, box_e
 		} else if (file_target(c, m, root, err) < 0) {
 			return -1;
 		}
-		if (mount_in(root, m->source, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		if (mount_in(root, src, m->target, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 			return -1;
 		if (m->readonly) {
 			cleanup_close int fd = open_in_root(root, m->target, O_PATH, err);
@@ -329,16 +379,16 @@ static int do_pivot(const char *root, box_err_t *err)
 	return 0;
 }
 
-int mounts_prepare(const struct box_config *c, const char *root, const char *console, box_err_t *err)
+int mounts_prepare(const struct box_config *c, const char *root, bool mounted, const char *console, box_err_t *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return box_error(err, errno, "making / private");
 	box_trace("child: private");
-	if (setup_rootfs(c, root, err) < 0)
+	if (!mounted && setup_rootfs(c, root, err) < 0)
 		return box_error_wrap(err, "rootfs");
 	box_trace("child: rootfs");
-	if (identity_write(c, root, err) < 0)
+	if (identity_write(c, root, 0, err) < 0)
 		return box_error_wrap(err, "identity");
 	box_trace("child: identity");
 	if (setup_dev(root, console, err) < 0)
@@ -356,7 +406,7 @@ int mounts_finish(const struct box_config *c, struct cgroup *cg, const char *roo
 	if (cgroup_mount_view(cg, root, err) < 0)
 		return box_error_wrap(err, "the cgroup view in /sys/fs/cgroup");
 	box_trace("child: cgroup view");
-	if (setup_run(root, notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
+	if (setup_run(root, host_notify ? host_notify : notify_dir, err) < 0 || setup_user_mounts(c, root, err) < 0)
 		return -1;
 	box_trace("child: run, user mounts");
 	return do_pivot(root, err);

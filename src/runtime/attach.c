@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -23,6 +24,7 @@
 #include "runtime/runtime.h"
 #include "container/seccomp.h"
 #include "runtime/state.h"
+#include "runtime/userns.h"
 #include "base/util.h"
 
 #define NS_ALL (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID)
@@ -86,8 +88,18 @@ __attribute__((noreturn)) static void exec_command(char **argv, const struct att
  * /proc/G/fd, /proc/G/exe: the cgroup fds and the pidfd are closed, every
  * fd but 0-2 too (the caller's, the pty master), the process is not
  * dumpable until exec, and the capability drop and seccomp filter are on. */
-__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, struct cgroup_join *join,
-						 char **argv, const struct attach_tty *t)
+/* Whether init runs in a user namespace of its own: asked of the running
+ * init, not of the config, which may have changed since it started. */
+static bool in_own_userns(pid_t pid)
+{
+	char p[64];
+	struct stat a, b;
+	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+	return stat(p, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino;
+}
+
+__attribute__((noreturn)) static void run_inside(const struct box_config *c, int pidfd, bool userns,
+						 struct cgroup_join *join, char **argv, const struct attach_tty *t)
 {
 	box_err_t err = NULL;
 	const char *term = getenv("TERM");
@@ -100,9 +112,17 @@ __attribute__((noreturn)) static void run_inside(const struct box_config *c, int
 	if (cgroup_join_self(join, &err) < 0)
 		goto fail;
 	cgroup_join_close(join);
-	if (setns(pidfd, NS_ALL) < 0) {
+	/* an unprivileged container's user namespace first (setns does it so),
+	 * then its root: the rest is owned by it */
+	if (setns(pidfd, NS_ALL | (userns ? CLONE_NEWUSER : 0)) < 0) {
 		box_error(&err, errno, "entering the namespaces of %s", c->name);
 		goto fail;
+	}
+	if (userns) {
+		if (userns_become_root(&err) < 0)
+			goto fail;
+		/* the change of ids cleared it (and dumpable stays 0) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
 	for (int i = 0; i <= 2; i++)
 		if (t->tty[i] && dup2(t->slave, i) < 0) {
@@ -290,7 +310,7 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		goto out;
 	}
 	if (child == 0)
-		run_inside(c, pidfd, &join, argv, &t);
+		run_inside(c, pidfd, in_own_userns(ri.init_pid), &join, argv, &t);
 	cgroup_join_close(&join);
 	if (t.slave >= 0) {
 		close(t.slave);

@@ -1,6 +1,7 @@
 /* `box export` around the stream: the container's state (refuse, stop and
  * restart, or freeze and thaw), the output file made atomically, signals. */
 #include "runtime/export.h"
+#include "config/idshift.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -233,6 +234,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 
 	if (paths_check_name(name, err) < 0 || config_load(name, &c, err) < 0)
 		return -1;
+	o.id_shift = idshift_read(c);
 	if (to_stdout && isatty(STDOUT_FILENO)) {
 		box_usage_error(err, "refusing to write an archive to a terminal (redirect it, or give -o FILE)");
 		goto out;

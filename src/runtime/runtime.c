@@ -1,4 +1,5 @@
 #include "runtime/runtime.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "config/idrange.h"
 #include "container/identity.h"
 #include "runtime/control.h"
 #include "net/net.h"
@@ -179,6 +181,33 @@ static int take_lock(const char *name, box_err_t *err)
 	return box_error(err, 0, "%s is already starting or running", name);
 }
 
+/* idmap_base = auto: the container's recorded range, or a new one. */
+static int resolve_ids(struct box_config *c, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(c->name);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return box_error(err, errno, "opening %s", cpath);
+	return idrange_resolve(c, cfd, err);
+}
+
+/* The rootfs's owners must be what the config's mode expects (config/idshift.h). */
+static int check_ids(const struct box_config *c, box_err_t *err)
+{
+	uint32_t shift = idshift_read(c);
+	if (shift && !c->unprivileged)
+		return box_error(err, 0,
+				 "%s: its rootfs's owners were shifted by %u at create for an unprivileged container: "
+				 "set unprivileged = yes and idmap_base = %u, or create it again",
+				 c->name, shift, shift);
+	if (shift && shift != c->idmap_base)
+		return box_error(err, 0,
+				 "%s: its rootfs's owners were shifted by %u at create (the filesystem cannot be "
+				 "idmapped), but idmap_base is %u: set idmap_base = %u, or create it again",
+				 c->name, shift, c->idmap_base, shift);
+	return 0;
+}
+
 /* Said loudly, not refused: an empty bridge is what a user who means to
  * wire it up later (or a test) may want. */
 static void warn_missing_bridges(const struct box_config *c, const struct box_global *g)
@@ -201,15 +230,6 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
 	warn_missing_bridges(c, g);
-	if (c->unprivileged) {
-		/* running it without the user namespace would hand container root
-		 * the host's root: refuse, loudly */
-		box_error(err, 0,
-			  "%s: unprivileged = yes (a user namespace) is not supported by box start yet; "
-			  "refused rather than run as a privileged container",
-			  name);
-		goto out;
-	}
 	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)
@@ -221,6 +241,8 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct stat st;
 	if (!storage_exists(name) && !(stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    storage_create(c, NULL, identity_write, err) < 0)
+		goto out;
+	if (resolve_ids(c, err) < 0 || check_ids(c, err) < 0)
 		goto out;
 	box_trace("start: storage checked");
 	int rep[2];

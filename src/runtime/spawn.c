@@ -1,4 +1,5 @@
 #include "runtime/spawn.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,11 +19,14 @@
 #include <unistd.h>
 
 #include "container/caps.h"
+#include "base/idmap.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "container/mounts.h"
 #include "net/net.h"
 #include "container/seccomp.h"
+#include "runtime/userns.h"
+#include "storage/storage.h"
 #include "base/util.h"
 
 struct spawn_msg {
@@ -33,6 +38,7 @@ struct spawn_msg {
 const char *spawn_step_name(enum spawn_step s)
 {
 	switch (s) {
+	case STEP_MAPPED: return "STEP_MAPPED";
 	case STEP_HOST_DONE: return "STEP_HOST_DONE";
 	case STEP_EXEC: return "STEP_EXEC";
 	case STEP_ERROR: return "STEP_ERROR";
@@ -75,10 +81,45 @@ static void child_fail(int fd, box_err_t *err)
 	_exit(1);
 }
 
+/* Unprivileged, before anything else: waits for the maps the supervisor
+ * writes, moves the host's rootfs tree (detached, made by the supervisor)
+ * onto root, opens what it will bind from the host, and only then becomes
+ * the container's root, which can reach none of these by path. Returns the
+ * path the rest of the child reaches the rootfs by. */
+static char *child_enter_userns(const struct spawn_ctx *x, int fd, int tree, box_err_t *err)
+{
+	struct spawn_msg m;
+	/* STEP_MAPPED */
+	if (recv_msg(fd, &m) != 1 || m.type != STEP_MAPPED)
+		_exit(1);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		box_error(err, errno, "making / private");
+		return NULL;
+	}
+	if (move_mount(tree, "", AT_FDCWD, x->root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		box_error(err, errno, "mounting the rootfs on %s", x->root);
+		return NULL;
+	}
+	close(tree);
+	/* close-on-exec: open until init runs */
+	int rfd = open(x->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0) {
+		box_error(err, errno, "opening %s", x->root);
+		return NULL;
+	}
+	if (mounts_open_host(x->c, x->notify_dir, err) < 0 || userns_become_root(err) < 0)
+		return NULL;
+	/* the change of ids cleared it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return xasprintf("/proc/self/fd/%d", rfd);
+}
+
 /* The container's first process. Namespaces when it starts: new pid (it is
- * PID 1), mount (a copy of the supervisor's), uts, ipc, net; in the
- * container's cgroup2 cgroup (clone3 put it there), but still the host's cgroup ns. */
-static void child_main(const struct spawn_ctx *x, int fd)
+ * PID 1), mount (a copy of the supervisor's), uts, ipc, net, and for an
+ * unprivileged container a user namespace that owns all of them; in the
+ * container's cgroup2 cgroup (clone3 put it there), but still the host's
+ * cgroup ns. `tree`: the unprivileged rootfs (storage_open_tree), else -1. */
+static void child_main(const struct spawn_ctx *x, int fd, int tree)
 {
 	box_err_t err = NULL;
 	const struct box_config *c = x->c;
@@ -88,9 +129,12 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (cgroup_join_self(x->join, &err) < 0)
 		child_fail(fd, &err);
+	cleanup_free char *root = tree >= 0 ? child_enter_userns(x, fd, tree, &err) : xstrdup(x->root);
+	if (!root)
+		child_fail(fd, &err);
 	/* What needs neither the container's cgroup nor its veths runs while
 	 * the supervisor is still at them (the dance in spawn.h). */
-	if (mounts_prepare(c, x->root, x->console, &err) < 0)
+	if (mounts_prepare(c, root, tree >= 0, x->console, &err) < 0)
 		child_fail(fd, &err);
 	if (net_wants_netns(c) && net_loopback_up(&err) < 0)
 		child_fail(fd, &err);
@@ -109,7 +153,7 @@ static void child_main(const struct spawn_ctx *x, int fd)
 		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
 		child_fail(fd, &err);
 	}
-	if (mounts_finish(c, x->cg, x->root, x->notify_dir, &err) < 0)
+	if (mounts_finish(c, x->cg, root, x->notify_dir, &err) < 0)
 		child_fail(fd, &err);
 	box_trace("child: mounts done");
 	if (seccomp_apply(c, &err) < 0)
@@ -151,16 +195,63 @@ static void child_main(const struct spawn_ctx *x, int fd)
 	child_fail(fd, &err);
 }
 
+/* Unprivileged, before the clone: the rootfs as a detached tree, the console
+ * and the payload cgroup given to the container's root. */
+static int host_prepare(const struct spawn_ctx *x, int *tree, box_err_t *err)
+{
+	const struct box_config *c = x->c;
+	*tree = -1;
+	if (!c->unprivileged)
+		return 0;
+	if (chown(x->console, c->idmap_base, c->idmap_base) < 0)
+		return box_error(err, errno, "giving the console %s to the container's root", x->console);
+	if (cgroup_delegate(x->cg, c->idmap_base, c->idmap_base, err) < 0)
+		return -1;
+	*tree = storage_open_tree(c, err);
+	return *tree < 0 ? -1 : 0;
+}
+
+/* Unprivileged, after the clone: the maps, and the rootfs idmapped through
+ * the child's namespace unless its owners were shifted at create; then the
+ * child may go on. */
+static int host_map(const struct spawn_ctx *x, pid_t pid, int tree, int sync_fd, box_err_t *err)
+{
+	const struct box_config *c = x->c;
+	if (idmap_write_maps(pid, c->idmap_base, c->idmap_size, err) < 0)
+		return -1;
+	if (idshift_read(c) == 0) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+		cleanup_close int ns = open(p, O_RDONLY | O_CLOEXEC);
+		if (ns < 0)
+			return box_error(err, errno, "opening %s", p);
+		if (idmap_mount(tree, ns, err) < 0)
+			return box_error_wrap(err,
+					      "%s: its rootfs keeps the container's owners, but its filesystem cannot "
+					      "be idmapped here: set unprivileged = no, or export and import it (the "
+					      "import shifts the owners)",
+					      c->name);
+	}
+	/* STEP_MAPPED */
+	if (send_msg(sync_fd, STEP_MAPPED, 0, NULL) < 0)
+		return box_error(err, errno, "the container's first process died before its id map");
+	return 0;
+}
+
 int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync_fd, box_err_t *err)
 {
+	cleanup_close int tree = -1;
+	if (host_prepare(x, &tree, err) < 0)
+		return -1;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return box_error(err, errno, "socketpair");
 	int pfd = -1;
 	struct clone_args args = {
-		/* type = host shares the host's network: no netns (net.h) */
+		/* type = host shares the host's network: no netns (net.h); the
+		 * user namespace is made first and owns the others */
 		.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-			 (net_wants_netns(x->c) ? CLONE_NEWNET : 0),
+			 (net_wants_netns(x->c) ? CLONE_NEWNET : 0) | (x->c->unprivileged ? CLONE_NEWUSER : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -174,10 +265,18 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 	}
 	if (r == 0) {
 		close(sv[0]);
-		child_main(x, sv[1]);
+		child_main(x, sv[1], tree);
 		_exit(1);
 	}
 	close(sv[1]);
+	if (x->c->unprivileged && host_map(x, (pid_t)r, tree, sv[0], err) < 0) {
+		spawn_child_error(sv[0], err);
+		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		waitpid((pid_t)r, NULL, 0);
+		close(pfd);
+		close(sv[0]);
+		return -1;
+	}
 	*pid = (pid_t)r;
 	*pidfd = pfd;
 	*sync_fd = sv[0];

@@ -4,6 +4,12 @@
  *
  *   supervisor                          child (new pid, mount, uts, ipc, net ns)
  *   spawn_container() ── clone3 ──────> joins its cgroup (cgroup_join_self);
+ *   unprivileged (+ user ns): the console, the payload cgroup given to the
+ *   container's root, the rootfs as a detached tree, all before the clone;
+ *     uid_map, gid_map
+ *     ── STEP_MAPPED ──────────────────> moves the tree onto its root, opens
+ *                                       the host paths it binds, becomes the
+ *                                       container's root (userns.h); then:
  *     into the cgroup                   prepares: private propagation,
  *   limits, devices, net_setup()        rootfs, identity, /dev, /proc, sysfs,
  *     (at the same time)                lo up, hostname; waits for STEP_HOST_DONE
@@ -31,7 +37,7 @@ struct box_config;
 struct cgroup;
 struct cgroup_join;
 
-enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR };
+enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR, STEP_MAPPED };
 const char *spawn_step_name(enum spawn_step s);
 
 struct spawn_ctx {

@@ -16,6 +16,7 @@
  * The backend a container was created with is read back from the disk
  * (storage_kind), never from the config, which may have changed since. */
 #include "storage/storage.h"
+#include "config/idshift.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "archive/extract.h"
+#include "config/idrange.h"
 #include "base/paths.h"
 #include "storage/hash.h"
 #include "storage/internal.h"
@@ -245,7 +247,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r == 0)
 		r = archive_extract_file(tpl, tmp, xo, err);
 	if (r == 0)
-		r = fill(c, tmp, err);
+		r = fill(c, tmp, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, base, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmp);
 	if (r < 0) {
@@ -270,7 +272,7 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	cleanup_free char *tmppath = xasprintf("%s/%s", cpath, tmp);
 	if (storage_btrfs_snapshot(sfd, cfd, tmp, false, err) < 0)
 		return -1;
-	int r = fill(c, tmppath, err);
+	int r = fill(c, tmppath, xo->id_shift, err);
 	if (r == 0 && renameat2(cfd, tmp, cfd, "rootfs", RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to rootfs", tmppath);
 	if (r < 0) {
@@ -414,6 +416,11 @@ int storage_create(const struct box_config *c, const char *template_override, st
 			storage_sweep(sfd, trash, paths_state_dir());
 	}
 
+	/* idmap_base = auto: the container's range, recorded in its folder */
+	struct box_config resolved = *c;
+	if (idrange_resolve(&resolved, cfd, err) < 0)
+		goto out;
+	c = &resolved;
 	enum box_storage kind = c->storage;
 	bool btrfs = storage_is_btrfs_fd(cfd);
 	if (kind == STORAGE_BTRFS && !btrfs) {
@@ -426,19 +433,31 @@ int storage_create(const struct box_config *c, const char *template_override, st
 	if (why)
 		log_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
 
+	/* an unprivileged rootfs keeps the container's owners where the
+	 * filesystem can be idmapped at start, else is shifted now */
 	struct extract_opts xo = {
 		.allow_devices = !c->unprivileged,
-		.id_shift = c->unprivileged ? c->idmap_base : 0,
+		.id_shift = idshift_choose(c, cfd, kind == STORAGE_OVERLAY),
 		.id_range = c->unprivileged ? c->idmap_size : 0,
 	};
+	if (idshift_write(cfd, xo.id_shift, err) < 0)
+		goto out;
 	switch (kind) {
 	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
 	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
 	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
 	}
+	if (ret < 0) {
+		unlinkat(cfd, "idshift", 0);
+		unlinkat(cfd, "idmap", 0);
+	}
 	if (ret == 0)
-		log_info("%s: rootfs created from %s with storage %s in %.3f s", c->name, tpl,
-			 config_storage_name(kind), (double)(now_ms() - t0) / 1000);
+		log_info("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
+			 config_storage_name(kind),
+			 !c->unprivileged ? ""
+			 : xo.id_shift	  ? " (owners shifted: the filesystem cannot be idmapped)"
+					  : " (owners as the container sees them, idmapped at start)",
+			 (double)(now_ms() - t0) / 1000);
 out:
 	if (cfd >= 0)
 		close(cfd);
@@ -450,36 +469,73 @@ out:
 	return ret;
 }
 
-static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint, box_err_t *err)
+/* The overlay as a detached mount (new mount API); -1 with errno ENOSYS on
+ * kernels without it. */
+static int overlay_fsmount(const char *lower, const char *upper, const char *work, box_err_t *err)
 {
 	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs >= 0) {
-		int r = -1, m = -1;
-		/* "overlay" as source, as mount(8) and the mount(2) path below show it */
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
-		    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-		    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-		    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-			box_error(err, errno, "overlay (lower %s, upper %s)", lower, upper);
-		else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
-			box_error(err, errno, "overlay fsmount");
-		else if (move_mount(m, "", AT_FDCWD, mountpoint, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			box_error(err, errno, "mounting the overlay on %s", mountpoint);
-		else
-			r = 0;
-		if (m >= 0)
-			close(m);
-		close(fs);
-		return r;
-	}
-	if (errno != ENOSYS)
+	if (fs < 0) {
+		if (errno == ENOSYS)
+			return -1;
 		return box_error(err, errno, "fsopen overlay");
+	}
+	int m = -1;
+	/* "overlay" as source, as mount(8) and the mount(2) path below show it */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		box_error(err, errno, "overlay (lower %s, upper %s)", lower, upper);
+	else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+		box_error(err, errno, "overlay fsmount");
+	close(fs);
+	return m;
+}
+
+static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint, box_err_t *err)
+{
+	box_err_t e = NULL;
+	int m = overlay_fsmount(lower, upper, work, &e);
+	if (m >= 0) {
+		int r = move_mount(m, "", AT_FDCWD, mountpoint, MOVE_MOUNT_F_EMPTY_PATH);
+		int en = errno;
+		close(m);
+		if (r < 0)
+			return box_error(err, en, "mounting the overlay on %s", mountpoint);
+		return 0;
+	}
+	if (e) {
+		*err = e;
+		return -1;
+	}
 	if (strpbrk(lower, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
 		return box_error(err, EINVAL, "overlay folders may not contain ',' or ':' (%s)", upper);
 	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
 	if (mount("overlay", mountpoint, "overlay", 0, opts) < 0)
 		return box_error(err, errno, "mounting the overlay on %s", mountpoint);
+	return 0;
+}
+
+/* The overlay's three folders of a container (lower: the template cache). */
+static int overlay_dirs(const char *name, char **lower, char **upper, char **work, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_free char *lfile = xasprintf("%s/overlay/lower", cpath), *key = NULL;
+	if (read_file_at(AT_FDCWD, lfile, &key, NULL, err) < 0)
+		return -1;
+	key[strcspn(key, "\n")] = '\0';
+	if (!*key || strchr(key, '/') || key[0] == '.')
+		return box_error(err, EINVAL, "%s: not a template cache key", lfile);
+	*lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key);
+	struct stat st;
+	if (stat(*lower, &st) < 0) {
+		box_error(err, errno, "the template cache %s of %s (removed by hand?)", *lower, name);
+		free(*lower);
+		return -1;
+	}
+	*upper = xasprintf("%s/overlay/upper", cpath);
+	*work = xasprintf("%s/overlay/work", cpath);
 	return 0;
 }
 
@@ -494,18 +550,34 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
 			return box_error(err, errno, "binding %s on %s", rootfs, mountpoint);
 		return 0;
 	}
-	cleanup_free char *lfile = xasprintf("%s/overlay/lower", cpath), *key = NULL;
-	if (read_file_at(AT_FDCWD, lfile, &key, NULL, err) < 0)
+	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
+	if (overlay_dirs(c->name, &lower, &upper, &work, err) < 0)
 		return -1;
-	key[strcspn(key, "\n")] = '\0';
-	if (!*key || strchr(key, '/') || key[0] == '.')
-		return box_error(err, EINVAL, "%s: not a template cache key", lfile);
-	cleanup_free char *lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key),
-			  *upper = xasprintf("%s/overlay/upper", cpath), *work = xasprintf("%s/overlay/work", cpath);
-	struct stat st;
-	if (stat(lower, &st) < 0)
-		return box_error(err, errno, "the template cache %s of %s (removed by hand?)", lower, c->name);
 	return overlay_mount(lower, upper, work, mountpoint, err);
+}
+
+int storage_open_tree(const struct box_config *c, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(c->name);
+	if (!storage_exists(c->name))
+		return box_error(err, ENOENT, "%s has no rootfs in %s: 'box create %s' first", c->name, cpath, c->name);
+	if (storage_kind(c->name) != STORAGE_OVERLAY) {
+		cleanup_free char *rootfs = paths_rootfs_path(c->name);
+		int fd = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (fd < 0)
+			return box_error(err, errno, "open_tree of %s", rootfs);
+		return fd;
+	}
+	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
+	if (overlay_dirs(c->name, &lower, &upper, &work, err) < 0)
+		return -1;
+	box_err_t e = NULL;
+	int m = overlay_fsmount(lower, upper, work, &e);
+	if (m < 0 && !e)
+		return box_error(err, ENOSYS, "an unprivileged overlay needs the new mount API (fsopen)");
+	if (m < 0)
+		*err = e;
+	return m;
 }
 
 int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)

@@ -10,6 +10,8 @@
 #define BOX_STORAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 #include "base/log.h"
@@ -17,7 +19,8 @@
 /* Builds the container's rootfs from the template (`template_override` wins
  * over the config's `template`; a relative override is a path first, else a
  * file of the templates folder), calls `fill` on the new tree before it is
- * put in place (the caller writes the container's identity there; overlay:
+ * put in place, with the owner a new file gets there (0, or the container
+ * root's when the owners are shifted) (the caller writes the container's identity there; overlay:
  * not called, the identity is written at start), and prints which backend it used. A backend the state folder
  * cannot do (btrfs off btrfs, overlay without kernel support) falls back to
  * dir with a warning saying why. Everything is built under a temporary name
@@ -25,7 +28,7 @@
  * cache entry, no state folder it made). The caller holds the container's lock
  * (state_lock) so that no start or destroy runs meanwhile. Fails with EEXIST
  * when the rootfs exists already. */
-typedef int (*storage_fill_fn)(const struct box_config *c, const char *rootfs, box_err_t *err);
+typedef int (*storage_fill_fn)(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err);
 int storage_create(const struct box_config *c, const char *template_override, storage_fill_fn fill, box_err_t *err);
 /* True when the container's rootfs has been created (any backend). */
 bool storage_exists(const char *name);
@@ -41,6 +44,12 @@ enum box_storage storage_kind(const char *name);
  * mounted in the host's namespace. Also used by export in a private mount
  * namespace of its own. */
 int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err);
+/* The same tree as a detached mount (open_tree(OPEN_TREE_CLONE), or the
+ * overlay's fsmount), made by the host's root in its own namespace: what an
+ * unprivileged container's child moves onto its mountpoint, since it may
+ * neither reach the state folder (mode 0700) nor mount an overlay of host
+ * folders itself. Returns the fd (close-on-exec) or -1. */
+int storage_open_tree(const struct box_config *c, box_err_t *err);
 /* The container's tree at a path this process can read and write: the
  * rootfs folder for dir and btrfs; overlay's merged tree is mounted on a new
  * folder *tmpdir in a private mount namespace of this process (unshare), gone

@@ -88,7 +88,7 @@ check_match "the template's own /etc/hosts lines stay" "^127\.0\.0\.1	localhost$
 check_match "/etc/resolv.conf has the search domain" "^search example\.org$" "$(cat "$R/etc/resolv.conf")"
 check_eq "the identity files belong to the container's root" "0:0 0:0" \
 	"$(stat -c '%u:%g' "$R/etc/hostname" "$R/etc/hosts" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "no temporary left in the container folder" "rootfs" "$(ls -A "$S/$C")"
+check_eq "no temporary left in the container folder (idshift: the owners record)" "idshift rootfs" "$(ls -A "$S/$C" | tr "\n" " " | sed "s/ $//")"
 check_match "box ls lists it as STOPPED" "^$C +STOPPED" "$(box ls 2>/dev/null)"
 echo mine >"$R/root/marker"
 out=$(box create "$C" 2>&1); rc=$?
@@ -166,7 +166,7 @@ check_eq "the rootfs's root is 755 root:root all the same (as tar leaves it)" "7
 	"$(stat -c '%a %u:%g' "$S/$T-noroot/rootfs")"
 mk "$T-norootu" "unprivileged = yes" noroot.tar.gz
 check "the same, unprivileged" box create "$T-norootu"
-check_eq "... the root belongs to the container's root" "755 100000:100000" \
+check_eq "... the root belongs to the container's root (as it sees it: idmapped at start)" "755 0:0" \
 	"$(stat -c '%a %u:%g' "$S/$T-norootu/rootfs")"
 mk "$T-norooto" "storage = overlay" noroot.tar.gz
 check "the same, overlay" box create "$T-norooto"
@@ -176,14 +176,32 @@ check_eq "... and so is the upper layer, which gives the merged root its mode" "
 	"$(stat -c '%a %u:%g' "$S/$T-norooto/overlay/upper")"
 for n in "$T-noroot" "$T-norootu" "$T-norooto"; do box destroy "$n" >/dev/null 2>&1; done
 
-PHASE="unprivileged: ids shifted, device nodes refused"
+PHASE="unprivileged: owners as the container sees them (idmapped at start), device nodes refused"
 U=$T-unpriv
 mk "$U" "unprivileged = yes"
-check "create of an unprivileged container" box create "$U"
-check "every member matches the listing, ids shifted by 100000" st_compare "$BB" "$S/$U/rootfs" 100000
-check_eq "the rootfs's root is the container's root" "100000:100000" "$(stat -c %u:%g "$S/$U/rootfs")"
-check_eq "new identity files belong to the container's root" "100000:100000" \
-	"$(stat -c %u:%g "$S/$U/rootfs/etc/hostname")"
+out=$(box create "$U" 2>&1)
+check_eq "create of an unprivileged container" 0 $?
+check_match "it says the owners stay as the container sees them" "owners as the container sees them, idmapped at start" "$out"
+check_eq "the record says: not shifted" 0 "$(cat "$S/$U/idshift")"
+ub=$(cut -d' ' -f1 "$S/$U/idmap" 2>/dev/null)
+check_match "idmap_base = auto (the default): a range recorded for it" "^[0-9]+ 65536$" "$(cat "$S/$U/idmap" 2>&1)"
+check_match "... from root's range, added to subuid as none was there" "^root:[0-9]+:[0-9]+$" "$(cat "$BOX_ROOT/etc/subuid")"
+check_eq "... and to subgid" "$(cat "$BOX_ROOT/etc/subuid")" "$(cat "$BOX_ROOT/etc/subgid")"
+check_match "box info says so" "^Ids: +0-65535 -> $ub-$((ub + 65535)), rootfs idmapped" "$(box info "$U")"
+check_eq "the folder above rootfs is 0700 (no host user reaches its setuid files)" 700 "$(stat -c %a "$S/$U")"
+check "every member matches the listing, ids unshifted" st_compare "$BB" "$S/$U/rootfs" 0
+check_eq "the rootfs's root is the container's root" "0:0" "$(stat -c %u:%g "$S/$U/rootfs")"
+check_eq "new identity files belong to the container's root" "0:0" "$(stat -c %u:%g "$S/$U/rootfs/etc/hostname")"
+check "it starts" box start "$U"
+check_eq "inside, / is the container root's" "0 0" "$(box attach "$U" -- stat -c '%u %g' /)"
+check_eq "on the host, init is its idmap_base" "$ub" "$(box attach "$U" -- cat /proc/self/uid_map | awk '{print $2}')"
+box attach "$U" -- sh -c 'echo x >/root/made'
+check_eq "a file made inside is 0:0 on disk (the idmapped mount)" "0:0" "$(stat -c %u:%g "$S/$U/rootfs/root/made")"
+check "stop" box stop --kill "$U"
+sed -i 's/^unprivileged = yes$/unprivileged = no/' "$BOX_ROOT/etc/boxes/$U.conf"
+check "the same rootfs starts privileged, without a copy" box start "$U"
+check_eq "... with the same owners" "0:0" "$(box attach "$U" -- stat -c %u:%g /root/made)"
+check "stop" box stop --kill "$U"
 mk "$T-unpk" "unprivileged = yes" "kinds.tar.gz"
 fails "$T-unpk" "device node.*unprivileged|outside the container's 65536 mapped ids" \
 	"unprivileged: a tarball with device nodes and ids over 65535"
@@ -231,9 +249,23 @@ kkey=$(sha256sum "$W/kinds.tar.gz" | cut -c1-64)
 check "... its cache entry matches the listing (every kind)" st_compare "$W/kinds.tar.gz" "$TPL/.cache/$kkey"
 UO=$T-uov
 mk "$UO" "storage = overlay
-unprivileged = yes"
+unprivileged = yes
+idmap_base = 200000"
 check "overlay for an unprivileged container" box create "$UO"
-check "... gets its own cache entry with shifted ids" st_compare "$BB" "$TPL/.cache/$key-u100000-65536" 100000
+check "... gets its own cache entry with shifted ids" st_compare "$BB" "$TPL/.cache/$key-u200000-65536" 200000
+check_eq "... recorded as shifted (an overlay cannot be idmapped here)" 200000 "$(cat "$S/$UO/idshift")"
+check_match "... and box info says so" "^Ids: .*shifted at create" "$(box info "$UO")"
+check "... and starts" box start "$UO"
+check_eq "... owners inside as in the template" "0 0" "$(box attach "$UO" -- stat -c '%u %g' /bin/busybox)"
+check "stop" box stop --kill "$UO"
+sed -i 's/^unprivileged = yes$/unprivileged = no/' "$BOX_ROOT/etc/boxes/$UO.conf"
+out=$(box start "$UO" 2>&1)
+check_eq "a shifted rootfs does not start privileged" 1 $?
+check_match "... saying why and what to do" "shifted by 200000 at create .* set unprivileged = yes" "$out"
+sed -i 's/^unprivileged = no$/unprivileged = yes/; s/^idmap_base = 200000$/idmap_base = 300000/' "$BOX_ROOT/etc/boxes/$UO.conf"
+out=$(box start "$UO" 2>&1)
+check_eq "nor with another idmap_base" 1 $?
+check_match "... saying so" "shifted by 200000 at create .* idmap_base is 300000" "$out"
 check "destroy of an overlay container" box destroy "$O2"
 check "... removes its state" test ! -e "$S/$O2"
 check "... keeps the shared cache" test -d "$TPL/.cache/$key"
@@ -475,7 +507,7 @@ for backend in dir overlay; do
 		wait $pid
 		check "$backend: after SIGKILL half-way, a new create of the name works" box create "$n"
 		if [ $backend = dir ]; then
-			check_eq "$backend: ... and the killed create's temporary is gone" "rootfs" "$(ls -A "$S/$n")"
+			check_eq "$backend: ... and the killed create's temporary is gone" "idshift rootfs" "$(ls -A "$S/$n" | tr "\n" " " | sed "s/ $//")"
 		else
 			check_eq "$backend: ... and the killed create's cache temporary is gone" "" \
 				"$(ls -A "$TPL/.cache" | grep '^\.tmp')"

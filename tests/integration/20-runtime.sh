@@ -1,6 +1,7 @@
 #!/bin/bash
 # The runtime with real busybox containers: start, what init sees inside,
 # hardening, stop, crash cleanup, locking, attach, console, ls, info.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 
@@ -21,6 +22,8 @@ check_match "stop of a stopped container says so" "not running" "$out"
 PHASE="start"
 # a caller's fd left open (fd 7, not close-on-exec) must not live on in the supervisor
 check "box start" box start "$C" 7>"$BOX_ROOT/stray-fd"
+check_eq "uid_map inside: the mode under test" "$(t_want_uid_map "$C")" \
+	"$(box attach "$C" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 out=$(box start "$C" 2>&1); rc=$?
 check_eq "start of a running container exits 1" 1 "$rc"
 check_match "start of a running container says so" "already (running|starting)" "$out"
@@ -210,12 +213,72 @@ check_eq "start with a missing init exits 1" 1 "$rc"
 check_match "it prints the child's own error" "/sbin/nonexistent-init.*No such file" "$out"
 rt_check_gone "$F" "" "" "after a failed start"
 
-PHASE="unprivileged is refused, not run privileged"
+PHASE="unprivileged: a user namespace"
 U=$T-unpriv
-rt_config "$U" 'unprivileged = yes'
-out=$(box start "$U" 2>&1); rc=$?
-check_eq "start of an unprivileged container exits 1" 1 "$rc"
-check_match "... saying user namespaces are not supported yet" "unprivileged = yes .* not supported" "$out"
-rt_check_gone "$U" "" "" "after the refused start"
+W=$BOX_ROOT/share
+mkdir -p "$W/data"
+echo secret >"$W/data/root-only"
+chmod 600 "$W/data/root-only"
+chmod 1777 "$W/data"
+chmod 700 "$W"
+rt_config "$U" "unprivileged = yes
+idmap_base = 300000
+mount /mnt/data {
+  source = $W/data
+}"
+check "start of an unprivileged container" box start "$U"
+check_eq "uid_map inside: 0 is host 300000, 65536 ids" "0 300000 65536" \
+	"$(box attach "$U" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "gid_map the same" "0 300000 65536" "$(box attach "$U" -- cat /proc/self/gid_map | awk '{print $1, $2, $3}')"
+check_eq "attach runs as the container's root" "0 0" "$(box attach "$U" -- sh -c 'echo $(id -u) $(id -g)')"
+ipid=$(cat "$BOX_ROOT/run/boxes/$U/init.pid")
+check_eq "init is host uid 300000" "300000" "$(awk '/^Uid:/ {print $2}' /proc/$ipid/status)"
+box attach "$U" -- sh -c 'echo hi >/mnt/data/made-inside'
+check_eq "a file made in a bound host folder is owned by idmap_base on the host" "300000:300000" \
+	"$(stat -c %u:%g "$W/data/made-inside" 2>&1)"
+check_fail "a host root 0600 file in the bind mount cannot be read inside" box attach "$U" -- cat /mnt/data/root-only
+check_fail "nor a device node be made" box attach "$U" -- mknod /tmp/sda b 8 0
+check_eq "/dev/null works" "" "$(box attach "$U" -- sh -c 'echo x >/dev/null && cat /dev/null')"
+check_eq "the console is the container root's" "0" "$(box attach "$U" -- stat -c %u /dev/console)"
+check_match "proc and sysfs are the container's own" "^proc /proc proc .*sysfs /sys sysfs" \
+	"$(box attach "$U" -- cat /proc/mounts | awk '$2 == "/proc" || $2 == "/sys" {print $1, $2, $3}' | tr '\n' ' ')"
+for cg in $(rt_cgroups "$U"); do
+	check_eq "payload cgroup delegated: $cg" "300000" "$(stat -c %u "$cg/payload")"
+	check_eq "limit cgroup kept by the host: $cg" "0" "$(stat -c %u "$cg")"
+done
+check "the container's root makes a cgroup of its own" box attach "$U" -- mkdir /sys/fs/cgroup/pids/sub
+check_fail "but cannot raise the limits one level up" box attach "$U" -- sh -c 'echo max >/sys/fs/cgroup/pids/../pids.max'
+spid=$(cat "$BOX_ROOT/run/boxes/$U/supervisor.pid")
+check "stop" box stop "$U"
+rt_check_gone "$U" "$ipid" "$spid" "after the stop of an unprivileged container"
+
+PHASE="unprivileged: idmap_base = auto"
+A1=$T-auto1
+A2=$T-auto2
+rt_config "$A1" "unprivileged = yes"
+rt_config "$A2" "unprivileged = yes
+idmap_base = auto"
+check "two auto containers start" sh -c "box start $A1 && box start $A2"
+r1=$(cat "$BOX_ROOT/var/lib/boxes/$A1/idmap" 2>&1); r2=$(cat "$BOX_ROOT/var/lib/boxes/$A2/idmap" 2>&1)
+b1=${r1%% *}; b2=${r2%% *}
+check "their recorded ranges are disjoint ($r1 / $r2)" test $((b1 + 65536)) -le "$b2" -o $((b2 + 65536)) -le "$b1"
+for b in "$b1" "$b2"; do
+	check "... $b..$((b + 65535)) is not the explicit 300000..365535" test $((b + 65536)) -le 300000 -o "$b" -ge 365536
+done
+check_eq "the first's map is its range" "0 $b1 65536" "$(box attach "$A1" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "the second's too" "0 $b2 65536" "$(box attach "$A2" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_match "root's range is in subuid" "^root:[0-9]+:[0-9]+$" "$(cat "$BOX_ROOT/etc/subuid")"
+box stop --kill "$A1" >/dev/null 2>&1
+check "a restart keeps the range" box start "$A1"
+check_eq "... the same map" "0 $b1 65536" "$(box attach "$A1" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+rt_config "$T-clash" "unprivileged = yes
+idmap_base = $((b2 + 100))"
+out=$(box config check "$T-clash" 2>&1)
+check_eq "an explicit range over an auto one: config check exits 2" 2 $?
+check_match "... naming both, with file:line" "$T-clash\.conf:[0-9]+: idmap_base: ids $((b2 + 100))\.\..* overlap those of .*$T-auto2\.conf" "$out"
+out=$(box start "$T-clash" 2>&1)
+check_eq "... and box start refuses it (exit 2)" 2 $?
+rt_check_gone "$T-clash" "" "" "after the refused start"
+for a in "$A1" "$A2"; do box stop --kill "$a" >/dev/null 2>&1; done
 
 t_done

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The runtime with a veth on a bridge: the address is there before init runs,
 # the host reaches the container, and the host end is gone however it stops.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 

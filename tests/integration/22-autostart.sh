@@ -2,6 +2,7 @@
 # box autostart start|stop|list: the containers with autostart = yes, in
 # start_order (stop in reverse), the others left alone, a broken one reported
 # without stopping the rest.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 

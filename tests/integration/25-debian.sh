@@ -2,6 +2,7 @@
 # A Debian 12 systemd container from templates/debian: boots to running (or
 # degraded) with --wait on sd_notify, and `box stop` halts it through
 # systemd's own shutdown (SIGRTMIN+3), not the kill, within the timeout.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 
@@ -24,6 +25,8 @@ check "box start --wait returns once systemd is READY" box start --wait --timeou
 echo "# booted in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
 check_match "systemctl is-system-running: running or degraded" "^(running|degraded)" \
 	"$(box attach "$C" -- systemctl is-system-running 2>&1)"
+check_eq "uid_map inside: the mode under test" "$(t_want_uid_map "$C")" \
+	"$(box attach "$C" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 check_eq "PID 1 is systemd" "systemd" "$(box attach "$C" -- cat /proc/1/comm)"
 check_eq "the hostname is the config's" "$C-host" "$(box attach "$C" -- hostname)"
 check_eq "systemd detects a container" "container-other" \

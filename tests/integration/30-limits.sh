@@ -4,6 +4,7 @@
 # /sys/fs/cgroup, OOM kill inside, a fork bomb stopped at pids, a CPU quota,
 # freeze/unfreeze, live `box set` and `box apply`, the devices allowlist,
 # `box stats`, and bad usage of each command.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 

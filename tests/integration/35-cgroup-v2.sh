@@ -14,8 +14,8 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh"}
-VM_TIMEOUT=${BOX_VM_TIMEOUT:-170}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv"}
+VM_TIMEOUT=${BOX_VM_TIMEOUT:-300}
 W=$BOX_ROOT/vm
 R=$W/root
 LOG=$W/console.log
@@ -102,6 +102,8 @@ mkdir -p "$R/boxes/tests/integration" "$R/boxes/templates"
 tests=
 for f in lib.sh runtime-lib.sh $VM_TESTS; do
 	case $f in
+	# NAME.sh:unpriv: NAME.sh again with every container unprivileged (lib.sh)
+	*.sh:unpriv) ;;
 	*.sh) cp "$TOP/tests/integration/$f" "$R/boxes/tests/integration/" || { fail "copying $f"; t_stop; } ;;
 	*)
 		if [ ! -x "$BUILD/tests/$f" ]; then

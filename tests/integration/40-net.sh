@@ -6,6 +6,7 @@
 # has only lo; no host-side veth is left after `box stop` nor after `kill -9`
 # of init; the bridge stays; a non-bridge device named as a bridge is a clear
 # error that leaves nothing. All traffic stays on the test bridge.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T

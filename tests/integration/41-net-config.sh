@@ -3,6 +3,7 @@
 # with file:line and exit status 2, from `box config check` and from `box
 # start` (which must then leave no veth behind); an address already used on
 # the same bridge names the other container; type = host is warned about.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T

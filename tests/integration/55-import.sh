@@ -5,6 +5,7 @@
 # template deployed through box create, a Proxmox vzdump archive, an LXC image,
 # an Incus backup; and bad input -- corrupt, truncated, not a tar, taken names,
 # hostile archives, signals, kill -9: one clear error, nothing left.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 . "$(dirname "$0")/export-lib.sh"
@@ -97,7 +98,7 @@ check_eq "4 GiB sparse file: its 1 MiB of data" \
 	"$(dd if="$k/sparse" bs=1M skip=2000 count=1 status=none | md5sum)"
 check "UTF-8 name" test -f "$k/grüße-ñ-日本"
 check "200-byte name" test -f "$k/$(printf 'n%.0s' $(seq 200))"
-check_eq "owners above 65535" "70000:80000" "$(stat -c %u:%g "$k/bigids")"
+check_eq "big owners" "$((EX_BASE + EX_BIG_U)):$((EX_BASE + EX_BIG_G))" "$(stat -c %u:%g "$k/bigids")"
 check_eq "mtime" "$(stat -c %Y "$R/srv/kinds/owned")" "$(stat -c %Y "$k/owned")"
 check_eq "vzdump excludes: /tmp/junk not there" "" "$(ls -A "$CR/tmp")"
 check "no ./etc/vzdump in the rootfs" test ! -e "$CR/etc/vzdump"
@@ -126,7 +127,7 @@ BOX_ROOT=$B box destroy --purge "$T-far" >/dev/null 2>&1
 check "the imported container starts" box start "$T-copy"
 check_match "ls says RUNNING" "^$T-copy +RUNNING" "$(box ls)"
 check_eq "hostname inside: the source's" "$C-host" "$(box attach "$T-copy" -- hostname)"
-check_eq "owners as seen inside" "70000 80000" "$(box attach "$T-copy" -- stat -c '%u %g' /srv/kinds/bigids)"
+check_eq "owners as seen inside" "$EX_BIG_U $EX_BIG_G" "$(box attach "$T-copy" -- stat -c '%u %g' /srv/kinds/bigids)"
 check_match "eth0 has its address" "10\.99\.5\.11/24" "$(box attach "$T-copy" -- ip -4 addr show eth0)"
 check "box stop" box stop --kill "$T-copy"
 
@@ -140,6 +141,8 @@ U=$T-unp
 rt_config "$U" "unprivileged = yes
 idmap_base = 200000"
 UR=$S/$U/rootfs
+# a rootfs shifted at create (the filesystem could not be idmapped)
+echo 200000 >"$S/$U/idshift"
 mkdir -p "$UR/srv"
 chown -R 200000:200000 "$UR"
 echo u >"$UR/srv/user" && chown 201000:201001 "$UR/srv/user"
@@ -147,8 +150,18 @@ echo a >"$UR/srv/acl" && chown 200000:200000 "$UR/srv/acl" && setfacl -m u:20123
 box export "$U" -o - 2>/dev/null | box import "$T-unp2" - >"$W/out" 2>&1
 check_eq "export | import of an unprivileged container exits 0 0" "0 0" "${PIPESTATUS[*]}"
 check_match "the copy is unprivileged with the same map" "^idmap_base += 200000$" "$(box config show "$T-unp2" | grep ^idmap_base)"
-check "every file equal, owners and ACL ids shifted back to the same host ids" ex_compare "$UR" "$S/$T-unp2/rootfs"
-check_eq "201000:201001 again" "201000:201001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+check_eq "the copy keeps the container's owners on disk (idmapped at start)" 0 "$(cat "$S/$T-unp2/idshift")"
+check "every file equal as the container sees it, owners and ACL ids" \
+	ex_compare --shift-a 200000 "$UR" "$S/$T-unp2/rootfs"
+check_eq "201000:201001 is 1000:1001" "1000:1001" "$(stat -c %u:%g "$S/$T-unp2/rootfs/srv/user")"
+out=$(box start "$T-unp2" 2>&1)
+check_eq "the copy keeps idmap_base = 200000: its start is refused beside its source" 2 $?
+check_match "... saying the ranges overlap, with file:line" "$T-unp2\.conf:[0-9]+: idmap_base: ids 200000\.\.265535 overlap those of .*$T-unp\.conf" "$out"
+check "box set idmap_base=auto" box set "$T-unp2" idmap_base=auto
+check "the copy starts" box start "$T-unp2"
+check_eq "... in a range of its own" "0 $(cut -d' ' -f1 "$S/$T-unp2/idmap") 65536" "$(box attach "$T-unp2" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "... and shows the owners the source showed" "1000 1001" "$(box attach "$T-unp2" -- stat -c '%u %g' /srv/user)"
+check "stop" box stop --kill "$T-unp2"
 box export "$U" -o "$W/unp.tar.gz" >/dev/null 2>&1
 box destroy --purge "$T-unp2" >/dev/null 2>&1
 check_eq "in the archive: container-view owners" "1000/1001" \
@@ -362,9 +375,20 @@ check_match "net1: mtu" "mtu = 1400" "$n1"
 check_match "the notes are kept as comments" "web frontend" "$(cat "$BOX_ROOT/etc/boxes/$T-pve.conf")"
 check_eq "the [vzdump] section is not the config" "" "$(echo "$show" | grep -E 'old-name|^memory += 64M')"
 PR=$S/$T-pve/rootfs
-check_eq "unprivileged: container root is host 100000" "100000:100000" "$(stat -c %u:%g "$PR/bin/busybox")"
-check_eq "unprivileged: 1000:1001 inside is 101000:101001" "101000:101001" "$(stat -c %u:%g "$PR/srv/user")"
-check_match "unprivileged: ACL ids shifted too" "user:101234:r--" "$(getfacl -cn "$PR/srv/acl" 2>/dev/null)"
+# kept as the container sees them (idmapped at start), or shifted on disk by
+# the number in idshift where the filesystem cannot be idmapped
+sh=$(cat "$S/$T-pve/idshift")
+check_eq "unprivileged: container root is host 100000 (idshift $sh)" "$((sh)):$((sh))" "$(stat -c %u:%g "$PR/bin/busybox")"
+check_eq "unprivileged: 1000:1001 inside is 101000:101001" "$((sh + 1000)):$((sh + 1001))" "$(stat -c %u:%g "$PR/srv/user")"
+check_match "unprivileged: ACL ids shifted too" "user:$((sh + 1234)):r--" "$(getfacl -cn "$PR/srv/acl" 2>/dev/null)"
+# started without its networks, whose bridges (vmbr0, vmbr1) are not this test's
+cp "$BOX_ROOT/etc/boxes/$T-pve.conf" "$W/pve.conf"
+sed -i '/^network /,/^}/d' "$BOX_ROOT/etc/boxes/$T-pve.conf"
+check "unprivileged: it starts" box start "$T-pve"
+check_eq "unprivileged: its map, a range of its own (idmap_base = auto)" "0 $(cut -d' ' -f1 "$S/$T-pve/idmap") 65536" "$(box attach "$T-pve" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "unprivileged: 1000:1001 inside" "1000 1001" "$(box attach "$T-pve" -- stat -c '%u %g' /srv/user)"
+check "stop" box stop --kill "$T-pve"
+cp "$W/pve.conf" "$BOX_ROOT/etc/boxes/$T-pve.conf"
 check_eq "the fifo" "fifo" "$(stat -c %F "$PR/srv/fifo")"
 check "no ./etc/vzdump in the rootfs" test ! -e "$PR/etc/vzdump"
 cat "$VZ" | box import "$T-pve2" - --hostname pve-other >"$W/out" 2>&1
@@ -414,9 +438,17 @@ mkdir -p "$W/incus/backup"
 printf 'name: web\nbackend: dir\n' >"$W/incus/backup/index.yaml"
 tar --numeric-owner --xattrs --xattrs-include='*' --acls --sparse -cf "$W/incus.tar" \
 	-C "$W/incus" backup/index.yaml -C "$S/$C" --transform 's,^rootfs,backup/container/rootfs,S' rootfs
-check "box import of an Incus backup" box import "$T-incus" "$W/incus.tar"
-check "its rootfs is the container's, every file kind (hard links renamed too)" ex_compare "$R" "$S/$T-incus/rootfs"
-check "no backup/ folder in the rootfs" test ! -e "$S/$T-incus/rootfs/backup"
+# an Incus container is unprivileged, as the import makes it: a privileged
+# source's files (a device node, ids over 65535) cannot be its
+if [ "$EX_DEVICES" = yes ]; then
+	imp_fails "$T-incus" "$W/incus.tar" "device node.*unprivileged|outside the container's 65536 mapped ids" \
+		"an Incus backup of a privileged container's files"
+else
+	check "box import of an Incus backup" box import "$T-incus" "$W/incus.tar"
+	check "its rootfs is the container's, every file kind (hard links renamed too)" ex_compare "$R" "$S/$T-incus/rootfs"
+	check "no backup/ folder in the rootfs" test ! -e "$S/$T-incus/rootfs/backup"
+	check_match "it is unprivileged" "^unprivileged += yes" "$(box config show "$T-incus")"
+fi
 box destroy --purge "$T-incus" >/dev/null 2>&1
 
 PHASE="corrupt, truncated, not a tar"

@@ -60,6 +60,17 @@ check_match() {
 got: $3"; fi
 }
 
+# t_want_uid_map NAME: the uid_map container NAME of this run shows inside:
+# "0 0 4294967295" when privileged; under BOX_TEST_UNPRIV=1 the range that
+# idmap_base = auto recorded for it.
+t_want_uid_map() {
+	if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then
+		echo "0 $(cut -d' ' -f1 "$BOX_ROOT/var/lib/boxes/$1/idmap" 2>/dev/null) 65536"
+	else
+		echo "0 0 4294967295"
+	fi
+}
+
 # Registers a host netdev the test made, so that cleanup deletes it.
 t_netdev() { _netdevs+=("$1"); }
 
@@ -80,8 +91,17 @@ t_box_root() {
 # it once the mounts under BOX_ROOT are gone.
 t_loop() { _loops+=("$1"); }
 
-# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin.
-t_config() { cat >"$BOX_ROOT/etc/boxes/$1.conf"; }
+# Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin. A config that does not
+# choose gets "unprivileged = no", or under BOX_TEST_UNPRIV=1 (tests/run sets
+# it for the second run of the runtime, limits, network, export and import
+# tests) the default, unprivileged, said as such.
+t_config() {
+	local f="$BOX_ROOT/etc/boxes/$1.conf"
+	cat >"$f"
+	if ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
+		if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "unprivileged = yes"; else echo "unprivileged = no"; fi >>"$f"
+	fi
+}
 
 # Builds (once per recipe version, cached outside the checkout) and installs a
 # template into this test's templates folder; prints its file name.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/idrange.h"
 #include "config/schema.h"
 #include "base/paths.h"
 #include "tap.h"
@@ -261,7 +262,7 @@ static void test_defaults(void)
 	tap_ok(!c->autostart && c->start_order == 0, "autostart no, order 0");
 	tap_ok(c->memory == BOX_UNLIMITED && c->swap == BOX_UNLIMITED && c->pids == BOX_UNLIMITED, "limits max");
 	tap_ok(c->cpus_milli == 0 && c->cpu_weight == 100 && c->io_weight == 100 && !c->cpuset, "cpu defaults");
-	tap_ok(!c->unprivileged && c->idmap_base == 100000 && c->idmap_size == 65536, "id map defaults");
+	tap_ok(c->unprivileged && c->idmap_base == BOX_IDMAP_AUTO && c->idmap_size == 65536, "id map defaults");
 	tap_ok(strv_len(c->capabilities_drop) == 8 && !strcmp(c->capabilities_drop[0], "sys_module") &&
 		   !strcmp(c->capabilities_drop[7], "perfmon") && !c->capabilities_keep,
 	       "capabilities_drop as LXC and syslog bpf perfmon, keep unset");

@@ -29,7 +29,8 @@ mk_rootfs() {
 }
 mk_rootfs "$BOX_ROOT/var/lib/boxes/$N/rootfs"
 mk_rootfs "$LP/$N/rootfs"
-echo "hostname = $N" >"$BOX_ROOT/etc/boxes/$N.conf"
+# privileged against LXC's default, a privileged container
+printf 'hostname = %s\nunprivileged = no\n' "$N" >"$BOX_ROOT/etc/boxes/$N.conf"
 cat >"$LP/$N/config" <<CONF
 lxc.uts.name = $N
 lxc.rootfs.path = dir:$LP/$N/rootfs
@@ -66,6 +67,27 @@ bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
 bench_pair "start + stop --kill cycle" "$BENCH_RUNS" "$BS && $BK" "$LS && $LK" "$BK; $LK" "true"
 bench_pair "graceful stop (busybox, SIGPWR)" "${BENCH_GRACEFUL:-3}" "box stop $N" "lxc-stop -P $LP -n $N" \
 	"$BS; $LS; sleep 0.3" "$BK; $LK"
+
+# unprivileged, both on the same ids (65536 from 100000): boxes idmaps its
+# rootfs at start (no chown, no copy); LXC gets a copy shifted once here, as
+# lxc-usernsexec or a template would leave it
+U=benchbu
+mkdir -p "$BOX_ROOT/var/lib/boxes/$U" "$LP/$U"
+mk_rootfs "$BOX_ROOT/var/lib/boxes/$U/rootfs"
+echo 0 >"$BOX_ROOT/var/lib/boxes/$U/idshift"
+printf 'hostname = %s\nunprivileged = yes\nidmap_base = 100000\n' "$U" >"$BOX_ROOT/etc/boxes/$U.conf"
+[ -d "$LP/$U/rootfs" ] || { cp -a "$LP/$N/rootfs" "$LP/$U/rootfs" && chown -hR 100000:100000 "$LP/$U/rootfs"; }
+chmod 755 "$LP" "$LP/$U"
+sed -e "s/$N/$U/g" "$LP/$N/config" >"$LP/$U/config"
+printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >>"$LP/$U/config"
+BU="box start $U"
+BUK="box stop --kill $U"
+LU="lxc-start -P $LP -n $U -d && lxc-wait -P $LP -n $U -s RUNNING -t 10"
+LUK="lxc-stop -P $LP -n $U -k"
+trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1; $BUK >/dev/null 2>&1; $LUK >/dev/null 2>&1" RETURN
+bench_pair "unprivileged start, warm" "$BENCH_RUNS" "$BU" "$LU" "$BUK; $LUK" "$BUK; $LUK"
+# the price of the user namespace: boxes unprivileged against boxes privileged
+bench_pair "boxes unprivileged vs privileged" "$BENCH_RUNS" "$BU" "$BS" "$BUK; $BK" "$BUK; $BK"
 
 # memory of the per-container process
 eval "$BS" >/dev/null 2>&1; eval "$LS" >/dev/null 2>&1

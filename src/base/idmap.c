@@ -1,0 +1,95 @@
+#include "base/idmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size, box_err_t *err)
+{
+	char path[64], line[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	int n = snprintf(line, sizeof(line), "0 %u %u\n", base, size);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", path);
+	/* the kernel takes the whole map in one write, or refuses it */
+	if (write(fd, line, (size_t)n) != n)
+		return box_error(err, errno, "writing '0 %u %u' to %s (idmap_base, idmap_size)", base, size, path);
+	return 0;
+}
+
+int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err)
+{
+	if (write_map(pid, "uid_map", base, size, err) < 0 || write_map(pid, "gid_map", base, size, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A child in a new user namespace that only waits for the pipe to close:
+ * long enough to write its maps and open its namespace. */
+int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return box_error(err, errno, "pipe");
+	struct clone_args a = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
+	pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return box_error(err, e, "clone3 of a user namespace");
+	}
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	int fd = -1;
+	if (idmap_write_maps(pid, base, size, err) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			box_error(err, errno, "opening %s", path);
+	}
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+int idmap_mount(int tree, int userns_fd, box_err_t *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return box_error(err, errno, "idmapping the rootfs (mount_setattr MOUNT_ATTR_IDMAP)");
+	return 0;
+}
+
+bool idmap_supported(int dirfd)
+{
+	box_err_t err = NULL;
+	cleanup_close int ns = idmap_userns_fd(100000, 65536, &err);
+	box_error_release(&err);
+	if (ns < 0)
+		return false;
+	cleanup_close int t = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0)
+		return false;
+	bool ok = idmap_mount(t, ns, &err) == 0;
+	box_error_release(&err);
+	return ok;
+}

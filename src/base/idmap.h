@@ -1,0 +1,28 @@
+/* User namespace id maps and idmapped mounts (mount_setattr with
+ * MOUNT_ATTR_IDMAP, kernel 5.12+): an unprivileged container's rootfs keeps
+ * the owners the container sees (0..65535) on disk, and the mount the
+ * container gets shows them shifted to its host ids. ext4, xfs, btrfs and
+ * tmpfs can be idmapped; what cannot (an overlay here) is shifted on disk at
+ * create instead (storage.h keeps which). */
+#ifndef BOX_IDMAP_H
+#define BOX_IDMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/log.h"
+
+/* Writes /proc/PID/uid_map and gid_map ("0 base size"), as the host's root:
+ * no "setgroups deny" is needed. A map the kernel refuses is an error naming
+ * the file and the line. */
+int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err);
+/* A user namespace with that map, held by an fd (its process is gone). */
+int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err);
+/* Makes the detached mount `tree` (open_tree(OPEN_TREE_CLONE)) and all below
+ * it idmapped through the user namespace `userns_fd`. */
+int idmap_mount(int tree, int userns_fd, box_err_t *err);
+/* Whether the filesystem of the folder `dirfd` can be idmapped. */
+bool idmap_supported(int dirfd);
+
+#endif
