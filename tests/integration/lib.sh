@@ -126,7 +126,9 @@ _t_cgroups() {
 	local d
 	for d in /sys/fs/cgroup/*/boxes /sys/fs/cgroup/boxes; do
 		[ -d "$d" ] || continue
-		find "$d" -mindepth 1 -depth -type d -path "*/boxes/$T-*" 2>/dev/null
+		# boxes/$T-NAME (t_box_root's) and boxes/$T itself (a test's own
+		# boxes.conf may name it)
+		find "$d" -mindepth 1 -depth -type d \( -path "*/boxes/$T-*" -o -path "*/boxes/$T" -o -path "*/boxes/$T/*" \) 2>/dev/null
 	done
 }
 
