@@ -106,8 +106,10 @@ t_config() {
 # Builds (once per recipe version, cached outside the checkout) and installs a
 # template into this test's templates folder; prints its file name.
 t_template() {
-	local kind=$1 hash cached
-	hash=$(sha256sum "$TOP/templates/$kind" | cut -c1-16)
+	local kind=$1 hash cached uses
+	# a recipe that runs another (`# box-recipe-uses: debian`) is keyed by both
+	uses=$(sed -n 's/^# box-recipe-uses: *//p' "$TOP/templates/$kind")
+	hash=$(cd "$TOP/templates" && cat "$kind" $uses | sha256sum | cut -c1-16)
 	cached="$BOX_TEST_CACHE/$kind-$hash.tar.gz"
 	mkdir -p "$BOX_TEST_CACHE"
 	if [ ! -s "$cached" ]; then
