@@ -101,6 +101,11 @@ t_config() {
 	if ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
 		if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "unprivileged = yes"; else echo "unprivileged = no"; fi >>"$f"
 	fi
+	# BOX_TEST_NESTING=1 (the third run of a file marked "also nesting"):
+	# every unprivileged container nests; the escapes must fail all the same
+	if [ "${BOX_TEST_NESTING:-0}" = 1 ] && ! grep -qE '^[[:space:]]*(nesting[[:space:]]*=|unprivileged[[:space:]]*=[[:space:]]*no)' "$f"; then
+		echo "nesting = yes" >>"$f"
+	fi
 }
 
 # Builds (once per recipe version, cached outside the checkout) and installs a
