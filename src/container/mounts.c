@@ -235,6 +235,11 @@ static int setup_nesting(const char *root, box_err_t *err)
  * a user namespace may not mknod it). */
 static int setup_fuse(const char *root, box_err_t *err)
 {
+	struct stat st;
+	int r = stat("/dev/fuse", &st);
+	if (r < 0 || !S_ISCHR(st.st_mode))
+		return box_error(err, r < 0 ? errno : ENODEV,
+				 "fuse = yes, but the host has no /dev/fuse (modprobe fuse)");
 	cleanup_close int fd = open_in_root(root, "/dev/fuse", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
 	if (fd < 0)
 		return -1;
