@@ -188,3 +188,15 @@ void archive_write_freep(struct archive **a)
 	if (*a)
 		archive_write_free(*a);
 }
+
+void archive_entry_freep(struct archive_entry **e)
+{
+	if (*e)
+		archive_entry_free(*e);
+}
+
+void archive_entry_linkresolver_freep(struct archive_entry_linkresolver **lr)
+{
+	if (*lr)
+		archive_entry_linkresolver_free(*lr);
+}
