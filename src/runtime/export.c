@@ -226,7 +226,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 {
 	struct box_config *c = NULL;
 	struct hold h = { 0 };
-	cleanup_free char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
+	char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
 	struct outfile f = { .fd = -1, .dirfd = -1 };
 	bool to_stdout = opts->output && !strcmp(opts->output, "-");
 	int ret = -1;
@@ -272,5 +272,8 @@ out:
 	if (release_container(name, &h) < 0)
 		ret = -1;
 	config_free(c);
+	free(rootfs);
+	free(tmpdir);
+	free(path);
 	return ret;
 }

@@ -285,7 +285,6 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 {
 	struct copy_stats local = { 0 };
 	struct walk w = { .st = st ? st : &local, .droot = -1 };
-	int ret = -1;
 	struct stat s;
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
@@ -293,17 +292,12 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	if (mkdirat(dstdirfd, dstname, 0700) < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	w.droot = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w.droot < 0) {
-		box_error(err, errno, "opening %s", dstname);
-		goto out;
-	}
-	if (copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(sfd, w.droot, &s, "/", err) < 0)
-		goto out;
-	progress(&w, true);
-	ret = 0;
-out:
-	if (w.droot >= 0)
-		close(w.droot);
+	if (w.droot < 0)
+		return box_error(err, errno, "opening %s", dstname);
+	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(sfd, w.droot, &s, "/", err) < 0 ? -1 : 0;
+	if (ret == 0)
+		progress(&w, true);
+	close(w.droot);
 	free_links(&w);
 	return ret;
 }
