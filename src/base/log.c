@@ -35,7 +35,7 @@ int box_error(box_err_t *err, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	error_vset(err, BOX_EXIT_FAIL, errnum, fmt, ap);
 	va_end(ap);
-	return -1;
+	return errnum > 0 ? -errnum : -1;
 }
 
 int box_usage_error(box_err_t *err, const char *fmt, ...)
@@ -43,15 +43,6 @@ int box_usage_error(box_err_t *err, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(err, BOX_EXIT_USAGE, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	error_vset(err, status, errnum, fmt, ap);
 	va_end(ap);
 	return -1;
 }

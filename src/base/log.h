@@ -28,15 +28,17 @@ struct box_error {
 };
 typedef struct box_error *box_err_t;
 
-/* Sets *err (if not already set: the first error wins) and returns -1.
- * errnum 0 means no errno text is appended. */
+/* Sets *err (if not already set: the first error wins) and returns
+ * -errnum, or -1 when errnum is 0 (no errno text is appended then). So a
+ * function that ends with `return box_error(err, errno, ...)` returns
+ * -errno, and a caller that must tell one failure from another branches on
+ * that (`if (r == -EWOULDBLOCK)`), never on the error's text or fields; a
+ * function in between passes the value on (`return r`, not `return -1`). */
 int box_error(box_err_t *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, with exit status 2: bad usage or bad config. */
 int box_usage_error(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Same, with an explicit exit status. */
-int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Prefixes "CONTEXT: " to the message of *err and returns -1. */
+/* Prefixes "CONTEXT: " to the message of *err and returns -1 (a caller
+ * that passes a -errno on wraps first, then returns it). */
 int box_error_wrap(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The full text: "msg: strerror(errnum)" (caller frees). */
 char *box_error_text(box_err_t err);

@@ -91,10 +91,11 @@ static int update_memory(struct cgroup *cg, const struct cgroup_limits *l, char 
 			 "swapaccount=1): swap is not limited");
 
 	box_err_t e = NULL;
-	if (cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes, &e) <
-	    0) {
+	int r =
+	    cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes, &e);
+	if (r < 0) {
 		/* v1 wants limit <= memsw at all times: raise memsw first, then retry */
-		if (!memsw || e->errnum != EINVAL) {
+		if (!memsw || r != -EINVAL) {
 			*err = e;
 			return -1;
 		}
@@ -152,8 +153,9 @@ static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char 
 	}
 	const char *want = l->cpuset ? l->cpuset : all;
 	box_err_t e = NULL;
-	if (cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, &e) < 0) {
-		if (e->errnum != EBUSY) {
+	int r = cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, &e);
+	if (r < 0) {
+		if (r != -EBUSY) {
 			*err = e;
 			return -1;
 		}

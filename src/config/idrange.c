@@ -43,8 +43,9 @@ static int read_subid(const char *file, struct range **out, size_t *n, uint64_t 
 	*out = NULL;
 	*n = 0;
 	*end = 0;
-	if (read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0) {
-		if (e->errnum != ENOENT) {
+	int r = read_file_at(AT_FDCWD, path, &text, NULL, &e);
+	if (r < 0) {
+		if (r != -ENOENT) {
 			*err = e;
 			return -1;
 		}

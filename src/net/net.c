@@ -93,9 +93,10 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
-		if (net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e) == 0)
+		r = net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e);
+		if (r == 0)
 			break;
-		if (e->errnum != EEXIST || attempt == 1) {
+		if (r != -EEXIST || attempt == 1) {
 			*err = e;
 			return -1;
 		}
@@ -167,9 +168,10 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 		.peer_netns_fd = netns_fd,
 	};
 	for (int attempt = 0;; attempt++) {
-		if (net_nl_veth_create(h, &v, &e) == 0)
+		r = net_nl_veth_create(h, &v, &e);
+		if (r == 0)
 			break;
-		if (e->errnum != EEXIST || attempt > 0) {
+		if (r != -EEXIST || attempt > 0) {
 			*err = e;
 			return -1;
 		}
@@ -244,7 +246,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 {
 	struct net_sock host = { 0 }, in = { 0 };
 	struct net_state *s = NULL;
-	cleanup_close int netns_fd = -1;
+	int netns_fd = -1;
 	uint64_t t0 = now_ns();
 	double t_host = 0;
 	size_t n_veth = 0;
@@ -318,6 +320,8 @@ out:
 	}
 	net_sock_close(&host);
 	net_state_free(s);
+	if (netns_fd >= 0)
+		close(netns_fd);
 	return ret;
 }
 

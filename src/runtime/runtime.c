@@ -101,7 +101,7 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	/* nobody holds the lock but state is there: its owner died */
 	int fd = state_lock(name, err);
 	if (fd < 0) {
-		if ((*err)->errnum != EWOULDBLOCK)
+		if (fd != -EWOULDBLOCK)
 			return -1;
 		/* someone took it meanwhile: a start in progress */
 		box_error_release(err);
@@ -165,7 +165,7 @@ static int take_lock(const char *name, box_err_t *err)
 		int fd = state_lock(name, &e);
 		if (fd >= 0)
 			return fd;
-		if (e->errnum != EWOULDBLOCK) {
+		if (fd != -EWOULDBLOCK) {
 			*err = e;
 			return -1;
 		}
@@ -226,7 +226,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
-	cleanup_free char *rootfs = paths_rootfs_path(name);
+	char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
 	warn_missing_bridges(c, g);
@@ -268,7 +268,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
 	close(rep[0]);
 	box_trace("start: report read");
-	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
+	if (ret < 0 && ret != -ETIMEDOUT)
 		/* it cleans up before it exits: return only when nothing is left */
 		waitpid(sup, NULL, 0);
 out:
@@ -281,6 +281,7 @@ out:
 	}
 	config_free(c);
 	global_free(g);
+	free(rootfs);
 	return ret;
 }
 
