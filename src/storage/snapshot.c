@@ -134,12 +134,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 static void remove_quietly(int dirfd, const char *name)
 {
 	box_err_t e = NULL;
-	if (storage_remove_tree_at(dirfd, name, &e) < 0) {
-		box_error_wrap(&e, "removing %s, ignoring", name);
-		cleanup_free char *t = box_error_text(e);
-		log_warn("%s", t);
-		box_error_release(&e);
-	}
+	if (storage_remove_tree_at(dirfd, name, &e) < 0)
+		log_warn_ignored(&e, "removing %s", name);
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,

@@ -55,14 +55,10 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 			strv_push(&names, de->d_name);
 	for (char **n = names; n && *n; n++) {
 		box_err_t e = NULL;
-		if (storage_remove_tree_at(dirfd, *n, &e) < 0) {
-			box_error_wrap(&e, "removing the leftover of an interrupted create in %s", where);
-			cleanup_free char *t = box_error_text(e);
-			log_warn("%s", t);
-			box_error_release(&e);
-		} else {
+		if (storage_remove_tree_at(dirfd, *n, &e) < 0)
+			log_warn_ignored(&e, "removing the leftover of an interrupted create in %s", where);
+		else
 			log_info("removed %s/%s, left by an interrupted create or destroy", where, *n);
-		}
 	}
 }
 
@@ -167,7 +163,7 @@ static int cache_fill(int cfd, const char *cdir, const char *key, const char *tp
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (storage_remove_tree_at(cfd, tmp, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing %s", tmppath);
 	}
 	return r;
 }
@@ -253,7 +249,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (rm_rf_at(cfd, base, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing %s", tmp);
 	}
 	return r;
 }
@@ -278,7 +274,7 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (storage_btrfs_subvol_destroy(cfd, tmp, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing the subvolume %s", tmppath);
 	}
 	return r;
 }
@@ -316,7 +312,7 @@ static int create_overlay(const struct box_config *c, int cfd, const char *cpath
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (rm_rf_at(cfd, base, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing %s", tmp);
 	}
 	/* the identity is written onto the merged tree at each start */
 	return r;
