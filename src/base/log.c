@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "base/notes.h"
 
 const char *box_progname = "box";
 
@@ -150,7 +151,7 @@ void log_warn_ignored(box_err_t *err, const char *fmt, ...)
 	if (vasprintf(&what, fmt, ap) < 0)
 		oom();
 	va_end(ap);
-	log_warn("%s: %s, ignoring", what, text);
+	box_warn("%s: %s, ignoring", what, text);
 	free(what);
 	free(text);
 	box_error_release(err);

@@ -3,7 +3,16 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/notes.h"
 #include "cmd/cmd.h"
+
+void cmd_note_sink(enum box_note_kind kind, const char *text)
+{
+	if (kind == BOX_NOTE_WARN)
+		log_warn("%s", text);
+	else
+		log_info("%s", text);
+}
 
 void cmd_print_usage(const struct box_command *cmd)
 {
