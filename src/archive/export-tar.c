@@ -21,6 +21,7 @@
 #include "archive/pgzip.h"
 #include "base/rootfs.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 volatile int export_interrupted;
 
@@ -393,7 +394,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 		if (r == ARCHIVE_RETRY)
 			continue;
 		if (r == ARCHIVE_WARN)
-			log_warn("%s: %s", archive_entry_sourcepath(e) ? archive_entry_sourcepath(e) : rootfs,
+			box_warn("%s: %s", archive_entry_sourcepath(e) ? archive_entry_sourcepath(e) : rootfs,
 				 archive_error_string(disk));
 		else if (r != ARCHIVE_OK)
 			return box_error(err, archive_errno(disk), "reading %s: %s", rootfs,
@@ -439,7 +440,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 			return -1;
 	}
 	if (m.unmapped)
-		log_warn("%llu owner(s) outside the container's id map (%u..%u) exported as nobody (65534)",
+		box_warn("%llu owner(s) outside the container's id map (%u..%u) exported as nobody (65534)",
 			 (unsigned long long)m.unmapped, m.base, m.base + m.size - 1);
 	return 0;
 }
@@ -470,7 +471,7 @@ static int write_pct(struct archive *a, const struct box_config *c, int rootfd, 
 	cleanup_free char *changes = NULL;
 	cleanup_free char *pct = pct_export(c, pct_detect_ostype(rootfd), walk_total, &changes);
 	if (changes)
-		log_warn("pct.conf: what a pct restore of this archive would not give back: %s (box "
+		box_warn("pct.conf: what a pct restore of this archive would not give back: %s (box "
 			 "import gives back all of it)",
 			 changes);
 	const char *names[] = { "./etc/vzdump/pct.conf", "./etc/vzdump/pct.fw" };

@@ -32,6 +32,7 @@
 #include "archive/instream.h"
 #include "archive/libarchive.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 #define MAX_WARNINGS 10
 
@@ -269,7 +270,7 @@ struct tally {
 static void warn(struct tally *t, const char *what, const char *p, struct archive *x)
 {
 	if (t->warnings++ < MAX_WARNINGS)
-		log_warn("%s%s%s%s: %s", what, p ? " '" : "", p ? p : "", p ? "'" : "", archive_error_string(x));
+		box_warn("%s%s%s%s: %s", what, p ? " '" : "", p ? p : "", p ? "'" : "", archive_error_string(x));
 }
 
 /* The next header: 1, 0 at the end, -1 on an error. */
@@ -357,7 +358,7 @@ static int extract_here(struct archive *a, const struct extract_opts *o, box_err
 	if (!t.entries && !o->filter)
 		return box_error(err, 0, "the archive holds no entries");
 	if (t.warnings > MAX_WARNINGS)
-		log_warn("%lu more extraction warnings not shown", t.warnings - MAX_WARNINGS);
+		box_warn("%lu more extraction warnings not shown", t.warnings - MAX_WARNINGS);
 	if (o->bytes_out)
 		*o->bytes_out = t.bytes;
 	return 0;

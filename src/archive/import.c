@@ -25,6 +25,7 @@
 #include "archive/pct.h"
 #include "config/idrange.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 #define PCT_CONF_MAX (1 << 20)
 #define RECORD_MAX (64 << 20)
@@ -298,7 +299,7 @@ static char *late_config(struct filter_state *fs, const char *name, const char *
 	bool ok = c && !c->unprivileged;
 	config_free(c);
 	if (ok && pi.untranslated)
-		log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", label, pi.untranslated);
+		box_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", label, pi.untranslated);
 	fs->kind = KIND_VZDUMP;
 	free(pi.untranslated);
 	if (!ok) {
@@ -312,7 +313,7 @@ static char *late_config(struct filter_state *fs, const char *name, const char *
 static void say_kind(const struct filter_state *fs, const char *label, bool ours)
 {
 	if (fs->fw_size > 0)
-		log_warn("%s: ./etc/vzdump/pct.fw (Proxmox firewall rules, %lld bytes) left out: boxes has no "
+		box_warn("%s: ./etc/vzdump/pct.fw (Proxmox firewall rules, %lld bytes) left out: boxes has no "
 			 "firewall",
 			 label, (long long)fs->fw_size);
 	const char *what = fs->kind == KIND_INCUS   ? "an Incus backup: the rootfs, a minimal config"
@@ -320,7 +321,7 @@ static void say_kind(const struct filter_state *fs, const char *label, bool ours
 			   : ours		    ? "a boxes export: its config restored"
 			   : fs->late_pct ? "a Proxmox vzdump archive (pct.conf not first): pct.conf translated"
 					  : "a Proxmox vzdump archive: pct.conf translated";
-	log_info("%s: %s", label, what);
+	box_note("%s: %s", label, what);
 }
 
 static bool exists(const char *path)
@@ -372,7 +373,7 @@ static void remove_stale_imports(int sfd, const char *name)
 		if (rm_rf_at(sfd, de->d_name, &e) < 0)
 			log_warn_ignored(&e, "removing the leftover of an interrupted import");
 		else
-			log_info("removed %s, left by an interrupted import", de->d_name);
+			box_note("removed %s, left by an interrupted import", de->d_name);
 	}
 }
 
@@ -472,7 +473,7 @@ static int read_first_pct(struct job *j, struct archive *a, struct archive_entry
 		return box_error_wrap(err, "%s", in->label);
 	j->config_text = steal_pointer(&j->pi.config_text);
 	if (j->pi.untranslated)
-		log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", in->label, j->pi.untranslated);
+		box_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", in->label, j->pi.untranslated);
 	return 0;
 }
 
