@@ -18,6 +18,7 @@
 
 #include "base/util.h"
 #include "config/config.h"
+#include "base/notes.h"
 
 static enum cgroup_layout layout;
 static struct cgroup_hier *hiers;
@@ -297,7 +298,7 @@ int cgroup_update_knob(const struct cgroup_hier *h, const char *rel, const char 
 		return -1;
 	trim(now);
 	if (!same(now, want))
-		log_warn("%s: %s holds '%s' after writing '%s'", key, p, now, want);
+		box_warn("%s: %s holds '%s' after writing '%s'", key, p, now, want);
 	if (changes) {
 		char *line = xasprintf("%s: %s %s -> %s", key, file, old, now);
 		strv_push(changes, line);
