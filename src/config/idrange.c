@@ -13,6 +13,7 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/config.h"
+#include "base/notes.h"
 
 #define RECORD "idmap"
 #define LEGACY_BASE 100000u /* every unprivileged container's before auto */
@@ -79,7 +80,7 @@ static int append_root(const char *file, uint64_t start, box_err_t *err)
 	close(fd);
 	if (r < 0)
 		return box_error(err, errno, "adding root's subordinate ids to %s", path);
-	log_info("added root:%llu:%u to %s", (unsigned long long)start, ROOT_COUNT, path);
+	box_note("added root:%llu:%u to %s", (unsigned long long)start, ROOT_COUNT, path);
 	return 0;
 }
 
