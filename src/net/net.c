@@ -26,6 +26,7 @@
 #include "net/internal.h"
 #include "base/util.h"
 #include "config/values.h"
+#include "base/notes.h"
 
 struct net_state {
 	size_t n;
@@ -116,7 +117,7 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 	}
 	r = net_nl_link_find(h, name, br, err);
 	if (r == 1) {
-		log_info("created bridge %s", name);
+		box_note("created bridge %s", name);
 		return 0;
 	}
 	if (r == 0)
@@ -306,7 +307,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	ret = 0;
 	*out = steal_pointer(&s);
 	if (getenv("BOX_NET_TIMING"))
-		log_info("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
+		box_note("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
 			 t_host, ms_since(t0) - t_host, n_veth);
 out:
 	net_sock_close(&in);
@@ -347,7 +348,7 @@ int net_teardown(struct net_state *s, box_err_t *err)
 	}
 	net_sock_close(&host);
 	if (getenv("BOX_NET_TIMING"))
-		log_info("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
+		box_note("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
 	return ret;
 }
 
@@ -385,7 +386,7 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 			continue;
 		alias = owner_alias(c->name, n->name);
 		if (strcmp(l.alias, alias) != 0) {
-			log_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
+			box_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
 				 n->name, l.alias);
 			continue;
 		}
