@@ -24,6 +24,7 @@
 #include "storage/copy.h"
 #include "storage/internal.h"
 #include "storage/storage.h"
+#include "base/notes.h"
 
 #define PENDING "clone-pending"
 
@@ -349,7 +350,7 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 	cleanup_free char *trash = xasprintf(".%s.destroy.%d", dst, (int)getpid());
 	if (renameat(stfd, dst, stfd, trash) < 0)
 		return box_error(err, errno, "removing the leftover of a killed clone %s", dst);
-	log_info("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
+	box_note("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
 	return storage_remove_tree_at(stfd, trash, err);
 }
 

@@ -39,6 +39,7 @@
 #include "storage/hash.h"
 #include "storage/internal.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 /* Removes the entries of dirfd named prefix*: what a create or destroy killed
  * half-way (SIGKILL, a crash, a power cut) left behind. The caller holds the
@@ -58,7 +59,7 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 		if (storage_remove_tree_at(dirfd, *n, &e) < 0)
 			log_warn_ignored(&e, "removing the leftover of an interrupted create in %s", where);
 		else
-			log_info("removed %s/%s, left by an interrupted create or destroy", where, *n);
+			box_note("removed %s/%s, left by an interrupted create or destroy", where, *n);
 	}
 }
 
@@ -126,7 +127,7 @@ static int cache_lookup(int cfd, const char *cdir, const char *key, const char *
 		return write_file_atomic(okpath, "checked\n", 8, 0644, err) < 0 ? -1 : 1;
 	cleanup_free char *why = box_error_text(e);
 	box_error_release(&e);
-	log_warn("the template cache %s/%s is not whole (%s): building it again", cdir, key, why);
+	box_warn("the template cache %s/%s is not whole (%s): building it again", cdir, key, why);
 	cleanup_free char *bad = xasprintf(".tmp-bad-%s.%d", key, (int)getpid());
 	if (renameat(cfd, key, cfd, bad) < 0)
 		return box_error(err, errno, "moving %s/%s aside", cdir, key);
@@ -203,7 +204,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		if (flock(cfd, LOCK_EX | LOCK_NB) < 0) {
 			if (errno != EWOULDBLOCK)
 				return box_error(err, errno, "locking %s", cdir);
-			log_info("waiting for another create that is filling the template cache %s", cdir);
+			box_note("waiting for another create that is filling the template cache %s", cdir);
 			while (flock(cfd, LOCK_EX) < 0) {
 				if (errno != EINTR)
 					return box_error(err, errno, "locking %s", cdir);
@@ -219,7 +220,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	if (cache_fill(cfd, cdir, key, tpl, xo, btrfs, err) < 0)
 		return -1;
 	storage_hash_remember(memo, hash);
-	log_info("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
+	box_note("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
 	*key_out = steal_pointer(&key);
 	return 0;
 }
@@ -396,7 +397,7 @@ static int create_in(const struct box_config *c, int cfd, const char *cpath, con
 		kind = STORAGE_DIR;
 	}
 	if (why)
-		log_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
+		box_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
 
 	/* an unprivileged rootfs keeps the container's owners where the
 	 * filesystem can be idmapped at start, else is shifted now */
@@ -417,7 +418,7 @@ static int create_in(const struct box_config *c, int cfd, const char *cpath, con
 		unlinkat(cfd, "idmap", 0);
 	}
 	if (ret == 0)
-		log_info("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
+		box_note("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
 			 config_storage_name(kind),
 			 !c->unprivileged ? ""
 			 : xo.id_shift	  ? " (owners shifted: the filesystem cannot be idmapped)"
