@@ -24,6 +24,7 @@
 #include "storage/storage.h"
 #include "runtime/supervisor.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 /* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
  * every running container it lists. NULL when it cannot be loaded (that is
@@ -71,7 +72,7 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	box_error_release(&e);
 	config_free(c);
 	if (r == 0)
-		log_warn("%s: its supervisor had died; cleaned up what it left", name);
+		box_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
 
@@ -215,7 +216,7 @@ static void warn_missing_bridges(const struct box_config *c, const struct box_gl
 	char **w = NULL;
 	net_bridge_warnings(c, g, &w);
 	for (size_t i = 0; w && w[i]; i++)
-		log_warn("%s", w[i]);
+		box_warn("%s", w[i]);
 	strv_free(w);
 }
 
@@ -321,7 +322,7 @@ static int kill_supervisor(const char *name, box_err_t *err)
 		return -1;
 	if (si.state != BOX_STOPPED)
 		return box_error(err, 0, "%s: its supervisor does not answer and could not be ended", name);
-	log_info("%s: stopped (its supervisor did not answer and was killed)", name);
+	box_note("%s: stopped (its supervisor did not answer and was killed)", name);
 	return 0;
 }
 
@@ -334,7 +335,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	if (probe(name, &si, &cleaned, err) < 0)
 		return -1;
 	if (cleaned) {
-		log_info("%s: stopped (its supervisor had died)", name);
+		box_note("%s: stopped (its supervisor had died)", name);
 		return 0;
 	}
 	if (si.state == BOX_STOPPED)
