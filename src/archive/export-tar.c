@@ -76,8 +76,8 @@ static void print_progress(struct out *o, bool final)
 		unsigned s = (unsigned)((o->total - o->done) / rate);
 		snprintf(eta, sizeof(eta), "  ETA %u:%02u", s / 60, s % 60);
 	}
-	fprintf(stderr, "\r%8.1f MiB of %.1f MiB  %6.1f MB/s%s   %s", o->done / 1048576.0, o->total / 1048576.0,
-		rate / 1e6, eta, final ? "\n" : "");
+	box_progress("\r%8.1f MiB of %.1f MiB  %6.1f MB/s%s   %s", o->done / 1048576.0, o->total / 1048576.0,
+		     rate / 1e6, eta, final ? "\n" : "");
 }
 
 static la_ssize_t out_write(struct archive *a, void *data, const void *buf, size_t len)
@@ -544,6 +544,6 @@ int export_write_fd(int fd, const struct box_config *c, const char *rootfs, cons
 	ZSTD_freeCCtx(o.zc);
 	free(o.zbuf);
 	if (ret < 0 && o.progress)
-		fputc('\n', stderr);
+		box_progress("\n");
 	return ret;
 }

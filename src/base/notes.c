@@ -35,3 +35,11 @@ void box_note(const char *fmt, ...)
 	vnote(BOX_NOTE_INFO, fmt, ap);
 	va_end(ap);
 }
+
+void box_progress(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(BOX_NOTE_PROGRESS, fmt, ap);
+	va_end(ap);
+}

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/notes.h"
 #include "base/util.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
@@ -82,8 +83,8 @@ static void progress(struct walk *w, bool final)
 	if (!final && t - w->last_progress < 500)
 		return;
 	w->last_progress = t;
-	fprintf(stderr, "\rcopied %llu files, %.1f MiB%s", (unsigned long long)w->st->files,
-		(double)w->st->bytes / 1048576, final ? "\n" : "");
+	box_progress("\rcopied %llu files, %.1f MiB%s", (unsigned long long)w->st->files,
+		     (double)w->st->bytes / 1048576, final ? "\n" : "");
 }
 
 /* Extended attributes by fd, or (fd < 0) by "/proc/self/fd/DIR/NAME" without
