@@ -15,7 +15,6 @@ const char *box_progname = "box";
 
 static int sink_fd = STDERR_FILENO;
 static bool sink_timestamps;
-static bool quiet;
 
 static int error_vset(box_err_t *err, int status, int errnum, const char *fmt, va_list ap)
 {
@@ -101,11 +100,6 @@ void log_set_sink(int fd, bool timestamps)
 	sink_timestamps = timestamps;
 }
 
-void log_set_quiet(bool q)
-{
-	quiet = q;
-}
-
 static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char stamp[64] = "";
@@ -125,8 +119,6 @@ static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 
 void log_info(const char *fmt, ...)
 {
-	if (quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
 	log_vprint("", fmt, ap);

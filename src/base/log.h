@@ -54,7 +54,6 @@ void box_error_release(box_err_t *err);
  * They go to stderr, or to the fd set with log_set_sink() (the supervisor
  * writes to the container's log file with a timestamp). */
 void log_set_sink(int fd, bool timestamps);
-void log_set_quiet(bool quiet); /* suppresses log_info */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failed cleanup after a first error, which stays the one reported:

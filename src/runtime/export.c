@@ -25,7 +25,8 @@
 #include "base/util.h"
 #include "base/notes.h"
 
-char *export_default_name(const char *name, enum export_compress comp)
+/* The default file name: vzdump-box-NAME-YYYY_MM_DD-HH_MM_SS.tar.gz (local time). */
+static char *export_default_name(const char *name, enum export_compress comp)
 {
 	time_t t = time(NULL);
 	struct tm tm;
