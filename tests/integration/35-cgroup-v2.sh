@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh"}
-VM_TIMEOUT=${BOX_VM_TIMEOUT:-600}
+VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
 W=$BOX_ROOT/vm
 R=$W/root
 LOG=$W/console.log
