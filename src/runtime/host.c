@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "net/net.h"
 #include "runtime/internal.h"
+#include "runtime/record.h"
 #include "runtime/state.h"
 
 int host_make_cgroup(struct sup *s, box_err_t *err)
@@ -75,6 +76,12 @@ void host_drop_net(struct sup *s)
 	log_warn_ignored(&err, "removing the network devices");
 	net_state_free(s->ns);
 	s->ns = NULL;
+	/* the veths box apply added while it ran: the record knows them */
+	struct box_config *rc = NULL;
+	if (record_load(s->name, &rc, &err) == 0 && net_cleanup(rc, &err) < 0)
+		log_warn_ignored(&err, "removing the network devices added live");
+	box_error_release(&err);
+	config_free(rc);
 }
 
 int host_open_console(struct sup *s, box_err_t *err)
