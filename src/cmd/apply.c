@@ -183,6 +183,11 @@ static int run(int argc, char **argv)
 			strv_push(&names, argv[i]);
 	}
 	struct reconcile *r = NULL;
+	cleanup_close int lock = o.dry ? -1 : reconcile_lock(&err);
+	if (!o.dry && lock < 0) {
+		strv_free(names);
+		return box_error_report(&err);
+	}
 	int rc = reconcile_plan(names, o.restart, o.prune, &r, &err);
 	strv_free(names);
 	if (rc < 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,18 +76,24 @@ static void plan_one(struct reconcile *r, const char *name, bool named)
 	b->name = xstrdup(name);
 	cleanup_free char *path = paths_config_path(name);
 	bool have_file = access(path, F_OK) == 0;
-	if (runtime_state(name, &b->state, NULL, &e) < 0)
-		return set_error(b, &e);
+	if (runtime_state(name, &b->state, NULL, &e) < 0) {
+		set_error(b, &e);
+		return;
+	}
 	if (!have_file && (!named || is_running(b->state))) {
 		/* a running container whose file was removed */
 		b->orphan = is_running(b->state);
-		if (b->orphan && load_running(b, &e) < 0)
-			return set_error(b, &e);
+		if (b->orphan && load_running(b, &e) < 0) {
+			set_error(b, &e);
+			return;
+		}
 		b->order = b->running ? b->running->start_order : 0;
 		return;
 	}
-	if (config_load(name, &b->file, &e) < 0)
-		return set_error(b, &e);
+	if (config_load(name, &b->file, &e) < 0) {
+		set_error(b, &e);
+		return;
+	}
 	b->order = b->file->start_order;
 	if (b->state == BOX_STARTING || b->state == BOX_STOPPING) {
 		b->busy = true;
@@ -97,8 +104,10 @@ static void plan_one(struct reconcile *r, const char *name, bool named)
 		b->start = b->file->autostart;
 		return;
 	}
-	if (load_running(b, &e) < 0)
-		return set_error(b, &e);
+	if (load_running(b, &e) < 0) {
+		set_error(b, &e);
+		return;
+	}
 	plan_changes(b);
 }
 
@@ -315,6 +324,26 @@ int reconcile_do(struct reconcile *r, size_t i, char ***warnings, box_err_t *err
 		return runtime_start(b->name, false, err);
 	}
 	return b->has_live ? live(r, b, warnings, err) : 0;
+}
+
+int reconcile_lock(box_err_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/apply.lock", paths_run_dir());
+	if (mkdir_p(paths_run_dir(), 0755, err) < 0)
+		return -1;
+	/* not O_CLOEXEC: a supervisor forked by one of our starts closes what
+	 * it inherited without it, and must not hold this lock for its life */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", path);
+	int r;
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		close(fd);
+		return box_error(err, errno, "locking %s", path);
+	}
+	return fd;
 }
 
 void reconcile_free(struct reconcile *r)

@@ -75,5 +75,9 @@ int reconcile_plan(char *const *names, bool restart, bool prune, struct reconcil
  * stays (or, for create/start/restart, what that step says). */
 int reconcile_do(struct reconcile *r, size_t i, char ***warnings, box_err_t *err);
 void reconcile_free(struct reconcile *r);
+/* One apply at a time on this host (<run>/apply.lock, waited for): taken
+ * before the plan, so that a second apply plans from what the first did.
+ * Returns the fd that holds it. */
+int reconcile_lock(box_err_t *err);
 
 #endif
