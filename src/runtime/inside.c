@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "container/identity.h"
 #include "runtime/state.h"
 #include "runtime/userns.h"
+
+#define INSIDE_TIMEOUT_MS 10000
 
 static bool own_userns(pid_t pid)
 {
@@ -87,14 +90,28 @@ int inside_identity(const struct box_config *c, bool set_hostname, box_err_t *er
 		child(c, pidfd, userns, set_hostname, p[1]);
 	}
 	close(p[1]);
+	/* a FUSE mount of the container's over /etc could hold the helper
+	 * forever: it gets INSIDE_TIMEOUT_MS, then SIGKILL (which ends a FUSE
+	 * wait too) */
+	struct pollfd pf = { .fd = p[0], .events = POLLIN };
+	int pr;
+	while ((pr = poll(&pf, 1, INSIDE_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
 	char msg[1024];
-	ssize_t n = read_all(p[0], msg, sizeof(msg) - 1);
+	ssize_t n = 0;
+	if (pr == 0)
+		kill(pid, SIGKILL);
+	else
+		n = read_all(p[0], msg, sizeof(msg) - 1);
 	close(p[0]);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	if (pr == 0)
+		return box_error(err, ETIMEDOUT, "%s: writing its identity inside took over %d s (a mount over /etc?)",
+				 c->name, INSIDE_TIMEOUT_MS / 1000);
 	msg[n > 0 ? n : 0] = '\0';
 	return box_error(err, 0, "%s: writing its identity inside: %s", c->name, n > 0 ? msg : "the helper died");
 }

@@ -10,6 +10,7 @@
 # nothing to do. A failure in the middle (a bridge that cannot be made, a
 # bad address) leaves that container as it was and the others applied.
 # box diff and box config show --running show the recorded running config.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T
@@ -124,6 +125,11 @@ check "c0's eth1 has a host end" ip link show "$c0eth1"
 
 PHASE="edit the files"
 sed -i 's/^memory = 64M/memory = 96M/; s/^hostname = .*/hostname = '"$T"'-vier/' "$CONF/$T-c4.conf"
+echo "nameserver = $N4.1" >>"$CONF/$T-c4.conf"
+# the container's root makes its resolv.conf a FIFO: the rewrite from inside
+# must neither block on it nor replace it
+in_ct "$T-c4" sh -c 'rm -f /etc/resolv.conf && mkfifo /etc/resolv.conf'
+echo "# mine" | in_ct "$T-c4" sh -c 'cat >>/etc/hosts'
 net eth1 "$BR2" "$M4.11/24" >>"$CONF/$T-c1.conf"
 sed -i "s|$N4.13/24|$N4.23/24|" "$CONF/$T-c3.conf"
 sed -i 's/mtu = 1400/mtu = 1300/' "$CONF/$T-c5.conf"
@@ -137,6 +143,7 @@ $T-c0: network eth1: removed (live)
 $T-c2: template: $TPL -> bb2.tar.gz (needs a restart: box apply --restart)
 $T-c4: hostname: $T-four -> $T-vier (live)
 $T-c4: memory: 64M -> 96M (live)
+$T-c4: nameserver: {} -> {$N4.1} (live)
 $T-c6: orphan: runs, but its config file is gone (box apply --prune stops it)"
 
 PHASE="dry-run of the edits"
@@ -169,6 +176,8 @@ check "... and its host end" test -z "$(ip -o link show "$c0eth1" 2>/dev/null)"
 check_eq "c4's memory limit in the cgroup file" $((96 << 20)) "$(mem_limit "$T-c4")"
 check_eq "c4's host name inside (an unprivileged container)" "$T-vier" "$(in_ct "$T-c4" hostname)"
 check_match "... and in its /etc/hosts" "127.0.1.1[[:space:]]+$T-vier" "$(in_ct "$T-c4" cat /etc/hosts)"
+check_match "... whose own lines stay" "# mine" "$(in_ct "$T-c4" cat /etc/hosts)"
+check "its resolv.conf, a FIFO, was left alone" in_ct "$T-c4" test -p /etc/resolv.conf
 check_eq "c2 still runs the same init (it needs a restart)" "$c2pid" "$(pid_of "$T-c2")"
 check "the orphan c6 still runs (its init)" kill -0 "$(cat "$BOX_ROOT/run/boxes/$T-c6/init.pid")"
 check_match "the record follows the live changes" "mtu += 1300" "$(box config show "$T-c5" --running)"
