@@ -35,9 +35,9 @@ const struct config_key config_schema[] = {
 	{ SC_CONTAINER, "halt_signal", KT_SIGNAL, false, 0, 0, "auto", NULL, "SIGPWR",
 	  "signal that asks init to shut down; auto: SIGRTMIN+3 when init blocks or catches it (systemd), "
 	  "else SIGPWR",
-	  C(halt_signal), 0, NULL },
+	  C(halt_signal), KF_RECORD, NULL },
 	{ SC_CONTAINER, "stop_timeout", KT_UINT, false, 0, 86400, "60", NULL, "30",
-	  "seconds box stop waits for init to halt before it kills every process", C(stop_timeout), 0, NULL },
+	  "seconds box stop waits for init to halt before it kills every process", C(stop_timeout), KF_RECORD, NULL },
 	{ SC_CONTAINER, "autostart", KT_BOOL, false, 0, 0, "no", NULL, "yes", "start the container when the host boots",
 	  C(autostart), KF_RECORD, NULL },
 	{ SC_CONTAINER, "start_order", KT_INT, false, -9999, 9999, "0", NULL, "10",

@@ -148,3 +148,16 @@ int host_build_env(struct sup *s, box_err_t *err)
 	s->env = env;
 	return 0;
 }
+
+void host_refresh_stop_keys(struct sup *s)
+{
+	struct box_config *rc = NULL;
+	box_err_t err = NULL;
+	if (record_load(s->name, &rc, &err) == 0) {
+		s->c->stop_timeout = rc->stop_timeout;
+		s->c->halt_signal = rc->halt_signal;
+	}
+	/* none, or unreadable: the values of the start stay */
+	box_error_release(&err);
+	config_free(rc);
+}

@@ -267,6 +267,7 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 
 static void act_halt(struct sup *s)
 {
+	host_refresh_stop_keys(s);
 	int t = s->req_timeout >= 0 ? s->req_timeout : (int)s->c->stop_timeout;
 	uint64_t dl = now_ms() + (uint64_t)t * 1000;
 	if (s->state == SUP_STOPPING) {

@@ -229,6 +229,17 @@ sed -i '/^network eth0/,/^}/d' "$CONF/$T-c8.conf"
 run box apply
 check_eq "the files fixed: apply has nothing to do" "0:everything matches the config files already" "$rc:$out"
 
+PHASE="stop keys: recorded, read at the stop"
+# init ignores a signal it has no handler for: the stop then waits
+# stop_timeout (1 s) and kills; the supervisor's log names the signal sent
+sed -i 's/^stop_timeout = 10/stop_timeout = 1\nhalt_signal = SIGWINCH/' "$CONF/$T-c3.conf"
+run box apply
+check_eq "stop_timeout and halt_signal of a running container: only recorded" "$T-c3: halt_signal: auto -> SIGWINCH (recorded)
+$T-c3: stop_timeout: 10 -> 1 (recorded)" "$out"
+run box stop "$T-c3"
+check_eq "its stop works" 0 "$rc"
+check_match "... with the signal the file says now" "sending SIGWINCH to init" "$(box log "$T-c3" | tail -5)"
+
 PHASE="bad usage"
 run box apply --frob
 check_eq "apply --frob exits 2" 2 "$rc"
