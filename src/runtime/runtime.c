@@ -208,17 +208,6 @@ static int check_ids(const struct box_config *c, box_err_t *err)
 	return 0;
 }
 
-/* Said loudly, not refused: an empty bridge is what a user who means to
- * wire it up later (or a test) may want. */
-static void warn_missing_bridges(const struct box_config *c, const struct box_global *g)
-{
-	char **w = NULL;
-	net_bridge_warnings(c, g, &w);
-	for (size_t i = 0; w && w[i]; i++)
-		log_warn("%s", w[i]);
-	strv_free(w);
-}
-
 int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
 {
 	if (paths_check_name(name, err) < 0)
@@ -227,9 +216,9 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
 	cleanup_free char *rootfs = paths_rootfs_path(name);
-	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
+	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0 ||
+	    net_check_bridges(c, g, err) < 0)
 		goto out;
-	warn_missing_bridges(c, g);
 	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)
