@@ -47,11 +47,12 @@ static int pair_links(const char *target, box_err_t *err)
  * be shown as one mount without lying about one of them, and there systemd's
  * links fail at every boot: "Failed to create symlink /sys/fs/cgroup/cpu:
  * File exists", for cpu and for cpuacct, in red. The container's
- * /proc/cgroups says instead that the second of such a pair is not enabled:
- * systemd then takes each as the single mount it is. It still uses both
- * (which controllers it drives it learns from the mounts under
- * /sys/fs/cgroup, not from this file). The file is a copy made at start: its
- * num_cgroups column stays as it was then. Nothing to do on other hosts. */
+ * /proc/cgroups says instead that the two of such a pair are not enabled
+ * (both: of one pair member alone systemd still links the other to it), so
+ * that systemd mounts and links neither. It still uses both: which
+ * controllers it drives it learns from the mounts under /sys/fs/cgroup, not
+ * from this file. The file is a copy made at start: its num_cgroups column
+ * stays as it was then. Nothing to do on other hosts. */
 struct cgline {
 	char name[32];
 	unsigned hier, enabled;
@@ -69,7 +70,7 @@ static bool pair_split(const struct cgline *l, size_t n, const char *a, const ch
 	return la && lb && la->enabled && lb->enabled && la->hier && lb->hier && la->hier != lb->hier;
 }
 
-static int proc_cgroups_view(const char *rootfs, const char *target, box_err_t *err)
+static int proc_cgroups_view(const char *rootfs, box_err_t *err)
 {
 	cleanup_free char *src = xasprintf("%s/proc/cgroups", rootfs);
 	cleanup_free char *text = NULL;
@@ -89,7 +90,7 @@ static int proc_cgroups_view(const char *rootfs, const char *target, box_err_t *
 	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++)
 		if (pair_split(l, n, pairs[i][0], pairs[i][1])) {
 			for (size_t j = 0; j < n; j++)
-				if (!strcmp(l[j].name, pairs[i][1]))
+				if (!strcmp(l[j].name, pairs[i][0]) || !strcmp(l[j].name, pairs[i][1]))
 					l[j].enabled = 0;
 			any = true;
 		}
@@ -108,8 +109,10 @@ static int proc_cgroups_view(const char *rootfs, const char *target, box_err_t *
 		free(out);
 		out = next;
 	}
-	/* written on the view's tmpfs (still writable), bound, then unlinked */
-	cleanup_free char *tmp = xasprintf("%s/.proc-cgroups", target);
+	/* written on the container's /dev tmpfs (fresh, nothing inside runs
+	 * yet), bound, then unlinked: not on the view's tmpfs, which an unlinked
+	 * file still in use would keep from its read-only remount (EBUSY) */
+	cleanup_free char *tmp = xasprintf("%s/dev/.box-proc-cgroups", rootfs);
 	if (write_file_at(AT_FDCWD, tmp, out, strlen(out), O_CREAT | O_EXCL, 0444, err) < 0)
 		return -1;
 	int ret = 0;
@@ -158,7 +161,7 @@ int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
 			}
 		}
 	}
-	if (pair_links(target, err) < 0 || proc_cgroups_view(rootfs, target, err) < 0)
+	if (pair_links(target, err) < 0 || proc_cgroups_view(rootfs, err) < 0)
 		return -1;
 	if (mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755,size=64k") < 0)
 		return box_error(err, errno, "remounting %s read-only", target);
