@@ -18,6 +18,7 @@
 #include "config/idrange.h"
 #include "container/identity.h"
 #include "runtime/control.h"
+#include "base/idmap.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/state.h"
@@ -191,9 +192,13 @@ static int resolve_ids(struct box_config *c, box_err_t *err)
 	return idrange_resolve(c, cfd, err);
 }
 
-/* The rootfs's owners must be what the config's mode expects (config/idshift.h). */
+/* The rootfs's owners must be what the config's mode expects (config/idshift.h),
+ * and the range one the kernel will map from here. */
 static int check_ids(const struct box_config *c, box_err_t *err)
 {
+	if (c->unprivileged && idmap_check_range(c->idmap_base, c->idmap_size, err) < 0)
+		return c->line_of_idmap_base ? box_error_wrap(err, "%s:%u: idmap_base", c->path, c->line_of_idmap_base)
+					     : box_error_wrap(err, "%s: idmap_base (auto)", c->path);
 	uint32_t shift = idshift_read(c);
 	if (shift && !c->unprivileged)
 		return box_error(err, 0,
