@@ -58,12 +58,19 @@ ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$
 check_match "init's env has container_uuid" "container_uuid=" "$(tr '\0' '\n' </proc/$ipid/environ)"
 
 PHASE="reboot inside"
-box attach "$C" -- systemctl reboot >/dev/null 2>&1
-check "systemctl reboot inside restarts it with a new init" rt_wait_for 30 sh -c \
-	"p=\$(cat $BOX_ROOT/run/boxes/$C/init.pid 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $ipid ]"
-check "and it boots again" rt_wait_for 30 sh -c "box attach $C -- systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)'"
-check_match "the log says it rebooted" "rebooted \(init ended by SIGHUP\)" "$(cat "$BOX_ROOT/var/log/boxes/$C.log")"
-ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+if [ -n "${BOX_TEST_VM:-}" ]; then
+	# under TCG a boot takes about 45 s: a second one would add more than a
+	# minute to each mode of the VM test (35-cgroup-v2.sh); reboot is the
+	# supervisor's, the same on v1 and v2, tested by the host's run
+	skip "systemctl reboot inside restarts it" "in the cgroup v2 VM (tested on the host)"
+else
+	box attach "$C" -- systemctl reboot >/dev/null 2>&1
+	check "systemctl reboot inside restarts it with a new init" rt_wait_for 30 sh -c \
+		"p=\$(cat $BOX_ROOT/run/boxes/$C/init.pid 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $ipid ]"
+	check "and it boots again" rt_wait_for 30 sh -c "box attach $C -- systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)'"
+	check_match "the log says it rebooted" "rebooted \(init ended by SIGHUP\)" "$(cat "$BOX_ROOT/var/log/boxes/$C.log")"
+	ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+fi
 
 PHASE="stop"
 t0=$SECONDS
