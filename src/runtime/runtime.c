@@ -25,6 +25,7 @@
 #include "storage/storage.h"
 #include "runtime/supervisor.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 /* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
  * every running container it lists. NULL when it cannot be loaded (that is
@@ -72,7 +73,7 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	box_error_release(&e);
 	config_free(c);
 	if (r == 0)
-		log_warn("%s: its supervisor had died; cleaned up what it left", name);
+		box_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
 
@@ -102,7 +103,7 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	/* nobody holds the lock but state is there: its owner died */
 	int fd = state_lock(name, err);
 	if (fd < 0) {
-		if ((*err)->errnum != EWOULDBLOCK)
+		if (fd != -EWOULDBLOCK)
 			return -1;
 		/* someone took it meanwhile: a start in progress */
 		box_error_release(err);
@@ -166,7 +167,7 @@ static int take_lock(const char *name, box_err_t *err)
 		int fd = state_lock(name, &e);
 		if (fd >= 0)
 			return fd;
-		if (e->errnum != EWOULDBLOCK) {
+		if (fd != -EWOULDBLOCK) {
 			*err = e;
 			return -1;
 		}
@@ -220,7 +221,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
-	cleanup_free char *rootfs = paths_rootfs_path(name);
+	char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0 ||
 	    net_check_bridges(c, g, err) < 0)
 		goto out;
@@ -262,7 +263,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
 	close(rep[0]);
 	box_trace("start: report read");
-	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
+	if (ret < 0 && ret != -ETIMEDOUT)
 		/* it cleans up before it exits: return only when nothing is left */
 		waitpid(sup, NULL, 0);
 out:
@@ -275,6 +276,7 @@ out:
 	}
 	config_free(c);
 	global_free(g);
+	free(rootfs);
 	return ret;
 }
 
@@ -314,7 +316,7 @@ static int kill_supervisor(const char *name, box_err_t *err)
 		return -1;
 	if (si.state != BOX_STOPPED)
 		return box_error(err, 0, "%s: its supervisor does not answer and could not be ended", name);
-	log_info("%s: stopped (its supervisor did not answer and was killed)", name);
+	box_note("%s: stopped (its supervisor did not answer and was killed)", name);
 	return 0;
 }
 
@@ -327,7 +329,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	if (probe(name, &si, &cleaned, err) < 0)
 		return -1;
 	if (cleaned) {
-		log_info("%s: stopped (its supervisor had died)", name);
+		box_note("%s: stopped (its supervisor had died)", name);
 		return 0;
 	}
 	if (si.state == BOX_STOPPED)
