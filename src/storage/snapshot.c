@@ -118,13 +118,11 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		cleanup_close int rfd = open_dir_at(sfd, "rootfs", "the rootfs subvolume", err);
 		if (rfd < 0)
 			return -1;
-		if (rs)
-			return box_error(
-			    err, ENOTSUP,
-			    "a btrfs rootfs with owners shifted at create cannot be cloned with a range of its "
-			    "own; set idmap_base in the clone's config to the source's");
-		return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
+		/* owners to shift (a btrfs that could not be idmapped): a copy */
+		if (!rs)
+			return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
 	}
+	/* fall through */
 	case STORAGE_DIR:
 		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
 			return -1;
@@ -382,7 +380,7 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
  * holds SRC's range on disk and DST's config says auto; 0 with rs->size 0
  * when the copy keeps the owners as they are. The range is recorded in the
  * temporary folder tfd, renamed into DST's. */
-static int new_range(const struct box_config *dc, const char *src, enum box_storage kind, int cfd, int tfd,
+static int new_range(const struct box_config *dc, const char *src, enum box_storage kind, int holder, int tfd,
 		     struct reshift *rs, char **lower, box_err_t *err)
 {
 	struct box_config sc = *dc;
@@ -402,7 +400,7 @@ static int new_range(const struct box_config *dc, const char *src, enum box_stor
 		return 0;
 	/* the lower layer: the same template entry, shifted to DST's range */
 	cleanup_free char *old = NULL;
-	if (read_file_at(cfd, "overlay/lower", &old, NULL, err) < 0 ||
+	if (read_file_at(holder, "overlay/lower", &old, NULL, err) < 0 ||
 	    storage_cache_key(&d, d.idmap_base, lower, err) < 0)
 		return -1;
 	size_t hl = strcspn(old, "-\n");
@@ -449,7 +447,7 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 	cleanup_free char *lower = NULL;
 	int r = tfd < 0 ||
 			write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-			new_range(dc, src, kind, cfd, tfd, &rs, &lower, err) < 0 ||
+			new_range(dc, src, kind, holder, tfd, &rs, &lower, err) < 0 ||
 			take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, err) < 0
 		    ? -1
 		    : 0;
