@@ -108,7 +108,9 @@ const struct config_key config_schema[] = {
 	{ SC_NETWORK, "type", KT_NETTYPE, false, 0, 0, "veth", NULL, "veth",
 	  "veth (a veth pair, host side on bridge), empty (only lo) or host (the host's network)", N(type), 0, NULL },
 	{ SC_NETWORK, "bridge", KT_IFNAME, false, 0, 0, NULL, "none (host side left unattached)", "box0",
-	  "host bridge the host side of the veth joins (veth only)", N(bridge), KF_NET, NULL },
+	  "host bridge the host side of the veth joins: one on the host, or declared in boxes.conf; else box start "
+	  "refuses (veth only)",
+	  N(bridge), KF_NET, NULL },
 	{ SC_NETWORK, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.10/24, fd77::10/64}",
 	  "addresses with prefix length (veth only)", HAND, KF_NET, NULL },
 	{ SC_NETWORK, "gateway", KT_IP, true, 0, 0, NULL, "none", "10.77.0.1",
@@ -130,7 +132,9 @@ const struct config_key config_schema[] = {
 	  "most bytes of a container's console log (NAME.log) before it is rotated to NAME.log.1 (max: no cap)",
 	  G(log_size), 0, NULL },
 	{ SC_GLOBAL, "bridge", KT_SECTION, false, 0, 0, NULL, "none", "box0",
-	  "a host bridge boxes creates on demand; the title is its name", HAND, 0, NULL },
+	  "a host bridge boxes creates at the first start that needs it and leaves up after the last stop (as vmbr0); "
+	  "the title is its name",
+	  HAND, 0, NULL },
 	{ SC_BRIDGE, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.1/24}",
 	  "the host's addresses on the bridge (the containers' gateway)", HAND, 0, NULL },
 	{ SC_BRIDGE, "mtu", KT_UINT, false, 68, 65535, NULL, "the kernel's (1500)", "1500", "MTU of the bridge", B(mtu),

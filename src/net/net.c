@@ -61,7 +61,8 @@ static double ms_since(uint64_t t0)
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-/* The bridge a veth goes on: found, or created as boxes.conf describes it.
+/* The bridge a veth goes on: found, or created as boxes.conf describes it
+ * (one it does not declare is an error).
  * A concurrent start may create it between our lookup and our create: its
  * EEXIST sends us back to the lookup. */
 int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
@@ -89,7 +90,15 @@ int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char
 				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
-		r = net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e);
+		/* only a declared one is made (box start refused an undeclared
+		 * one before its fork: net_check_bridges; it may be gone since,
+		 * or named by a live change) */
+		if (!gb)
+			return box_error(err, ENODEV,
+					 "bridge %s neither exists on this host nor is declared in boxes.conf: an "
+					 "empty one made here would reach nothing; declare it there or create it",
+					 name);
+		r = net_nl_bridge_create(h, name, gb->mtu, &e);
 		if (r == 0)
 			break;
 		if (r != -EEXIST || attempt == 1) {
@@ -436,19 +445,45 @@ char *net_ipv4_list(const struct box_config *c)
 	return list;
 }
 
+/* The words of both the import's warning and the start's refusal. */
+static char *missing_bridge_text(const struct box_config *c, const struct box_global *g, const struct box_net *n,
+				 const char *consequence)
+{
+	const char *gp = g && g->path ? g->path : "boxes.conf";
+	return xasprintf("%s:%u: network %s: bridge %s neither exists on this host nor is declared in %s: %s "
+			 "(declare it there, 'bridge %s { address = {ADDR/PREFIX} }', for box start to create it; "
+			 "or create it on the host; or set bridge = an existing one)",
+			 c->path ? c->path : c->name, n->line_of_bridge, n->name, n->bridge, gp, consequence,
+			 n->bridge);
+}
+
+static const struct box_net *missing_bridge(const struct box_config *c, const struct box_global *g, size_t *i)
+{
+	for (; *i < c->n_nets; (*i)++) {
+		const struct box_net *n = &c->nets[*i];
+		if (n->type == NET_VETH && n->bridge[0] && !global_find_bridge(g, n->bridge) &&
+		    !if_nametoindex(n->bridge))
+			return n;
+	}
+	return NULL;
+}
+
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings)
 {
-	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct box_net *n = &c->nets[i];
-		if (n->type != NET_VETH || !n->bridge[0] || global_find_bridge(g, n->bridge) ||
-		    if_nametoindex(n->bridge))
-			continue;
-		cleanup_free char *w = xasprintf(
-		    "%s:%u: network %s: bridge %s neither exists on this host nor is declared in %s: box start makes "
-		    "it empty, and the container's network reaches nothing (declare it there with the host's "
-		    "address, or set bridge = an existing one)",
-		    c->path ? c->path : c->name, n->line_of_bridge, n->name, n->bridge,
-		    g && g->path ? g->path : "boxes.conf");
+	const struct box_net *n;
+	for (size_t i = 0; (n = missing_bridge(c, g, &i)); i++) {
+		cleanup_free char *w =
+		    missing_bridge_text(c, g, n, "box start refuses the container until the bridge is there");
 		strv_push(warnings, w);
 	}
+}
+
+int net_check_bridges(const struct box_config *c, const struct box_global *g, box_err_t *err)
+{
+	size_t i = 0;
+	const struct box_net *n = missing_bridge(c, g, &i);
+	if (!n)
+		return 0;
+	cleanup_free char *t = missing_bridge_text(c, g, n, "an empty bridge made here would reach nothing");
+	return box_error(err, 0, "%s", t);
 }

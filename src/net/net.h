@@ -14,8 +14,8 @@
  * Host-side veth ends are named "vb" + 13 hex digits of a hash of container
  * and interface name (net_host_ifname) and carry the alias
  * "boxes:CONTAINER:IFNAME", which is how setup and cleanup recognise their
- * own. Bridges that boxes creates stay when the last container stops (like
- * vmbr0 or lxcbr0). */
+ * own. boxes creates only the bridges boxes.conf declares, with their
+ * addresses; they stay when the last container stops (like vmbr0 or lxcbr0). */
 #ifndef BOX_NET_H
 #define BOX_NET_H
 
@@ -39,7 +39,7 @@ bool net_wants_netns(const struct box_config *c);
  * no thread in the supervisor for the common container without veths). */
 int net_loopback_up(box_err_t *err);
 
-/* Creates bridges that are missing (address/mtu from boxes.conf), one veth
+/* Creates missing bridges that boxes.conf declares (address/mtu), one veth
  * pair per veth section with the host end up on its bridge and the peer
  * created in the netns of `child` under the section's name, with its MAC
  * (configured or net_default_hwaddr), MTU (configured, else the bridge's),
@@ -58,9 +58,13 @@ void net_state_free(struct net_state *s);
  * crashed supervisor): only interfaces whose alias says they are c's. */
 int net_cleanup(const struct box_config *c, box_err_t *err);
 
-/* One line per veth section whose bridge neither exists on this host nor
- * is declared in boxes.conf (g may be NULL): the start would make it empty,
- * a network that reaches nothing. Appended to *warnings. */
+/* A veth section's bridge that neither exists on this host nor is declared
+ * in boxes.conf (g may be NULL) is refused at start, as LXC refuses a missing
+ * lxc.net.0.link: made empty it would reach nothing while `box ls` shows the
+ * address. net_check_bridges: the first such one as an error (file:line, what
+ * to do); net_bridge_warnings: one line for each, appended to *warnings (an
+ * import says so before the first start). */
+int net_check_bridges(const struct box_config *c, const struct box_global *g, box_err_t *err);
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
 
 /* ---- live changes of a running container (box apply; net/live.c) ----
