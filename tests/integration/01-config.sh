@@ -123,6 +123,11 @@ cp "$TOP/conf/boxes.conf" "$CONF/boxes.conf"
 run box config show boxes
 check_match "config show boxes shows the bridges" "bridge box0 \{
   address           = \{\"10.77.0.1/24\"\}
+  nat               = yes
+  dhcp              = yes
+  dhcp_range        = 10.77.0.128-10.77.0.254
+  dns               = yes
+  domain            = box
 \}" "$out"
 check "config show boxes | config check of it" sh -c "mkdir -p $BOX_ROOT/shown && box config show boxes > $BOX_ROOT/shown/boxes.conf && box config check $BOX_ROOT/shown/boxes.conf"
 t_config "$T-db" <<'EOF'

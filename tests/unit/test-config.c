@@ -289,10 +289,12 @@ static const char *const goods[] = {
 	"network eth0 {\n  type = veth\n  bridge = box0\n  address = {10.77.0.11/24, fd77::11/64}\n"
 	"  gateway = {10.77.0.1, fd77::1}\n  hwaddr = 02:00:0A:4D:00:0B\n  mtu = 1400\n}\n"
 	"network eth1 {\n  type = empty\n}\n"
-	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n",
+	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n"
+	"forward tcp/8080 {\n  to = 80\n  listen = 127.0.0.1\n}\nforward udp/53 { }\n",
 	"halt_signal = PWR\nmemory = max\nnetwork lan { }\n",
 	"network eth0 {\n  address = fd00::5/64\n  gateway = fe80::1\n}\nnetwork eth1 {\n  gateway = fe80::1\n}\n",
 	"network h {\n  type = host\n}\n",
+	"network eth0 {\n  bridge = box0\n  address = {dhcp, fd77::5/64}\n}\n",
 	/* Proxmox's routed /32 and resolvers inside or link-local */
 	"nameserver = {127.0.0.53, ::1, \"fe80::1%eth0\"}\nnetwork eth0 {\n  address = 203.0.113.10/32\n"
 	"  gateway = 203.0.113.1\n}\n",
@@ -396,10 +398,16 @@ static void test_schema(void)
 			printf("# %s: undocumented\n", k->name);
 			bad++;
 		}
-		if (k->scope != SC_CONTAINER && k->scope != SC_NETWORK && k->scope != SC_MOUNT)
+		if (k->scope != SC_CONTAINER && k->scope != SC_NETWORK && k->scope != SC_MOUNT &&
+		    k->scope != SC_FORWARD)
 			continue;
 		char *text;
-		if (k->type == KT_SECTION)
+		if (k->scope == SC_FORWARD)
+			text = xasprintf("network eth0 { address = 10.77.0.10/24 }\nforward tcp/8080 {\n  %s = %s\n}\n",
+					 k->name, k->example);
+		else if (k->type == KT_SECTION && !strcmp(k->name, "forward"))
+			text = xasprintf("network eth0 { address = 10.77.0.10/24 }\nforward %s { }\n", k->example);
+		else if (k->type == KT_SECTION)
 			text = xasprintf("%s %s {\n%s}\n", k->name, k->example,
 					 !strcmp(k->name, "mount") ? "source = /srv\n" : "");
 		else if (k->scope == SC_CONTAINER)
