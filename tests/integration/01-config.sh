@@ -194,7 +194,7 @@ network eth0 {
 }
 EOF
 run box config check "$T-web2"
-check_match "the host's own bridge address is taken" "10.77.0.1/24 is the host's address on bridge box0 \($CONF/boxes.conf:7;" "$err"
+check_match "the host's own bridge address is taken" "10.77.0.1/24 is the host's address on bridge box0 \($CONF/boxes.conf:10;" "$err"
 rm -f "$CONF/$T-web2.conf"
 
 PHASE="boxes.conf"
