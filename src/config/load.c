@@ -87,7 +87,8 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 					  n->has_gateway6 ? &n->gateway6 : NULL };
 	for (int g = 0; g < 2; g++) {
 		const struct box_addr *gw = gws[g];
-		if (!gw)
+		/* with dhcp the IPv4 one is refused below */
+		if (!gw || (n->dhcp && gw->family == AF_INET))
 			continue;
 		cleanup_free char *key = xasprintf("%sgateway", where);
 		bool family_seen = false;

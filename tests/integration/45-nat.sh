@@ -16,7 +16,10 @@
 #   - the user's own nftables table is untouched throughout;
 #   - bad input: a port forwarded twice, a dhcp_range outside the subnet,
 #     address = dhcp on a bridge without dhcp = yes: one clear error each.
+#   - dnsmasq killed is started again by its daemon;
+#   - a container without a managed bridge or forward never loads libnftables.
 # All traffic stays in the test's bridge, veths and namespace.
+# box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 CONF=$BOX_ROOT/etc/boxes
 BR=br$T
@@ -150,6 +153,25 @@ run in_ct "$T-d" nslookup "$T-a.box"
 check_match "$T-d resolves $T-a.box" "Address:? *$N4.10" "$out"
 run in_ct "$T-a" cat /etc/resolv.conf
 check_match "$T-a asks the bridge's dnsmasq" "nameserver $N4.1" "$out"
+
+PHASE="dnsmasq dies"
+P1=$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.pid")
+kill -9 "$P1"
+restarted() { local p; p=$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.pid" 2>/dev/null) && [ "$p" != "$P1" ] && kill -0 "$p"; }
+check "its daemon starts it again" wait_for restarted
+run in_ct "$T-a" nslookup "$T-d"
+check_match "names resolve again" "Address:? *$D1" "$out"
+
+PHASE="libnftables only where needed"
+t_config "$T-p" <<-EOF
+	template = $TPL
+EOF
+run box start "$T-p"
+check_eq "start $T-p (no network section)" 0 "$rc"
+maps_nft() { grep -c libnftables "/proc/$(cat "$BOX_ROOT/run/boxes/$1/supervisor.pid")/maps"; }
+check_eq "its supervisor has not loaded libnftables" 0 "$(maps_nft "$T-p")"
+check_fail "$T-a's has" test "$(maps_nft "$T-a")" = 0
+box stop --kill "$T-p" >/dev/null 2>&1
 
 PHASE="forwards"
 mkdir -p "$BOX_ROOT/var/lib/boxes/$T-a/rootfs/www"
