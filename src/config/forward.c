@@ -17,10 +17,17 @@ static void forward_hand(struct cfg_ctx *ctx, const struct config_key *k, void *
 	struct box_forward *f = obj;
 	if (strcmp(k->name, "listen"))
 		return;
-	/* loopback too (value_ip refuses it): 127.0.0.1 forwards from the host alone */
 	memset(&f->listen, 0, sizeof(f->listen));
 	if (inet_pton(AF_INET, text, f->listen.addr) != 1) {
-		ctx_error(ctx, line, key, "'%s' is not an IPv4 address (forwards are IPv4: 127.0.0.1, 192.0.2.7)",
+		ctx_error(ctx, line, key, "'%s' is not an IPv4 address (forwards are IPv4: 192.0.2.7)", text);
+		return;
+	}
+	/* DNAT from 127.0.0.1 needs route_localnet on the bridge, which would
+	 * let the containers reach the host's loopback services */
+	if (f->listen.addr[0] == 127) {
+		ctx_error(ctx, line, key,
+			  "'%s' is a loopback address: forwards do not listen there (another address of the host, "
+			  "or no listen: every address but loopback)",
 			  text);
 		return;
 	}

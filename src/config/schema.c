@@ -124,8 +124,8 @@ const struct config_key config_schema[] = {
 	/* forward PROTO/PORT { } */
 	{ SC_FORWARD, "to", KT_UINT, false, 1, 65535, NULL, "the same port", "80", "the port in the container", F(to),
 	  0, NULL },
-	{ SC_FORWARD, "listen", KT_IP, false, 0, 0, NULL, "every local address", "127.0.0.1",
-	  "the host's IPv4 address the port is forwarded on (127.0.0.1: from the host alone)", HAND, 0, NULL },
+	{ SC_FORWARD, "listen", KT_IP, false, 0, 0, NULL, "every local address but loopback", "192.0.2.7",
+	  "the host's IPv4 address the port is forwarded on (not a loopback one)", HAND, 0, NULL },
 	/* boxes.conf */
 	{ SC_GLOBAL, "cgroup_parent", KT_CGROUP, false, 0, 0, "boxes", NULL, "boxes",
 	  "cgroup under which every container's cgroup is made", G(cgroup_parent), 0, NULL },

@@ -294,10 +294,46 @@ __attribute__((noreturn)) static void daemon_main(const char *bridge, int lockfd
 	_exit(0);
 }
 
+/* A dnsmasq of this bridge whose daemon died (a kill -9) still holds the
+ * bridge's DHCP and DNS ports, and a new one could not start: it is ended
+ * first. Only a process whose command line names this bridge's config
+ * (pid files outlive their processes). Not our child: nothing to reap. */
+static void end_orphan(const char *bridge)
+{
+	cleanup_free char *pidf = run_path(bridge, "dnsmasq.pid");
+	cleanup_free char *conf = run_path(bridge, "dnsmasq.conf");
+	cleanup_free char *want = xasprintf("--conf-file=%s", conf);
+	pid_t pid = read_pid(pidf);
+	char path[64], cmd[4096];
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, cmd, sizeof(cmd) - 1);
+	if (fd >= 0)
+		close(fd);
+	bool ours = false;
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(cmd + i) + 1) {
+		cmd[n] = '\0';
+		ours |= !strcmp(cmd + i, want);
+	}
+	if (ours && pfd >= 0) {
+		struct pollfd pf = { .fd = pfd, .events = POLLIN };
+		syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+		if (poll(&pf, 1, 5000) <= 0)
+			syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		poll(&pf, 1, 5000);
+	}
+	if (pfd >= 0)
+		close(pfd);
+}
+
 /* Forks the daemon (twice, setsid: no terminal, not our child) and waits
  * for its word: dnsmasq runs, or why not. */
 static int start_daemon(const char *bridge, box_err_t *err)
 {
+	end_orphan(bridge);
 	int lockfd = open_lock(bridge, err);
 	if (lockfd < 0)
 		return -1;
@@ -364,8 +400,10 @@ int dnsmasq_ensure(const struct box_bridge *b, box_err_t *err)
 
 int dnsmasq_stop(const char *bridge, box_err_t *err)
 {
-	if (!dnsmasq_running(bridge, NULL))
+	if (!dnsmasq_running(bridge, NULL)) {
+		end_orphan(bridge);
 		return 0;
+	}
 	cleanup_free char *pidpath = run_path(bridge, "daemon.pid");
 	pid_t d = read_pid(pidpath);
 	if (d > 0 && kill(d, SIGTERM) < 0 && errno != ESRCH)

@@ -148,16 +148,18 @@ int forward_bridge_up(const struct box_bridge *b, box_err_t *err)
 	int lock = nft_lock(err);
 	if (lock < 0)
 		return -1;
-	int ret = -1;
-	for (int fam = 0; fam < 2; fam++)
-		if (fam_used[fam] && forwarding_on(fam, err) < 0)
-			goto out;
-	cleanup_free char *guard = guard_script();
-	append(&script, "%s", guard);
-	ret = nft_run(script, NULL, err);
-	if (ret < 0)
-		box_error_wrap(err, "bridge %s: masquerading", b->name);
-out:
+	int ret = 0;
+	for (int fam = 0; fam < 2 && ret == 0; fam++)
+		if (fam_used[fam])
+			ret = forwarding_on(fam, err);
+	if (ret == 0) {
+		char *guard = guard_script();
+		append(&script, "%s", guard);
+		free(guard);
+		ret = nft_run(script, NULL, err);
+		if (ret < 0)
+			box_error_wrap(err, "bridge %s: masquerading", b->name);
+	}
 	close(lock);
 	return ret;
 }

@@ -16,7 +16,8 @@
 #   - the user's own nftables table is untouched throughout;
 #   - bad input: a port forwarded twice, a dhcp_range outside the subnet,
 #     address = dhcp on a bridge without dhcp = yes: one clear error each.
-#   - dnsmasq killed is started again by its daemon;
+#   - dnsmasq killed is started again by its daemon; a dnsmasq whose daemon was
+#     killed is ended by the next start;
 #   - box is not linked with libnftables, and no supervisor maps it.
 # All traffic stays in the test's bridge, veths and namespace.
 # box-test: also unprivileged
@@ -262,6 +263,15 @@ run box bridge start "$BR"
 check_eq "box bridge start" 0 "$rc"
 check_eq "its nat chain" "nat-$BR " "$(our_chains)"
 check "its dnsmasq" pgrep -f "conf-file=$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.conf"
+O1=$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.pid")
+kill -9 "$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/daemon.pid")"
+sleep 0.2
+run box bridge start "$BR"
+check_eq "its daemon killed, the dnsmasq it left behind: the next start works" 0 "$rc"
+[ "$rc" = 0 ] || echo "# $err"
+# (ended: a zombie at most, its parent now being pid 1, which reaps when it will)
+check_fail "... having ended the orphan" grep -q dnsmasq "/proc/$O1/cmdline"
+check "... and started a new one" pgrep -f "conf-file=$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.conf"
 run box bridge stop "$BR"
 check_eq "box bridge stop" 0 "$rc"
 check_fail "dnsmasq stopped" pgrep -f "conf-file=$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.conf"

@@ -36,8 +36,10 @@ static const struct bad bads[] = {
 	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  to = 0\n}\n",
 	  "t.conf:3: forward tcp/80: to: '0' is out of range (1..65535)" },
 	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  listen = fd00::1\n}\n",
-	  "t.conf:3: forward tcp/80: listen: 'fd00::1' is not an IPv4 address (forwards are IPv4: 127.0.0.1, "
-	  "192.0.2.7)" },
+	  "t.conf:3: forward tcp/80: listen: 'fd00::1' is not an IPv4 address (forwards are IPv4: 192.0.2.7)" },
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  listen = 127.0.0.1\n}\n",
+	  "t.conf:3: forward tcp/80: listen: '127.0.0.1' is a loopback address: forwards do not listen there "
+	  "(another address of the host, or no listen: every address but loopback)" },
 	{ "network eth0 { address = dhcp }\nforward udp/53 { }\n",
 	  "t.conf:2: forward udp/53: the container has no fixed IPv4 address to forward to (a network section with "
 	  "address = 10.77.0.10/24, say)" },
@@ -311,7 +313,7 @@ static const char *const goods[] = {
 	"  gateway = {10.77.0.1, fd77::1}\n  hwaddr = 02:00:0A:4D:00:0B\n  mtu = 1400\n}\n"
 	"network eth1 {\n  type = empty\n}\n"
 	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n"
-	"forward tcp/8080 {\n  to = 80\n  listen = 127.0.0.1\n}\nforward udp/53 { }\n",
+	"forward tcp/8080 {\n  to = 80\n  listen = 192.0.2.7\n}\nforward udp/53 { }\n",
 	"halt_signal = PWR\nmemory = max\nnetwork lan { }\n",
 	"network eth0 {\n  address = fd00::5/64\n  gateway = fe80::1\n}\nnetwork eth1 {\n  gateway = fe80::1\n}\n",
 	"network h {\n  type = host\n}\n",
