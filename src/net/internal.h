@@ -100,9 +100,11 @@ int net_nl_route_del_default(struct net_sock *s, int ifindex, const char *ifname
 /* ---- net.c's steps, shared with live.c ---- */
 
 /* The host ends made so far (what teardown removes). */
+struct managed;
 struct net_state {
 	size_t n;
 	char (*hosts)[IFNAMSIZ];
+	struct managed *managed; /* bridges with nat/dhcp/dns, forwards (net/managed.h) */
 };
 /* "boxes:CONTAINER:IFNAME", the host end's alias (malloc'd). */
 char *net_owner_alias(const char *container, const char *ifname);

@@ -108,11 +108,15 @@ struct net_desc {
 	unsigned char hwaddr[6];    /* configured, else the default (veth only) */
 	char hwaddr_text[18];	    /* "" unless type = veth */
 	bool hwaddr_default;	    /* true when not configured */
+	char lease[64];		    /* address = dhcp: the address dnsmasq leased to its MAC, "" if none */
 };
 /* One entry per network section, in config order; *out is malloc'ed (free it). */
 size_t net_describe(const struct box_config *c, struct net_desc **out);
-/* The configured IPv4 addresses without prefix, comma-separated, "" if none
- * (for `box ls`'s IPV4 column); caller frees. */
+/* The configured IPv4 addresses without prefix (address = dhcp: the leased
+ * one, if any), comma-separated, "" if none (for `box ls`'s IPV4 column);
+ * caller frees. */
 char *net_ipv4_list(const struct box_config *c);
+/* The forwards, "8080/tcp->80,53/udp->53@127.0.0.1" ("" if none); caller frees. */
+char *net_forwards_text(const struct box_config *c);
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/bash
 # A Debian 12 systemd container from templates/debian: boots to running (or
 # degraded) with --wait on sd_notify, and `box stop` halts it through
-# systemd's own shutdown (SIGRTMIN+3), not the kill, within the timeout.
+# systemd's own shutdown (SIGRTMIN+3), not the kill, within the timeout. Its
+# eth0 says address = dhcp on a managed bridge: the container's own client
+# (systemd-networkd) gets a lease, kept across a reboot.
 # box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
@@ -12,10 +14,28 @@ if ! tpl=$(t_template debian 2>"$BOX_ROOT/tpl.err"); then
 	skip "Debian systemd container" "building templates/debian failed (debootstrap: no mirror?): $(tail -1 "$BOX_ROOT/tpl.err")"
 	t_stop
 fi
+# its eth0 on a managed bridge with address = dhcp: systemd-networkd inside
+# (enabled by boxes for it) asks the bridge's dnsmasq
+BR=br$T
+t_netdev "$BR"
+A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
+N4=10.$A.$B
+cat >"$BOX_ROOT/etc/boxes/boxes.conf" <<CONF
+bridge $BR {
+  address    = $N4.1/24
+  dhcp       = yes
+  dhcp_range = $N4.50-$N4.59
+  dns        = yes
+}
+CONF
 t_config "$C" <<CONF
 template = $tpl
 hostname = $C-host
 stop_timeout = 60
+network eth0 {
+  bridge  = $BR
+  address = dhcp
+}
 CONF
 rt_create "$C" || { fail "creating the rootfs from $tpl"; t_stop; }
 
@@ -54,6 +74,13 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; then
 			" /sys/fs/cgroup/[^ ]*$c[^ ]* cgroup .*[,]$c([, ]|\$)" "$(box attach "$C" -- cat /proc/self/mounts)"
 	done
 fi
+lease() { box ls | awk -v n="$C" '$1 == n {print $4}'; }
+has_lease() { box attach "$C" -- ip -o -4 addr show dev eth0 | grep -q " $N4\.5[0-9]/24"; }
+check "address = dhcp: networkd inside gets an address from the range" rt_wait_for 30 has_lease
+L1=$(lease)
+check_match "box ls shows the lease" "^$N4\.5[0-9]$" "$L1"
+check_eq "... the one the container has" "$L1" \
+	"$(box attach "$C" -- ip -o -4 addr show dev eth0 | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p')"
 ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid"); spid=$(cat "$BOX_ROOT/run/boxes/$C/supervisor.pid")
 check_match "init's env has container_uuid" "container_uuid=" "$(tr '\0' '\n' </proc/$ipid/environ)"
 
@@ -70,6 +97,8 @@ else
 	check "and it boots again" rt_wait_for 30 sh -c "box attach $C -- systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)'"
 	check_match "the log says it rebooted" "rebooted \(init ended by SIGHUP\)" "$(cat "$BOX_ROOT/var/log/boxes/$C.log")"
 	ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
+	check "after the reboot, its address again" rt_wait_for 30 has_lease
+	check_eq "... the same lease" "$L1" "$(lease)"
 fi
 
 PHASE="stop"

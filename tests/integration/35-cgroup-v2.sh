@@ -129,8 +129,10 @@ case " $VM_TESTS " in
 *" 25-debian.sh"[:\ ]*)
 	VM_MEM=2G # the Debian tarball, its cache and a booted systemd
 	if tpl=$(t_template debian 2>"$W/debian.err"); then
+		# its eth0 asks the bridge's dnsmasq for an address (address = dhcp)
 		cp "$TOP/templates/debian" "$R/boxes/templates/" &&
-			cp "$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")" "$R/var/cache/boxes-test/" ||
+			cp "$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")" "$R/var/cache/boxes-test/" &&
+			put /usr/sbin/dnsmasq ||
 			{ fail "copying the Debian template into the image"; t_stop; }
 	else
 		# (25-debian.sh inside says the same, as it does here)
@@ -163,8 +165,9 @@ for m in virtio_pci virtio_blk fuse; do
 		esac
 	done
 done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\ntty:x:5:\n' >"$R/etc/group"
+# nobody: the user dnsmasq runs as (a managed bridge's DHCP and DNS)
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
+printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$R/etc/group"
 (cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; t_stop; }
 truncate -s 16M "$W/disk.img"
 echo "# kernel $KERNEL, initramfs $(du -m "$W/initrd" | cut -f1) MiB"
