@@ -209,6 +209,11 @@ void global_free(struct box_global *g);
 /* boxes.conf's effective settings in its own syntax (`box config show boxes`). */
 int global_write(FILE *f, const struct box_global *g);
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name);
+/* A container on a bridge with dns = yes that names no DNS server asks the
+ * bridge's dnsmasq (its first IPv4 address) and searches its domain: its
+ * effective config, for a start and for the comparison `box apply` and
+ * `box diff` make with what runs. */
+void config_dns_defaults(struct box_config *c, const struct box_global *g);
 /* True when boxes runs something for the bridge: nat, dhcp or dns. */
 bool global_bridge_managed(const struct box_bridge *b);
 

@@ -197,6 +197,35 @@ bool global_bridge_managed(const struct box_bridge *b)
 	return b && (b->nat || b->dhcp || b->dns);
 }
 
+/* A container on a bridge with dns = yes that names no DNS server asks the
+ * bridge's dnsmasq (its first IPv4 address) and searches its domain, so
+ * that "web" and "web.box" resolve inside. */
+void config_dns_defaults(struct box_config *c, const struct box_global *g)
+{
+	if ((c->nameservers && c->nameservers[0]) || (c->searchdomains && c->searchdomains[0]))
+		return;
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		const struct box_bridge *b =
+		    n->type == NET_VETH && n->bridge[0] ? global_find_bridge(g, n->bridge) : NULL;
+		if (!b || !b->dns)
+			continue;
+		for (size_t j = 0; j < b->n_addrs; j++) {
+			if (b->addrs[j].family != AF_INET)
+				continue;
+			char ip[64];
+			snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(b->addrs[j].text, "/"), b->addrs[j].text);
+			strv_free(c->nameservers);
+			strv_free(c->searchdomains);
+			c->nameservers = xzalloc(sizeof(char *));
+			c->searchdomains = xzalloc(sizeof(char *));
+			strv_push(&c->nameservers, ip);
+			strv_push(&c->searchdomains, b->domain);
+			return;
+		}
+	}
+}
+
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name)
 {
 	for (size_t i = 0; g && i < g->n_bridges; i++)

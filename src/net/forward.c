@@ -80,11 +80,18 @@ static int forwarding_on(int fam, box_err_t *err)
 	return write_flag(sysctl_path[fam], true, err);
 }
 
-/* The guard chain, from the records: rebuilt whole each time. */
+/* The guard chain, from the records: rebuilt whole each time. Where
+ * br_netfilter is loaded (bridge-nf-call-iptables = 1, as Docker hosts have
+ * it), frames bridged between two ports of one bridge pass the forward hook
+ * too, with the bridge as both iif and oif: forwarding off never stopped
+ * them, so the guard lets them by (by the interfaces' kind: nft cannot
+ * compare iif with oif). What it then lets by beyond them is routing from
+ * one bridge to another. */
 static char *guard_script(void)
 {
 	char *s = xstrdup("add chain " NFT_TABLE " guard { type filter hook forward priority filter; policy accept; }\n"
-			  "flush chain " NFT_TABLE " guard\n");
+			  "flush chain " NFT_TABLE " guard\n"
+			  "add rule " NFT_TABLE " guard meta iifkind \"bridge\" meta oifkind \"bridge\" accept\n");
 	for (int fam = 0; fam < 2; fam++) {
 		cleanup_free char *rec = record_path(fam);
 		if (access(rec, F_OK) < 0)

@@ -220,35 +220,6 @@ static int check_ids(const struct box_config *c, box_err_t *err)
 	return 0;
 }
 
-/* A container on a bridge with dns = yes that names no DNS server asks the
- * bridge's dnsmasq (its first IPv4 address) and searches its domain, so
- * that "web" and "web.box" resolve inside. */
-static void dns_defaults(struct box_config *c, const struct box_global *g)
-{
-	if ((c->nameservers && c->nameservers[0]) || (c->searchdomains && c->searchdomains[0]))
-		return;
-	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct box_net *n = &c->nets[i];
-		const struct box_bridge *b =
-		    n->type == NET_VETH && n->bridge[0] ? global_find_bridge(g, n->bridge) : NULL;
-		if (!b || !b->dns)
-			continue;
-		for (size_t j = 0; j < b->n_addrs; j++) {
-			if (b->addrs[j].family != AF_INET)
-				continue;
-			char ip[64];
-			snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(b->addrs[j].text, "/"), b->addrs[j].text);
-			strv_free(c->nameservers);
-			strv_free(c->searchdomains);
-			c->nameservers = xzalloc(sizeof(char *));
-			c->searchdomains = xzalloc(sizeof(char *));
-			strv_push(&c->nameservers, ip);
-			strv_push(&c->searchdomains, b->domain);
-			return;
-		}
-	}
-}
-
 int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
 {
 	if (paths_check_name(name, err) < 0)
@@ -260,7 +231,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0 ||
 	    net_check_bridges(c, g, err) < 0)
 		goto out;
-	dns_defaults(c, g);
+	config_dns_defaults(c, g);
 	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)

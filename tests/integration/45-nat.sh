@@ -132,6 +132,29 @@ check_eq "IPv4 forwarding on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 run ct_get "$T-a" "$U4.2" 8000
 check_eq "the upstream server sees the host's address" "$U4.1" "$out"
 [ "$rc" = 0 ] || echo "# $err"
+# with forwarding off before, the guard drops what the host would forward
+# between interfaces that are no nat bridge's; frames bridged between two
+# ports of another bridge pass the forward hook too where br_netfilter is
+# loaded (bridge-nf-call-iptables = 1): forwarding off never stopped those
+PB=pb$T
+t_netdev "$PB"
+t_netdev "$T-px"
+t_netdev "$T-py"
+t_netns "$T-x"
+t_netns "$T-y"
+ip link add "$PB" type bridge && ip link set "$PB" up
+for n in x y; do
+	ip netns add "$T-$n"
+	ip link add "$T-p$n" type veth peer name eth0 netns "$T-$n"
+	ip link set "$T-p$n" master "$PB" up
+	ip -n "$T-$n" link set eth0 up
+done
+ip -n "$T-x" addr add 192.168.251.1/24 dev eth0
+ip -n "$T-y" addr add 192.168.251.2/24 dev eth0
+echo "# forwarding before: $FWD4; bridge-nf-call-iptables: $(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo none)"
+check "two namespaces on a plain bridge still reach each other" \
+	ip netns exec "$T-x" ping -c 1 -W 3 192.168.251.2
+ip link del "$PB"
 run box bridge ls
 check_match "box bridge ls: dnsmasq runs, $T-a on it" "$BR +yes +yes +yes +[0-9]+ +$T-a" "$out"
 
@@ -154,6 +177,11 @@ run in_ct "$T-d" nslookup "$T-a.box"
 check_match "$T-d resolves $T-a.box" "Address:? *$N4.10" "$out"
 run in_ct "$T-a" cat /etc/resolv.conf
 check_match "$T-a asks the bridge's dnsmasq" "nameserver $N4.1" "$out"
+# that nameserver is the bridge's default, not a change: box apply and
+# box diff compare the file's effective config with what runs
+check_eq "box apply --dry-run: nothing to do" "everything matches the config files already" \
+	"$(box apply --dry-run "$T-a" 2>&1)"
+check_eq "box diff: no difference" "" "$(box diff "$T-a" 2>&1)"
 
 PHASE="dnsmasq dies"
 P1=$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.pid")
