@@ -290,4 +290,18 @@ check_eq "... and box start refuses it (exit 2)" 2 $?
 rt_check_gone "$T-clash" "" "" "after the refused start"
 for a in "$A1" "$A2"; do box stop --kill "$a" >/dev/null 2>&1; done
 
+PHASE="a start reads no other container's config"
+# unless it has something they could clash with (an address or a MAC on a
+# bridge; an explicit id range): the cost of a start must not grow with the
+# containers configured on the host
+L=$T-lone
+rt_config "$L" "unprivileged = no"
+# box start itself, not -f: the check is made before the supervisor is forked,
+# and strace would wait for the supervisor to end
+strace -qq -e trace=open,openat -o "$BOX_ROOT/lone.strace" box start "$L" >/dev/null 2>&1
+check_match "the privileged container without network started" "^$L +RUNNING" "$(box ls)"
+check_eq "... having opened no other *.conf" "" \
+	"$(grep -oE '/etc/boxes/[a-z0-9-]+\.conf' "$BOX_ROOT/lone.strace" | grep -vE "/($L|boxes)\.conf" | sort -u)"
+box stop --kill "$L" >/dev/null 2>&1
+
 t_done
