@@ -34,9 +34,10 @@ int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err)
 	return 0;
 }
 
-/* A child in a new user namespace that only waits for the pipe to close:
+/* A user namespace with that map, held by an fd (its process is gone): a
+ * child in a new user namespace that only waits for the pipe to close,
  * long enough to write its maps and open its namespace. */
-int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
+static int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)

@@ -17,8 +17,6 @@
  * no "setgroups deny" is needed. A map the kernel refuses is an error naming
  * the file and the line. */
 int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err);
-/* A user namespace with that map, held by an fd (its process is gone). */
-int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err);
 /* Makes the detached mount `tree` (open_tree(OPEN_TREE_CLONE)) and all below
  * it idmapped through the user namespace `userns_fd`. */
 int idmap_mount(int tree, int userns_fd, box_err_t *err);

@@ -24,6 +24,7 @@
 #include "storage/copy.h"
 #include "storage/internal.h"
 #include "storage/storage.h"
+#include "base/notes.h"
 
 #define PENDING "clone-pending"
 
@@ -134,12 +135,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 static void remove_quietly(int dirfd, const char *name)
 {
 	box_err_t e = NULL;
-	if (storage_remove_tree_at(dirfd, name, &e) < 0) {
-		box_error_wrap(&e, "removing %s, ignoring", name);
-		cleanup_free char *t = box_error_text(e);
-		log_warn("%s", t);
-		box_error_release(&e);
-	}
+	if (storage_remove_tree_at(dirfd, name, &e) < 0)
+		log_warn_ignored(&e, "removing %s", name);
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
@@ -161,7 +158,6 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", snap, (int)getpid());
 	if (mkdirat(sfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating the snapshot folder %s", tmp);
-	int r = -1;
 	cleanup_close int tfd = open_dir_at(sfd, tmp, tmp, err);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -169,18 +165,16 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	 * within one second */
 	cleanup_free char *meta = xasprintf("created=%lld\ncreated_ns=%lld%09ld\ncomment=%s\n", (long long)now.tv_sec,
 					    (long long)now.tv_sec, now.tv_nsec, comment ? comment : "");
-	if (tfd < 0 ||
-	    write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-	    write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) <
-		0 ||
-	    take(kind, cfd, tfd, tree_name(kind), true, err) < 0)
-		goto out;
-	if (renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0) {
-		box_error(err, errno, "renaming the snapshot %s into place", tmp);
-		goto out;
-	}
-	r = 0;
-out:
+	int r = tfd < 0 ||
+			write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600,
+				      err) < 0 ||
+			write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+				      0600, err) < 0 ||
+			take(kind, cfd, tfd, tree_name(kind), true, err) < 0
+		    ? -1
+		    : 0;
+	if (r == 0 && renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming the snapshot %s into place", tmp);
 	if (r < 0) {
 		remove_quietly(sfd, tmp);
 		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
@@ -329,16 +323,10 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 	storage_sweep(cfd, "overlay.tmp.", cpath);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
-	int r = -1;
-	if (take(kind, snapfd, cfd, tmp, false, err) < 0)
-		goto out;
+	int r = take(kind, snapfd, cfd, tmp, false, err);
 	/* one step: the container sees either tree, never half of one */
-	if (renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0) {
-		box_error(err, errno, "putting the snapshot's %s in place", what);
-		goto out;
-	}
-	r = 0;
-out:
+	if (r == 0 && renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0)
+		r = box_error(err, errno, "putting the snapshot's %s in place", what);
 	remove_quietly(cfd, tmp);
 	if (r < 0) {
 		free(*config);
@@ -362,7 +350,7 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 	cleanup_free char *trash = xasprintf(".%s.destroy.%d", dst, (int)getpid());
 	if (renameat(stfd, dst, stfd, trash) < 0)
 		return box_error(err, errno, "removing the leftover of a killed clone %s", dst);
-	log_info("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
+	box_note("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
 	return storage_remove_tree_at(stfd, trash, err);
 }
 
@@ -394,17 +382,14 @@ int storage_clone(const char *src, const char *snap, const char *dst, box_err_t 
 	storage_sweep(stfd, prefix, paths_state_dir());
 	if (mkdirat(stfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
-	int r = -1;
 	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
-	if (tfd < 0 || write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-	    take(kind, holder, tfd, tree_name(kind), false, err) < 0)
-		goto out;
-	if (renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0) {
-		box_error(err, errno, "renaming %s to %s", tmp, dst);
-		goto out;
-	}
-	r = 0;
-out:
+	int r = tfd < 0 ||
+			write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
+			take(kind, holder, tfd, tree_name(kind), false, err) < 0
+		    ? -1
+		    : 0;
+	if (r == 0 && renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming %s to %s", tmp, dst);
 	if (r < 0) {
 		remove_quietly(stfd, tmp);
 		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
@@ -427,8 +412,9 @@ int storage_snapshot_config(const char *name, const char *snap, char **config, s
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
 	cleanup_free char *path = xasprintf("%s/snapshots/%s/config", paths_container_path(name), snap);
-	if (read_file_at(AT_FDCWD, path, config, len, err) < 0) {
-		if ((*err)->errnum == ENOENT) {
+	int r = read_file_at(AT_FDCWD, path, config, len, err);
+	if (r < 0) {
+		if (r == -ENOENT) {
 			box_error_release(err);
 			return no_snapshot(name, snap, err);
 		}
