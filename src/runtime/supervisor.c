@@ -503,7 +503,7 @@ static uint64_t next_shed(uint64_t now, uint64_t first_by)
 	return now + SHED_FIRST_MS < first_by ? now + SHED_FIRST_MS : first_by;
 }
 
-static void loop(struct sup *s, struct logfile *log)
+BOX_RESIDENT static void loop(struct sup *s, struct logfile *log)
 {
 	/* not at once: `box start` and init are busy on the CPUs now */
 	uint64_t first_by = now_ms() + SHED_FIRST_MAX_MS;
