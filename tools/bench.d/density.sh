@@ -169,10 +169,15 @@ for n in $DN; do
 		done
 		mem lxc "${mon[@]}"
 	fi
-	l=""
-	for ((i = 0; i < 5; i++)); do l="$l $(bench_ms box ls)"; done
+	l="" v=""
+	for ((i = 0; i < 5; i++)); do
+		l="$l $(bench_ms box ls)"
+		v="$v $(bench_ms box --version)"
+	done
 	running=$(box ls | grep -c RUNNING)
 	printf '%-34s boxes  min %8s ms  median %8s ms  (%d RUNNING listed)\n' "box ls, $n running" $(bench_stats "$l") "$running"
+	# what any exec of box costs now: the floor of a box ls
+	printf '%-34s floor  min %8s ms  median %8s ms  (box --version)\n' "" $(bench_stats "$v")
 	if [ -n "$lxc" ]; then
 		l=""
 		for ((i = 0; i < 5; i++)); do l="$l $(bench_ms lxc-ls -P "$LP" -f)"; done
