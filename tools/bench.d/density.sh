@@ -184,8 +184,8 @@ for n in $DN; do
 		printf '%-34s lxc    min %8s ms  median %8s ms  (lxc-ls -f)\n' "" $(bench_stats "$l")
 	fi
 	run_all "$n" box_stop_i ${lxc:+lxc_stop_i}
-	printf '%-34s boxes  median %8s ms  (all, with LXC'"'"'s between: %s ms)\n' "stop --kill of all $n, one by one" \
-		"$(med SA 1 "$n")" "$TOTAL"
+	printf '%-34s boxes  median %8s ms  (all%s: %s ms)\n' "stop --kill of all $n, one by one" \
+		"$(med SA 1 "$n")" "${lxc:+, LXC stops between}" "$TOTAL"
 	[ -n "$lxc" ] && printf '%-34s lxc    median %8s ms\n' "" "$(med SB 1 "$n")" && ratio "stop --kill"
 	left=$(box ls | grep -c RUNNING)
 	[ "$left" -eq 0 ] || echo "density: $left still RUNNING after the stops"
