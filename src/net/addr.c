@@ -56,28 +56,34 @@ int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const s
 	return r < 0 ? net_sock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
 }
 
-int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
-			    box_err_t *err)
+/* A static route through ifindex whose one address attribute (RTA_DST for
+ * the on-link host route to the gateway, RTA_GATEWAY for the default route
+ * via it) is the gateway: nl_send_sync's value. */
+static int route_add(struct net_sock *s, int ifindex, const struct box_addr *gw, int attr)
 {
+	bool onlink = attr == RTA_DST;
 	struct rtmsg rt = {
 		.rtm_family = (unsigned char)gw->family,
-		.rtm_dst_len = (unsigned char)(gw->family == AF_INET6 ? 128 : 32),
+		.rtm_dst_len = (unsigned char)(onlink ? addr_len(gw->family) * 8 : 0),
 		.rtm_table = RT_TABLE_MAIN,
 		.rtm_protocol = RTPROT_STATIC,
-		.rtm_scope = RT_SCOPE_LINK,
+		.rtm_scope = onlink ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
 		.rtm_type = RTN_UNICAST,
 	};
 	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	int r;
-
 	if (!m)
 		oom();
 	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_DST, (int)addr_len(gw->family), gw->addr) < 0 ||
-	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
+	    nla_put(m, attr, (int)addr_len(gw->family), gw->addr) < 0 || nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
 		oom();
 	net_sock_reset(s);
-	r = nl_send_sync(s->sk, m);
+	return nl_send_sync(s->sk, m);
+}
+
+int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			    box_err_t *err)
+{
+	int r = route_add(s, ifindex, gw, RTA_DST);
 	return r < 0 ? net_sock_fail(s, r, err, "adding the on-link route to the gateway %s on %s", gw->text, ifname)
 		     : 0;
 }
@@ -85,23 +91,6 @@ int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname,
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
 			     box_err_t *err)
 {
-	struct rtmsg rt = {
-		.rtm_family = (unsigned char)gw->family,
-		.rtm_table = RT_TABLE_MAIN,
-		.rtm_protocol = RTPROT_STATIC,
-		.rtm_scope = RT_SCOPE_UNIVERSE,
-		.rtm_type = RTN_UNICAST,
-	};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	int r;
-
-	if (!m)
-		oom();
-	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_GATEWAY, (int)addr_len(gw->family), gw->addr) < 0 ||
-	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
-		oom();
-	net_sock_reset(s);
-	r = nl_send_sync(s->sk, m);
+	int r = route_add(s, ifindex, gw, RTA_GATEWAY);
 	return r < 0 ? net_sock_fail(s, r, err, "adding the default route via %s on %s", gw->text, ifname) : 0;
 }
