@@ -16,7 +16,7 @@ BOX_VERSION := $(shell d=$$(git describe --tags --dirty 2>/dev/null) && echo "$$
 	{ c=$$(git describe --always --dirty 2>/dev/null) && echo "$(VERSION)-g$$c"; } || echo "$(VERSION)")
 PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
 
-COMMANDS := create destroy start stop restart attach console ls info stats set apply \
+COMMANDS := create destroy start stop restart attach console ls info stats set apply diff \
 	freeze unfreeze export import config autostart snapshot rollback clone log
 
 # Read when make reads this file: on a fresh machine that is before tools/deps
