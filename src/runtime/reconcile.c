@@ -291,16 +291,14 @@ static int live(struct reconcile *r, struct rec_box *b, char ***warnings, box_er
 			return -1;
 	}
 	/* resolv.conf may name an interface (fe80::1%eth0): after any change */
-	if (ident && inside_identity(b->file, hostname, err) < 0)
-		goto undo_net;
-	if (limits && write_limits(r, b, err) < 0)
-		goto undo_ident;
-	return record_write_merged(b->name, b->running, b->file,
-				   CONFIG_MERGE_LIMITS | CONFIG_MERGE_NET | CONFIG_MERGE_RECORD, err);
-undo_ident:
-	if (ident && inside_identity(b->running, hostname, &e) < 0)
-		undo_warn(warnings, &e);
-undo_net:
+	if (!ident || inside_identity(b->file, hostname, err) == 0) {
+		if (!limits || write_limits(r, b, err) == 0)
+			return record_write_merged(b->name, b->running, b->file,
+						   CONFIG_MERGE_LIMITS | CONFIG_MERGE_NET | CONFIG_MERGE_RECORD, err);
+		/* the limits failed: the identity back, then the network */
+		if (ident && inside_identity(b->running, hostname, &e) < 0)
+			undo_warn(warnings, &e);
+	}
 	if (net && net_live_apply(b->file, b->running, r->g, fd, warnings, &e) < 0)
 		undo_warn(warnings, &e);
 	return -1;
