@@ -84,6 +84,8 @@ struct box_config {
 	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
 	char *seccomp;		  /* "default", "none" or an absolute path */
 	bool keyctl;		  /* the default filter allows the keyring calls */
+	bool nesting;		  /* containers inside: the namespaces, a fully visible proc and sysfs */
+	bool fuse;		  /* /dev/fuse bound in and allowed */
 	enum box_storage storage;
 
 	struct box_net *nets;

@@ -84,6 +84,15 @@ const struct config_key config_schema[] = {
 	  "allow the kernel keyring calls (keyctl, add_key, request_key; Proxmox's keyctl feature); no: the default "
 	  "seccomp filter makes them fail with EPERM",
 	  C(keyctl), 0, NULL },
+	{ SC_CONTAINER, "nesting", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	  "containers inside (Docker, podman, boxes; Proxmox's nesting feature; unprivileged only): new user, pid, "
+	  "cgroup and time namespaces, a proc and a sysfs that may be mounted again (/dev/.box); no: the default "
+	  "seccomp filter makes creating those namespaces fail with EPERM",
+	  C(nesting), 0, NULL },
+	{ SC_CONTAINER, "fuse", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	  "/dev/fuse inside and allowed by the device rules, for FUSE file systems (fuse-overlayfs, sshfs; Proxmox's "
+	  "fuse feature)",
+	  C(fuse), 0, NULL },
 	{ SC_CONTAINER, "storage", KT_STORAGE, false, 0, 0, "dir", NULL, "overlay",
 	  "rootfs backend: dir (a plain copy), overlay or btrfs (a snapshot)", C(storage), 0, NULL },
 	{ SC_CONTAINER, "nameserver", KT_NAMESERVER, true, 0, 0, NULL, "none", "{10.77.0.1}",
