@@ -14,17 +14,18 @@ CC ?= gcc
 VERSION ?= 0.1
 BOX_VERSION := $(shell d=$$(git describe --tags --dirty 2>/dev/null) && echo "$$d" || \
 	{ c=$$(git describe --always --dirty 2>/dev/null) && echo "$(VERSION)-g$$c"; } || echo "$(VERSION)")
-PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
+PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp libnftables
 
 COMMANDS := create destroy start stop restart attach console ls info stats set apply diff \
-	freeze unfreeze export import config autostart snapshot rollback clone log
+	freeze unfreeze export import config autostart snapshot rollback clone bridge log
 
 # Read when make reads this file: on a fresh machine that is before tools/deps
 # has installed the -dev packages, so every target that runs deps builds in a
 # sub-make started after it (check, demo, bench).
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libarchive is not linked: src/archive/libarchive.c loads it on first use
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) 2>/dev/null)
+# libarchive and libnftables are not linked: src/archive/libarchive.c and
+# src/net/nft.c load them on first use
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libarchive libnftables,$(PKGS)) 2>/dev/null)
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE \

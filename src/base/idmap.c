@@ -6,6 +6,8 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,7 +25,8 @@ static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size, 
 		return box_error(err, errno, "opening %s", path);
 	/* the kernel takes the whole map in one write, or refuses it */
 	if (write(fd, line, (size_t)n) != n)
-		return box_error(err, errno, "writing '0 %u %u' to %s (idmap_base, idmap_size)", base, size, path);
+		return box_error(err, errno, "the kernel refused the map '0 %u %u' in %s (idmap_base, idmap_size)",
+				 base, size, path);
 	return 0;
 }
 
@@ -31,6 +34,47 @@ int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err)
 {
 	if (write_map(pid, "uid_map", base, size, err) < 0 || write_map(pid, "gid_map", base, size, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* The first extent of /proc/self/FILE covering [base, base + size), as the
+ * kernel wants a new map's whole range in one extent of the writer's. */
+static int covered(const char *file, uint32_t base, uint32_t size, char **map, box_err_t *err)
+{
+	cleanup_free char *path = xasprintf("/proc/self/%s", file);
+	if (read_file_at(AT_FDCWD, path, map, NULL, err) < 0)
+		return -1;
+	const char *p = *map;
+	unsigned long long first, lower, count;
+	int used;
+	while (sscanf(p, " %llu %llu %llu%n", &first, &lower, &count, &used) == 3) {
+		if (first <= base && (unsigned long long)base + size <= first + count)
+			return 1;
+		p += used;
+	}
+	return 0;
+}
+
+int idmap_check_range(uint32_t base, uint32_t size, box_err_t *err)
+{
+	static const char *const files[] = { "uid_map", "gid_map" };
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_free char *map = NULL;
+		int r = covered(files[i], base, size, &map, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			unsigned long long f = 0, l = 0, n = 0;
+			sscanf(map, " %llu %llu %llu", &f, &l, &n);
+			free(map);
+			map = xasprintf("%llu %llu %llu", f, l, n);
+			return box_error(err, 0,
+					 "ids %u..%llu are not all mapped in the user namespace box runs in (its %s "
+					 "begins '%s'): the kernel would refuse the container's map; choose "
+					 "idmap_base and idmap_size inside it",
+					 base, (unsigned long long)base + size - 1, files[i], map);
+		}
+	}
 	return 0;
 }
 

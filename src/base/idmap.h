@@ -17,6 +17,11 @@
  * no "setgroups deny" is needed. A map the kernel refuses is an error naming
  * the file and the line. */
 int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err);
+/* Whether host ids base..base+size-1 can be mapped from the user namespace
+ * box runs in (the initial one maps every id; boxes inside another
+ * container's may not have them): each of /proc/self/uid_map and gid_map
+ * must cover the range with one extent. An error names the ids and the map. */
+int idmap_check_range(uint32_t base, uint32_t size, box_err_t *err);
 /* Makes the detached mount `tree` (open_tree(OPEN_TREE_CLONE)) and all below
  * it idmapped through the user namespace `userns_fd`. */
 int idmap_mount(int tree, int userns_fd, box_err_t *err);

@@ -1,6 +1,6 @@
 /* The cgroup API over the host's layout (hierarchy.c detects it):
  * creating/entering/removing the container's two cgroups in each hierarchy,
- * the container's view of /sys/fs/cgroup, and dispatch to the v1 or v2
+ * and dispatch to the v1 or v2
  * backend for limits, devices, stats, freeze and kill. */
 #include "cgroup/internal.h"
 
@@ -239,74 +239,4 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 			ret = -1;
 	}
 	return ret;
-}
-
-/* ---- the container's /sys/fs/cgroup ---- */
-
-/* systemd (mount_cgroup_controllers) mounts cpu with cpuacct and net_cls
- * with net_prio as "a,b" and links a and b to it, on this read-only tmpfs
- * too: a pair the host binds to no v1 hierarchy (net_cls,net_prio here:
- * hierarchy 0 in /proc/cgroups) gets those links now, dangling, so that its
- * symlink_idempotent() finds them made instead of printing "Failed to
- * create symlink /sys/fs/cgroup/net_cls: Read-only file system" at every
- * boot. A pair the host co-mounts has them already; one it mounts on two
- * hierarchies cannot be shown as one without lying (README). */
-static int pair_links(const char *target, box_err_t *err)
-{
-	static const char *const pairs[][2] = { { "cpu", "cpuacct" }, { "net_cls", "net_prio" } };
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		cleanup_free char *joined = xasprintf("%s,%s", pairs[i][0], pairs[i][1]);
-		cleanup_free char *a = xasprintf("%s/%s", target, pairs[i][0]);
-		cleanup_free char *b = xasprintf("%s/%s", target, pairs[i][1]);
-		struct stat st;
-		if (lstat(a, &st) == 0 || lstat(b, &st) == 0)
-			continue; /* co-mounted (linked already) or on hierarchies of their own */
-		if (symlink(joined, a) < 0 || symlink(joined, b) < 0)
-			return box_error(err, errno, "creating the links %s and %s", a, b);
-	}
-	return 0;
-}
-
-int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
-{
-	(void)cg;
-	cleanup_free char *target = xasprintf("%s/sys/fs/cgroup", rootfs);
-	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	if (cgroup_layout() == CGROUP_UNIFIED) {
-		/* one cgroup2 mount, rooted (by the cgroup ns) at the payload cgroup */
-		if (mount("cgroup2", target, "cgroup2", fl, NULL) < 0)
-			return box_error(err, errno, "mounting cgroup2 on %s", target);
-		return 0;
-	}
-	/* v1/hybrid: what LXC's cgroup:mixed:force mounts. systemd reuses these
-	 * mounts; it cannot make them itself here, as it co-mounts cpu,cpuacct
-	 * while this kind of host has them on separate hierarchies. */
-	if (mount("tmpfs", target, "tmpfs", fl, "mode=755,size=64k") < 0)
-		return box_error(err, errno, "mounting a tmpfs on %s", target);
-	size_t n;
-	const struct cgroup_hier *h = cgroup_hiers(&n);
-	for (size_t i = 0; i < n; i++) {
-		if (!*h[i].dir)
-			continue;
-		cleanup_free char *dir = xasprintf("%s/%s", target, h[i].dir);
-		if (mkdir(dir, 0755) < 0)
-			return box_error(err, errno, "creating %s", dir);
-		if (mount("cgroup", dir, h[i].v2 ? "cgroup2" : "cgroup", fl, h[i].v2 ? NULL : h[i].opts) < 0)
-			return box_error(err, errno, "mounting cgroup '%s' on %s", h[i].v2 ? "cgroup2" : h[i].opts,
-					 dir);
-		/* "cpu,cpuacct" is also reached as cpu and cpuacct, as on the host */
-		if (strchr(h[i].dir, ',')) {
-			cleanup_free char *names = xstrdup(h[i].dir);
-			for (char *save = NULL, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				cleanup_free char *link = xasprintf("%s/%s", target, t);
-				if (symlink(h[i].dir, link) < 0 && errno != EEXIST)
-					return box_error(err, errno, "creating %s", link);
-			}
-		}
-	}
-	if (pair_links(target, err) < 0)
-		return -1;
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755,size=64k") < 0)
-		return box_error(err, errno, "remounting %s read-only", target);
-	return 0;
 }

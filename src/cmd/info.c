@@ -1,3 +1,4 @@
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +9,7 @@
 #include "config/idrange.h"
 #include "base/log.h"
 #include "base/version.h"
+#include "net/forward.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
@@ -44,6 +46,56 @@ const struct box_command cmd_info = {
 		 "  State, init pid, uptime, addresses, host veth names, memory and CPU used so far,\n"
 		 "  rootfs and log paths.  --json  the same as one JSON object",
 };
+
+/* "interfaces" and "forwards" of --json. */
+static void print_json_net(const struct box_config *c, const struct net_desc *nd, size_t n_nd)
+{
+	printf("  \"interfaces\": [");
+	for (size_t i = 0; i < n_nd; i++) {
+		const struct box_net *n = nd[i].net;
+		printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [", i ? "," : "",
+		       n->name, config_net_type_name(n->type), nd[i].host_ifname);
+		for (size_t j = 0; j < n->n_addrs; j++)
+			printf("%s\"%s\"", j ? ", " : "", n->addrs[j].text);
+		printf("]");
+		if (n->dhcp)
+			printf(", \"dhcp\": true, \"lease\": %s%s%s", nd[i].lease[0] ? "\"" : "",
+			       nd[i].lease[0] ? nd[i].lease : "null", nd[i].lease[0] ? "\"" : "");
+		printf("}");
+	}
+	printf("%s],\n", c->n_nets ? "\n  " : "");
+	printf("  \"forwards\": [");
+	for (size_t i = 0; i < c->n_forwards; i++) {
+		const struct box_forward *f = &c->forwards[i];
+		printf("%s{\"proto\": \"%s\", \"port\": %u, \"to\": %u, \"listen\": %s%s%s}", i ? ", " : "",
+		       f->proto == IPPROTO_TCP ? "tcp" : "udp", f->port, f->to, f->has_listen ? "\"" : "",
+		       f->has_listen ? f->listen.text : "null", f->has_listen ? "\"" : "");
+	}
+	printf("],\n");
+}
+
+/* Interface: and Forward: lines. */
+static void print_text_net(const struct box_config *c, const struct net_desc *nd, size_t n_nd)
+{
+	for (size_t i = 0; i < n_nd; i++) {
+		const struct box_net *n = nd[i].net;
+		printf("Interface:  %s (%s", n->name, config_net_type_name(n->type));
+		if (*nd[i].host_ifname)
+			printf(", host side %s", nd[i].host_ifname);
+		printf(")");
+		if (n->dhcp)
+			printf(" dhcp (%s)", nd[i].lease[0] ? nd[i].lease : "no lease yet");
+		for (size_t j = 0; j < n->n_addrs; j++)
+			printf(" %s", n->addrs[j].text);
+		printf("\n");
+	}
+	const struct box_addr *to = forward_target(c);
+	for (size_t i = 0; to && i < c->n_forwards; i++) {
+		const struct box_forward *f = &c->forwards[i];
+		printf("Forward:    %s %s:%u -> %.*s:%u\n", f->title, f->has_listen ? f->listen.text : "*", f->port,
+		       (int)strcspn(to->text, "/"), to->text, f->to);
+	}
+}
 
 static int run(int argc, char **argv)
 {
@@ -93,16 +145,7 @@ static int run(int argc, char **argv)
 		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n"
 		       "  \"version\": \"%s\",\n",
 		       name, st, (int)ri.init_pid, uptime, box_version);
-		printf("  \"interfaces\": [");
-		for (size_t i = 0; i < n_nd; i++) {
-			const struct box_net *n = nd[i].net;
-			printf("%s\n    {\"name\": \"%s\", \"type\": \"%s\", \"host\": \"%s\", \"addresses\": [",
-			       i ? "," : "", n->name, config_net_type_name(n->type), nd[i].host_ifname);
-			for (size_t j = 0; j < n->n_addrs; j++)
-				printf("%s\"%s\"", j ? ", " : "", n->addrs[j].text);
-			printf("]}");
-		}
-		printf("%s],\n", c->n_nets ? "\n  " : "");
+		print_json_net(c, nd, n_nd);
 		if (have_stats)
 			printf("  \"memory_bytes\": %llu,\n  \"memory_peak_bytes\": %llu,\n  \"cpu_usage_ns\": %llu,\n"
 			       "  \"pids\": %llu,\n  \"oom_kills\": %llu,\n",
@@ -116,16 +159,7 @@ static int run(int argc, char **argv)
 		if (ri.init_pid)
 			printf("PID:        %d\nUptime:     %lldd %02lld:%02lld:%02lld\n", (int)ri.init_pid,
 			       uptime / 86400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60);
-		for (size_t i = 0; i < n_nd; i++) {
-			const struct box_net *n = nd[i].net;
-			printf("Interface:  %s (%s", n->name, config_net_type_name(n->type));
-			if (*nd[i].host_ifname)
-				printf(", host side %s", nd[i].host_ifname);
-			printf(")");
-			for (size_t j = 0; j < n->n_addrs; j++)
-				printf(" %s", n->addrs[j].text);
-			printf("\n");
-		}
+		print_text_net(c, nd, n_nd);
 		if (have_stats)
 			printf("Memory:     %.1f MiB (peak %.1f MiB)\nCPU used:   %.2f s\nProcesses:  %llu\n"
 			       "OOM kills:  %llu\n",

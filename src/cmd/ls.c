@@ -17,7 +17,9 @@ const struct box_command cmd_ls = {
 	.run = run,
 	.summary = "list containers",
 	.usage = "ls [--json]\n"
-		 "  One line per configured container: NAME STATE PID IPV4 AUTOSTART.\n"
+		 "  One line per configured container: NAME STATE PID IPV4 AUTOSTART FORWARDS\n"
+		 "  (IPV4: the first fixed one, or the one leased by the bridge's DHCP server;\n"
+		 "  FORWARDS: HOSTPORT/PROTO->PORT[@LISTEN], '-' if none).\n"
 		 "  --json  a JSON array of objects with the same fields",
 };
 
@@ -49,7 +51,7 @@ static int run(int argc, char **argv)
 	if (json)
 		printf("[");
 	else
-		printf("%-20s %-9s %-8s %-16s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART");
+		printf("%-20s %-9s %-8s %-16s %-9s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART", "FORWARDS");
 	for (size_t i = 0; names && names[i]; i++) {
 		const char *name = names[i];
 		struct box_config *c = NULL;
@@ -69,17 +71,19 @@ static int run(int argc, char **argv)
 		first_ipv4(c, ip, sizeof(ip));
 		const char *st = state_name(ri.state);
 		bool autostart = c && c->autostart;
+		cleanup_free char *fw = c ? net_forwards_text(c) : xstrdup("");
 		if (json)
 			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "
-			       "\"autostart\": %s}",
+			       "\"autostart\": %s, \"forwards\": \"%s\"}",
 			       i ? "," : "", name, st, (int)ri.init_pid, strcmp(ip, "-") ? "\"" : "",
-			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "",
-			       autostart ? "true" : "false");
+			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "", autostart ? "true" : "false",
+			       fw);
 		else {
 			char pid[16] = "-";
 			if (ri.init_pid)
 				snprintf(pid, sizeof(pid), "%d", (int)ri.init_pid);
-			printf("%-20s %-9s %-8s %-16s %s\n", name, st, pid, ip, autostart ? "yes" : "no");
+			printf("%-20s %-9s %-8s %-16s %-9s %s\n", name, st, pid, ip, autostart ? "yes" : "no",
+			       fw[0] ? fw : "-");
 		}
 		config_free(c);
 	}

@@ -43,6 +43,20 @@ struct box_net {
 	unsigned mtu;  /* 0 = kernel default */
 	unsigned line; /* of the section's title */
 	unsigned line_of_hwaddr, line_of_bridge;
+	bool dhcp; /* address = dhcp: the container's own DHCP client asks the bridge's dnsmasq (IPv4) */
+	unsigned line_of_dhcp;
+};
+
+/* forward tcp/8080 { to = 80 listen = 127.0.0.1 }: a host port DNATed to the
+ * container's first fixed IPv4 address (net/forward.h). */
+struct box_forward {
+	char title[16]; /* normalised: "tcp/8080" */
+	int proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	unsigned port;	/* on the host */
+	unsigned to;	/* in the container (the same port unless set) */
+	bool has_listen;
+	struct box_addr listen; /* IPv4 only; none = every local address */
+	unsigned line;
 };
 
 struct box_mount {
@@ -92,6 +106,8 @@ struct box_config {
 	size_t n_nets;
 	struct box_mount *mounts;
 	size_t n_mounts;
+	struct box_forward *forwards;
+	size_t n_forwards;
 	char **nameservers;
 	char **searchdomains;
 
@@ -106,6 +122,12 @@ struct box_bridge {
 	size_t n_addrs;
 	unsigned mtu;
 	unsigned line;
+	/* a managed bridge (net/managed.h): masquerading, dnsmasq */
+	bool nat, dhcp, dns;
+	char *domain; /* DNS domain of the containers' names, default "box" */
+	bool has_dhcp_range;
+	struct box_addr dhcp_start, dhcp_end; /* the range (defaulted from the subnet with dhcp = yes) */
+	unsigned line_of_dhcp_range;
 };
 
 struct box_global {
@@ -187,9 +209,18 @@ void global_free(struct box_global *g);
 /* boxes.conf's effective settings in its own syntax (`box config show boxes`). */
 int global_write(FILE *f, const struct box_global *g);
 const struct box_bridge *global_find_bridge(const struct box_global *g, const char *name);
+/* A container on a bridge with dns = yes that names no DNS server asks the
+ * bridge's dnsmasq (its first IPv4 address) and searches its domain: its
+ * effective config, for a start and for the comparison `box apply` and
+ * `box diff` make with what runs. */
+void config_dns_defaults(struct box_config *c, const struct box_global *g);
+/* True when boxes runs something for the bridge: nat, dhcp or dns. */
+bool global_bridge_managed(const struct box_bridge *b);
 
 /* Cross-container checks: an address already used by another configured
- * container on the same bridge is an error naming the other container. */
+ * container on the same bridge is an error naming the other container, and
+ * so is a host port another container forwards; address = dhcp on a bridge
+ * whose boxes.conf section has no dhcp = yes is an error. */
 int config_check_conflicts(const struct box_config *c, box_err_t *err);
 
 /* Sets top-level keys ("memory=1G") in <config dir>/<name>.conf: each value is

@@ -101,6 +101,18 @@ char *config_prepare_text(struct cfg_ctx *ctx, const char *buf, size_t len);
  * else in double quotes (malloc'd). */
 char *config_quote(const char *s);
 
+/* ---- forward.c: forward PROTO/PORT { } sections ---- */
+
+/* Loads the forward sections of cfg into c (errors into ctx): the title,
+ * `to` (default: the same port), `listen` (IPv4), one forward per host port,
+ * and a fixed IPv4 address to forward to. */
+void config_load_forwards(struct cfg_ctx *ctx, cfg_t *cfg, struct box_config *c);
+/* A host port of c that `other` forwards too (same protocol and port, and
+ * the same listen address or either on every address): -1 with the error. */
+int config_forward_conflicts(const struct box_config *c, const struct box_config *other, box_err_t *err);
+/* address = dhcp on a bridge without dhcp = yes in g (NULL: no boxes.conf). */
+int config_dhcp_bridges(const struct box_config *c, const struct box_global *g, box_err_t *err);
+
 /* ---- types.c: what the schema does with each type ---- */
 
 /* True when values of type t have a parser (else their keys are HAND). */

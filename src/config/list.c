@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "config/idrange.h"
+#include "config/internal.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/values.h"
@@ -54,6 +55,10 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 	box_err_t gerr = NULL;
 	if (global_load(&g, &gerr) < 0)
 		box_error_release(&gerr); /* its own check reports it */
+	if (g && config_dhcp_bridges(c, g, err) < 0) {
+		global_free(g);
+		return -1;
+	}
 	for (size_t i = 0; i < c->n_nets; i++) {
 		const struct box_net *n = &c->nets[i];
 		const struct box_bridge *b = n->bridge[0] ? global_find_bridge(g, n->bridge) : NULL;
@@ -81,6 +86,10 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 		if (config_load(names[o], &other, &oerr) < 0) {
 			box_error_release(&oerr); /* a broken config is its own check's business */
 			continue;
+		}
+		if (config_forward_conflicts(c, other, err) < 0) {
+			config_free(other);
+			return -1;
 		}
 		for (size_t i = 0; i < c->n_nets; i++) {
 			const struct box_net *n = &c->nets[i];

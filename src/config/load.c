@@ -21,7 +21,12 @@ static void net_hand(struct cfg_ctx *ctx, const struct config_key *k, void *obj,
 	struct box_net *n = obj;
 	value_why_t why;
 	struct box_addr a;
-	if (!strcmp(k->name, "address")) {
+	if (!strcmp(k->name, "address") && !strcmp(text, "dhcp")) {
+		if (n->dhcp)
+			ctx_error(ctx, line, key, "dhcp is listed twice (once)");
+		n->dhcp = true;
+		n->line_of_dhcp = line;
+	} else if (!strcmp(k->name, "address")) {
 		if (value_cidr(text, &a, why) < 0) {
 			ctx_error(ctx, line, key, "'%s' %s", text, why);
 			return;
@@ -82,7 +87,8 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 					  n->has_gateway6 ? &n->gateway6 : NULL };
 	for (int g = 0; g < 2; g++) {
 		const struct box_addr *gw = gws[g];
-		if (!gw)
+		/* with dhcp the IPv4 one is refused below */
+		if (!gw || (n->dhcp && gw->family == AF_INET))
 			continue;
 		cleanup_free char *key = xasprintf("%sgateway", where);
 		bool family_seen = false;
@@ -107,6 +113,20 @@ static void check_net(struct cfg_ctx *ctx, struct box_net *n, const char *where)
 		if (!family_seen)
 			ctx_error(ctx, gw->line, key, "%s needs an %s address on this interface (address = ...)",
 				  gw->text, fam);
+	}
+	for (size_t i = 0; n->dhcp && i < n->n_addrs; i++)
+		if (n->addrs[i].family == AF_INET) {
+			cleanup_free char *key = xasprintf("%saddress", where);
+			ctx_error(ctx, n->line_of_dhcp, key,
+				  "dhcp and the fixed IPv4 address %s (line %u) exclude each other (one of them)",
+				  n->addrs[i].text, n->addrs[i].line);
+			break;
+		}
+	if (n->dhcp && n->has_gateway4) {
+		cleanup_free char *key = xasprintf("%sgateway", where);
+		ctx_error(ctx, n->gateway4.line, key,
+			  "%s: with address = dhcp the DHCP server gives the IPv4 gateway (remove it)",
+			  n->gateway4.text);
 	}
 	if (n->mtu && n->mtu < 1280) {
 		for (size_t i = 0; i < n->n_addrs; i++) {
@@ -272,6 +292,7 @@ struct box_config *config_load_values(struct cfg_ctx *ctx, const char *buf, size
 		check_container(ctx, c);
 	load_nets(ctx, cfg, c);
 	load_mounts(ctx, cfg, c);
+	config_load_forwards(ctx, cfg, c);
 	if (!c->hostname) {
 		value_why_t why;
 		c->hostname = xstrdup(name);
@@ -356,6 +377,9 @@ void config_free(struct box_config *c)
 		config_scope_free(SC_MOUNT, &c->mounts[i]);
 	}
 	free(c->mounts);
+	for (size_t i = 0; i < c->n_forwards; i++)
+		config_scope_free(SC_FORWARD, &c->forwards[i]);
+	free(c->forwards);
 	free(c);
 }
 

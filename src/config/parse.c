@@ -43,12 +43,14 @@ static enum config_scope section_scope(const char *name)
 		return SC_NETWORK;
 	if (!strcmp(name, "mount"))
 		return SC_MOUNT;
+	if (!strcmp(name, "forward"))
+		return SC_FORWARD;
 	return SC_BRIDGE;
 }
 
 static cfg_opt_t *opts_for(enum config_scope scope)
 {
-	static cfg_opt_t *cache[SC_BRIDGE + 1];
+	static cfg_opt_t *cache[SC_FORWARD + 1];
 	if (cache[scope])
 		return cache[scope];
 	size_t n = 0;
@@ -76,7 +78,7 @@ static cfg_opt_t *opts_for(enum config_scope scope)
 	o[n].parsecb = capture;
 	o[n].freecb = free_cval;
 	n++;
-	if (scope == SC_NETWORK || scope == SC_MOUNT || scope == SC_BRIDGE) {
+	if (scope != SC_CONTAINER && scope != SC_GLOBAL) {
 		o[n].name = LINE_OPT;
 		o[n].type = CFGT_PTR;
 		o[n].parsecb = capture;
@@ -207,6 +209,8 @@ static const char *section_hint(const char *sec)
 		return "mount /srv/data { source = /srv/web-data }";
 	if (!strcmp(sec, "bridge"))
 		return "bridge box0 { address = 10.77.0.1/24 }";
+	if (!strcmp(sec, "forward"))
+		return "forward tcp/8080 { to = 80 }";
 	return "NAME TITLE { ... }";
 }
 

@@ -13,6 +13,7 @@
 #define M(field) offsetof(struct box_mount, field)
 #define G(field) offsetof(struct box_global, field)
 #define B(field) offsetof(struct box_bridge, field)
+#define F(field) offsetof(struct box_forward, field)
 #define HAND CONFIG_HAND
 
 /* keep lists all that stay: drop is then empty, and both may not be written */
@@ -104,13 +105,21 @@ const struct config_key config_schema[] = {
 	  "a network interface; the title is its name inside the container", HAND, KF_NET, NULL },
 	{ SC_CONTAINER, "mount", KT_SECTION, false, 0, 0, NULL, "none", "/srv/data",
 	  "a bind mount from the host; the title is the absolute target path inside", HAND, 0, NULL },
+	{ SC_CONTAINER, "forward", KT_SECTION, false, 0, 0, NULL, "none", "tcp/8080",
+	  "a host port forwarded (DNAT) to the container's first fixed IPv4 address; the title is tcp/PORT or "
+	  "udp/PORT",
+	  HAND, 0, NULL },
 	/* network NAME { } */
 	{ SC_NETWORK, "type", KT_NETTYPE, false, 0, 0, "veth", NULL, "veth",
 	  "veth (a veth pair, host side on bridge), empty (only lo) or host (the host's network)", N(type), 0, NULL },
 	{ SC_NETWORK, "bridge", KT_IFNAME, false, 0, 0, NULL, "none (host side left unattached)", "box0",
-	  "host bridge the host side of the veth joins (veth only)", N(bridge), KF_NET, NULL },
+	  "host bridge the host side of the veth joins: one on the host, or declared in boxes.conf; else box start "
+	  "refuses (veth only)",
+	  N(bridge), KF_NET, NULL },
 	{ SC_NETWORK, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.10/24, fd77::10/64}",
-	  "addresses with prefix length (veth only)", HAND, KF_NET, NULL },
+	  "addresses with prefix length, or dhcp: the container's own DHCP client gets an IPv4 address from the "
+	  "bridge's dnsmasq (a bridge with dhcp = yes) (veth only)",
+	  HAND, KF_NET, NULL },
 	{ SC_NETWORK, "gateway", KT_IP, true, 0, 0, NULL, "none", "10.77.0.1",
 	  "default routes: at most one IPv4 and one IPv6; one outside every subnet is reached by an on-link host "
 	  "route (veth only)",
@@ -123,6 +132,11 @@ const struct config_key config_schema[] = {
 	{ SC_MOUNT, "source", KT_PATH, false, 0, 0, NULL, "required", "/srv/web-data", "host path to bind-mount",
 	  M(source), 0, NULL },
 	{ SC_MOUNT, "readonly", KT_BOOL, false, 0, 0, "no", NULL, "yes", "mount read-only", M(readonly), 0, NULL },
+	/* forward PROTO/PORT { } */
+	{ SC_FORWARD, "to", KT_UINT, false, 1, 65535, NULL, "the same port", "80", "the port in the container", F(to),
+	  0, NULL },
+	{ SC_FORWARD, "listen", KT_IP, false, 0, 0, NULL, "every local address but loopback", "192.0.2.7",
+	  "the host's IPv4 address the port is forwarded on (not a loopback one)", HAND, 0, NULL },
 	/* boxes.conf */
 	{ SC_GLOBAL, "cgroup_parent", KT_CGROUP, false, 0, 0, "boxes", NULL, "boxes",
 	  "cgroup under which every container's cgroup is made", G(cgroup_parent), 0, NULL },
@@ -130,11 +144,30 @@ const struct config_key config_schema[] = {
 	  "most bytes of a container's console log (NAME.log) before it is rotated to NAME.log.1 (max: no cap)",
 	  G(log_size), 0, NULL },
 	{ SC_GLOBAL, "bridge", KT_SECTION, false, 0, 0, NULL, "none", "box0",
-	  "a host bridge boxes creates on demand; the title is its name", HAND, 0, NULL },
+	  "a host bridge boxes creates at the first start that needs it and leaves up after the last stop (as vmbr0); "
+	  "the title is its name",
+	  HAND, 0, NULL },
 	{ SC_BRIDGE, "address", KT_CIDR, true, 0, 0, NULL, "none", "{10.77.0.1/24}",
 	  "the host's addresses on the bridge (the containers' gateway)", HAND, 0, NULL },
 	{ SC_BRIDGE, "mtu", KT_UINT, false, 68, 65535, NULL, "the kernel's (1500)", "1500", "MTU of the bridge", B(mtu),
 	  0, NULL },
+	{ SC_BRIDGE, "nat", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	  "masquerade what leaves the bridge's subnets through other interfaces (IPv4 and IPv6; nftables table "
+	  "inet boxes) and let the host forward it",
+	  B(nat), 0, NULL },
+	{ SC_BRIDGE, "dhcp", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	  "a DHCP server on the bridge (dnsmasq) for containers with address = dhcp; fixed addresses become "
+	  "static leases",
+	  B(dhcp), 0, NULL },
+	{ SC_BRIDGE, "dhcp_range", KT_STRING, false, 0, 0, NULL, "the upper half of the bridge's IPv4 subnet",
+	  "10.77.0.100-10.77.0.199", "the IPv4 addresses DHCP hands out: FIRST-LAST inside the bridge's subnet", HAND,
+	  0, NULL },
+	{ SC_BRIDGE, "dns", KT_BOOL, false, 0, 0, "no", NULL, "yes",
+	  "a DNS server on the bridge (dnsmasq): containers resolve each other as NAME.DOMAIN, the rest through "
+	  "the host's resolvers",
+	  B(dns), 0, NULL },
+	{ SC_BRIDGE, "domain", KT_DOMAIN, false, 0, 0, "box", NULL, "box.example.org",
+	  "DNS domain of the containers' names on the bridge (dns = yes)", B(domain), 0, NULL },
 };
 const size_t config_schema_len = ARRAY_SIZE(config_schema);
 
@@ -158,6 +191,7 @@ const char *config_schema_section(enum config_scope scope)
 	case SC_NETWORK: return "network";
 	case SC_MOUNT: return "mount";
 	case SC_BRIDGE: return "bridge";
+	case SC_FORWARD: return "forward";
 	default: return NULL;
 	}
 }

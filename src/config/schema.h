@@ -45,6 +45,7 @@ enum config_scope {
 	SC_MOUNT,     /* mount TARGET { } */
 	SC_GLOBAL,    /* top level of boxes.conf */
 	SC_BRIDGE,    /* bridge NAME { } in boxes.conf */
+	SC_FORWARD,   /* forward tcp/8080 { } */
 };
 
 struct config_key {

@@ -95,8 +95,10 @@ PARSER(p_hostname)
 PARSER(p_domain)
 {
 	int bad = value_domain(text, why);
-	if (!bad)
+	if (!bad && k->list)
 		strv_push(f, text);
+	else if (!bad)
+		set_str(f, xstrdup(text));
 	return bad;
 }
 
@@ -352,7 +354,7 @@ static enum repr repr_of(const struct config_key *k)
 		[KT_SIGNAL] = R_INT,  [KT_UINT] = R_UINT,    [KT_INT] = R_INT,	    [KT_BOOL] = R_BOOL,
 		[KT_SIZE] = R_U64,    [KT_COUNT] = R_U64,    [KT_CPUS] = R_UINT,    [KT_CPUSET] = R_STR,
 		[KT_SECCOMP] = R_STR, [KT_STORAGE] = R_ENUM, [KT_NETTYPE] = R_ENUM, [KT_IFNAME] = R_IFNAME,
-		[KT_CGROUP] = R_STR,  [KT_IDBASE] = R_UINT,
+		[KT_CGROUP] = R_STR,  [KT_IDBASE] = R_UINT,  [KT_DOMAIN] = R_STR,
 	};
 	if (k->offset == CONFIG_HAND)
 		return R_NONE;

@@ -1,5 +1,6 @@
 /* The effective config in its own syntax (`box config show`), equality of
  * two configs, and the key reference (`box config keys`). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,17 @@ static void put_net_hand(FILE *f, const char *indent, const struct config_key *k
 {
 	const struct box_net *n = obj;
 	char buf[64];
-	if (!strcmp(k->name, "address") && n->n_addrs)
-		put_addrs(f, indent, "address", n->addrs, n->n_addrs);
+	if (!strcmp(k->name, "address") && (n->n_addrs || n->dhcp)) {
+		/* dhcp is written as the first value of the list */
+		struct box_addr *a = xzalloc((n->n_addrs + 1) * sizeof(*a));
+		size_t m = 0;
+		if (n->dhcp)
+			snprintf(a[m++].text, sizeof(a->text), "dhcp");
+		for (size_t i = 0; i < n->n_addrs; i++)
+			a[m++] = n->addrs[i];
+		put_addrs(f, indent, "address", a, m);
+		free(a);
+	}
 	if (!strcmp(k->name, "gateway") && (n->has_gateway4 || n->has_gateway6)) {
 		struct box_addr gw[2];
 		size_t m = 0;
@@ -121,6 +131,20 @@ static void put_bridge_hand(FILE *f, const char *indent, const struct config_key
 	const struct box_bridge *b = obj;
 	if (!strcmp(k->name, "address"))
 		put_addrs(f, indent, "address", b->addrs, b->n_addrs);
+	if (!strcmp(k->name, "dhcp_range") && b->has_dhcp_range) {
+		char ip1[INET_ADDRSTRLEN], ip2[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, b->dhcp_start.addr, ip1, sizeof(ip1));
+		inet_ntop(AF_INET, b->dhcp_end.addr, ip2, sizeof(ip2));
+		cleanup_free char *range = xasprintf("%s-%s", ip1, ip2);
+		put_key(f, indent, "dhcp_range", range);
+	}
+}
+
+static void put_forward_hand(FILE *f, const char *indent, const struct config_key *k, const void *obj)
+{
+	const struct box_forward *fw = obj;
+	if (!strcmp(k->name, "listen") && fw->has_listen)
+		put_key(f, indent, "listen", fw->listen.text);
 }
 
 /* The top level and mount sections have no HAND key but the sections. */
@@ -216,6 +240,11 @@ int config_write(FILE *f, const struct box_config *c)
 		put_net(f, &c->nets[i]);
 	for (size_t i = 0; i < c->n_mounts; i++)
 		put_mount(f, &c->mounts[i]);
+	for (size_t i = 0; i < c->n_forwards; i++) {
+		fprintf(f, "\nforward %s {\n", c->forwards[i].title);
+		put_scope(f, "  ", SC_FORWARD, &c->forwards[i], put_forward_hand);
+		fputs("}\n", f);
+	}
 	return ferror(f) ? -1 : 0;
 }
 
@@ -252,7 +281,8 @@ static bool addr_eq(const struct box_addr *a, const struct box_addr *b)
 static bool net_eq(const struct box_net *a, const struct box_net *b)
 {
 	if (strcmp(a->name, b->name) || !config_scope_equal(SC_NETWORK, a, b) || a->n_addrs != b->n_addrs ||
-	    a->has_gateway4 != b->has_gateway4 || a->has_gateway6 != b->has_gateway6 || a->has_hwaddr != b->has_hwaddr)
+	    a->has_gateway4 != b->has_gateway4 || a->has_gateway6 != b->has_gateway6 ||
+	    a->has_hwaddr != b->has_hwaddr || a->dhcp != b->dhcp)
 		return false;
 	for (size_t i = 0; i < a->n_addrs; i++)
 		if (!addr_eq(&a->addrs[i], &b->addrs[i]))
@@ -266,8 +296,14 @@ static bool net_eq(const struct box_net *a, const struct box_net *b)
 bool config_equal(const struct box_config *a, const struct box_config *b)
 {
 	if (!str_eq(a->name, b->name) || !config_scope_equal(SC_CONTAINER, a, b) || a->n_nets != b->n_nets ||
-	    a->n_mounts != b->n_mounts)
+	    a->n_mounts != b->n_mounts || a->n_forwards != b->n_forwards)
 		return false;
+	for (size_t i = 0; i < a->n_forwards; i++) {
+		const struct box_forward *x = &a->forwards[i], *y = &b->forwards[i];
+		if (strcmp(x->title, y->title) || !config_scope_equal(SC_FORWARD, x, y) ||
+		    x->has_listen != y->has_listen || (x->has_listen && !addr_eq(&x->listen, &y->listen)))
+			return false;
+	}
 	for (size_t i = 0; i < a->n_nets; i++)
 		if (!net_eq(&a->nets[i], &b->nets[i]))
 			return false;
@@ -280,11 +316,10 @@ bool config_equal(const struct box_config *a, const struct box_config *b)
 
 void config_print_keys(FILE *f)
 {
-	static const char *const files[] = { [SC_CONTAINER] = "NAME.conf",
-					     [SC_NETWORK] = "NAME.conf",
-					     [SC_MOUNT] = "NAME.conf",
-					     [SC_GLOBAL] = "boxes.conf",
-					     [SC_BRIDGE] = "boxes.conf" };
+	static const char *const files[] = {
+		[SC_CONTAINER] = "NAME.conf", [SC_NETWORK] = "NAME.conf", [SC_MOUNT] = "NAME.conf",
+		[SC_GLOBAL] = "boxes.conf",   [SC_BRIDGE] = "boxes.conf", [SC_FORWARD] = "NAME.conf"
+	};
 	fputs("| file | key | type | default | example | meaning |\n|---|---|---|---|---|---|\n", f);
 	for (size_t i = 0; i < config_schema_len; i++) {
 		const struct config_key *k = &config_schema[i];

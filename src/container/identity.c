@@ -6,7 +6,9 @@
  * written through: a new file is made next to them and renamed over the name.
  * A file that is a symlink (systemd-resolved's stub resolv.conf, a user's own
  * arrangement) is left alone, like one opted out with /etc/.box-keep-<file>.
- * Unchanged content is not rewritten: this runs at every start. */
+ * Unchanged content is not rewritten: this runs at every start.
+ * In a systemd container, address = dhcp also writes a systemd-networkd
+ * .network file for the interface and enables networkd. */
 #include "container/identity.h"
 
 #include <dirent.h>
@@ -169,6 +171,59 @@ static char *host_resolv(bool host_net)
 	return out;
 }
 
+/* A link name -> target in the rootfs folder `dir` (made by systemctl
+ * enable in an image); one there already is left as it is. */
+static int enable_unit(int rootfd, const char *dir, const char *name, const char *target, uid_t owner, box_err_t *err)
+{
+	cleanup_close int dfd = open_in_root(rootfd, dir, O_PATH | O_DIRECTORY, err);
+	if (dfd < 0)
+		return -1;
+	if (symlinkat(target, dfd, name) < 0)
+		return errno == EEXIST ? 0 : box_error(err, errno, "%s/%s", dir, name);
+	if (fchownat(dfd, name, owner, (gid_t)owner, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "%s/%s", dir, name);
+	return 0;
+}
+
+/* address = dhcp in a systemd container: systemd-networkd (Debian ships it
+ * in systemd, disabled) asks DHCP on that interface and on no other (a
+ * .network file per interface; a fixed one is boxes' alone). Files of
+ * interfaces no longer dhcp go. A rootfs without /etc/systemd/network
+ * (busybox: its rcS runs udhcpc) is left alone. */
+static int write_networkd(int rootfd, const struct box_config *c, uid_t owner, box_err_t *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < c->n_nets; i++)
+		any |= c->nets[i].dhcp;
+	cleanup_close int nfd = open_in_root(rootfd, "/etc/systemd/network", O_PATH | O_DIRECTORY, err);
+	if (nfd < 0) {
+		box_error_release(err);
+		return 0;
+	}
+	struct target t = { .etcfd = nfd, .uid = owner, .gid = (gid_t)owner };
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		cleanup_free char *file = xasprintf("80-box-%s.network", n->name);
+		if (!n->dhcp) {
+			unlinkat(nfd, file, 0);
+			continue;
+		}
+		cleanup_free char *text = xasprintf("# written by boxes at each start: address = dhcp (its config)\n"
+						    "[Match]\nName=%s\n\n[Network]\nDHCP=ipv4\n",
+						    n->name);
+		t.file = file;
+		if (update(&t, text, true, err) < 0)
+			return -1;
+	}
+	if (!any)
+		return 0;
+	/* (its unit Wants= its socket itself) */
+	if (enable_unit(rootfd, "/etc/systemd/system/multi-user.target.wants", "systemd-networkd.service",
+			"/lib/systemd/system/systemd-networkd.service", owner, err) < 0)
+		return box_error_wrap(err, "enabling systemd-networkd for address = dhcp");
+	return 0;
+}
+
 /* /etc/hostname, /etc/hosts, /etc/resolv.conf (t->etcfd: the rootfs' /etc). */
 static int write_files(const struct box_config *c, const char *host, struct target *t, box_err_t *err)
 {
@@ -238,6 +293,8 @@ int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, 
 	}
 	struct target t = { .etcfd = etcfd, .uid = owner, .gid = (gid_t)owner };
 	int ret = write_files(c, host, &t, err);
+	if (ret == 0)
+		ret = write_networkd(rootfd, c, owner, err);
 	close(etcfd);
 	if (ret < 0)
 		box_error_wrap(err, "writing the identity of %s into %s", c->name, rootfs);

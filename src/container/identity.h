@@ -2,7 +2,9 @@
  * and at every start: /etc/hostname, the 127.0.1.1 line of /etc/hosts and
  * /etc/resolv.conf (from nameserver/searchdomain, else the host's), each in a
  * managed section between marker lines that the user's own lines survive.
- * A file /etc/.box-keep-<file> (e.g. /etc/.box-keep-hosts) opts out.
+ * A file /etc/.box-keep-<file> (e.g. /etc/.box-keep-hosts) opts out. An
+ * interface with address = dhcp in a systemd rootfs gets a systemd-networkd
+ * .network file (80-box-IFNAME.network) and networkd enabled.
  * Paths are opened relative to the rootfs fd (RESOLVE_IN_ROOT): a hostile
  * rootfs cannot redirect the writes to the host. */
 #ifndef BOX_IDENTITY_H

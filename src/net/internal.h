@@ -100,13 +100,16 @@ int net_nl_route_del_default(struct net_sock *s, int ifindex, const char *ifname
 /* ---- net.c's steps, shared with live.c ---- */
 
 /* The host ends made so far (what teardown removes). */
+struct managed;
 struct net_state {
 	size_t n;
 	char (*hosts)[IFNAMSIZ];
+	struct managed *managed; /* bridges with nat/dhcp/dns, forwards (net/managed.h) */
 };
 /* "boxes:CONTAINER:IFNAME", the host end's alias (malloc'd). */
 char *net_owner_alias(const char *container, const char *ifname);
-/* The bridge `name`: found, or made as boxes.conf describes it (g may be NULL). */
+/* The bridge `name`: found, or made as boxes.conf describes it (g may be
+ * NULL); missing and not declared there: an error. */
 int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
 		      box_err_t *err);
 /* One veth section's pair, host side (peer created in netns_fd); its host

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #include <unistd.h>
 
 #include "net/internal.h"
+#include "net/dnsmasq.h"
+#include "net/managed.h"
 #include "base/util.h"
 #include "config/values.h"
 #include "base/notes.h"
@@ -61,7 +64,8 @@ static double ms_since(uint64_t t0)
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-/* The bridge a veth goes on: found, or created as boxes.conf describes it.
+/* The bridge a veth goes on: found, or created as boxes.conf describes it
+ * (one it does not declare is an error).
  * A concurrent start may create it between our lookup and our create: its
  * EEXIST sends us back to the lookup. */
 int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
@@ -89,7 +93,15 @@ int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char
 				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
-		r = net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e);
+		/* only a declared one is made (box start refused an undeclared
+		 * one before its fork: net_check_bridges; it may be gone since,
+		 * or named by a live change) */
+		if (!gb)
+			return box_error(err, ENODEV,
+					 "bridge %s neither exists on this host nor is declared in boxes.conf: an "
+					 "empty one made here would reach nothing; declare it there or create it",
+					 name);
+		r = net_nl_bridge_create(h, name, gb->mtu, &e);
 		if (r == 0)
 			break;
 		if (r != -EEXIST || attempt == 1) {
@@ -248,6 +260,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	size_t n_veth = 0;
 	char path[64];
 	int ret = -1;
+	bool managed_tried = false;
 
 	*out = NULL;
 	for (size_t i = 0; i < c->n_nets; i++) {
@@ -299,6 +312,9 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	for (size_t i = 0; i < c->n_nets; i++)
 		if (c->nets[i].type == NET_VETH && net_configure_inside(&in, &c->nets[i], err) < 0)
 			goto out;
+	managed_tried = true;
+	if (managed_up(c, g, &s->managed, err) < 0)
+		goto out;
 	ret = 0;
 	*out = steal_pointer(&s);
 	if (getenv("BOX_NET_TIMING"))
@@ -313,6 +329,11 @@ out:
 			if (net_nl_link_delete(&host, s->hosts[i], &e) < 0)
 				log_warn_ignored(&e, "removing %s", s->hosts[i]);
 		}
+	}
+	if (s && managed_tried) {
+		box_err_t e = NULL;
+		if (managed_cleanup(c, g, &e) < 0)
+			log_warn_ignored(&e, "%s: releasing its managed bridges", c->name);
 	}
 	net_sock_close(&host);
 	net_state_free(s);
@@ -331,6 +352,7 @@ int net_teardown(struct net_state *s, box_err_t *err)
 		return 0;
 	if (net_sock_open(&host, -1, err) < 0)
 		return -1;
+	box_err_t me = NULL;
 	for (size_t i = 0; i < s->n; i++) {
 		box_err_t e = NULL;
 		if (net_nl_link_delete(&host, s->hosts[i], &e) < 0) {
@@ -342,6 +364,16 @@ int net_teardown(struct net_state *s, box_err_t *err)
 		}
 	}
 	net_sock_close(&host);
+	/* after the veths: a bridge without ports is released */
+	if (managed_down(s->managed, &me) < 0) {
+		if (ret == 0)
+			*err = me;
+		else
+			box_error_release(&me);
+		ret = -1;
+	}
+	managed_free(s->managed);
+	s->managed = NULL;
 	if (getenv("BOX_NET_TIMING"))
 		box_note("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
 	return ret;
@@ -352,7 +384,20 @@ void net_state_free(struct net_state *s)
 	if (!s)
 		return;
 	free(s->hosts);
+	managed_free(s->managed);
 	free(s);
+}
+
+/* Whether a stale cleanup may have managed things to release: forwards, or
+ * a veth on a bridge (boxes.conf says which are managed). */
+static bool needs_managed(const struct box_config *c)
+{
+	if (c->n_forwards)
+		return true;
+	for (size_t i = 0; i < c->n_nets; i++)
+		if (c->nets[i].type == NET_VETH && c->nets[i].bridge[0])
+			return true;
+	return false;
 }
 
 int net_cleanup(const struct box_config *c, box_err_t *err)
@@ -391,6 +436,13 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 		}
 	}
 	net_sock_close(&host);
+	if (ret == 0 && needs_managed(c)) {
+		struct box_global *g = NULL;
+		if (global_load(&g, err) < 0)
+			return -1;
+		ret = managed_cleanup(c, g, err);
+		global_free(g);
+	}
 	return ret;
 }
 
@@ -410,6 +462,8 @@ size_t net_describe(const struct box_config *c, struct net_desc **out)
 		else
 			net_default_hwaddr(c->name, n->name, d[i].hwaddr);
 		net_format_hwaddr(d[i].hwaddr, d[i].hwaddr_text);
+		if (n->dhcp && n->bridge[0])
+			dnsmasq_lease(n->bridge, d[i].hwaddr, d[i].lease, sizeof(d[i].lease));
 	}
 	*out = d;
 	return c->n_nets;
@@ -423,6 +477,17 @@ char *net_ipv4_list(const struct box_config *c)
 		const struct box_net *n = &c->nets[i];
 		if (n->type != NET_VETH)
 			continue;
+		char lease[64];
+		unsigned char mac[6];
+		if (n->has_hwaddr)
+			memcpy(mac, n->hwaddr, 6);
+		else
+			net_default_hwaddr(c->name, n->name, mac);
+		if (n->dhcp && n->bridge[0] && dnsmasq_lease(n->bridge, mac, lease, sizeof(lease)) == 1) {
+			char *next = xasprintf("%s%s%s", list, list[0] ? "," : "", lease);
+			free(list);
+			list = next;
+		}
 		for (size_t j = 0; j < n->n_addrs; j++) {
 			const struct box_addr *a = &n->addrs[j];
 			if (a->family != AF_INET)
@@ -436,19 +501,59 @@ char *net_ipv4_list(const struct box_config *c)
 	return list;
 }
 
+/* The words of both the import's warning and the start's refusal. */
+static char *missing_bridge_text(const struct box_config *c, const struct box_global *g, const struct box_net *n,
+				 const char *consequence)
+{
+	const char *gp = g && g->path ? g->path : "boxes.conf";
+	return xasprintf("%s:%u: network %s: bridge %s neither exists on this host nor is declared in %s: %s "
+			 "(declare it there, 'bridge %s { address = {ADDR/PREFIX} }', for box start to create it; "
+			 "or create it on the host; or set bridge = an existing one)",
+			 c->path ? c->path : c->name, n->line_of_bridge, n->name, n->bridge, gp, consequence,
+			 n->bridge);
+}
+
+static const struct box_net *missing_bridge(const struct box_config *c, const struct box_global *g, size_t *i)
+{
+	for (; *i < c->n_nets; (*i)++) {
+		const struct box_net *n = &c->nets[*i];
+		if (n->type == NET_VETH && n->bridge[0] && !global_find_bridge(g, n->bridge) &&
+		    !if_nametoindex(n->bridge))
+			return n;
+	}
+	return NULL;
+}
+
+char *net_forwards_text(const struct box_config *c)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; i < c->n_forwards; i++) {
+		const struct box_forward *f = &c->forwards[i];
+		char *t =
+		    xasprintf("%s%s%u/%s->%u%s%s", s, i ? "," : "", f->port, f->proto == IPPROTO_TCP ? "tcp" : "udp",
+			      f->to, f->has_listen ? "@" : "", f->has_listen ? f->listen.text : "");
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings)
 {
-	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct box_net *n = &c->nets[i];
-		if (n->type != NET_VETH || !n->bridge[0] || global_find_bridge(g, n->bridge) ||
-		    if_nametoindex(n->bridge))
-			continue;
-		cleanup_free char *w = xasprintf(
-		    "%s:%u: network %s: bridge %s neither exists on this host nor is declared in %s: box start makes "
-		    "it empty, and the container's network reaches nothing (declare it there with the host's "
-		    "address, or set bridge = an existing one)",
-		    c->path ? c->path : c->name, n->line_of_bridge, n->name, n->bridge,
-		    g && g->path ? g->path : "boxes.conf");
+	const struct box_net *n;
+	for (size_t i = 0; (n = missing_bridge(c, g, &i)); i++) {
+		cleanup_free char *w =
+		    missing_bridge_text(c, g, n, "box start refuses the container until the bridge is there");
 		strv_push(warnings, w);
 	}
+}
+
+int net_check_bridges(const struct box_config *c, const struct box_global *g, box_err_t *err)
+{
+	size_t i = 0;
+	const struct box_net *n = missing_bridge(c, g, &i);
+	if (!n)
+		return 0;
+	cleanup_free char *t = missing_bridge_text(c, g, n, "an empty bridge made here would reach nothing");
+	return box_error(err, 0, "%s", t);
 }

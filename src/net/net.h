@@ -14,8 +14,8 @@
  * Host-side veth ends are named "vb" + 13 hex digits of a hash of container
  * and interface name (net_host_ifname) and carry the alias
  * "boxes:CONTAINER:IFNAME", which is how setup and cleanup recognise their
- * own. Bridges that boxes creates stay when the last container stops (like
- * vmbr0 or lxcbr0). */
+ * own. boxes creates only the bridges boxes.conf declares, with their
+ * addresses; they stay when the last container stops (like vmbr0 or lxcbr0). */
 #ifndef BOX_NET_H
 #define BOX_NET_H
 
@@ -39,7 +39,7 @@ bool net_wants_netns(const struct box_config *c);
  * no thread in the supervisor for the common container without veths). */
 int net_loopback_up(box_err_t *err);
 
-/* Creates bridges that are missing (address/mtu from boxes.conf), one veth
+/* Creates missing bridges that boxes.conf declares (address/mtu), one veth
  * pair per veth section with the host end up on its bridge and the peer
  * created in the netns of `child` under the section's name, with its MAC
  * (configured or net_default_hwaddr), MTU (configured, else the bridge's),
@@ -58,9 +58,13 @@ void net_state_free(struct net_state *s);
  * crashed supervisor): only interfaces whose alias says they are c's. */
 int net_cleanup(const struct box_config *c, box_err_t *err);
 
-/* One line per veth section whose bridge neither exists on this host nor
- * is declared in boxes.conf (g may be NULL): the start would make it empty,
- * a network that reaches nothing. Appended to *warnings. */
+/* A veth section's bridge that neither exists on this host nor is declared
+ * in boxes.conf (g may be NULL) is refused at start, as LXC refuses a missing
+ * lxc.net.0.link: made empty it would reach nothing while `box ls` shows the
+ * address. net_check_bridges: the first such one as an error (file:line, what
+ * to do); net_bridge_warnings: one line for each, appended to *warnings (an
+ * import says so before the first start). */
+int net_check_bridges(const struct box_config *c, const struct box_global *g, box_err_t *err);
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
 
 /* ---- live changes of a running container (box apply; net/live.c) ----
@@ -104,11 +108,15 @@ struct net_desc {
 	unsigned char hwaddr[6];    /* configured, else the default (veth only) */
 	char hwaddr_text[18];	    /* "" unless type = veth */
 	bool hwaddr_default;	    /* true when not configured */
+	char lease[64];		    /* address = dhcp: the address dnsmasq leased to its MAC, "" if none */
 };
 /* One entry per network section, in config order; *out is malloc'ed (free it). */
 size_t net_describe(const struct box_config *c, struct net_desc **out);
-/* The configured IPv4 addresses without prefix, comma-separated, "" if none
- * (for `box ls`'s IPV4 column); caller frees. */
+/* The configured IPv4 addresses without prefix (address = dhcp: the leased
+ * one, if any), comma-separated, "" if none (for `box ls`'s IPV4 column);
+ * caller frees. */
 char *net_ipv4_list(const struct box_config *c);
+/* The forwards, "8080/tcp->80,53/udp->53@127.0.0.1" ("" if none); caller frees. */
+char *net_forwards_text(const struct box_config *c);
 
 #endif

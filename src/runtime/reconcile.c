@@ -94,6 +94,7 @@ static void plan_one(struct reconcile *r, const char *name, bool named)
 		set_error(b, &e);
 		return;
 	}
+	config_dns_defaults(b->file, r->g);
 	b->order = b->file->start_order;
 	if (b->state == BOX_STARTING || b->state == BOX_STOPPING) {
 		b->busy = true;

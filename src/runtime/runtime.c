@@ -18,6 +18,7 @@
 #include "config/idrange.h"
 #include "container/identity.h"
 #include "runtime/control.h"
+#include "base/idmap.h"
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/state.h"
@@ -198,9 +199,13 @@ static int resolve_ids(struct box_config *c, box_err_t *err)
 	return idrange_resolve(c, cfd, err);
 }
 
-/* The rootfs's owners must be what the config's mode expects (config/idshift.h). */
+/* The rootfs's owners must be what the config's mode expects (config/idshift.h),
+ * and the range one the kernel will map from here. */
 static int check_ids(const struct box_config *c, box_err_t *err)
 {
+	if (c->unprivileged && idmap_check_range(c->idmap_base, c->idmap_size, err) < 0)
+		return c->line_of_idmap_base ? box_error_wrap(err, "%s:%u: idmap_base", c->path, c->line_of_idmap_base)
+					     : box_error_wrap(err, "%s: idmap_base (auto)", c->path);
 	uint32_t shift = idshift_read(c);
 	if (shift && !c->unprivileged)
 		return box_error(err, 0,
@@ -215,17 +220,6 @@ static int check_ids(const struct box_config *c, box_err_t *err)
 	return 0;
 }
 
-/* Said loudly, not refused: an empty bridge is what a user who means to
- * wire it up later (or a test) may want. */
-static void warn_missing_bridges(const struct box_config *c, const struct box_global *g)
-{
-	char **w = NULL;
-	net_bridge_warnings(c, g, &w);
-	for (size_t i = 0; w && w[i]; i++)
-		box_warn("%s", w[i]);
-	strv_free(w);
-}
-
 int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_t *err)
 {
 	if (paths_check_name(name, err) < 0)
@@ -234,9 +228,10 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
 	char *rootfs = paths_rootfs_path(name);
-	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
+	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0 ||
+	    net_check_bridges(c, g, err) < 0)
 		goto out;
-	warn_missing_bridges(c, g);
+	config_dns_defaults(c, g);
 	box_trace("start: config loaded");
 	lock_fd = take_lock(name, err);
 	if (lock_fd < 0)

@@ -23,6 +23,11 @@ struct copy_stats {
 	uint64_t files, bytes; /* regular files and their bytes */
 	uint64_t reflinked;    /* of those, shared by FICLONE */
 	bool progress;	       /* a progress line on stderr (a terminal) */
+	/* in: owners in [shift_from, shift_from + shift_size) are shift_to +
+	 * (id - shift_from) in the copy, in ACLs and v3 file capabilities too
+	 * (a clone of a rootfs shifted at create gets its own range); 0: as
+	 * they are */
+	uint32_t shift_from, shift_to, shift_size;
 };
 
 /* Copies srcdirfd/srcname (a folder) to dstdirfd/dstname, which must not

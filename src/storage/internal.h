@@ -3,8 +3,11 @@
 #define BOX_STORAGE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/log.h"
+
+struct box_config;
 
 bool storage_is_btrfs_fd(int fd);
 /* a btrfs subvolume's root, not followed if a symlink */
@@ -21,5 +24,9 @@ int storage_remove_tree_at(int dirfd, const char *name, box_err_t *err);
  * left behind. The caller holds the lock that every live user of such names
  * holds too. */
 void storage_sweep(int dirfd, const char *prefix, const char *where);
+
+/* The key of the template cache entry of c's template with its owners
+ * shifted by `shift` (0: as they are), made when missing. */
+int storage_cache_key(const struct box_config *c, uint32_t shift, char **key, box_err_t *err);
 
 #endif

@@ -21,6 +21,8 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/config.h"
+#include "config/idrange.h"
+#include "config/idshift.h"
 #include "storage/copy.h"
 #include "storage/internal.h"
 #include "storage/storage.h"
@@ -97,16 +99,30 @@ static const char *tree_name(enum box_storage kind)
  * dfd/dst: the rootfs for dir and btrfs; for overlay a folder with a copy of
  * upper/, the same lower and an empty work/. readonly: btrfs snapshots that
  * stay snapshots. */
-static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool readonly, box_err_t *err)
+struct reshift {
+	uint32_t from, to, size;
+	const char *lower; /* an overlay's new lower key, or NULL: the source's */
+};
+
+static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool readonly, const struct reshift *rs,
+		box_err_t *err)
 {
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
+	if (rs) {
+		st.shift_from = rs->from;
+		st.shift_to = rs->to;
+		st.shift_size = rs->size;
+	}
 	switch (kind) {
 	case STORAGE_BTRFS: {
 		cleanup_close int rfd = open_dir_at(sfd, "rootfs", "the rootfs subvolume", err);
 		if (rfd < 0)
 			return -1;
-		return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
+		/* owners to shift (a btrfs that could not be idmapped): a copy */
+		if (!rs)
+			return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
 	}
+	/* fall through */
 	case STORAGE_DIR:
 		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
 			return -1;
@@ -118,8 +134,14 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		if (mkdirat(dfd, dst, 0700) < 0)
 			return box_error(err, errno, "creating %s", dst);
 		cleanup_close int tfd = open_dir_at(dfd, dst, dst, err);
-		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0 ||
-		    copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
+		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0)
+			return -1;
+		if (rs && rs->lower) {
+			cleanup_free char *l = xasprintf("%s\n", rs->lower);
+			if (write_file_at(tfd, "lower", l, strlen(l), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600,
+					  err) < 0)
+				return -1;
+		} else if (copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
 			return -1;
 		if (mkdirat(tfd, "work", 0700) < 0)
 			return box_error(err, errno, "creating the overlay work folder");
@@ -170,7 +192,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 				      err) < 0 ||
 			write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
 				      0600, err) < 0 ||
-			take(kind, cfd, tfd, tree_name(kind), true, err) < 0
+			take(kind, cfd, tfd, tree_name(kind), true, NULL, err) < 0
 		    ? -1
 		    : 0;
 	if (r == 0 && renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0)
@@ -323,7 +345,7 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 	storage_sweep(cfd, "overlay.tmp.", cpath);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
-	int r = take(kind, snapfd, cfd, tmp, false, err);
+	int r = take(kind, snapfd, cfd, tmp, false, NULL, err);
 	/* one step: the container sees either tree, never half of one */
 	if (r == 0 && renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0)
 		r = box_error(err, errno, "putting the snapshot's %s in place", what);
@@ -354,8 +376,46 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 	return storage_remove_tree_at(stfd, trash, err);
 }
 
-int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err)
+/* DST's range and what its copy needs (struct reshift), when SRC's rootfs
+ * holds SRC's range on disk and DST's config says auto; 0 with rs->size 0
+ * when the copy keeps the owners as they are. The range is recorded in the
+ * temporary folder tfd, renamed into DST's. */
+static int new_range(const struct box_config *dc, const char *src, enum box_storage kind, int holder, int tfd,
+		     struct reshift *rs, char **lower, box_err_t *err)
 {
+	struct box_config sc = *dc;
+	sc.name = (char *)src;
+	uint32_t from = idshift_read(&sc);
+	*rs = (struct reshift){ 0 };
+	if (!from || !dc->unprivileged || dc->idmap_base != BOX_IDMAP_AUTO)
+		return idshift_write(tfd, from, err);
+	struct box_config d = *dc;
+	/* the record written first: idrange_resolve then allocates a new range
+	 * instead of taking the owner of the copy's root as a legacy shift */
+	if (idshift_write(tfd, 0, err) < 0 || idrange_resolve(&d, tfd, err) < 0 ||
+	    idshift_write(tfd, d.idmap_base, err) < 0)
+		return -1;
+	*rs = (struct reshift){ .from = from, .to = d.idmap_base, .size = d.idmap_size };
+	if (kind != STORAGE_OVERLAY)
+		return 0;
+	/* the lower layer: the same template entry, shifted to DST's range */
+	cleanup_free char *old = NULL;
+	if (read_file_at(holder, "overlay/lower", &old, NULL, err) < 0 ||
+	    storage_cache_key(&d, d.idmap_base, lower, err) < 0)
+		return -1;
+	size_t hl = strcspn(old, "-\n");
+	if (strncmp(old, *lower, hl) != 0 || (*lower)[hl] != '-')
+		return box_error(err, 0,
+				 "the template %s is no longer the one %s was made from (its overlay's lower layer "
+				 "is %.*s): a clone with a range of its own needs that template",
+				 dc->template_name ? dc->template_name : "(none)", src, (int)hl, old);
+	rs->lower = *lower;
+	return 0;
+}
+
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, box_err_t *err)
+{
+	const char *dst = dc->name;
 	cleanup_close int cfd = open_container(src, err);
 	if (cfd < 0)
 		return -1;
@@ -383,9 +443,12 @@ int storage_clone(const char *src, const char *snap, const char *dst, box_err_t 
 	if (mkdirat(stfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
 	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
+	struct reshift rs;
+	cleanup_free char *lower = NULL;
 	int r = tfd < 0 ||
 			write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-			take(kind, holder, tfd, tree_name(kind), false, err) < 0
+			new_range(dc, src, kind, holder, tfd, &rs, &lower, err) < 0 ||
+			take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, err) < 0
 		    ? -1
 		    : 0;
 	if (r == 0 && renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0)

@@ -23,6 +23,8 @@
 
 #include "base/log.h"
 
+struct box_config;
+
 struct storage_snapshot {
 	char *name;
 	int64_t created; /* seconds since the epoch */
@@ -53,8 +55,14 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
  * NULL) or from one of its snapshots, built under a temporary name and
  * renamed into place; it holds a "clone-pending" mark until the caller has
  * written DST's config and called storage_clone_commit. A DST state folder
- * still marked and without a config is a killed clone's: removed here. */
-int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err);
+ * still marked and without a config is a killed clone's: removed here.
+ * dc is DST's config (SRC's with DST's name). A rootfs whose owners were
+ * shifted at create (an overlay, or dir where the filesystem cannot be
+ * idmapped) holds SRC's id range on disk: when dc says idmap_base = auto, DST
+ * gets a range of its own (recorded), its copy's owners (ACLs, file
+ * capabilities) are shifted to it, and an overlay's lower layer is the
+ * template cache entry shifted to it, so that DST starts beside SRC. */
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, box_err_t *err);
 int storage_clone_commit(const char *dst, box_err_t *err);
 
 #endif

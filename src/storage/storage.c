@@ -225,6 +225,19 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	return 0;
 }
 
+int storage_cache_key(const struct box_config *c, uint32_t shift, char **key, box_err_t *err)
+{
+	cleanup_free char *tplbuf = NULL;
+	const char *tpl = template_for(c, NULL, &tplbuf, err);
+	if (!tpl)
+		return -1;
+	struct extract_opts xo = { .allow_devices = !c->unprivileged, .id_shift = shift, .id_range = c->idmap_size };
+	cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return box_error(err, errno, "opening %s", paths_state_dir());
+	return ensure_cache(tpl, &xo, storage_is_btrfs_fd(sfd), key, err);
+}
+
 static int write_at(int dirfd, const char *name, const char *data, box_err_t *err)
 {
 	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -123,6 +123,11 @@ cp "$TOP/conf/boxes.conf" "$CONF/boxes.conf"
 run box config show boxes
 check_match "config show boxes shows the bridges" "bridge box0 \{
   address           = \{\"10.77.0.1/24\"\}
+  nat               = yes
+  dhcp              = yes
+  dhcp_range        = 10.77.0.128-10.77.0.254
+  dns               = yes
+  domain            = box
 \}" "$out"
 check "config show boxes | config check of it" sh -c "mkdir -p $BOX_ROOT/shown && box config show boxes > $BOX_ROOT/shown/boxes.conf && box config check $BOX_ROOT/shown/boxes.conf"
 t_config "$T-db" <<'EOF'
@@ -189,7 +194,7 @@ network eth0 {
 }
 EOF
 run box config check "$T-web2"
-check_match "the host's own bridge address is taken" "10.77.0.1/24 is the host's address on bridge box0 \($CONF/boxes.conf:7;" "$err"
+check_match "the host's own bridge address is taken" "10.77.0.1/24 is the host's address on bridge box0 \($CONF/boxes.conf:10;" "$err"
 rm -f "$CONF/$T-web2.conf"
 
 PHASE="boxes.conf"

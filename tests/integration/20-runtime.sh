@@ -281,4 +281,40 @@ check_eq "... and box start refuses it (exit 2)" 2 $?
 rt_check_gone "$T-clash" "" "" "after the refused start"
 for a in "$A1" "$A2"; do box stop --kill "$a" >/dev/null 2>&1; done
 
+PHASE="unprivileged: a map the kernel refuses"
+# box run from a user namespace that maps only host ids 0..999999, as inside
+# another container: the kernel refuses a child map of ids beyond them
+nested() {
+	unshare --user --mount --propagation private -- \
+		sh -c 'while [ -z "$(cat /proc/self/gid_map)" ]; do sleep 0.05; done; exec "$@"' sh "$@" &
+	local pid=$! i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.05
+	done
+	echo "0 0 1000000" >"/proc/$pid/uid_map" && echo "0 0 1000000" >"/proc/$pid/gid_map"
+	wait "$pid"
+}
+t_netdev "br$T-k"
+printf 'bridge br%s-k {\n}\n' "$T" >>"$BOX_ROOT/etc/boxes/boxes.conf"
+K=$T-kmap
+rt_config "$K" "unprivileged = yes
+idmap_base = 2000000
+network eth0 {
+	bridge = br$T-k
+}"
+check "in the namespace, the range is refused: 'box config check' passes (a config may move hosts)" \
+	nested box config check "$K"
+out=$(nested box start "$K" 2>&1); rc=$?
+check_eq "box start from there exits 1" 1 "$rc"
+check_match "one line: file:line, the ids, why, what to do" \
+	"^box: .*$K\.conf:[0-9]+: idmap_base: ids 2000000\.\.2065535 are not all mapped in the user namespace box runs in \(its uid_map begins '0 0 1000000'\): the kernel would refuse the container's map; choose idmap_base and idmap_size inside it$" "$out"
+check_eq "... and only it" 1 "$(printf '%s\n' "$out" | grep -c .)"
+rt_check_gone "$K" "" "" "after the refused map"
+check_fail "no bridge made" ip link show "br$T-k"
+check_eq "no veth made" "" "$(ip -o link show 2>/dev/null | grep -F "boxes:$K:")"
+check "the same container starts from the host's namespace" box start "$K"
+check_eq "... with its map" "0 2000000 65536" "$(box attach "$K" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+box stop --kill "$K" >/dev/null 2>&1
+
 t_done

@@ -1,13 +1,15 @@
 #!/bin/bash
 # The cgroup v2 backend for real, whatever this host's layout: Debian's own
 # kernel booted under qemu (TCG: no KVM needed) from an initramfs made here of
-# build/box and its libraries, busybox, bash and the busybox template. Inside,
-# cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd leaves one
-# and runs root/test-cgroup-live, 30-limits.sh (its v2 branches) and
-# cgroup-v2-inside.sh (the container's tree used as systemd uses it), and
-# 27-nesting.sh (boxes in boxes; no Docker: no Debian template inside); their
-# TAP lines come back over the serial console and are re-emitted here as this
-# test's own, prefixed "vm:". About 70 s under TCG.
+# build/box and its libraries, busybox, bash and the busybox template (and the
+# Debian 12 one when 25-debian.sh is asked for: 36-cgroup-v2-debian.sh).
+# Inside, cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd
+# leaves one and runs root/test-cgroup-live, 30-limits.sh (its v2 branches)
+# and cgroup-v2-inside.sh (the container's tree used as systemd uses it),
+# each privileged and unprivileged, and 27-nesting.sh (boxes in boxes; no
+# Docker: no Debian template inside); their TAP lines come back over the
+# serial console and are re-emitted here as this test's own, prefixed "vm:".
+# About 70 s under TCG without 27-nesting.sh.
 #
 #   BOX_VM_TESTS="20-runtime.sh ..."  other tests to run in the VM
 #   BOX_VM_KERNEL=/boot/vmlinuz-X     another kernel (its /lib/modules too)
@@ -17,6 +19,7 @@
 
 VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh"}
 VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
+VM_MEM=1G
 W=$BOX_ROOT/vm
 R=$W/root
 LOG=$W/console.log
@@ -119,6 +122,23 @@ VM_TESTS=${tests# }
 # 27-nesting.sh's static helper (the VM has no gcc; the init names it)
 gcc -static -O2 -o "$R/boxes/build/hostile" "$TOP/tests/integration/hostile.c" || { fail "building hostile.c"; t_stop; }
 cp "$TOP/templates/busybox" "$R/boxes/templates/"
+# 25-debian.sh boots the Debian template (62 MB, cached on the host by
+# t_template as on this side): the recipe, whose hash names it, and the
+# tarball, under the name t_template looks for
+case " $VM_TESTS " in
+*" 25-debian.sh"[:\ ]*)
+	VM_MEM=2G # the Debian tarball, its cache and a booted systemd
+	if tpl=$(t_template debian 2>"$W/debian.err"); then
+		# its eth0 asks the bridge's dnsmasq for an address (address = dhcp)
+		cp "$TOP/templates/debian" "$R/boxes/templates/" &&
+			cp "$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")" "$R/var/cache/boxes-test/" &&
+			put /usr/sbin/dnsmasq ||
+			{ fail "copying the Debian template into the image"; t_stop; }
+	else
+		# (25-debian.sh inside says the same, as it does here)
+		echo "# the Debian template could not be built: $(tail -1 "$W/debian.err")"
+	fi ;;
+esac
 echo "$VM_TESTS" >"$R/boxes/vm-tests"
 cp "$TOP/tests/integration/cgroup-v2-vm-init" "$R/init"
 chmod 755 "$R/init"
@@ -145,8 +165,9 @@ for m in virtio_pci virtio_blk fuse; do
 		esac
 	done
 done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\ntty:x:5:\n' >"$R/etc/group"
+# nobody: the user dnsmasq runs as (a managed bridge's DHCP and DNS)
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
+printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$R/etc/group"
 (cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; t_stop; }
 truncate -s 16M "$W/disk.img"
 echo "# kernel $KERNEL, initramfs $(du -m "$W/initrd" | cut -f1) MiB"
@@ -156,7 +177,7 @@ t0=$SECONDS
 # qemu runs in the background so that the EXIT trap can kill it by its pid
 # TCG: a /dev/kvm may be there and still not work (nested, as on the VM this
 # was written on, where the guest hangs)
-timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${BOX_VM_ACCEL:-tcg}" -m 1G -smp 2 -nographic -monitor none \
+timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${BOX_VM_ACCEL:-tcg}" -m "$VM_MEM" -smp 2 -nographic -monitor none \
 	-serial "file:$LOG" -no-reboot -nic none -pidfile "$W/qemu.pid" \
 	-drive "file=$W/disk.img,if=virtio,format=raw" \
 	-kernel "$KERNEL" -initrd "$W/initrd" \

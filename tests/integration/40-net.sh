@@ -161,12 +161,23 @@ t_config "$T-nd" <<-EOF
 	}
 EOF
 run box start "$T-nd"
-check_eq "start goes on (the user may wire the bridge up later)" 0 "$rc"
-check_match "but says loudly that the network reaches nothing" \
-	"warning: .*$T-nd.conf:3: network eth0: bridge ${T}n neither exists on this host nor is declared in .*boxes.conf.*reaches nothing" "$err"
+check_eq "start refuses it (as LXC refuses a missing lxc.net.0.link)" 1 "$rc"
+check_match "one line: file:line, the bridge, where it is not declared" \
+	"^box: .*$T-nd.conf:3: network eth0: bridge ${T}n neither exists on this host nor is declared in .*boxes.conf: .*reach nothing" "$err"
+check_match "and what to do" "declare it there, 'bridge ${T}n \{ address = .*or create it on the host" "$err"
+check_eq "... in one line" 1 "$(printf '%s\n' "$err" | grep -c .)"
+check "nothing left: no bridge made" gone "${T}n"
+check "nothing left: not running" stopped "$T-nd"
+check_eq "nothing left: no state" "" "$(ls -A "$BOX_ROOT/run/boxes/$T-nd" 2>/dev/null)"
+check_eq "nothing left: no cgroup" "" "$(ls -d /sys/fs/cgroup/*/boxes/$T-nd /sys/fs/cgroup/boxes/$T-nd 2>/dev/null)"
+check "nothing left: no host-side veth" gone "$(host_if "$T-nd")"
+check "a bridge made on the host (not declared) is used as it is" ip link add "${T}n" type bridge
+check "start on it" box start "$T-nd"
+check_match "with the host end on it" "master ${T}n" "$(ip -o link show "$(host_if "$T-nd")")"
+box stop --kill "$T-nd" >/dev/null 2>&1
+check "which stays after the stop (the host's, not boxes')" ip link show "${T}n"
 run box start "$T-b"
 check_eq "a start on a declared bridge says nothing of the kind" "0 " "$rc $(printf '%s' "$err" | grep -i 'neither exists')"
-box stop --kill "$T-nd" >/dev/null 2>&1
 box stop --kill "$T-b" >/dev/null 2>&1
 
 PHASE="a device that is not a bridge"

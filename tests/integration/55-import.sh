@@ -46,6 +46,10 @@ frozen() {
 	echo THAWED
 }
 
+# the bridge of $C and its copies, declared so that box start makes it (one
+# neither on the host nor declared is refused: 40-net, 56-import-pct)
+printf 'bridge br%s {\n}\n' "$T" >"$BOX_ROOT/etc/boxes/boxes.conf"
+t_netdev "br$T"
 C=$T-src
 rt_config "$C" "memory = 256M
 cpus = 0.5
@@ -109,7 +113,6 @@ check_eq "the effective config is the source's" "$(box config show "$C" | tail -
 	"$(box config show "$T-copy" | tail -n +2)"
 check_match "the hostname is kept" "^hostname += $C-host$" "$(box config show "$T-copy" | grep ^hostname)"
 # the copy has its source's address on the same bridge: imported all the same, with a warning
-# (the bridge br$T is made at start: that it neither exists nor is in boxes.conf is 56-import-pct's)
 warn=$(printf '%s\n' "$out" | grep warning | grep -v 'neither exists')
 check_eq "the address clash: one warning line" 1 "$(printf '%s\n' "$warn" | grep -c .)"
 check_match "it names the address, the other container and the bridge" \

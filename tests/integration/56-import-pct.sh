@@ -114,6 +114,14 @@ check_match "uncommented, it is the mount the archive had" '^mount "?/mnt/data"?
 check_match "the firewall rules are named as left out" "pct\.fw \(Proxmox firewall rules, [0-9]+ bytes\) left out" "$out"
 check_match "the bridge that is missing here is warned about at import" \
 	"warning: .*$T-mp\.conf:[0-9]+: network eth0: bridge vmbr$T neither exists on this host nor is declared in" "$out"
+check_match "... saying that box start refuses it until it is there" "box start refuses the container until the bridge is there" "$out"
+t_netdev "vmbr$T"
+out=$(box start "$T-mp" 2>&1); rc=$?
+check_eq "box start refuses it" 1 "$rc"
+check_match "naming the file:line, the bridge and what to do" \
+	"$T-mp\.conf:[0-9]+: network eth0: bridge vmbr$T neither exists on this host nor is declared in .*declare it there" "$out"
+check_fail "no bridge vmbr$T made" ip link show "vmbr$T"
+check_match "and it is not running" "^$T-mp +STOPPED" "$(box ls)"
 gone "$T-mp"
 
 PHASE="features: nesting, keyctl, fuse (and what has no key here)"

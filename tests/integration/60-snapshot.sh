@@ -178,6 +178,43 @@ backend() {
 backend dir
 backend overlay
 
+PHASE="overlay, unprivileged: a clone gets an id range of its own"
+# an overlay cannot be idmapped here: create shifts the owners to the
+# container's range (its upper layer and a template cache entry of that
+# range); the clone's copy must hold its own range, or it is refused at start
+# as overlapping its source's
+U=$T-uo
+mk "$U" overlay "unprivileged = yes"
+check "unprivileged overlay: create" box create "$U"
+ub=$(cut -d' ' -f1 "$S/$U/idmap")
+check_eq "... its owners shifted at create (idshift = its base)" "$ub" "$(cat "$S/$U/idshift")"
+check "... start" box start "$U"
+box attach "$U" -- sh -c 'mkdir -p /srv && echo x >/srv/owned && chown 1000:1001 /srv/owned'
+check "... an ACL of a container user on a file" setfacl -m "u:$((ub + 1234)):r" "$S/$U/overlay/upper/srv/owned"
+out=$(box clone "$U" "$U-c" --address "eth0=$NET.$((210 + RANDOM % 40))/24" 2>&1); rc=$?
+check_eq "a clone of the running source exits 0" 0 "$rc"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+cb=$(cut -d' ' -f1 "$S/$U-c/idmap" 2>/dev/null)
+check "the clone has a range of its own ($cb, source $ub)" test -n "$cb" -a "$cb" != "$ub"
+check "... disjoint from the source's" test "$((cb >= ub + 65536 || cb + 65536 <= ub))" = 1
+check_eq "... recorded as its shift" "$cb" "$(cat "$S/$U-c/idshift" 2>/dev/null)"
+check_eq "... its layer's owners shifted to it" "$cb:$cb $((cb + 1000)):$((cb + 1001))" \
+	"$(stat -c %u:%g "$S/$U-c/overlay/upper") $(stat -c %u:%g "$S/$U-c/overlay/upper/srv/owned")"
+check_match "... ACL ids too" "user:$((cb + 1234)):r--" "$(getfacl -cn "$S/$U-c/overlay/upper/srv/owned" 2>/dev/null)"
+check_match "... its lower layer the template shifted to it" "-u$cb-65536\$" "$(cat "$S/$U-c/overlay/lower")"
+check_eq "... the source's layer untouched" "$((ub + 1000)):$((ub + 1001))" "$(stat -c %u:%g "$S/$U/overlay/upper/srv/owned")"
+check "the clone starts beside its source" box start "$U-c"
+check_eq "... its map is its range" "0 $cb 65536" "$(box attach "$U-c" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+check_eq "... owners inside as in the source" "1000 1001 0 0" \
+	"$(box attach "$U-c" -- stat -c '%u %g' /srv/owned /bin/busybox | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... root inside owns /" "0" "$(box attach "$U-c" -- stat -c %u /)"
+check "... root inside can write where it owns" box attach "$U-c" -- sh -c 'echo y >/etc/clone-wrote'
+check_match "the source still runs" "^$U +RUNNING" "$(box ls | grep "^$U ")"
+box stop --kill "$U-c" >/dev/null 2>&1
+box stop --kill "$U" >/dev/null 2>&1
+box destroy --purge "$U-c" >/dev/null 2>&1
+box destroy --purge "$U" >/dev/null 2>&1
+
 PHASE="btrfs on a loop-mounted image"
 IMG=$W/btrfs.img
 BT=$BOX_ROOT/btrfs

@@ -16,6 +16,7 @@
 #   t_stop                      ends the file on purpose before its end (a
 #                               skip, or a failure the rest depends on): t_done, exit
 #   t_netdev DEV, t_loop DEV    registers a netdev / loop device for cleanup
+#   t_netns NS, t_pid PID       registers a network namespace / a process for cleanup
 #   PHASE="what we are doing"   shown with a failure
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +32,8 @@ BOX_TEST_CACHE=${BOX_TEST_CACHE:-/var/cache/boxes-test}
 _n=0
 _netdevs=()
 _loops=()
+_netns=()
+_pids=()
 
 _tap() { _n=$((_n + 1)); echo "$1 $_n - $2"; }
 pass() { _tap ok "$1"; }
@@ -73,6 +76,36 @@ t_want_uid_map() {
 
 # Registers a host netdev the test made, so that cleanup deletes it.
 t_netdev() { _netdevs+=("$1"); }
+t_netns() { _netns+=("$1"); }
+t_pid() { _pids+=("$1"); }
+
+# What a managed bridge left of this test's (a failed stop): its dnsmasq and
+# daemon, its chains in the boxes table, the table when nothing else is in
+# it, and the forwarding switch boxes turned on for it.
+_t_managed_cleanup() {
+	local r pidf ch
+	for r in "$BOX_ROOT" "$BOX_ROOT"/roots/*; do
+		for pidf in "$r"/run/boxes/bridges.d/*/daemon.pid "$r"/run/boxes/bridges.d/*/dnsmasq.pid; do
+			[ -f "$pidf" ] && kill -9 "$(cat "$pidf")" 2>/dev/null
+		done
+	done
+	command -v nft >/dev/null || return 0
+	for ch in $(nft list tables 2>/dev/null | awk -v t="$T" '$3 ~ "^" t {print $2 "/" $3}'); do
+		nft delete table "${ch%%/*}" "${ch#*/}" 2>/dev/null
+	done
+	nft list table inet boxes >/dev/null 2>&1 || return 0
+	for ch in $(nft list table inet boxes 2>/dev/null | sed -n 's/^[[:space:]]*chain \([^ ]*\) {.*/\1/p' | grep -E "^(nat-br|fwd-)$T"); do
+		nft delete chain inet boxes "$ch" 2>/dev/null
+	done
+	if ! nft list table inet boxes 2>/dev/null | grep -qE '^[[:space:]]*chain ' ||
+		[ "$(nft list table inet boxes 2>/dev/null | grep -cE '^[[:space:]]*chain ')" = 1 ] &&
+		nft list table inet boxes 2>/dev/null | grep -qE '^[[:space:]]*chain guard '; then
+		nft delete table inet boxes 2>/dev/null
+		[ -f /run/boxes-nft/forwarding-ipv4 ] && echo 0 >/proc/sys/net/ipv4/ip_forward && rm -f /run/boxes-nft/forwarding-ipv4
+		[ -f /run/boxes-nft/forwarding-ipv6 ] && echo 0 >/proc/sys/net/ipv6/conf/all/forwarding && rm -f /run/boxes-nft/forwarding-ipv6
+	fi
+	return 0
+}
 
 # t_box_root LABEL: a second installation inside this test's root (another
 # "host" for migrations), printed; its containers get their cgroups under
@@ -162,8 +195,11 @@ t_cleanup() {
 		[ -f "$cg/freezer.state" ] && echo THAWED >"$cg/freezer.state" 2>/dev/null
 		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 	done
+	for p in "${_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	_t_managed_cleanup
 	sleep 0.1
 	for cg in $(_t_cgroups); do rmdir "$cg" 2>/dev/null; done
+	for m in "${_netns[@]}"; do ip netns del "$m" 2>/dev/null; done
 	for dev in "${_netdevs[@]}"; do ip link del "$dev" 2>/dev/null; done
 	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^(vb|br)?$T" ); do
 		ip link del "$dev" 2>/dev/null

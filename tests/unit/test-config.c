@@ -28,6 +28,29 @@ static const struct bad bads[] = {
 	{ "# comment\n# another\nmemroy = 1G\n", "t.conf:3: memroy: unknown key (did you mean memory?)" },
 	{ "frobnicate = 1\n", "t.conf:1: frobnicate: unknown key (see 'box config keys' for every key)" },
 	{ "memory = 1G\nmemory = 2G\n", "t.conf:2: memory: set twice, first on line 1 (keep one)" },
+	/* forwards, dhcp (issue 18) */
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward sctp/80 { }\n",
+	  "t.conf:2: forward sctp/80: 'sctp/80' is not a forward (tcp/PORT or udp/PORT, like tcp/8080)" },
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/0 { }\n",
+	  "t.conf:2: forward tcp/0: 'tcp/0' has no port 1..65535 after the '/' (tcp/8080)" },
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  to = 0\n}\n",
+	  "t.conf:3: forward tcp/80: to: '0' is out of range (1..65535)" },
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  listen = fd00::1\n}\n",
+	  "t.conf:3: forward tcp/80: listen: 'fd00::1' is not an IPv4 address (forwards are IPv4: 192.0.2.7)" },
+	{ "network eth0 { address = 10.0.0.2/24 }\nforward tcp/80 {\n  listen = 127.0.0.1\n}\n",
+	  "t.conf:3: forward tcp/80: listen: '127.0.0.1' is a loopback address: forwards do not listen there "
+	  "(another address of the host, or no listen: every address but loopback)" },
+	{ "network eth0 { address = dhcp }\nforward udp/53 { }\n",
+	  "t.conf:2: forward udp/53: the container has no fixed IPv4 address to forward to (a network section with "
+	  "address = 10.77.0.10/24, say)" },
+	{ "network eth0 { address = {10.0.0.2/24, 10.0.0.3/24} }\nforward tcp/80 { }\nforward tcp/080 { }\n",
+	  "t.conf:3: forward tcp/080: tcp/80 is already forwarded on line 2 (each port once)" },
+	{ "network eth0 {\n  address = {dhcp, 10.0.0.2/24}\n}\n",
+	  "t.conf:2: network eth0: address: dhcp and the fixed IPv4 address 10.0.0.2/24 (line 2) exclude each other "
+	  "(one of them)" },
+	{ "network eth0 {\n  address = dhcp\n  gateway = 10.0.0.1\n}\n",
+	  "t.conf:3: network eth0: gateway: 10.0.0.1: with address = dhcp the DHCP server gives the IPv4 gateway "
+	  "(remove it)" },
 	{ "cpus = 0\n",
 	  "t.conf:1: cpus: '0' is too small (a decimal number of CPUs from 0.001 to 4096, like 1.5, or max)" },
 	{ "cpus = 1.2345\n", "t.conf:1: cpus: '1.2345' has more than 3 decimals (a decimal number of CPUs from 0.001 "
@@ -292,10 +315,12 @@ static const char *const goods[] = {
 	"network eth0 {\n  type = veth\n  bridge = box0\n  address = {10.77.0.11/24, fd77::11/64}\n"
 	"  gateway = {10.77.0.1, fd77::1}\n  hwaddr = 02:00:0A:4D:00:0B\n  mtu = 1400\n}\n"
 	"network eth1 {\n  type = empty\n}\n"
-	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n",
+	"mount /srv/data { source = /srv/web-data\n readonly = yes }\nmount /var/cache { source = /tmp }\n"
+	"forward tcp/8080 {\n  to = 80\n  listen = 192.0.2.7\n}\nforward udp/53 { }\n",
 	"halt_signal = PWR\nmemory = max\nnetwork lan { }\n",
 	"network eth0 {\n  address = fd00::5/64\n  gateway = fe80::1\n}\nnetwork eth1 {\n  gateway = fe80::1\n}\n",
 	"network h {\n  type = host\n}\n",
+	"network eth0 {\n  bridge = box0\n  address = {dhcp, fd77::5/64}\n}\n",
 	/* Proxmox's routed /32 and resolvers inside or link-local */
 	"nameserver = {127.0.0.53, ::1, \"fe80::1%eth0\"}\nnetwork eth0 {\n  address = 203.0.113.10/32\n"
 	"  gateway = 203.0.113.1\n}\n",
@@ -399,10 +424,16 @@ static void test_schema(void)
 			printf("# %s: undocumented\n", k->name);
 			bad++;
 		}
-		if (k->scope != SC_CONTAINER && k->scope != SC_NETWORK && k->scope != SC_MOUNT)
+		if (k->scope != SC_CONTAINER && k->scope != SC_NETWORK && k->scope != SC_MOUNT &&
+		    k->scope != SC_FORWARD)
 			continue;
 		char *text;
-		if (k->type == KT_SECTION)
+		if (k->scope == SC_FORWARD)
+			text = xasprintf("network eth0 { address = 10.77.0.10/24 }\nforward tcp/8080 {\n  %s = %s\n}\n",
+					 k->name, k->example);
+		else if (k->type == KT_SECTION && !strcmp(k->name, "forward"))
+			text = xasprintf("network eth0 { address = 10.77.0.10/24 }\nforward %s { }\n", k->example);
+		else if (k->type == KT_SECTION)
 			text = xasprintf("%s %s {\n%s}\n", k->name, k->example,
 					 !strcmp(k->name, "mount") ? "source = /srv\n" : "");
 		else if (k->scope == SC_CONTAINER)

@@ -49,7 +49,12 @@ static char *text_of(const struct config_key *k, const char *value)
 		base_key = "source", base_val = "/srv/a";
 		break;
 	case SC_GLOBAL: break;
-	case SC_BRIDGE: open = "bridge br0 {\n", close = "}\n"; break;
+	case SC_BRIDGE:
+		open = "bridge br0 {\n", close = "}\n";
+		/* nat, dhcp and dns need an address */
+		base_key = "address", base_val = "{10.77.0.1/24}";
+		break;
+	case SC_FORWARD: open = "network eth0 { address = 10.77.0.10/24 }\nforward tcp/8080 {\n", close = "}\n"; break;
 	}
 	bool same = base_key && !strcmp(base_key, k->name);
 	cleanup_free char *base = base_key && !same ? xasprintf("%s = %s\n", base_key, base_val) : xstrdup("");
