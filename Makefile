@@ -26,13 +26,19 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive and libnftables are not linked: src/archive/libarchive.c and
 # src/net/nft.c load them on first use
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libarchive libnftables,$(PKGS)) 2>/dev/null)
+# ... and the others are linked in from their .a (Debian's -dev packages ship
+# them): every start execs box twice over, and each shared library costs the
+# loader an open, mmaps and its relocations at every exec; with libc the only
+# one left, ld.so's start-up time drops from ~3.0 to ~1.5 M cycles
+# (LD_DEBUG=statistics, `box ls`), 771 symbol relocations to 364.
+STATIC_LIBS := -Wl,-Bstatic $(PKG_LIBS) -Wl,-Bdynamic
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 -Isrc $(PKG_CFLAGS) $(SAN_FLAGS)
 # full RELRO, and no lazy binding: the supervisor's loop must not fault ld.so back in
 override LDFLAGS += -Wl,-z,relro,-z,now $(SAN_FLAGS)
-LDLIBS += $(PKG_LIBS) -lpthread
+LDLIBS += $(STATIC_LIBS) -lpthread
 
 SRCS := $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRCS := $(filter-out src/box.c,$(SRCS))

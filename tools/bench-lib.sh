@@ -32,7 +32,8 @@ bench_box_root() {
 # Each bench cleans up after itself; this is for one that failed half-way or
 # was interrupted. In order: boxes containers running from a root below
 # BENCH_TMP, LXC containers of an lxcpath below it, what is left in the run's
-# cgroups, mounts below it (deepest first), loop devices on its files; then
+# cgroups, the network devices listed in BENCH_TMP/netdevs, mounts below it
+# (deepest first), loop devices on its files; then
 # the folder, without crossing into a mount that would not go.
 bench_cleanup() {
 	local f r cg m dev
@@ -62,6 +63,8 @@ bench_cleanup() {
 	for cg in /sys/fs/cgroup/*/"$BENCH_CGROUP" /sys/fs/cgroup/"$BENCH_CGROUP"; do
 		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
+	# host network devices a bench made (one name a line: bridges)
+	for m in $(cat "$BENCH_TMP/netdevs" 2>/dev/null); do ip link del "$m" 2>/dev/null; done
 	for m in $(awk -v r="$BENCH_TMP" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r); do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done

@@ -180,7 +180,7 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t now_ms(void)
+BOX_RESIDENT uint64_t now_ms(void)
 {
 	return now_ns() / 1000000ull;
 }

@@ -73,7 +73,7 @@ void logfile_write(struct logfile *l, const void *buf, size_t n)
 	l->tokens = n < l->tokens ? l->tokens - n : 0;
 }
 
-int logfile_wait_ms(struct logfile *l)
+BOX_RESIDENT int logfile_wait_ms(struct logfile *l)
 {
 	uint64_t now = now_ms();
 	uint64_t add = (now - l->at_ms) * LOGFILE_RATE / 1000;

@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.h"
 #include "config/idrange.h"
 #include "container/identity.h"
+#include "net/managed.h"
 #include "net/net.h"
 #include "runtime/inside.h"
 #include "runtime/record.h"
@@ -272,6 +273,20 @@ static bool key_changed(const struct rec_box *b, const char *key)
 	return false;
 }
 
+/* What a managed bridge does for the container (its masquerading, its
+ * dnsmasq's static lease and name, its forwards) follows a network changed
+ * live: from's released, to's set up, as a stop and a start would. The
+ * supervisor's stop releases what the record (written after this) names. */
+static int managed_swap(const struct box_config *from, const struct box_config *to, const struct box_global *g,
+			box_err_t *err)
+{
+	struct managed *m = NULL;
+	if (managed_cleanup(from, g, err) < 0 || managed_up(to, g, &m, err) < 0)
+		return -1;
+	managed_free(m);
+	return 0;
+}
+
 /* The live changes of one container, all or nothing: its network (which
  * undoes itself), its identity files, its limits, then the record. */
 static int live(struct reconcile *r, struct rec_box *b, char ***warnings, box_err_t *err)
@@ -291,8 +306,9 @@ static int live(struct reconcile *r, struct rec_box *b, char ***warnings, box_er
 		if (fd < 0 || net_live_apply(b->running, b->file, r->g, fd, warnings, err) < 0)
 			return -1;
 	}
+	bool swapped = !net || managed_swap(b->running, b->file, r->g, err) == 0;
 	/* resolv.conf may name an interface (fe80::1%eth0): after any change */
-	if (!ident || inside_identity(b->file, hostname, err) == 0) {
+	if (swapped && (!ident || inside_identity(b->file, hostname, err) == 0)) {
 		if (!limits || write_limits(r, b, err) == 0)
 			return record_write_merged(b->name, b->running, b->file,
 						   CONFIG_MERGE_LIMITS | CONFIG_MERGE_NET | CONFIG_MERGE_RECORD, err);
@@ -301,6 +317,8 @@ static int live(struct reconcile *r, struct rec_box *b, char ***warnings, box_er
 			undo_warn(warnings, &e);
 	}
 	if (net && net_live_apply(b->file, b->running, r->g, fd, warnings, &e) < 0)
+		undo_warn(warnings, &e);
+	if (net && managed_swap(b->file, b->running, r->g, &e) < 0)
 		undo_warn(warnings, &e);
 	return -1;
 }

@@ -8,8 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/util.h"
+
 #define SHED_MAX 64
-void shed_pages(void)
+BOX_RESIDENT void shed_pages(void)
 {
 	static struct {
 		unsigned long lo, hi;

@@ -183,6 +183,35 @@ check_eq "box apply --dry-run: nothing to do" "everything matches the config fil
 	"$(box apply --dry-run "$T-a" 2>&1)"
 check_eq "box diff: no difference" "" "$(box diff "$T-a" 2>&1)"
 
+PHASE="a network given live by box apply"
+# box apply puts a running container on the bridge: dnsmasq learns its name
+# (as a start would have it), and forgets it when the network goes again
+t_config "$T-l" <<-EOF
+	template = $TPL
+EOF
+run box start "$T-l"
+check_eq "start $T-l (no network section)" 0 "$rc"
+t_config "$T-l" <<-EOF
+	template = $TPL
+	network eth0 {
+	  bridge  = $BR
+	  address = $N4.30/24
+	}
+EOF
+run box apply "$T-l"
+check_eq "box apply gives it eth0" 0 "$rc"
+[ "$rc" = 0 ] || echo "# $out $err"
+run in_ct "$T-a" nslookup "$T-l"
+check_match "$T-a resolves $T-l, added live" "Address:? *$N4.30" "$out"
+t_config "$T-l" <<-EOF
+	template = $TPL
+EOF
+run box apply "$T-l"
+check_eq "box apply takes eth0 away" 0 "$rc"
+run in_ct "$T-a" nslookup "$T-l"
+check_fail "... and dnsmasq forgets its name" grep -q "$N4.30" <<<"$out"
+box stop --kill "$T-l" >/dev/null 2>&1
+
 PHASE="dnsmasq dies"
 P1=$(cat "$BOX_ROOT/run/boxes/bridges.d/$BR/dnsmasq.pid")
 kill -9 "$P1"
