@@ -38,6 +38,16 @@
 
 volatile sig_atomic_t archive_interrupted;
 
+static void on_signal(int sig)
+{
+	archive_interrupted = sig;
+}
+
+void archive_catch_interrupts(void)
+{
+	catch_interrupts(on_signal);
+}
+
 /* The errno worth printing after libarchive's message: none for its own
  * complaints about the archive (EILSEQ = ARCHIVE_ERRNO_FILE_FORMAT, -1 =
  * ARCHIVE_ERRNO_MISC, and on the reading side EINVAL: "Damaged tar

@@ -36,6 +36,9 @@ struct extract_opts {
  * stops at the next entry or data block and fails, so that the caller can
  * remove what it made instead of dying half-way. */
 extern volatile sig_atomic_t archive_interrupted;
+/* Installs that handler for SIGINT, SIGTERM and SIGHUP (catch_interrupts,
+ * base/util.h): what create and import call before they extract. */
+void archive_catch_interrupts(void);
 
 /* Extracts every remaining entry of `a` into the folder `target` (which must
  * exist and be empty). A damaged header fails it (libarchive would skip the

@@ -31,13 +31,6 @@
 #define RECORD_MAX (64 << 20)
 #define DECODED_BUF (256 << 10)
 
-/* SIGINT, SIGTERM, SIGHUP: archive_extract stops at the next entry, the
- * input at its next read, and the import undoes what it made */
-static void on_signal(int sig)
-{
-	archive_interrupted = sig;
-}
-
 /* The input (decompressed by instream.h when gzip or zstd), with a record of
  * the bytes handed out until the first member is known, so that the stream
  * can start over without seeking. */
@@ -601,7 +594,9 @@ static int import_steps(struct job *j, box_err_t *err)
 	cleanup_archive_read struct archive *a = NULL;
 	if (check_request(j->name, j->o, err) < 0)
 		return -1;
-	catch_interrupts(on_signal);
+	/* SIGINT, SIGTERM, SIGHUP: archive_extract stops at the next entry, the
+	 * input at its next read, and the import undoes what it made */
+	archive_catch_interrupts();
 	if (open_input(&j->in, j->file, err) < 0 || sniff(j, &a, err) < 0 || load_config(j, err) < 0 ||
 	    extract_rootfs(j, a, err) < 0 || load_late_config(j, err) < 0)
 		return -1;

@@ -29,20 +29,6 @@ const struct box_command cmd_create = {
 		 "  folder cannot do the one asked for. Leaves nothing behind when it fails.",
 };
 
-static void on_signal(int sig)
-{
-	archive_interrupted = sig;
-}
-
-/* Ctrl-C, a kill, a closed terminal: the extraction stops at its next entry
- * and the create removes what it made, instead of dying with a half rootfs
- * in place (a SIGKILL's leftovers are removed by the next create). No
- * SA_RESTART: a create waiting for the template cache lock gives up. */
-static void install_signals(void)
-{
-	catch_interrupts(on_signal);
-}
-
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,7 +68,12 @@ static int run(int argc, char **argv)
 		}
 		goto out;
 	}
-	install_signals();
+	/* Ctrl-C, a kill, a closed terminal: the extraction stops at its next
+	 * entry and the create removes what it made, instead of dying with a
+	 * half rootfs in place (a SIGKILL's leftovers are removed by the next
+	 * create). No SA_RESTART: a create waiting for the template cache lock
+	 * gives up. */
+	archive_catch_interrupts();
 	if (storage_create(c, tpl, identity_write, &err) < 0)
 		goto out;
 out:

@@ -72,6 +72,20 @@ static void hand_out(struct diag *v, size_t n, char ***out)
 	free(v);
 }
 
+int ctx_too_large(const char *label, size_t len, char ***errors, char ***warnings, box_err_t *err)
+{
+	if (len <= CONFIG_MAX_BYTES)
+		return 0;
+	box_usage_error(err, "%s: %zu bytes is too large for a config (at most 1 MiB)", label, len);
+	if (errors) {
+		*errors = xzalloc(2 * sizeof(char *));
+		(*errors)[0] = xstrdup(err && *err ? (*err)->msg : "too large");
+	}
+	if (warnings)
+		*warnings = xzalloc(sizeof(char *));
+	return -1;
+}
+
 int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t *err)
 {
 	int ret = ctx->n_errs ? -1 : 0;

@@ -113,16 +113,8 @@ int global_load_buffer_report(const char *buf, size_t len, const char *label, st
 			      char ***warnings, box_err_t *err)
 {
 	struct cfg_ctx ctx = { .label = label };
-	if (len > CONFIG_MAX_BYTES) {
-		box_usage_error(err, "%s: %zu bytes is too large for a config (at most 1 MiB)", label, len);
-		if (errors) {
-			*errors = xzalloc(2 * sizeof(char *));
-			(*errors)[0] = xstrdup(err && *err ? (*err)->msg : "too large");
-		}
-		if (warnings)
-			*warnings = xzalloc(sizeof(char *));
+	if (ctx_too_large(label, len, errors, warnings, err) < 0)
 		return -1;
-	}
 	struct box_global *g = xzalloc(sizeof(*g));
 	g->path = xstrdup(label);
 	{

@@ -61,6 +61,9 @@ void ctx_warn(struct cfg_ctx *ctx, unsigned line, const char *key, const char *f
  * NULL), sets err to the first error; returns -1 when there was one. Frees
  * the context's messages. */
 int ctx_finish(struct cfg_ctx *ctx, char ***errors, char ***warnings, box_err_t *err);
+/* -1 with the one error (also as *errors, and an empty *warnings, when
+ * asked for) when a config of len bytes is over CONFIG_MAX_BYTES; else 0. */
+int ctx_too_large(const char *label, size_t len, char ***errors, char ***warnings, box_err_t *err);
 
 /* Parses text of a scope (SC_CONTAINER or SC_GLOBAL). When libconfuse stops
  * at a syntax error (in ctx), what it read so far is returned and

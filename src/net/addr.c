@@ -69,39 +69,18 @@ int net_nl_addr_del(struct net_sock *s, int ifindex, const char *ifname, const s
 	return r < 0 ? net_sock_fail(s, r, err, "removing address %s from %s", a->text, ifname) : 0;
 }
 
-int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
-			    box_err_t *err)
+/* A static route through ifindex whose one address attribute is the
+ * gateway: RTA_DST, the on-link host route to it, or RTA_GATEWAY, the
+ * default route via it. */
+static struct nl_msg *route_msg(int type, int flags, int ifindex, const struct box_addr *gw, int attr)
 {
+	bool onlink = attr == RTA_DST;
 	struct rtmsg rt = {
 		.rtm_family = (unsigned char)gw->family,
-		.rtm_dst_len = (unsigned char)(gw->family == AF_INET6 ? 128 : 32),
+		.rtm_dst_len = (unsigned char)(onlink ? addr_len(gw->family) * 8 : 0),
 		.rtm_table = RT_TABLE_MAIN,
 		.rtm_protocol = RTPROT_STATIC,
-		.rtm_scope = RT_SCOPE_LINK,
-		.rtm_type = RTN_UNICAST,
-	};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	int r;
-
-	if (!m)
-		oom();
-	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_DST, (int)addr_len(gw->family), gw->addr) < 0 ||
-	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
-		oom();
-	net_sock_reset(s);
-	r = nl_send_sync(s->sk, m);
-	return r < 0 ? net_sock_fail(s, r, err, "adding the on-link route to the gateway %s on %s", gw->text, ifname)
-		     : 0;
-}
-
-static struct nl_msg *default_msg(int type, int flags, int ifindex, const struct box_addr *gw)
-{
-	struct rtmsg rt = {
-		.rtm_family = (unsigned char)gw->family,
-		.rtm_table = RT_TABLE_MAIN,
-		.rtm_protocol = RTPROT_STATIC,
-		.rtm_scope = RT_SCOPE_UNIVERSE,
+		.rtm_scope = onlink ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
 		.rtm_type = RTN_UNICAST,
 	};
 	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
@@ -109,17 +88,25 @@ static struct nl_msg *default_msg(int type, int flags, int ifindex, const struct
 	if (!m)
 		oom();
 	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_GATEWAY, (int)addr_len(gw->family), gw->addr) < 0 ||
-	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
+	    nla_put(m, attr, (int)addr_len(gw->family), gw->addr) < 0 || nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
 		oom();
 	return m;
+}
+
+int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			    box_err_t *err)
+{
+	net_sock_reset(s);
+	int r = nl_send_sync(s->sk, route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, gw, RTA_DST));
+	return r < 0 ? net_sock_fail(s, r, err, "adding the on-link route to the gateway %s on %s", gw->text, ifname)
+		     : 0;
 }
 
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
 			     box_err_t *err)
 {
 	net_sock_reset(s);
-	int r = nl_send_sync(s->sk, default_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, gw));
+	int r = nl_send_sync(s->sk, route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, gw, RTA_GATEWAY));
 	return r < 0 ? net_sock_fail(s, r, err, "adding the default route via %s on %s", gw->text, ifname) : 0;
 }
 
@@ -127,7 +114,7 @@ int net_nl_route_del_default(struct net_sock *s, int ifindex, const char *ifname
 			     box_err_t *err)
 {
 	net_sock_reset(s);
-	int r = nl_send_sync(s->sk, default_msg(RTM_DELROUTE, 0, ifindex, gw));
+	int r = nl_send_sync(s->sk, route_msg(RTM_DELROUTE, 0, ifindex, gw, RTA_GATEWAY));
 	if (r < 0 && (net_sock_errno(s, r) == ESRCH || net_sock_errno(s, r) == ENODEV))
 		return 0;
 	return r < 0 ? net_sock_fail(s, r, err, "removing the default route via %s on %s", gw->text, ifname) : 0;

@@ -113,7 +113,7 @@ static bool has_addr(const struct box_net *n, const struct box_addr *a)
  * readdress is also its own undo, from any half-way state. */
 static int tolerate_exists(int r, box_err_t *err)
 {
-	if (r < 0 && (*err)->errnum == EEXIST) {
+	if (r == -EEXIST) {
 		box_error_release(err);
 		return 0;
 	}

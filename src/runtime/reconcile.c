@@ -305,20 +305,17 @@ static int live(struct reconcile *r, struct rec_box *b, char ***warnings, box_er
 		fd = open_netns(b->name, err);
 		if (fd < 0 || net_live_apply(b->running, b->file, r->g, fd, warnings, err) < 0)
 			return -1;
-		if (managed_swap(b->running, b->file, r->g, err) < 0)
-			goto undo_net;
 	}
+	bool swapped = !net || managed_swap(b->running, b->file, r->g, err) == 0;
 	/* resolv.conf may name an interface (fe80::1%eth0): after any change */
-	if (ident && inside_identity(b->file, hostname, err) < 0)
-		goto undo_net;
-	if (limits && write_limits(r, b, err) < 0)
-		goto undo_ident;
-	return record_write_merged(b->name, b->running, b->file,
-				   CONFIG_MERGE_LIMITS | CONFIG_MERGE_NET | CONFIG_MERGE_RECORD, err);
-undo_ident:
-	if (ident && inside_identity(b->running, hostname, &e) < 0)
-		undo_warn(warnings, &e);
-undo_net:
+	if (swapped && (!ident || inside_identity(b->file, hostname, err) == 0)) {
+		if (!limits || write_limits(r, b, err) == 0)
+			return record_write_merged(b->name, b->running, b->file,
+						   CONFIG_MERGE_LIMITS | CONFIG_MERGE_NET | CONFIG_MERGE_RECORD, err);
+		/* the limits failed: the identity back, then the network */
+		if (ident && inside_identity(b->running, hostname, &e) < 0)
+			undo_warn(warnings, &e);
+	}
 	if (net && net_live_apply(b->file, b->running, r->g, fd, warnings, &e) < 0)
 		undo_warn(warnings, &e);
 	if (net && managed_swap(b->file, b->running, r->g, &e) < 0)

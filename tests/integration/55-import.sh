@@ -240,6 +240,20 @@ check "two containers, two inits" test "$(cat "$B/run/boxes/$M/init.pid")" != "$
 check "the copy stops" env BOX_ROOT="$B" box stop --kill "$M"
 check_match "the source still runs" "^$M +RUNNING" "$(box ls)"
 
+PHASE="export --mode stop: the restart after the dump fails"
+# the config is broken while the dump waits on the pipe (the reader has its
+# first bytes: the container is stopped), so the start after it fails: the
+# export says so and exits 2, a bad config's status (it said it and exited
+# 0, the container down)
+cp "$BOX_ROOT/etc/boxes/$M.conf" "$W/m.conf"
+{ box export "$M" --mode stop -o - 2>"$W/rs.err"; echo $? >"$W/rs.rc"; } |
+	{ head -c 512 >/dev/null; echo "no_such_key = 1" >>"$BOX_ROOT/etc/boxes/$M.conf"; cat >/dev/null; }
+check_eq "the export exits 2 (the config's error)" 2 "$(cat "$W/rs.rc")"
+check_match "it says the start after the dump failed" "starting $M again after the export" "$(cat "$W/rs.err")"
+check_match "the container is stopped, as the error says" "^$M +STOPPED" "$(box ls)"
+cp "$W/m.conf" "$BOX_ROOT/etc/boxes/$M.conf"
+check "with its config back it starts" box start "$M"
+
 PHASE="export --mode suspend"
 dd if=/dev/urandom of="$S/$M/rootfs/srv/big" bs=1M count=256 status=none
 ipid=$(cat "$BOX_ROOT/run/boxes/$M/init.pid")
