@@ -169,7 +169,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 	struct quiesce q = { .lock = -1 };
 	if (!snap && runtime_quiesce(src, true, &q, err) < 0)
 		goto out;
-	int r = storage_clone(src, snap, dst, err);
+	int r = storage_clone(src, snap, dst, q.running, err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
 		box_error_report(&e2);

@@ -103,7 +103,7 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (runtime_quiesce(name, true, &q, err) < 0)
 		return -1;
 	uint64_t t0 = now_ms();
-	int r = storage_snapshot_create(name, snap, text, len, comment, err);
+	int r = storage_snapshot_create(name, snap, text, len, comment, q.running, err);
 	uint64_t held = now_ms() - t0;
 	bool was_running = q.running;
 	box_err_t e2 = NULL;

@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "storage/copy.h"
 #include "storage/internal.h"
+#include "storage/layers.h"
 #include "storage/storage.h"
 
 #define PENDING "clone-pending"
@@ -92,6 +93,26 @@ static const char *tree_name(enum box_storage kind)
 	return kind == STORAGE_OVERLAY ? "overlay" : "rootfs";
 }
 
+/* An overlay container or snapshot made before layer records (an overlay/
+ * folder with a copy of the upper layer) cannot take part in layers. */
+static int check_layers(int fd, const char *what, box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(fd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	return box_error(err, ENOTSUP,
+			 "%s was made by an older boxes (an overlay/ folder, no layer record): 'box export' it and "
+			 "'box import' it again to snapshot or clone it",
+			 what);
+}
+
+static void close_store(int *storefd)
+{
+	if (*storefd >= 0)
+		close(*storefd);
+	*storefd = -1;
+}
+
 /* Takes the tree held by sfd (a container's folder or a snapshot's) into
  * dfd/dst: the rootfs for dir and btrfs; for overlay a folder with a copy of
  * upper/, the same lower and an empty work/. readonly: btrfs snapshots that
@@ -143,7 +164,7 @@ static void remove_quietly(int dirfd, const char *name)
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, box_err_t *err)
+			    const char *comment, bool live, box_err_t *err)
 {
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
@@ -161,7 +182,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", snap, (int)getpid());
 	if (mkdirat(sfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating the snapshot folder %s", tmp);
-	int r = -1;
+	int r = -1, storefd = -1;
 	cleanup_close int tfd = open_dir_at(sfd, tmp, tmp, err);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -172,8 +193,11 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	if (tfd < 0 ||
 	    write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
 	    write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) <
-		0 ||
-	    take(kind, cfd, tfd, tree_name(kind), true, err) < 0)
+		0)
+		goto out;
+	if (kind == STORAGE_OVERLAY
+		? check_layers(cfd, name, err) < 0 || storage_overlay_take(cfd, tfd, live, false, &storefd, err) < 0
+		: take(kind, cfd, tfd, tree_name(kind), true, err) < 0)
 		goto out;
 	if (renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0) {
 		box_error(err, errno, "renaming the snapshot %s into place", tmp);
@@ -185,6 +209,12 @@ out:
 		remove_quietly(sfd, tmp);
 		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
 	}
+	if (r < 0 && storefd >= 0) {
+		box_err_t e = NULL; /* the layers it made, if nothing names them */
+		if (layers_gc_locked(storefd, &e) < 0)
+			box_error_report(&e);
+	}
+	close_store(&storefd);
 	return r;
 }
 
@@ -206,6 +236,29 @@ static int read_meta(int sfd, const char *snap, struct storage_snapshot *s, box_
 		}
 	}
 	return 0;
+}
+
+/* The bytes a snapshot holds on its own: its rootfs (dir), its top layer
+ * (overlay: what changed since the layer under it); -1 unknown. */
+static int64_t snapshot_size(int sfd, const char *snap, enum box_storage kind)
+{
+	cleanup_free char *tree = NULL;
+	uint64_t bytes;
+	box_err_t e = NULL;
+	cleanup_close int fd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct layer_chain ch;
+	if (fd >= 0 && kind == STORAGE_OVERLAY && layer_chain_read(fd, &ch, &e) == 0) {
+		tree = layer_chain_top_path(&ch);
+		layer_chain_free(&ch);
+	} else if (fd >= 0) {
+		tree = xasprintf("%s/%s", snap, kind == STORAGE_DIR ? "rootfs" : "overlay/upper");
+	}
+	box_error_release(&e);
+	int64_t size = -1;
+	if (tree && storage_tree_size(tree[0] == '/' ? AT_FDCWD : sfd, tree, &bytes, &e) == 0)
+		size = (int64_t)bytes;
+	box_error_release(&e);
+	return size;
 }
 
 static int cmp_snap(const void *a, const void *b)
@@ -249,15 +302,8 @@ int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot 
 			return box_error_wrap(err, "snapshot %s of %s", de->d_name, name);
 		}
 		(*n)++;
-		if (sizes && kind != STORAGE_BTRFS) {
-			cleanup_free char *tree =
-			    xasprintf("%s/%s", de->d_name, kind == STORAGE_DIR ? "rootfs" : "overlay/upper");
-			uint64_t bytes;
-			box_err_t e = NULL;
-			if (storage_tree_size(sfd, tree, &bytes, &e) == 0)
-				s->size = (int64_t)bytes;
-			box_error_release(&e);
-		}
+		if (sizes && kind != STORAGE_BTRFS)
+			s->size = snapshot_size(sfd, de->d_name, kind);
 	}
 	if (*n)
 		qsort(*out, *n, sizeof(**out), cmp_snap);
@@ -299,7 +345,33 @@ int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err)
 		return box_error(err, errno, "removing the snapshot %s of %s", snap, name);
 	if (storage_remove_tree_at(sfd, tmp, err) < 0)
 		return box_error_wrap(err, "removing the snapshot %s of %s", snap, name);
+	/* the layers only it named */
+	if (storage_kind(name) == STORAGE_OVERLAY && layers_gc(err) < 0)
+		return box_error_wrap(err, "the snapshot %s of %s is deleted, but not its layers", snap, name);
 	return 0;
+}
+
+/* A fresh upper over the snapshot's chain: the container's record is
+ * replaced in one rename; its old upper goes with the gc. */
+static int rollback_overlay(int cfd, int snapfd, const char *name, const char *snap, char **config, box_err_t *err)
+{
+	int storefd = -1, r = -1;
+	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
+	if (check_layers(snapfd, what, err) == 0 && check_layers(cfd, name, err) == 0 &&
+	    storage_overlay_from(snapfd, cfd, &storefd, err) == 0)
+		r = 0;
+	if (storefd >= 0) {
+		box_err_t e = NULL;
+		if (layers_gc_locked(storefd, &e) < 0)
+			box_error_report(&e);
+	}
+	close_store(&storefd);
+	if (r < 0) {
+		free(*config);
+		*config = NULL;
+		box_error_wrap(err, "rolling %s back to %s (the rootfs is as it was)", name, snap);
+	}
+	return r;
 }
 
 int storage_rollback(const char *name, const char *snap, char **config, size_t *config_len, box_err_t *err)
@@ -327,6 +399,8 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 	cleanup_free char *cpath = paths_container_path(name);
 	storage_sweep(cfd, "rootfs.tmp.", cpath);
 	storage_sweep(cfd, "overlay.tmp.", cpath);
+	if (kind == STORAGE_OVERLAY)
+		return rollback_overlay(cfd, snapfd, name, snap, config, err);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
 	int r = -1;
@@ -366,7 +440,18 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 	return storage_remove_tree_at(stfd, trash, err);
 }
 
-int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err)
+/* How the source's tree holds its owners (config/idshift.h): the clone's
+ * tree holds them the same way. Its id range is its own (a new one at its
+ * first start, idmap_base = auto). */
+static int copy_ids(int cfd, int tfd, box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(cfd, "idshift", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return copy_file_between(cfd, "idshift", tfd, "idshift", err);
+}
+
+int storage_clone(const char *src, const char *snap, const char *dst, bool live, box_err_t *err)
 {
 	cleanup_close int cfd = open_container(src, err);
 	if (cfd < 0)
@@ -394,10 +479,15 @@ int storage_clone(const char *src, const char *snap, const char *dst, box_err_t 
 	storage_sweep(stfd, prefix, paths_state_dir());
 	if (mkdirat(stfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
-	int r = -1;
+	int r = -1, storefd = -1;
 	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
 	if (tfd < 0 || write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-	    take(kind, holder, tfd, tree_name(kind), false, err) < 0)
+	    copy_ids(cfd, tfd, err) < 0)
+		goto out;
+	if (kind == STORAGE_OVERLAY ? check_layers(holder, snap ? snap : src, err) < 0 ||
+					  (snap ? storage_overlay_from(holder, tfd, &storefd, err)
+						: storage_overlay_take(cfd, tfd, live, true, &storefd, err)) < 0
+				    : take(kind, holder, tfd, tree_name(kind), false, err) < 0)
 		goto out;
 	if (renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0) {
 		box_error(err, errno, "renaming %s to %s", tmp, dst);
@@ -410,6 +500,12 @@ out:
 		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
 			       snap ? snap : "", dst);
 	}
+	if (r < 0 && storefd >= 0) {
+		box_err_t e = NULL;
+		if (layers_gc_locked(storefd, &e) < 0)
+			box_error_report(&e);
+	}
+	close_store(&storefd);
 	return r;
 }
 

@@ -36,7 +36,7 @@ int storage_snapshot_check_name(const char *snap, box_err_t *err);
 /* Snapshot of the rootfs as it is now, and of config_text (the config file's
  * bytes). EEXIST when the name is taken. */
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, box_err_t *err);
+			    const char *comment, bool live, box_err_t *err);
 /* Oldest first (by the time each was made). sizes: walk dir and overlay snapshots for their size. */
 int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot **out, size_t *n, box_err_t *err);
 void storage_snapshot_list_free(struct storage_snapshot *v, size_t n);
@@ -54,7 +54,7 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
  * renamed into place; it holds a "clone-pending" mark until the caller has
  * written DST's config and called storage_clone_commit. A DST state folder
  * still marked and without a config is a killed clone's: removed here. */
-int storage_clone(const char *src, const char *snap, const char *dst, box_err_t *err);
+int storage_clone(const char *src, const char *snap, const char *dst, bool live, box_err_t *err);
 int storage_clone_commit(const char *dst, box_err_t *err);
 
 #endif
