@@ -88,8 +88,10 @@ static void print_storage(const char *name, bool json)
 				strv_push(&others, *u);
 		print_layer(json, i == 0, i == 0 ? "upper" : "lower", id, path, others);
 	}
-	cleanup_free char *tpl = xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key);
-	print_layer(json, false, "template", ch.template_key, tpl, NULL);
+	if (ch.template_key) {
+		cleanup_free char *tpl = xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key);
+		print_layer(json, false, "template", ch.template_key, tpl, NULL);
+	}
 	if (json)
 		printf("\n  ],\n");
 	layer_chain_free(&ch);

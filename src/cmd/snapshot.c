@@ -24,7 +24,8 @@ const struct box_command cmd_snapshot = {
 		 "  Keeps the rootfs and the config file as they are now under SNAP (default: snap-DATE-TIME).\n"
 		 "  A running container is frozen for the moment of the snapshot (consistent as after a power\n"
 		 "  cut). btrfs: a subvolume snapshot; dir: a copy (reflinks where the filesystem has them);\n"
-		 "  overlay: a copy of the container's own layer over the shared template.\n"
+		 "  overlay: the container's own layer becomes a shared read-only layer under a fresh one\n"
+		 "  (a running container's is copied); 'box info' shows the layers.\n"
 		 "  --comment TEXT  a note kept with the snapshot\n"
 		 "  --list          the snapshots, oldest first: NAME DATE SIZE COMMENT (--json: an array)\n"
 		 "  --delete SNAP   removes a snapshot (the others and the container are not touched)",

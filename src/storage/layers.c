@@ -39,7 +39,7 @@ void layer_chain_free(struct layer_chain *ch)
 
 size_t layer_chain_depth(const struct layer_chain *ch)
 {
-	return strv_len(ch->lowers) + 1;
+	return strv_len(ch->lowers) + (ch->template_key ? 1 : 0);
 }
 
 static int parse(char *text, struct layer_chain *ch, box_err_t *err)
@@ -49,7 +49,7 @@ static int parse(char *text, struct layer_chain *ch, box_err_t *err)
 		line++;
 		char *v = strchr(l, ' ');
 		if (!v || ch->template_key)
-			return box_error(err, EINVAL, "line %d: expected 'upper|lower ID' lines, 'template KEY' last",
+			return box_error(err, EINVAL, "line %d: expected 'upper|lower ID' lines, then 'template KEY'",
 					 line);
 		*v++ = '\0';
 		if (!strcmp(l, "template") && valid_key(v))
@@ -61,8 +61,9 @@ static int parse(char *text, struct layer_chain *ch, box_err_t *err)
 		else
 			return box_error(err, EINVAL, "line %d: '%s %s' is not a layer", line, l, v);
 	}
-	if (!ch->template_key)
-		return box_error(err, EINVAL, "no 'template KEY' line");
+	/* a flattened chain's bottom layer is the whole tree */
+	if (!ch->template_key && !ch->lowers)
+		return box_error(err, EINVAL, "no lower layer");
 	return 0;
 }
 
@@ -90,7 +91,8 @@ int layer_chain_write(int dirfd, const struct layer_chain *ch, box_err_t *err)
 		fprintf(f, "upper %s\n", ch->upper);
 	for (char **l = ch->lowers; l && *l; l++)
 		fprintf(f, "lower %s\n", *l);
-	fprintf(f, "template %s\n", ch->template_key);
+	if (ch->template_key)
+		fprintf(f, "template %s\n", ch->template_key);
 	if (fclose(f) != 0)
 		return box_error(err, errno, "formatting the layer record");
 	unlinkat(dirfd, tmp, 0);
@@ -163,6 +165,8 @@ char *layer_chain_top_path(const struct layer_chain *ch)
 {
 	if (ch->lowers && ch->lowers[0])
 		return layers_diff_path(ch->lowers[0]);
+	if (!ch->template_key)
+		return NULL;
 	return xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch->template_key);
 }
 

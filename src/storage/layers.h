@@ -11,7 +11,8 @@
  *   upper ID          the writable layer (a container's; never shared)
  *   lower ID          read-only layers, shared by snapshots and clones
  *   template KEY      the bottom: the template cache entry
- *                     <state>/templates/.cache/KEY (kept when unused)
+ *                     <state>/templates/.cache/KEY (kept when unused);
+ *                     none in a chain flattened into one whole layer
  *
  * A record is replaced by one rename (written beside it, fsynced): that
  * rename is the one commit point of a snapshot's, clone's or rollback's
@@ -41,13 +42,16 @@
  * kernel stacks at most 500 (OVL_MAX_STACK); the mount options of mount(2)
  * (kernels before 6.8, without fsconfig "lowerdir+") fit in one page: 4095
  * bytes hold about 220 layers named /proc/self/fd/N. 128 leaves room for
- * both; a snapshot or clone that would go past it flattens the chain. */
+ * both; a snapshot or clone that would go past it flattens the chain: its
+ * whole tree copied into one layer (snapshot-overlay.c). */
+#ifndef LAYERS_MAX /* -DLAYERS_MAX=N: a build that flattens sooner */
 #define LAYERS_MAX 128
+#endif
 
 struct layer_chain {
 	char *upper;	    /* NULL in a snapshot's record */
 	char **lowers;	    /* layer ids, top first (strv; NULL when none) */
-	char *template_key; /* the bottom layer */
+	char *template_key; /* the bottom layer; NULL in a flattened chain */
 };
 
 void layer_chain_free(struct layer_chain *ch);

@@ -8,6 +8,8 @@
 #include "storage/snapshot.h"
 
 #include <dirent.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -324,6 +326,62 @@ static int no_snapshot(const char *name, const char *snap, box_err_t *err)
 	return box_error(err, ENOENT, "%s has no snapshot %s ('box snapshot %s --list' shows them)", name, snap, name);
 }
 
+static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
+{
+	struct layer_chain ch;
+	if (layer_chain_read(snapfd, &ch, err) < 0)
+		return box_error_wrap(err, "the snapshot's layers");
+	cleanup_strv char **lowers = NULL;
+	for (char **l = ch.lowers; l && *l; l++) {
+		char *p = layers_diff_path(*l);
+		strv_push(&lowers, p);
+		free(p);
+	}
+	cleanup_free char *tpl =
+	    ch.template_key ? xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key) : NULL;
+	if (tpl)
+		strv_push(&lowers, tpl);
+	layer_chain_free(&ch);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return box_error(err, errno, "making a private mount namespace");
+	*tmpdir = xstrdup("/tmp/box-snapshot.XXXXXX");
+	if (!mkdtemp(*tmpdir))
+		return box_error(err, errno, "creating %s", *tmpdir);
+	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, err);
+}
+
+int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
+			       box_err_t *err)
+{
+	*root = *tmpdir = NULL;
+	*hold = -1;
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(name);
+	struct stat st;
+	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	int sfd = open_snapshots(cfd, name, false, err);
+	if (sfd < 0)
+		return -1;
+	*hold = sfd;
+	cleanup_close int snapfd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (snapfd < 0)
+		return no_snapshot(name, snap, err);
+	if (kind != STORAGE_OVERLAY) {
+		*root = xasprintf("%s/snapshots/%s/rootfs", paths_container_path(name), snap);
+		return 0;
+	}
+	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
+	if (check_layers(snapfd, what, err) < 0 || mount_snapshot_layers(snapfd, tmpdir, err) < 0)
+		return box_error_wrap(err, "mounting %s", what);
+	*root = xstrdup(*tmpdir);
+	return 0;
+}
+
 int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err)
 {
 	if (storage_snapshot_check_name(snap, err) < 0)
@@ -357,6 +415,8 @@ static int rollback_overlay(int cfd, int snapfd, const char *name, const char *s
 {
 	int storefd = -1, r = -1;
 	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
+	cleanup_free char *cpath = paths_container_path(name);
+	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath); /* a killed rollback's; the caller holds the lock */
 	if (check_layers(snapfd, what, err) == 0 && check_layers(cfd, name, err) == 0 &&
 	    storage_overlay_from(snapfd, cfd, &storefd, err) == 0)
 		r = 0;

@@ -493,8 +493,9 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
 		free(*l);
 		*l = p;
 	}
-	cleanup_free char *tpl = xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key);
-	if (r == 0)
+	cleanup_free char *tpl =
+	    ch.template_key ? xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key) : NULL;
+	if (r == 0 && tpl)
 		strv_push(lowers, tpl);
 	*upper = legacy ? xasprintf("%s/overlay/upper", cpath) : layers_diff_path(ch.upper);
 	*work = legacy ? xasprintf("%s/overlay/work", cpath) : layers_work_path(ch.upper);
