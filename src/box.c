@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "base/log.h"
+#include "base/notes.h"
 #include "base/version.h"
 
 static const struct box_command *const commands[] = {
@@ -38,6 +39,7 @@ static void print_help(FILE *f)
 int main(int argc, char **argv)
 {
 	box_trace("main %s", argc > 1 ? argv[1] : "");
+	box_note_set_sink(cmd_note_sink);
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 

@@ -21,6 +21,7 @@
 #include "archive/pgzip.h"
 #include "base/rootfs.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 volatile int export_interrupted;
 
@@ -75,8 +76,8 @@ static void print_progress(struct out *o, bool final)
 		unsigned s = (unsigned)((o->total - o->done) / rate);
 		snprintf(eta, sizeof(eta), "  ETA %u:%02u", s / 60, s % 60);
 	}
-	fprintf(stderr, "\r%8.1f MiB of %.1f MiB  %6.1f MB/s%s   %s", o->done / 1048576.0, o->total / 1048576.0,
-		rate / 1e6, eta, final ? "\n" : "");
+	box_progress("\r%8.1f MiB of %.1f MiB  %6.1f MB/s%s   %s", o->done / 1048576.0, o->total / 1048576.0,
+		     rate / 1e6, eta, final ? "\n" : "");
 }
 
 static la_ssize_t out_write(struct archive *a, void *data, const void *buf, size_t len)
@@ -371,9 +372,8 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 	bool template_ = opts->template_;
 	struct idmap m = { c->unprivileged, opts->id_shift, c->idmap_size, 0 };
 	cleanup_archive_read struct archive *disk = archive_read_disk_new();
-	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
-	struct archive_entry *e = NULL;
-	int ret = -1;
+	cleanup_archive_linkresolver struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
+	cleanup_archive_entry struct archive_entry *e = NULL;
 	size_t rlen = strlen(rootfs);
 	if (!disk || !lr)
 		oom();
@@ -381,15 +381,11 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 	archive_read_disk_set_symlink_physical(disk);
 	/* one filesystem (tar --one-file-system); no atime games */
 	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-	if (archive_read_disk_open(disk, rootfs) != ARCHIVE_OK) {
-		box_error(err, archive_errno(disk), "opening %s: %s", rootfs, archive_error_string(disk));
-		goto out;
-	}
+	if (archive_read_disk_open(disk, rootfs) != ARCHIVE_OK)
+		return box_error(err, archive_errno(disk), "opening %s: %s", rootfs, archive_error_string(disk));
 	for (;;) {
-		if (export_interrupted) {
-			box_error(err, EINTR, "interrupted");
-			goto out;
-		}
+		if (export_interrupted)
+			return box_error(err, EINTR, "interrupted");
 		archive_entry_free(e);
 		e = archive_entry_new();
 		int r = archive_read_next_header2(disk, e);
@@ -398,18 +394,15 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 		if (r == ARCHIVE_RETRY)
 			continue;
 		if (r == ARCHIVE_WARN)
-			log_warn("%s: %s", archive_entry_sourcepath(e) ? archive_entry_sourcepath(e) : rootfs,
+			box_warn("%s: %s", archive_entry_sourcepath(e) ? archive_entry_sourcepath(e) : rootfs,
 				 archive_error_string(disk));
-		else if (r != ARCHIVE_OK) {
-			box_error(err, archive_errno(disk), "reading %s: %s", rootfs, archive_error_string(disk));
-			goto out;
-		}
+		else if (r != ARCHIVE_OK)
+			return box_error(err, archive_errno(disk), "reading %s: %s", rootfs,
+					 archive_error_string(disk));
 		const char *src = archive_entry_pathname(e);
 		cleanup_free char *rel = NULL;
-		if (strncmp(src, rootfs, rlen) || (src[rlen] && src[rlen] != '/')) {
-			box_error(err, EINVAL, "unexpected path %s outside %s", src, rootfs);
-			goto out;
-		}
+		if (strncmp(src, rootfs, rlen) || (src[rlen] && src[rlen] != '/'))
+			return box_error(err, EINVAL, "unexpected path %s outside %s", src, rootfs);
 		rel = src[rlen] ? xasprintf(".%s", src + rlen) : xstrdup("./");
 		bool is_dir = archive_entry_filetype(e) == AE_IFDIR;
 		if (excluded(rel) || (template_ && template_dropped(rel, is_dir)))
@@ -432,7 +425,7 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 			archive_entry_sparse_clear(e);
 			archive_entry_set_size(e, (la_int64_t)strlen(content));
 			if (write_member(a, e, content, strlen(content), err) < 0)
-				goto out;
+				return -1;
 			continue;
 		}
 
@@ -440,29 +433,91 @@ static int walk_rootfs(struct archive *a, struct out *o, const struct box_config
 		archive_entry_linkify(lr, &e, &sparse);
 		if (!e)
 			continue;
-		if (archive_write_header(a, e) < ARCHIVE_WARN) {
-			box_error(err, archive_errno(a), "writing %s: %s", rel, archive_error_string(a));
-			goto out;
-		}
+		if (archive_write_header(a, e) < ARCHIVE_WARN)
+			return box_error(err, archive_errno(a), "writing %s: %s", rel, archive_error_string(a));
 		if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0 && !archive_entry_hardlink(e) &&
 		    copy_data(disk, a, e, o, err) < 0)
-			goto out;
+			return -1;
 	}
 	if (m.unmapped)
-		log_warn("%llu owner(s) outside the container's id map (%u..%u) exported as nobody (65534)",
+		box_warn("%llu owner(s) outside the container's id map (%u..%u) exported as nobody (65534)",
 			 (unsigned long long)m.unmapped, m.base, m.base + m.size - 1);
-	ret = 0;
-out:
-	archive_entry_free(e);
-	archive_entry_linkresolver_free(lr);
-	return ret;
+	return 0;
+}
+
+/* The compressor of the output, if any. */
+static void out_start(struct out *o, int fd)
+{
+	if (o->comp == EXPORT_GZIP) {
+		o->gz = pgzip_new_fd(6, 0, fd);
+	} else if (o->comp == EXPORT_ZSTD) {
+		o->zc = ZSTD_createCCtx();
+		if (!o->zc)
+			oom();
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_checksumFlag, 1);
+		/* 0 workers if this libzstd is single-threaded: the call fails, harmless */
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 0 ? (int)cpus : 1);
+		o->zbuf_len = ZSTD_CStreamOutSize();
+		o->zbuf = xmalloc(o->zbuf_len);
+	}
+}
+
+/* ./etc/vzdump/pct.conf and an empty pct.fw, first, as vzdump writes them. */
+static int write_pct(struct archive *a, const struct box_config *c, int rootfd, box_err_t *err)
+{
+	time_t now = time(NULL);
+	cleanup_free char *changes = NULL;
+	cleanup_free char *pct = pct_export(c, pct_detect_ostype(rootfd), walk_total, &changes);
+	if (changes)
+		box_warn("pct.conf: what a pct restore of this archive would not give back: %s (box "
+			 "import gives back all of it)",
+			 changes);
+	const char *names[] = { "./etc/vzdump/pct.conf", "./etc/vzdump/pct.fw" };
+	for (int i = 0; i < 2; i++) {
+		cleanup_archive_entry struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, now, 0);
+		archive_entry_set_size(e, i ? 0 : (la_int64_t)strlen(pct));
+		if (write_member(a, e, pct, i ? 0 : strlen(pct), err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The archive through o; the writer is freed (o's close callback run) on
+ * return. */
+static int write_archive(struct out *o, const struct box_config *c, const char *rootfs, const struct export_opts *opts,
+			 int rootfd, box_err_t *err)
+{
+	cleanup_archive_write struct archive *a = archive_write_new();
+	if (!a)
+		oom();
+	/* ustar where it fits, pax headers for long names, xattrs, ACLs, sparse
+	 * maps, big ids: what GNU tar --format=posix writes */
+	archive_write_set_format_pax_restricted(a);
+	/* xattrs as SCHILY.xattr.* only: GNU tar (pct restore) reads those and
+	 * warns about every LIBARCHIVE.xattr.* key */
+	archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY");
+	archive_write_set_bytes_per_block(a, 10240);
+	if (archive_write_open2(a, o, NULL, out_write, out_close, NULL) != ARCHIVE_OK)
+		return box_error(err, archive_errno(a), "starting the archive: %s", archive_error_string(a));
+	if (!opts->template_ && write_pct(a, c, rootfd, err) < 0)
+		return -1;
+	if (walk_rootfs(a, o, c, rootfs, opts, rootfd, err) < 0)
+		return -1;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		return box_error(err, archive_errno(a), "finishing the archive: %s", archive_error_string(a));
+	return 0;
 }
 
 int export_write_fd(int fd, const struct box_config *c, const char *rootfs, const struct export_opts *opts,
 		    box_err_t *err)
 {
 	struct out o = { .fd = fd, .comp = opts->compress };
-	int ret = -1;
 	cleanup_close int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return box_error(err, errno, "opening %s", rootfs);
@@ -474,71 +529,10 @@ int export_write_fd(int fd, const struct box_config *c, const char *rootfs, cons
 	o.total = walk_total;
 	o.progress = opts->progress > 0;
 	o.t0 = now_ms();
-
-	if (o.comp == EXPORT_GZIP) {
-		o.gz = pgzip_new_fd(6, 0, fd);
-	} else if (o.comp == EXPORT_ZSTD) {
-		o.zc = ZSTD_createCCtx();
-		if (!o.zc)
-			oom();
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		ZSTD_CCtx_setParameter(o.zc, ZSTD_c_compressionLevel, 3);
-		ZSTD_CCtx_setParameter(o.zc, ZSTD_c_checksumFlag, 1);
-		/* 0 workers if this libzstd is single-threaded: the call fails, harmless */
-		ZSTD_CCtx_setParameter(o.zc, ZSTD_c_nbWorkers, cpus > 0 ? (int)cpus : 1);
-		o.zbuf_len = ZSTD_CStreamOutSize();
-		o.zbuf = xmalloc(o.zbuf_len);
-	}
-
-	struct archive *a = archive_write_new();
-	if (!a)
-		oom();
-	/* ustar where it fits, pax headers for long names, xattrs, ACLs, sparse
-	 * maps, big ids: what GNU tar --format=posix writes */
-	archive_write_set_format_pax_restricted(a);
-	/* xattrs as SCHILY.xattr.* only: GNU tar (pct restore) reads those and
-	 * warns about every LIBARCHIVE.xattr.* key */
-	archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY");
-	archive_write_set_bytes_per_block(a, 10240);
-	if (archive_write_open2(a, &o, NULL, out_write, out_close, NULL) != ARCHIVE_OK) {
-		box_error(err, archive_errno(a), "starting the archive: %s", archive_error_string(a));
-		goto out;
-	}
-
-	struct archive_entry *e;
-	time_t now = time(NULL);
-	if (!opts->template_) {
-		cleanup_free char *changes = NULL;
-		cleanup_free char *pct = pct_export(c, pct_detect_ostype(rootfd), walk_total, &changes);
-		if (changes)
-			log_warn("pct.conf: what a pct restore of this archive would not give back: %s (box "
-				 "import gives back all of it)",
-				 changes);
-		const char *names[] = { "./etc/vzdump/pct.conf", "./etc/vzdump/pct.fw" };
-		for (int i = 0; i < 2; i++) {
-			e = archive_entry_new();
-			archive_entry_set_pathname(e, names[i]);
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_perm(e, 0644);
-			archive_entry_set_mtime(e, now, 0);
-			archive_entry_set_size(e, i ? 0 : (la_int64_t)strlen(pct));
-			int r = write_member(a, e, pct, i ? 0 : strlen(pct), err);
-			archive_entry_free(e);
-			if (r < 0)
-				goto out;
-		}
-	}
-	if (walk_rootfs(a, &o, c, rootfs, opts, rootfd, err) < 0)
-		goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		box_error(err, archive_errno(a), "finishing the archive: %s", archive_error_string(a));
-		goto out;
-	}
-	if (o.progress)
+	out_start(&o, fd);
+	int ret = write_archive(&o, c, rootfs, opts, rootfd, err);
+	if (ret == 0 && o.progress)
 		print_progress(&o, true);
-	ret = 0;
-out:
-	archive_write_free(a);
 	if (ret < 0 && o.err) {
 		/* the output's own error (ENOSPC, EPIPE...) says more than libarchive's */
 		box_error_release(err);
@@ -550,6 +544,6 @@ out:
 	ZSTD_freeCCtx(o.zc);
 	free(o.zbuf);
 	if (ret < 0 && o.progress)
-		fputc('\n', stderr);
+		box_progress("\n");
 	return ret;
 }

@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "archive/instream.h"
+#include "archive/libarchive.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 #define MAX_WARNINGS 10
 
@@ -102,8 +104,7 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 	if (instream_open(fd, path, &archive_interrupted, &g->s, err) < 0) {
 		close(fd);
 		free(g);
-		/* (most of instream's messages name the file already) */
-		return *err && strstr((*err)->msg, path) ? -1 : box_error_wrap(err, "%s", path);
+		return -1; /* (instream's messages name the file) */
 	}
 	struct archive *a = archive_read_new();
 	if (!a)
@@ -130,17 +131,6 @@ static int open_read(const char *path, struct archive **out, struct input **gout
 	if (gout)
 		*gout = g;
 	return 0;
-}
-
-int archive_open_read(const char *path, struct archive **out, box_err_t *err)
-{
-	return open_read(path, out, NULL, err);
-}
-
-void archive_close_read(struct archive *a)
-{
-	if (a)
-		archive_read_free(a);
 }
 
 /* A name inside the archive: relative, no ".." component. "./x", "x" are fine. */
@@ -270,129 +260,130 @@ static int copy_data(struct archive *a, struct archive *w, const char *path, uin
 	}
 }
 
-int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err)
-{
-	static const struct extract_opts defaults = { 0 };
-	struct archive *w = NULL;
-	struct archive_entry *e;
-	uint64_t bytes = 0;
-	unsigned long entries = 0, warnings = 0;
-	int ret = -1, cwd = -1, tfd = -1;
-	bool moved = false;
+/* What an extraction counted so far. */
+struct tally {
+	uint64_t bytes;
+	unsigned long entries, warnings;
+};
 
-	if (!o)
-		o = &defaults;
-	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0) {
-		box_error(err, errno, "opening the working folder");
-		goto out;
-	}
-	tfd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tfd < 0) {
-		box_error(err, errno, "opening %s", target);
-		goto out;
-	}
-	if (fchdir(tfd) < 0) {
-		box_error(err, errno, "entering %s", target);
-		goto out;
-	}
-	moved = true;
-	w = archive_write_disk_new();
+/* A warning of libarchive's, said (the first MAX_WARNINGS of them). */
+static void warn(struct tally *t, const char *what, const char *p, struct archive *x)
+{
+	if (t->warnings++ < MAX_WARNINGS)
+		box_warn("%s%s%s%s: %s", what, p ? " '" : "", p ? p : "", p ? "'" : "", archive_error_string(x));
+}
+
+/* The next header: 1, 0 at the end, -1 on an error. */
+static int next_header(struct archive *a, struct archive_entry **e, struct tally *t, box_err_t *err)
+{
+	if (archive_interrupted)
+		return box_error(err, 0, "interrupted by SIG%s after %lu entries", sigabbrev_np(archive_interrupted),
+				 t->entries);
+	int r = archive_read_next_header(a, e);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	/* ARCHIVE_RETRY is a damaged header that libarchive would skip
+	 * (bsdtar: "Retrying..."): a template missing a file is no template */
+	if (r == ARCHIVE_RETRY)
+		return box_error(err, 0, "damaged archive: a header after %lu good entries is unreadable (%s)",
+				 t->entries, archive_error_string(a));
+	if (r < ARCHIVE_WARN && t->entries)
+		return box_error(err, rerrno(a), "reading the archive after %lu good entries: %s", t->entries,
+				 archive_error_string(a));
+	if (r < ARCHIVE_WARN)
+		return box_error(err, rerrno(a), "reading the archive: %s", archive_error_string(a));
+	if (r == ARCHIVE_WARN)
+		warn(t, "reading the archive", NULL, a);
+	return 1;
+}
+
+/* A result of write_disk: an error, or a warning that is one (a full disk). */
+static int disk_result(int r, struct archive *w, struct tally *t, const char *p, box_err_t *err)
+{
+	if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w)))
+		return box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
+	/* metadata that could not be restored (an xattr the filesystem
+	 * refuses, ...): said, not fatal, as tar does */
+	if (r == ARCHIVE_WARN)
+		warn(t, "extracting", p, w);
+	return 0;
+}
+
+/* One entry, checked, then written with its data. */
+static int extract_entry(struct archive *a, struct archive *w, struct archive_entry *e, const struct extract_opts *o,
+			 struct tally *t, box_err_t *err)
+{
+	const char *p = archive_entry_pathname(e);
+	if (!p || !*p)
+		return box_error(err, 0, "an entry without a name: refusing the archive");
+	if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
+		return 0;
+	if ((!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR)
+		return box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
+	if (check_entry(e, o, err) < 0)
+		return -1;
+	p = archive_entry_pathname(e);
+	if (disk_result(archive_write_header(w, e), w, t, p, err) < 0)
+		return -1;
+	if (archive_entry_size(e) > 0 && copy_data(a, w, p, &t->bytes, err) < 0)
+		return -1;
+	if (disk_result(archive_write_finish_entry(w), w, t, p, err) < 0)
+		return -1;
+	t->entries++;
+	return 0;
+}
+
+/* The extraction proper, in the working folder (the target). The writer
+ * is freed (its deferred fixups run) before the caller leaves the folder. */
+static int extract_here(struct archive *a, const struct extract_opts *o, box_err_t *err)
+{
+	cleanup_archive_write struct archive *w = archive_write_disk_new();
+	struct archive_entry *e;
+	struct tally t = { 0 };
+	int r;
 	if (!w)
 		oom();
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 					      ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
 					      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 					      ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	for (;;) {
-		if (archive_interrupted) {
-			box_error(err, 0, "interrupted by SIG%s after %lu entries", sigabbrev_np(archive_interrupted),
-				  entries);
-			goto out;
-		}
-		int r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		/* ARCHIVE_RETRY is a damaged header that libarchive would skip
-		 * (bsdtar: "Retrying..."): a template missing a file is no template */
-		if (r == ARCHIVE_RETRY) {
-			box_error(err, 0, "damaged archive: a header after %lu good entries is unreadable (%s)",
-				  entries, archive_error_string(a));
-			goto out;
-		}
-		if (r < ARCHIVE_WARN) {
-			if (entries)
-				box_error(err, rerrno(a), "reading the archive after %lu good entries: %s", entries,
-					  archive_error_string(a));
-			else
-				box_error(err, rerrno(a), "reading the archive: %s", archive_error_string(a));
-			goto out;
-		}
-		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
-			log_warn("reading the archive: %s", archive_error_string(a));
-		const char *p = archive_entry_pathname(e);
-		if (!p || !*p) {
-			box_error(err, 0, "an entry without a name: refusing the archive");
-			goto out;
-		}
-		if (o->filter && o->filter(e, o->filter_data) == ENTRY_SKIP)
-			continue;
-		if (p && (!strcmp(p, ".") || !strcmp(p, "./")) && archive_entry_filetype(e) != AE_IFDIR) {
-			box_error(err, 0, "hostile archive: its root '%s' is not a folder", p);
-			goto out;
-		}
-		if (check_entry(e, o, err) < 0)
-			goto out;
-		p = archive_entry_pathname(e);
-		r = archive_write_header(w, e);
-		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
-			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
-			goto out;
-		}
-		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
-			log_warn("extracting '%s': %s", p, archive_error_string(w));
-		if (archive_entry_size(e) > 0 && copy_data(a, w, p, &bytes, err) < 0)
-			goto out;
-		r = archive_write_finish_entry(w);
-		if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w))) {
-			box_error(err, lerrno(w), "extracting '%s': %s", p, archive_error_string(w));
-			goto out;
-		}
-		/* metadata that could not be restored (an xattr the filesystem
-		 * refuses, ...): said, not fatal, as tar does */
-		if (r == ARCHIVE_WARN && warnings++ < MAX_WARNINGS)
-			log_warn("extracting '%s': %s", p, archive_error_string(w));
-		entries++;
-	}
-	int rc = archive_write_close(w);
-	if (rc < ARCHIVE_WARN || (rc == ARCHIVE_WARN && warn_is_fatal(w))) {
-		box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
-		goto out;
-	}
-	if (!entries && !o->filter) {
-		box_error(err, 0, "the archive holds no entries");
-		goto out;
-	}
-	if (warnings > MAX_WARNINGS)
-		log_warn("%lu more extraction warnings not shown", warnings - MAX_WARNINGS);
+	while ((r = next_header(a, &e, &t, err)) > 0)
+		if (extract_entry(a, w, e, o, &t, err) < 0)
+			return -1;
+	if (r < 0)
+		return -1;
+	r = archive_write_close(w);
+	if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && warn_is_fatal(w)))
+		return box_error(err, lerrno(w), "finishing: %s", archive_error_string(w));
+	if (!t.entries && !o->filter)
+		return box_error(err, 0, "the archive holds no entries");
+	if (t.warnings > MAX_WARNINGS)
+		box_warn("%lu more extraction warnings not shown", t.warnings - MAX_WARNINGS);
 	if (o->bytes_out)
-		*o->bytes_out = bytes;
-	ret = 0;
-out:
-	if (w)
-		archive_write_free(w);
-	if (moved && fchdir(cwd) < 0 && ret == 0)
-		ret = box_error(err, errno, "returning to the working folder");
-	if (cwd >= 0)
-		close(cwd);
-	if (tfd >= 0)
-		close(tfd);
-	return ret;
+		*o->bytes_out = t.bytes;
+	return 0;
+}
+
+int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err)
+{
+	static const struct extract_opts defaults = { 0 };
+	cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return box_error(err, errno, "opening the working folder");
+	cleanup_close int tfd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return box_error(err, errno, "opening %s", target);
+	if (fchdir(tfd) < 0)
+		return box_error(err, errno, "entering %s", target);
+	int r = extract_here(a, o ? o : &defaults, err);
+	if (fchdir(cwd) < 0 && r == 0)
+		r = box_error(err, errno, "returning to the working folder");
+	return r;
 }
 
 int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err)
 {
-	struct archive *a;
+	cleanup_archive_read struct archive *a = NULL;
 	struct input *g;
 	if (open_read(tarball, &a, &g, err) < 0)
 		return -1;
@@ -405,47 +396,41 @@ int archive_extract_file(const char *tarball, const char *target, const struct e
 		n = instream_read(g->s, &buf);
 	if (r == 0 && n < 0)
 		r = box_error(err, errno, "after the last entry: %s", instream_error(g->s));
-	archive_close_read(a);
 	if (r < 0)
 		return box_error_wrap(err, "%s", tarball);
 	return 0;
 }
 
+/* A regular file of the tarball is there in the tree, with its size. */
+static int check_file(int dirfd, const char *p, la_int64_t size, box_err_t *err)
+{
+	if (name_escapes(p))
+		return box_error(err, 0, "'%s' is not a name inside", p);
+	/* the tree is the container's: never through a symlink of it */
+	struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+	cleanup_close int fd = (int)syscall(SYS_openat2, dirfd, p, &how, sizeof(how));
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != size)
+		return box_error(err, 0, "'%s' is missing or not whole", p);
+	return 0;
+}
+
 int archive_verify_tree(const char *tarball, int dirfd, box_err_t *err)
 {
-	struct archive *a;
-	if (archive_open_read(tarball, &a, err) < 0)
+	cleanup_archive_read struct archive *a = NULL;
+	if (open_read(tarball, &a, NULL, err) < 0)
 		return -1;
 	struct archive_entry *e;
-	int r, ret = -1;
+	int r;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *p = archive_entry_pathname(e);
-		la_int64_t size = archive_entry_size(e);
-		struct stat st;
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || !p)
 			continue;
-		if (name_escapes(p)) {
-			box_error(err, 0, "'%s' is not a name inside", p);
-			goto out;
-		}
-		/* the tree is the container's: never through a symlink of it */
-		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-					.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
-		int fd = (int)syscall(SYS_openat2, dirfd, p, &how, sizeof(how));
-		bool whole = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
-		if (fd >= 0)
-			close(fd);
-		if (!whole) {
-			box_error(err, 0, "'%s' is missing or not whole", p);
-			goto out;
-		}
+		if (check_file(dirfd, p, archive_entry_size(e), err) < 0)
+			return -1;
 	}
-	if (r != ARCHIVE_EOF) {
-		box_error(err, rerrno(a), "reading %s: %s", tarball, archive_error_string(a));
-		goto out;
-	}
-	ret = 0;
-out:
-	archive_close_read(a);
-	return ret;
+	if (r != ARCHIVE_EOF)
+		return box_error(err, rerrno(a), "reading %s: %s", tarball, archive_error_string(a));
+	return 0;
 }

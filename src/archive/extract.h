@@ -17,13 +17,6 @@
 
 struct archive; /* libarchive's */
 
-/* Opens a tarball for reading ("-" = stdin); compression and format are
- * detected from the content (gzip, zstd, xz, lzma, bzip2, none; others,
- * lz4 or zip, are named as such). gzip and zstd are
- * decoded in a thread of our own that checks their checksums (instream.h). */
-int archive_open_read(const char *path, struct archive **out, box_err_t *err);
-void archive_close_read(struct archive *a);
-
 enum archive_entry_action { ENTRY_EXTRACT, ENTRY_SKIP };
 struct archive_entry;
 
@@ -49,7 +42,9 @@ extern volatile sig_atomic_t archive_interrupted;
  * entry). On failure the caller removes `target`. */
 int archive_extract(struct archive *a, const char *target, const struct extract_opts *o, box_err_t *err);
 
-/* Convenience: open + extract + close. */
+/* Opens the tarball (compression and format detected from the content:
+ * gzip, zstd, xz, lzma, bzip2, none; gzip and zstd decoded in a thread of
+ * our own that checks their checksums, instream.h), extracts, closes. */
 int archive_extract_file(const char *tarball, const char *target, const struct extract_opts *o, box_err_t *err);
 
 /* Checks a tree extracted earlier against its tarball: every regular file

@@ -24,6 +24,7 @@
 
 #include "base/paths.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 /* renameat2(RENAME_NOREPLACE), or link + unlink where the file system has
  * no such flag: never over an existing file. */
@@ -69,7 +70,7 @@ int import_commit(int sfd, const char *tmp, const char *name, const char *config
 		int e = errno;
 		unlinkat(cfd, ctmp, 0);
 		if (renameat(sfd, name, sfd, tmp) < 0)
-			log_warn("%s/%s is left without a config (%s), ignoring", paths_state_dir(), name,
+			box_warn("%s/%s is left without a config (%s), ignoring", paths_state_dir(), name,
 				 strerror(errno));
 		return box_error(err, e, "renaming %s to %s/%s", ctmp_path, cdir, conf);
 	}
@@ -106,13 +107,13 @@ static void recover_one(int cfd, int sfd, const char *f, const char *name, pid_t
 	cleanup_free char *conf = xasprintf("%s.conf", name), *hidden = xasprintf(".import-%s.%d", name, (int)pid);
 	bool whole = !strstr(f, ".tmp.") && !exists_at(sfd, hidden) && exists_at(sfd, name) && !exists_at(cfd, conf);
 	if (whole && rename_noreplace(cfd, f, cfd, conf) == 0) {
-		log_info("%s: finished its import, interrupted between its two renames", name);
+		box_note("%s: finished its import, interrupted between its two renames", name);
 		return;
 	}
 	/* killed before its rootfs was in place: .import-NAME.PID goes with
 	 * the next import of NAME (import.c) */
 	if (unlinkat(cfd, f, 0) == 0)
-		log_info("removed %s/%s, left by an interrupted import", paths_config_dir(), f);
+		box_note("removed %s/%s, left by an interrupted import", paths_config_dir(), f);
 }
 
 void import_recover(const char *only)

@@ -20,20 +20,22 @@
 #include "archive/import-commit.h"
 #include "config/config.h"
 #include "archive/instream.h"
+#include "archive/libarchive.h"
 #include "base/paths.h"
 #include "archive/pct.h"
 #include "config/idrange.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 #define PCT_CONF_MAX (1 << 20)
 #define RECORD_MAX (64 << 20)
 #define DECODED_BUF (256 << 10)
 
-static volatile sig_atomic_t interrupted;
-
+/* SIGINT, SIGTERM, SIGHUP: archive_extract stops at the next entry, the
+ * input at its next read, and the import undoes what it made */
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	archive_interrupted = sig;
 }
 
 /* The input (decompressed by instream.h when gzip or zstd), with a record of
@@ -62,7 +64,7 @@ struct input {
 static la_ssize_t in_read(struct archive *a, void *data, const void **out)
 {
 	struct input *in = data;
-	if (interrupted) {
+	if (archive_interrupted) {
 		archive_set_error(a, EINTR, "interrupted");
 		return -1;
 	}
@@ -176,18 +178,19 @@ static int read_to_end(struct input *in, box_err_t *err)
 {
 	la_ssize_t n;
 	if (in->dec) {
-		while (!in->dec_eof && !interrupted && (n = archive_read_data(in->dec, in->dbuf, DECODED_BUF)) != 0)
+		while (!in->dec_eof && !archive_interrupted &&
+		       (n = archive_read_data(in->dec, in->dbuf, DECODED_BUF)) != 0)
 			if (n < 0)
 				return box_error(err, in->read_errno, "%s: after the end of the tar archive: %s",
 						 in->label, archive_error_string(in->dec));
 	} else {
 		const void *buf;
-		while (!interrupted && (n = instream_read(in->s, &buf)) != 0)
+		while (!archive_interrupted && (n = instream_read(in->s, &buf)) != 0)
 			if (n < 0)
 				return box_error(err, errno, "%s", instream_error(in->s));
 	}
-	if (interrupted)
-		return box_error(err, 0, "interrupted by signal %d", (int)interrupted);
+	if (archive_interrupted)
+		return box_error(err, 0, "interrupted by signal %d", (int)archive_interrupted);
 	return 0;
 }
 
@@ -241,7 +244,7 @@ static void read_late_pct(struct filter_state *s, struct archive_entry *e)
 static enum archive_entry_action filter(struct archive_entry *e, void *data)
 {
 	struct filter_state *s = data;
-	if (interrupted)
+	if (archive_interrupted)
 		return ENTRY_SKIP;
 	const char *p = norm(archive_entry_pathname(e));
 	if (s->kind == KIND_INCUS) {
@@ -296,7 +299,7 @@ static char *late_config(struct filter_state *fs, const char *name, const char *
 	bool ok = c && !c->unprivileged;
 	config_free(c);
 	if (ok && pi.untranslated)
-		log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", label, pi.untranslated);
+		box_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", label, pi.untranslated);
 	fs->kind = KIND_VZDUMP;
 	free(pi.untranslated);
 	if (!ok) {
@@ -310,7 +313,7 @@ static char *late_config(struct filter_state *fs, const char *name, const char *
 static void say_kind(const struct filter_state *fs, const char *label, bool ours)
 {
 	if (fs->fw_size > 0)
-		log_warn("%s: ./etc/vzdump/pct.fw (Proxmox firewall rules, %lld bytes) left out: boxes has no "
+		box_warn("%s: ./etc/vzdump/pct.fw (Proxmox firewall rules, %lld bytes) left out: boxes has no "
 			 "firewall",
 			 label, (long long)fs->fw_size);
 	const char *what = fs->kind == KIND_INCUS   ? "an Incus backup: the rootfs, a minimal config"
@@ -318,7 +321,7 @@ static void say_kind(const struct filter_state *fs, const char *label, bool ours
 			   : ours		    ? "a boxes export: its config restored"
 			   : fs->late_pct ? "a Proxmox vzdump archive (pct.conf not first): pct.conf translated"
 					  : "a Proxmox vzdump archive: pct.conf translated";
-	log_info("%s: %s", label, what);
+	box_note("%s: %s", label, what);
 }
 
 static bool exists(const char *path)
@@ -367,242 +370,265 @@ static void remove_stale_imports(int sfd, const char *name)
 		if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
 		box_err_t e = NULL;
-		if (rm_rf_at(sfd, de->d_name, &e) < 0) {
-			box_error_wrap(&e, "removing the leftover of an interrupted import");
-			box_error_report(&e);
-		} else {
-			log_info("removed %s, left by an interrupted import", de->d_name);
-		}
+		if (rm_rf_at(sfd, de->d_name, &e) < 0)
+			log_warn_ignored(&e, "removing the leftover of an interrupted import");
+		else
+			box_note("removed %s, left by an interrupted import", de->d_name);
 	}
 }
 
-int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err)
-{
-	struct input *in = xzalloc(sizeof(*in));
-	struct archive *a = NULL;
-	struct box_config *c = NULL;
-	struct pct_import pi = { 0 };
-	cleanup_free char *pct = NULL, *config_text = NULL, *rootfs = NULL, *tmp = NULL;
-	cleanup_close int sfd = -1;
-	bool made_tmp = false;
-	int ret = -1;
-	struct filter_state fs = { .kind = KIND_PLAIN };
+/* What one import holds, freed by job_free whatever step it stopped at. */
+struct job {
+	const char *name, *file;
+	const struct import_opts *o;
+	struct input in;
+	struct box_config *c;
+	struct pct_import pi;
+	char *config_text;
+	struct filter_state fs;
+	int sfd;
+	char *tmp, *rootfs; /* the hidden folder under the state folder */
+	bool made_tmp;
+};
 
-	in->fd = -1;
+static void job_free(struct job *j)
+{
+	instream_free(j->in.s);
+	if (j->in.fd > STDIN_FILENO)
+		close(j->in.fd);
+	free(j->in.rec);
+	archive_read_freep(&j->in.dec);
+	free(j->in.dbuf);
+	free(j->fs.late_pct);
+	pct_import_free(&j->pi);
+	config_free(j->c);
+	free(j->config_text);
+	if (j->sfd >= 0)
+		close(j->sfd);
+	free(j->tmp);
+	free(j->rootfs);
+}
+
+/* What can be refused before anything is read: the name, and the hostname
+ * by the config's own rules (quoting first). */
+static int check_request(const char *name, const struct import_opts *o, box_err_t *err)
+{
 	if (paths_check_name(name, err) < 0)
-		goto out;
+		return -1;
 	/* a commit of NAME a kill interrupted: finished or rolled back first */
 	import_recover(name);
 	if (check_free_name(name, err) < 0)
-		goto out;
-	if (o->hostname) {
-		/* the config's own rules, before anything is read; quoting first */
-		if (!*o->hostname || strpbrk(o->hostname, "\"\\\n")) {
-			box_usage_error(err, "--hostname %s: not a host name", o->hostname);
-			goto out;
-		}
-		cleanup_free char *t = xasprintf("hostname = \"%s\"\n", o->hostname);
-		struct box_config *hc = NULL;
-		if (config_load_buffer(t, strlen(t), "--hostname", name, &hc, err) < 0)
-			goto out;
-		config_free(hc);
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+		return -1;
+	if (!o->hostname)
+		return 0;
+	if (!*o->hostname || strpbrk(o->hostname, "\"\\\n"))
+		return box_usage_error(err, "--hostname %s: not a host name", o->hostname);
+	cleanup_free char *t = xasprintf("hostname = \"%s\"\n", o->hostname);
+	struct box_config *hc = NULL;
+	int r = config_load_buffer(t, strlen(t), "--hostname", name, &hc, err);
+	config_free(hc);
+	return r < 0 ? -1 : 0;
+}
 
+/* stdin ("-", never a terminal) or a file, decompressed by instream. */
+static int open_input(struct input *in, const char *file, box_err_t *err)
+{
 	if (!strcmp(file, "-")) {
-		if (isatty(STDIN_FILENO)) {
-			box_usage_error(err,
-					"refusing to read an archive from a terminal (pipe one in, or give a file)");
-			goto out;
-		}
+		if (isatty(STDIN_FILENO))
+			return box_usage_error(
+			    err, "refusing to read an archive from a terminal (pipe one in, or give a file)");
 		in->fd = STDIN_FILENO;
 		in->label = "stdin";
 	} else {
 		in->fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (in->fd < 0) {
-			box_error(err, errno, "opening %s", file);
-			goto out;
-		}
+		if (in->fd < 0)
+			return box_error(err, errno, "opening %s", file);
 		struct stat st;
-		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			box_usage_error(err, "%s is a folder: give an archive", file);
-			goto out;
-		}
+		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode))
+			return box_usage_error(err, "%s is a folder: give an archive", file);
 		in->label = file;
 	}
-	if (instream_open(in->fd, in->label, &interrupted, &in->s, err) < 0)
-		goto out;
+	return instream_open(in->fd, in->label, &archive_interrupted, &in->s, err);
+}
 
-	/* the first member decides what this is */
+/* A first member ./etc/vzdump/pct.conf: read and translated; the tar
+ * reader goes on with the rootfs. */
+static int read_first_pct(struct job *j, struct archive *a, struct archive_entry *e, box_err_t *err)
+{
+	struct input *in = &j->in;
+	j->fs.kind = KIND_VZDUMP;
+	la_int64_t size = archive_entry_size(e);
+	if (archive_entry_filetype(e) != AE_IFREG || size < 0 || size > PCT_CONF_MAX)
+		return box_error(err, 0, "%s: ./etc/vzdump/pct.conf is not a small file", in->label);
+	cleanup_free char *pct = xmalloc((size_t)size + 1);
+	la_ssize_t n = archive_read_data(a, pct, (size_t)size);
+	if (n != size)
+		return box_error(err, in->read_errno, "%s: reading pct.conf: %s", in->label,
+				 n < 0 ? archive_error_string(a) : "short");
+	pct[size] = '\0';
+	in->recording = false;
+	free(in->rec);
+	in->rec = NULL;
+	if (pct_import(pct, (size_t)size, j->name, j->o->hostname, &j->pi, err) < 0)
+		return box_error_wrap(err, "%s", in->label);
+	j->config_text = steal_pointer(&j->pi.config_text);
+	if (j->pi.untranslated)
+		box_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", in->label, j->pi.untranslated);
+	return 0;
+}
+
+/* The first member decides what this is: a pct.conf gives the config;
+ * anything else is the rootfs from the first member on, and the stream
+ * starts over from the record. *a: the tar reader, at the rootfs. */
+static int sniff(struct job *j, struct archive **a, box_err_t *err)
+{
+	struct input *in = &j->in;
 	in->recording = true;
-	if (open_stream(in, &a, err) < 0)
-		goto out;
+	if (open_stream(in, a, err) < 0)
+		return -1;
 	struct archive_entry *e;
-	int r = archive_read_next_header(a, &e);
-	if (r == ARCHIVE_EOF) {
-		box_error(err, 0, "%s is an empty archive", in->label);
-		goto out;
-	}
-	if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY || !archive_entry_pathname(e)) {
-		box_error(err, in->read_errno, "%s: %s", in->label,
-			  r < ARCHIVE_WARN ? archive_error_string(a) : "damaged tar header");
-		goto out;
-	}
+	int r = archive_read_next_header(*a, &e);
+	if (r == ARCHIVE_EOF)
+		return box_error(err, 0, "%s is an empty archive", in->label);
+	if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY || !archive_entry_pathname(e))
+		return box_error(err, in->read_errno, "%s: %s", in->label,
+				 r < ARCHIVE_WARN ? archive_error_string(*a) : "damaged tar header");
 	const char *first = norm(archive_entry_pathname(e));
-	if (!strcmp(first, "etc/vzdump/pct.conf")) {
-		fs.kind = KIND_VZDUMP;
-		la_int64_t size = archive_entry_size(e);
-		if (archive_entry_filetype(e) != AE_IFREG || size < 0 || size > PCT_CONF_MAX) {
-			box_error(err, 0, "%s: ./etc/vzdump/pct.conf is not a small file", in->label);
-			goto out;
-		}
-		pct = xmalloc((size_t)size + 1);
-		la_ssize_t n = archive_read_data(a, pct, (size_t)size);
-		if (n != size) {
-			box_error(err, in->read_errno, "%s: reading pct.conf: %s", in->label,
-				  n < 0 ? archive_error_string(a) : "short");
-			goto out;
-		}
-		pct[size] = '\0';
-		in->recording = false;
-		free(in->rec);
-		in->rec = NULL;
-		if (pct_import(pct, (size_t)size, name, o->hostname, &pi, err) < 0) {
-			box_error_wrap(err, "%s", in->label);
-			goto out;
-		}
-		config_text = steal_pointer(&pi.config_text);
-		if (pi.untranslated)
-			log_warn("%s: pct.conf keys without a boxes counterpart, left out: %s", in->label,
-				 pi.untranslated);
-	} else {
-		/* rootfs from the first member on: start the stream over from the record */
-		if (!strncmp(first, "backup/", 7))
-			fs.kind = KIND_INCUS;
-		archive_read_free(a);
-		a = NULL;
-		in->recording = false;
-		in->replaying = true;
-		if (open_stream(in, &a, err) < 0)
-			goto out;
-		config_text = xasprintf("# made by box import from %s (%s)\nhostname = \"%s\"\n",
-					strcmp(file, "-") ? file : "stdin",
-					fs.kind == KIND_INCUS ? "an Incus backup" : "a plain rootfs archive",
-					o->hostname ? o->hostname : name);
-	}
-	if (config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
-		goto out;
+	if (!strcmp(first, "etc/vzdump/pct.conf"))
+		return read_first_pct(j, *a, e, err);
+	if (!strncmp(first, "backup/", 7))
+		j->fs.kind = KIND_INCUS;
+	archive_read_freep(a);
+	in->recording = false;
+	in->replaying = true;
+	if (open_stream(in, a, err) < 0)
+		return -1;
+	j->config_text = xasprintf("# made by box import from %s (%s)\nhostname = \"%s\"\n", in->label,
+				   j->fs.kind == KIND_INCUS ? "an Incus backup" : "a plain rootfs archive",
+				   j->o->hostname ? j->o->hostname : j->name);
+	return 0;
+}
 
-	/* the rootfs, built under a hidden name that no container can have and
-	 * renamed into place when complete: a kill -9 leaves nothing under the
-	 * container's name (the next import of it removes the leftover) */
+/* The rootfs, built under a hidden name that no container can have and
+ * renamed into place when complete: a kill -9 leaves nothing under the
+ * container's name (the next import of it removes the leftover). */
+static int make_tmp(struct job *j, box_err_t *err)
+{
 	if (mkdir_p(paths_state_dir(), 0755, err) < 0)
-		goto out;
-	sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0) {
-		box_error(err, errno, "opening %s", paths_state_dir());
-		goto out;
-	}
-	remove_stale_imports(sfd, name);
-	tmp = xasprintf(".import-%s.%d", name, (int)getpid());
-	rootfs = xasprintf("%s/%s/rootfs", paths_state_dir(), tmp);
-	if (mkdirat(sfd, tmp, 0700) < 0) {
-		box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
-		goto out;
-	}
-	made_tmp = true;
-	if (mkdir(rootfs, 0755) < 0) {
-		box_error(err, errno, "creating %s", rootfs);
-		goto out;
-	}
-	/* an unprivileged rootfs keeps the container's owners where the
-	 * filesystem can be idmapped at start (config/idshift.h) */
-	int tfd = openat(sfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tfd < 0) {
-		box_error(err, errno, "opening %s/%s", paths_state_dir(), tmp);
-		goto out;
-	}
-	if (idrange_resolve(c, tfd, err) < 0) {
-		close(tfd);
-		goto out;
-	}
-	uint32_t shift = idshift_choose(c, tfd, false);
-	int wr = idshift_write(tfd, shift, err);
-	close(tfd);
-	if (wr < 0)
-		goto out;
+		return -1;
+	j->sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->sfd < 0)
+		return box_error(err, errno, "opening %s", paths_state_dir());
+	remove_stale_imports(j->sfd, j->name);
+	j->tmp = xasprintf(".import-%s.%d", j->name, (int)getpid());
+	j->rootfs = xasprintf("%s/%s/rootfs", paths_state_dir(), j->tmp);
+	if (mkdirat(j->sfd, j->tmp, 0700) < 0)
+		return box_error(err, errno, "creating %s/%s", paths_state_dir(), j->tmp);
+	j->made_tmp = true;
+	if (mkdir(j->rootfs, 0755) < 0)
+		return box_error(err, errno, "creating %s", j->rootfs);
+	return 0;
+}
+
+/* An unprivileged rootfs keeps the container's owners where the filesystem
+ * can be idmapped at start (config/idshift.h): the shift the files get. */
+static int choose_shift(struct job *j, uint32_t *shift, box_err_t *err)
+{
+	cleanup_close int tfd = openat(j->sfd, j->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return box_error(err, errno, "opening %s/%s", paths_state_dir(), j->tmp);
+	if (idrange_resolve(j->c, tfd, err) < 0)
+		return -1;
+	*shift = idshift_choose(j->c, tfd, false);
+	return idshift_write(tfd, *shift, err);
+}
+
+/* The rootfs from the tar reader, the input read to its end, and the
+ * checks that it is a rootfs. */
+static int extract_rootfs(struct job *j, struct archive *a, box_err_t *err)
+{
+	struct input *in = &j->in;
+	uint32_t shift = 0;
+	if (make_tmp(j, err) < 0 || choose_shift(j, &shift, err) < 0)
+		return -1;
 	struct extract_opts xo = {
-		.allow_devices = !c->unprivileged,
+		.allow_devices = !j->c->unprivileged,
 		.id_shift = shift,
-		.id_range = c->unprivileged ? c->idmap_size : 0,
+		.id_range = j->c->unprivileged ? j->c->idmap_size : 0,
 		.filter = filter,
-		.filter_data = &fs,
+		.filter_data = &j->fs,
 	};
-	fs.a = a;
-	if (archive_extract(a, rootfs, &xo, err) < 0 || read_to_end(in, err) < 0) {
+	j->fs.a = a;
+	if (archive_extract(a, j->rootfs, &xo, err) < 0 || read_to_end(in, err) < 0) {
 		/* when the input itself failed, libarchive may word it as its own
 		 * "Truncated input file": the input's error says what happened */
-		if (interrupted || in->failed) {
+		if (archive_interrupted || in->failed) {
 			box_error_release(err);
-			if (interrupted)
-				box_error(err, 0, "interrupted by signal %d", (int)interrupted);
+			if (archive_interrupted)
+				box_error(err, 0, "interrupted by signal %d", (int)archive_interrupted);
 			else
 				box_error(err, in->read_errno, "%s", instream_error(in->s));
 		}
-		box_error_wrap(err, "extracting %s", in->label);
-		goto out;
+		return box_error_wrap(err, "extracting %s", in->label);
 	}
-	if (interrupted) {
-		box_error(err, EINTR, "interrupted");
-		goto out;
-	}
-	if (!fs.has_sbin) {
-		box_error(err, 0, "%s holds no sbin: not a container's root filesystem%s", in->label,
-			  fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
-		goto out;
-	}
-	if (fs.late_pct || fs.late_problem) {
-		free(config_text);
-		config_text = late_config(&fs, name, o->hostname, in->label, err);
-		config_free(c);
-		c = NULL;
-		if (!config_text ||
-		    config_load_buffer(config_text, strlen(config_text), "the imported config", name, &c, err) < 0)
-			goto out;
-	}
+	if (archive_interrupted)
+		return box_error(err, EINTR, "interrupted");
+	if (!j->fs.has_sbin)
+		return box_error(err, 0, "%s holds no sbin: not a container's root filesystem%s", in->label,
+				 j->fs.entries < 10 ? " (an LXC image's meta.tar.xz? import its rootfs.tar.xz)" : "");
+	return 0;
+}
+
+static int load_config(struct job *j, box_err_t *err)
+{
+	return config_load_buffer(j->config_text, strlen(j->config_text), "the imported config", j->name, &j->c, err);
+}
+
+/* A pct.conf met after the rootfs began replaces the config sniffed. */
+static int load_late_config(struct job *j, box_err_t *err)
+{
+	if (!j->fs.late_pct && !j->fs.late_problem)
+		return 0;
+	free(j->config_text);
+	j->config_text = late_config(&j->fs, j->name, j->o->hostname, j->in.label, err);
+	config_free(j->c);
+	j->c = NULL;
+	return j->config_text ? load_config(j, err) : -1;
+}
+
+static int import_steps(struct job *j, box_err_t *err)
+{
+	cleanup_archive_read struct archive *a = NULL;
+	if (check_request(j->name, j->o, err) < 0)
+		return -1;
+	catch_interrupts(on_signal);
+	if (open_input(&j->in, j->file, err) < 0 || sniff(j, &a, err) < 0 || load_config(j, err) < 0 ||
+	    extract_rootfs(j, a, err) < 0 || load_late_config(j, err) < 0)
+		return -1;
 	/* the rootfs and the config, as one step */
-	if (import_commit(sfd, tmp, name, config_text, err) < 0)
-		goto out;
-	made_tmp = false;
-	say_kind(&fs, in->label, pi.ours);
-	ret = 0;
-out:
-	if (ret < 0 && made_tmp) {
+	if (import_commit(j->sfd, j->tmp, j->name, j->config_text, err) < 0)
+		return -1;
+	j->made_tmp = false;
+	say_kind(&j->fs, j->in.label, j->pi.ours);
+	return 0;
+}
+
+int import_container(const char *name, const char *file, const struct import_opts *o, box_err_t *err)
+{
+	__attribute__((cleanup(job_free))) struct job j = {
+		.name = name,
+		.file = file,
+		.o = o,
+		.in.fd = -1,
+		.fs.kind = KIND_PLAIN,
+		.sfd = -1,
+	};
+	if (import_steps(&j, err) == 0)
+		return 0;
+	if (j.made_tmp) {
 		box_err_t e2 = NULL;
-		if (rm_rf_at(sfd, tmp, &e2) < 0) {
-			box_error_wrap(&e2, "removing the partial import %s/%s", paths_state_dir(), tmp);
-			box_error_report(&e2);
-		}
+		if (rm_rf_at(j.sfd, j.tmp, &e2) < 0)
+			log_warn_ignored(&e2, "removing the partial import %s/%s", paths_state_dir(), j.tmp);
 	}
-	if (ret < 0)
-		box_error_wrap(err, "importing %s (nothing was created)", name);
-	if (a)
-		archive_read_free(a);
-	instream_free(in->s);
-	if (in->fd > STDIN_FILENO)
-		close(in->fd);
-	free(in->rec);
-	if (in->dec)
-		archive_read_free(in->dec);
-	free(in->dbuf);
-	free(in);
-	free(fs.late_pct);
-	pct_import_free(&pi);
-	config_free(c);
-	return ret;
+	return box_error_wrap(err, "importing %s (nothing was created)", name);
 }

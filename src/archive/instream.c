@@ -350,7 +350,7 @@ int instream_open(int fd, const char *label, const volatile sig_atomic_t *interr
 	pthread_cond_init(&s->cv, NULL);
 	s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wakefd < 0) {
-		box_error(err, errno, "eventfd");
+		box_error(err, errno, "%s: eventfd", label);
 		instream_free(s);
 		return -1;
 	}
@@ -363,7 +363,7 @@ int instream_open(int fd, const char *label, const volatile sig_atomic_t *interr
 	int r = pthread_create(&s->thread, NULL, decoder, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
-		box_error(err, r, "starting the decompression thread");
+		box_error(err, r, "%s: starting the decompression thread", label);
 		instream_free(s);
 		return -1;
 	}

@@ -23,7 +23,7 @@ struct instream;
 
 /* Reads the first bytes of fd (not closed by instream_free) to tell the
  * codec. `interrupted` (may be NULL) is polled while waiting: when it becomes
- * non-zero, instream_read fails with EINTR. */
+ * non-zero, instream_read fails with EINTR. Its errors name `label`. */
 int instream_open(int fd, const char *label, const volatile sig_atomic_t *interrupted, struct instream **out,
 		  box_err_t *err);
 enum instream_codec instream_codec(const struct instream *s);

@@ -139,8 +139,6 @@ LA0(struct archive *, archive_read_new)
 LA2(int, archive_read_next_header, struct archive *, struct archive_entry **)
 LA2(int, archive_read_next_header2, struct archive *, struct archive_entry *)
 LA5(int, archive_read_open, struct archive *, void *, archive_open_callback *, archive_read_callback *, archive_close_callback *)
-LA3(int, archive_read_open_filename, struct archive *, const char *, size_t)
-LA4(int, archive_read_set_format_option, struct archive *, const char *, const char *, const char *)
 LA1(int, archive_read_support_filter_bzip2, struct archive *)
 LA1(int, archive_read_support_filter_gzip, struct archive *)
 LA1(int, archive_read_support_filter_lzma, struct archive *)
@@ -187,4 +185,16 @@ void archive_write_freep(struct archive **a)
 {
 	if (*a)
 		archive_write_free(*a);
+}
+
+void archive_entry_freep(struct archive_entry **e)
+{
+	if (*e)
+		archive_entry_free(*e);
+}
+
+void archive_entry_linkresolver_freep(struct archive_entry_linkresolver **lr)
+{
+	if (*lr)
+		archive_entry_linkresolver_free(*lr);
 }

@@ -17,6 +17,7 @@
 #include "base/rootfs.h"
 #include "base/util.h"
 #include "config/values.h"
+#include "base/notes.h"
 
 static int hexval(int ch)
 {
@@ -311,7 +312,7 @@ static void translate_key(struct translation *t, const char *key, char *value)
 		   !strcmp(key, "lock")) {
 		/* what pct restore also ignores or detects again */
 		if (!strcmp(key, "arch") && strcmp(value, pct_arch()))
-			log_warn("pct.conf: arch %s, this host is %s", value, pct_arch());
+			box_warn("pct.conf: arch %s, this host is %s", value, pct_arch());
 	} else {
 		add_untranslated(t->untranslated, key);
 	}

@@ -44,9 +44,10 @@ int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err)
 	return write_maps(pid, 0, base, size, err);
 }
 
-/* A child in a new user namespace that only waits for the pipe to close:
+/* A user namespace with that map, held by an fd (its process is gone): a
+ * child in a new user namespace that only waits for the pipe to close,
  * long enough to write its maps and open its namespace. */
-int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
+static int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
 {
 	return idmap_userns_fd_from(0, base, size, err);
 }

@@ -17,9 +17,8 @@
  * no "setgroups deny" is needed. A map the kernel refuses is an error naming
  * the file and the line. */
 int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err);
-/* A user namespace with that map, held by an fd (its process is gone). */
-int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err);
-/* The same with the map "inside base size": an idmapped mount through it
+/* A user namespace with the map "inside base size", held by an fd (its
+ * process is gone): an idmapped mount through it
  * shows an owner inside+i on disk as base+i (a tree shifted by `inside` at
  * create, seen by a container whose range starts at base); inside > 0
  * adds "0 0 1": what the host's root owns stays its own. */

@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "base/notes.h"
 
 const char *box_progname = "box";
 
 static int sink_fd = STDERR_FILENO;
 static bool sink_timestamps;
-static bool quiet;
 
 static int error_vset(box_err_t *err, int status, int errnum, const char *fmt, va_list ap)
 {
@@ -35,7 +35,7 @@ int box_error(box_err_t *err, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	error_vset(err, BOX_EXIT_FAIL, errnum, fmt, ap);
 	va_end(ap);
-	return -1;
+	return errnum > 0 ? -errnum : -1;
 }
 
 int box_usage_error(box_err_t *err, const char *fmt, ...)
@@ -43,15 +43,6 @@ int box_usage_error(box_err_t *err, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(err, BOX_EXIT_USAGE, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	error_vset(err, status, errnum, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -109,11 +100,6 @@ void log_set_sink(int fd, bool timestamps)
 	sink_timestamps = timestamps;
 }
 
-void log_set_quiet(bool q)
-{
-	quiet = q;
-}
-
 static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char stamp[64] = "";
@@ -133,8 +119,6 @@ static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 
 void log_info(const char *fmt, ...)
 {
-	if (quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
 	log_vprint("", fmt, ap);
@@ -159,7 +143,7 @@ void log_warn_ignored(box_err_t *err, const char *fmt, ...)
 	if (vasprintf(&what, fmt, ap) < 0)
 		oom();
 	va_end(ap);
-	log_warn("%s: %s, ignoring", what, text);
+	box_warn("%s: %s, ignoring", what, text);
 	free(what);
 	free(text);
 	box_error_release(err);

@@ -28,15 +28,19 @@ struct box_error {
 };
 typedef struct box_error *box_err_t;
 
-/* Sets *err (if not already set: the first error wins) and returns -1.
- * errnum 0 means no errno text is appended. */
+/* Sets *err (if not already set: the first error wins) and returns
+ * -errnum, or -1 when errnum is 0 (no errno text is appended then; -1 is
+ * also -EPERM: a caller branching on -EPERM knows its callee gives every
+ * failure an errno). So a
+ * function that ends with `return box_error(err, errno, ...)` returns
+ * -errno, and a caller that must tell one failure from another branches on
+ * that (`if (r == -EWOULDBLOCK)`), never on the error's text or fields; a
+ * function in between passes the value on (`return r`, not `return -1`). */
 int box_error(box_err_t *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, with exit status 2: bad usage or bad config. */
 int box_usage_error(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Same, with an explicit exit status. */
-int box_error_status(box_err_t *err, int status, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Prefixes "CONTEXT: " to the message of *err and returns -1. */
+/* Prefixes "CONTEXT: " to the message of *err and returns -1 (a caller
+ * that passes a -errno on wraps first, then returns it). */
 int box_error_wrap(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The full text: "msg: strerror(errnum)" (caller frees). */
 char *box_error_text(box_err_t err);
@@ -45,16 +49,16 @@ char *box_error_text(box_err_t err);
 int box_error_report(box_err_t *err);
 void box_error_release(box_err_t *err);
 
-/* Messages that are not errors. They go to stderr, or to the sink set with
- * log_set_sink() (the supervisor writes to the container's log file with a
- * timestamp). */
+/* Messages that are not errors, printed by cmd/ and the supervisor only
+ * (library code hands them to base/notes.h, whose sink prints them here).
+ * They go to stderr, or to the fd set with log_set_sink() (the supervisor
+ * writes to the container's log file with a timestamp). */
 void log_set_sink(int fd, bool timestamps);
-void log_set_quiet(bool quiet); /* suppresses log_info */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failed cleanup after a first error, which stays the one reported:
- * "warning: WHAT: <the error's text>, ignoring"; releases *err (NULL: no
- * error, nothing printed). */
+ * box_warn("WHAT: <the error's text>, ignoring") (base/notes.h); releases
+ * *err (NULL: no error, nothing said). */
 void log_warn_ignored(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* BOX_TRACE=FILE: each process of a command appends "SECONDS PID WHAT"

@@ -100,9 +100,8 @@ int cgroup_create(const char *parent, const char *name, struct cgroup **out, box
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = cgroup_path(&h[i], cg->limit, NULL);
 		if (access(p, F_OK) == 0) {
-			box_error(err, EEXIST, "cgroup %s exists already", p);
 			cgroup_free(cg);
-			return -1;
+			return box_error(err, EEXIST, "cgroup %s exists already", p);
 		}
 	}
 	for (size_t i = 0; i < n; i++)

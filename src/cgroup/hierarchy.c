@@ -18,6 +18,7 @@
 
 #include "base/util.h"
 #include "config/config.h"
+#include "base/notes.h"
 
 static enum cgroup_layout layout;
 static struct cgroup_hier *hiers;
@@ -288,13 +289,16 @@ int cgroup_update_knob(const struct cgroup_hier *h, const char *rel, const char 
 	trim(old);
 	if (same(old, want))
 		return 0;
-	if (cgroup_write(h, rel, file, want, err) < 0)
-		return box_error_wrap(err, "%s: the kernel refused the value", key);
+	int r = cgroup_write(h, rel, file, want, err);
+	if (r < 0) {
+		box_error_wrap(err, "%s: the kernel refused the value", key);
+		return r; /* EINVAL, EBUSY: the callers' retries branch on it */
+	}
 	if (cgroup_read(h, rel, file, &now, err) < 0)
 		return -1;
 	trim(now);
 	if (!same(now, want))
-		log_warn("%s: %s holds '%s' after writing '%s'", key, p, now, want);
+		box_warn("%s: %s holds '%s' after writing '%s'", key, p, now, want);
 	if (changes) {
 		char *line = xasprintf("%s: %s %s -> %s", key, file, old, now);
 		strv_push(changes, line);
@@ -335,10 +339,10 @@ int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pi
 {
 	cleanup_free char *s = NULL;
 	box_err_t e = NULL;
-	if (cgroup_read(h, rel, "cgroup.procs", &s, &e) < 0) {
-		int r = e->errnum == ENOENT ? 0 : -1;
+	int r = cgroup_read(h, rel, "cgroup.procs", &s, &e);
+	if (r < 0) {
 		box_error_release(&e);
-		return r;
+		return r == -ENOENT ? 0 : -1;
 	}
 	for (char *p = s, *end; *p; p = end) {
 		long v = strtol(p, &end, 10);

@@ -17,11 +17,35 @@ void cgroup_join_close(struct cgroup_join *j)
 	j->ntasks = 0;
 }
 
+/* The fds of the container's cgroup in every hierarchy (rel: its path). */
+static int open_fds(const char *payload, const char *v2_rel, struct cgroup_join *j, box_err_t *err)
+{
+	size_t n;
+	const struct cgroup_hier *h = cgroup_hiers(&n);
+	for (size_t i = 0; i < n; i++) {
+		const char *rel = h[i].v2 ? v2_rel : payload;
+		if (!cgroup_has_file(&h[i], rel, NULL))
+			continue; /* a hierarchy mounted after the cgroup was made */
+		cleanup_free char *p = cgroup_path(&h[i], rel, h[i].v2 ? NULL : "tasks");
+		int fd = h[i].v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return box_error(err, errno, "opening %s", p);
+		if (h[i].v2) {
+			j->clone_fd = fd;
+			continue;
+		}
+		if (j->ntasks == CGROUP_JOIN_MAX) {
+			close(fd);
+			return box_error(err, E2BIG, "more than %d cgroup hierarchies", CGROUP_JOIN_MAX);
+		}
+		j->tasks[j->ntasks++] = fd;
+	}
+	return 0;
+}
+
 int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup_join *j, box_err_t *err)
 {
 	*j = (struct cgroup_join){ .clone_fd = -1 };
-	size_t n;
-	const struct cgroup_hier *h = cgroup_hiers(&n);
 	cleanup_free char *leaf = NULL;
 	const char *v2_rel = cg->payload;
 	if (t == CGROUP_JOIN_ATTACH && cgroup_layout() == CGROUP_UNIFIED) {
@@ -30,29 +54,8 @@ int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup
 			return box_error_wrap(err, "joining container %s", cg->name);
 		v2_rel = leaf;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *rel = h[i].v2 ? v2_rel : cg->payload;
-		if (!cgroup_has_file(&h[i], rel, NULL))
-			continue; /* a hierarchy mounted after the cgroup was made */
-		cleanup_free char *p = cgroup_path(&h[i], rel, h[i].v2 ? NULL : "tasks");
-		int fd = h[i].v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : open(p, O_WRONLY | O_CLOEXEC);
-		if (fd < 0) {
-			box_error(err, errno, "opening %s", p);
-			goto fail;
-		}
-		if (h[i].v2) {
-			j->clone_fd = fd;
-			continue;
-		}
-		if (j->ntasks == CGROUP_JOIN_MAX) {
-			close(fd);
-			box_error(err, E2BIG, "more than %d cgroup hierarchies", CGROUP_JOIN_MAX);
-			goto fail;
-		}
-		j->tasks[j->ntasks++] = fd;
-	}
-	return 0;
-fail:
+	if (open_fds(cg->payload, v2_rel, j, err) == 0)
+		return 0;
 	cgroup_join_close(j);
 	return box_error_wrap(err, "joining container %s", cg->name);
 }

@@ -14,12 +14,13 @@
 #include "cgroup/internal.h"
 #include "config/config.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 static const struct cgroup_hier *need(const char *ctrl, const char *key, bool set, box_err_t *err)
 {
 	const struct cgroup_hier *h = cgroup_v1_hier(ctrl);
 	if (!h && set)
-		log_warn("%s: this host has no %s cgroup controller: not applied", key, ctrl);
+		box_warn("%s: this host has no %s cgroup controller: not applied", key, ctrl);
 	return h;
 }
 
@@ -87,14 +88,15 @@ static int update_memory(struct cgroup *cg, const struct cgroup_limits *l, char 
 	uint64_t total = l->memory == BOX_UNLIMITED || l->swap == BOX_UNLIMITED ? BOX_UNLIMITED : l->memory + l->swap;
 	snprintf(sw, sizeof(sw), "%" PRId64, total == BOX_UNLIMITED ? (int64_t)-1 : (int64_t)total);
 	if (!memsw && l->swap != BOX_UNLIMITED)
-		log_warn("swap: the kernel has no swap accounting (memory.memsw.*; boot with "
+		box_warn("swap: the kernel has no swap accounting (memory.memsw.*; boot with "
 			 "swapaccount=1): swap is not limited");
 
 	box_err_t e = NULL;
-	if (cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes, &e) <
-	    0) {
+	int r =
+	    cgroup_update_knob(h, cg->limit, "memory.limit_in_bytes", "memory", mem, cgroup_same_number, changes, &e);
+	if (r < 0) {
 		/* v1 wants limit <= memsw at all times: raise memsw first, then retry */
-		if (!memsw || e->errnum != EINVAL) {
+		if (!memsw || r != -EINVAL) {
 			*err = e;
 			return -1;
 		}
@@ -152,8 +154,9 @@ static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char 
 	}
 	const char *want = l->cpuset ? l->cpuset : all;
 	box_err_t e = NULL;
-	if (cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, &e) < 0) {
-		if (e->errnum != EBUSY) {
+	int r = cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, &e);
+	if (r < 0) {
+		if (r != -EBUSY) {
 			*err = e;
 			return -1;
 		}
@@ -193,7 +196,7 @@ static int update_io(struct cgroup *cg, const struct cgroup_limits *l, char ***c
 		file = "blkio.weight";
 	if (!file) {
 		if (w != 100)
-			log_warn("io_weight: the kernel has no blkio.weight or blkio.bfq.weight (no CFQ or BFQ "
+			box_warn("io_weight: the kernel has no blkio.weight or blkio.bfq.weight (no CFQ or BFQ "
 				 "I/O scheduler): io_weight = %u is not applied",
 				 w);
 		return 0;

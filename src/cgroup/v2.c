@@ -11,6 +11,7 @@
 #include "cgroup/internal.h"
 #include "config/config.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 static const struct cgroup_hier *v2(void)
 {
@@ -43,7 +44,7 @@ static int knob(struct cgroup *cg, const char *file, const char *key, const char
 {
 	if (!cgroup_has_file(v2(), cg->limit, file)) {
 		if (set)
-			log_warn("%s: the kernel has no %s: %s = %s is not applied", key, file, key, want);
+			box_warn("%s: the kernel has no %s: %s = %s is not applied", key, file, key, want);
 		return 0;
 	}
 	return cgroup_update_knob(v2(), cg->limit, file, key, want, same, changes, err);
@@ -95,7 +96,7 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 		return -1;
 	cgroup_knob_value(l->swap, v, sizeof(v));
 	if (!cgroup_has_file(v2(), cg->limit, "memory.swap.max") && l->swap != BOX_UNLIMITED)
-		log_warn("swap: the kernel has no swap accounting (memory.swap.max): swap is not limited");
+		box_warn("swap: the kernel has no swap accounting (memory.swap.max): swap is not limited");
 	else if (knob(cg, "memory.swap.max", "swap", v, false, cgroup_same_number, changes, err) < 0)
 		return -1;
 
@@ -124,7 +125,7 @@ static int v2_update_limits(struct cgroup *cg, const struct cgroup_limits *l, ch
 	const char *file = cgroup_has_file(v2(), cg->limit, "io.weight") ? "io.weight" : "io.bfq.weight";
 	if (!cgroup_has_file(v2(), cg->limit, file)) {
 		if (w != 100)
-			log_warn("io_weight: the kernel has no io.weight or io.bfq.weight (no io cost model or "
+			box_warn("io_weight: the kernel has no io.weight or io.bfq.weight (no io cost model or "
 				 "BFQ scheduler): io_weight = %u is not applied",
 				 w);
 		return 0;

@@ -133,7 +133,7 @@ static int forget_identity(struct box_config *c, box_err_t *err)
 
 static int clone_container(const char *src, const char *dst, const char *snap, char **addresses, box_err_t *err)
 {
-	cleanup_free char *text = NULL, *label = NULL, *dconf = paths_config_path(dst);
+	char *text = NULL, *label = NULL, *dconf = paths_config_path(dst);
 	size_t len = 0;
 	struct box_config *c = NULL;
 	struct stat st;
@@ -161,7 +161,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 	free(c->name);
 	c->name = xstrdup(src);
 	if ((lock = state_lock(dst, err)) < 0) {
-		if ((*err)->errnum == EWOULDBLOCK) {
+		if (lock == -EWOULDBLOCK) {
 			box_error_release(err);
 			box_error(err, EBUSY, "%s is in use by another command: try again", dst);
 		}
@@ -173,7 +173,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 	int r = storage_clone(src, snap, dst, q.running, err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
-		box_error_report(&e2);
+		log_warn_ignored(&e2, "releasing %s", src);
 	if (r < 0)
 		goto out;
 	made = true;
@@ -188,13 +188,16 @@ out:
 		/* the config was not written: the state is a dead clone's */
 		box_err_t e3 = NULL;
 		if (lstat(dconf, &st) < 0 && storage_destroy(dst, &e3) < 0)
-			box_error_report(&e3);
+			log_warn_ignored(&e3, "removing the half-made clone %s", dst);
 	}
 	if (ret < 0)
 		box_error_wrap(err, "cloning %s to %s", src, dst);
 	if (lock >= 0)
 		close(lock);
 	config_free(c);
+	free(text);
+	free(label);
+	free(dconf);
 	return ret;
 }
 

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "base/notes.h"
+
 struct box_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -24,6 +26,9 @@ extern const struct box_command cmd_create, cmd_destroy, cmd_start, cmd_stop, cm
 /* For getopt-based commands: prints "usage: box <usage>" to stdout. */
 void cmd_print_usage(const struct box_command *cmd);
 /* Bad usage: prints the message and a hint to stderr, returns 2. */
+/* base/notes.h's sink of every command: warnings and notes of the library
+ * as log.h prints them (stderr, or the container's log in the supervisor). */
+void cmd_note_sink(enum box_note_kind kind, const char *text);
 int cmd_usage_error(const struct box_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True (after printing the usage) when argv holds -h or --help before "--". */
 bool cmd_wants_help(const struct box_command *cmd, int argc, char **argv);

@@ -3,7 +3,18 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/notes.h"
 #include "cmd/cmd.h"
+
+void cmd_note_sink(enum box_note_kind kind, const char *text)
+{
+	if (kind == BOX_NOTE_WARN)
+		log_warn("%s", text);
+	else if (kind == BOX_NOTE_INFO)
+		log_info("%s", text);
+	else
+		fputs(text, stderr);
+}
 
 void cmd_print_usage(const struct box_command *cmd)
 {

@@ -200,18 +200,16 @@ static int check(int argc, char **argv)
 			return BOX_EXIT_OK;
 		}
 	} else {
-		for (int i = 0; i < argc; i++) {
+		for (int i = 0; i < argc && rc == 0; i++) {
 			targets = xrealloc(targets, (n + 1) * sizeof(*targets));
-			if (resolve(argv[i], &targets[n], &err) < 0) {
+			if (resolve(argv[i], &targets[n], &err) < 0)
 				rc = box_error_report(&err);
-				goto out;
-			}
-			n++;
+			else
+				n++;
 		}
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = check_one(&targets[i]);
-out:
 	for (size_t i = 0; i < n; i++)
 		target_free(&targets[i]);
 	free(targets);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,14 +68,15 @@ static int run(int argc, char **argv)
 	if (paths_check_name(name, &err) < 0 || config_load(name, &c, &err) < 0)
 		goto out;
 	if (storage_exists(name)) {
-		cleanup_free char *p = paths_container_path(name);
+		char *p = paths_container_path(name);
 		box_error(&err, EEXIST, "%s is already created (%s): 'box destroy %s' first", name, p, name);
+		free(p);
 		goto out;
 	}
 	/* no start or destroy of this name meanwhile */
 	lock = state_lock(name, &err);
 	if (lock < 0) {
-		if (err->errnum == EWOULDBLOCK) {
+		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
 			box_error(&err, 0, "%s is being started or destroyed right now", name);
 		}

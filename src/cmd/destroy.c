@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ static int run(int argc, char **argv)
 	const char *name = argv[optind];
 	box_err_t err = NULL;
 	int lock = -1;
-	cleanup_free char *conf = paths_config_path(name), *cpath = paths_container_path(name);
+	char *conf = paths_config_path(name), *cpath = paths_container_path(name);
 	struct stat st;
 	if (paths_check_name(name, &err) < 0)
 		goto out;
@@ -75,7 +76,7 @@ static int run(int argc, char **argv)
 	}
 	lock = state_lock(name, &err);
 	if (lock < 0) {
-		if (err->errnum == EWOULDBLOCK) {
+		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
 			box_error(&err, EBUSY, "%s is being started right now: try again", name);
 		}
@@ -93,5 +94,7 @@ static int run(int argc, char **argv)
 out:
 	if (lock >= 0)
 		close(lock);
+	free(conf);
+	free(cpath);
 	return box_error_report(&err);
 }

@@ -179,11 +179,18 @@ static int follow(const char *path, int fd, struct filter *f, box_err_t *err)
 	}
 }
 
+static void tail_free(struct tail *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->line[i]);
+	free(t->line);
+}
+
 static int show(const char *name, bool follow_it, long lines, const char *since, box_err_t *err)
 {
 	cleanup_free char *path = paths_log_path(name), *old = xasprintf("%s.1", path);
 	char since_buf[20];
-	struct tail t = { 0 };
+	__attribute__((cleanup(tail_free))) struct tail t = { 0 };
 	struct filter f = { 0 };
 	if (since) {
 		if (parse_since(since, since_buf, err) < 0)
@@ -195,34 +202,25 @@ static int show(const char *name, bool follow_it, long lines, const char *since,
 		t.line = xzalloc(t.n * sizeof(char *));
 		f.tail = &t;
 	}
-	int ret = -1;
 	cleanup_close int ofd = open(old, O_RDONLY | O_CLOEXEC);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT) {
-		box_error(err, errno, "opening %s", path);
-		goto out;
-	}
-	if (fd < 0 && ofd < 0 && !follow_it) {
-		box_error(err, ENOENT, "%s has no log yet (%s): it is written from its first start", name, path);
-		goto out;
-	}
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return box_error(err, errno, "opening %s", path);
+	if (fd < 0 && ofd < 0 && !follow_it)
+		return box_error(err, ENOENT, "%s has no log yet (%s): it is written from its first start", name, path);
 	if ((ofd >= 0 && pump(ofd, &f, err) < 0) || (fd >= 0 && pump(fd, &f, err) < 0))
-		goto out;
+		return -1;
 	if (f.tail) {
 		for (size_t i = 0; i < t.count && lines; i++)
 			fputs(t.line[(t.next + t.n - t.count + i) % t.n], stdout);
 		fflush(stdout);
 		f.tail = NULL; /* what follows is printed as it comes */
 	}
-	ret = follow_it ? follow(path, fd, &f, err) : 0;
+	if (!follow_it)
+		return 0;
+	int r = follow(path, fd, &f, err);
 	fd = -1; /* follow owns it */
-out:
-	if (fd >= 0)
-		close(fd);
-	for (size_t i = 0; i < t.n; i++)
-		free(t.line[i]);
-	free(t.line);
-	return ret;
+	return r;
 }
 
 static int run(int argc, char **argv)

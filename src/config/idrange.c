@@ -13,6 +13,7 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/config.h"
+#include "base/notes.h"
 
 #define RECORD "idmap"
 #define LEGACY_BASE 100000u /* every unprivileged container's before auto */
@@ -43,8 +44,9 @@ static int read_subid(const char *file, struct range **out, size_t *n, uint64_t 
 	*out = NULL;
 	*n = 0;
 	*end = 0;
-	if (read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0) {
-		if (e->errnum != ENOENT) {
+	int r = read_file_at(AT_FDCWD, path, &text, NULL, &e);
+	if (r < 0) {
+		if (r != -ENOENT) {
 			*err = e;
 			return -1;
 		}
@@ -78,7 +80,7 @@ static int append_root(const char *file, uint64_t start, box_err_t *err)
 	close(fd);
 	if (r < 0)
 		return box_error(err, errno, "adding root's subordinate ids to %s", path);
-	log_info("added root:%llu:%u to %s", (unsigned long long)start, ROOT_COUNT, path);
+	box_note("added root:%llu:%u to %s", (unsigned long long)start, ROOT_COUNT, path);
 	return 0;
 }
 

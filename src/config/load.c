@@ -316,8 +316,9 @@ int config_load_file_report(const char *path, const char *name, struct box_confi
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	bool in = !strcmp(path, "-");
-	if (read_file_at(AT_FDCWD, in ? "/dev/stdin" : path, &buf, &len, err) < 0) {
-		if (*err && (*err)->errnum == ENOENT) {
+	int r = read_file_at(AT_FDCWD, in ? "/dev/stdin" : path, &buf, &len, err);
+	if (r < 0) {
+		if (r == -ENOENT) {
 			box_error_release(err);
 			return box_usage_error(err, "%s: no such file (a container's config is %s/NAME.conf)", path,
 					       paths_config_dir());

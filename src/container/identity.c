@@ -169,30 +169,15 @@ static char *host_resolv(bool host_net)
 	return out;
 }
 
-int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err)
+/* /etc/hostname, /etc/hosts, /etc/resolv.conf (t->etcfd: the rootfs' /etc). */
+static int write_files(const struct box_config *c, const char *host, struct target *t, box_err_t *err)
 {
-	const char *host = c->hostname && *c->hostname ? c->hostname : c->name;
-	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return box_error(err, errno, "opening %s", rootfs);
-	int etcfd = open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
-	if (etcfd < 0) {
-		if ((*err)->errnum != ENOENT)
-			return box_error_wrap(err, "%s", rootfs);
-		/* no /etc at all: a minimal rootfs, nothing to tell it */
-		box_error_release(err);
-		return 0;
-	}
-	struct target t = { .etcfd = etcfd, .uid = owner, .gid = (gid_t)owner };
-	int ret = -1;
-	/* declared before the first goto: a cleanup must never see garbage */
-	cleanup_free char *hn = NULL, *hosts = NULL, *resolv = NULL;
+	cleanup_free char *hn = xasprintf("%s\n", host), *hosts = NULL, *resolv = NULL;
 
 	/* hostname: one line, the whole file */
-	hn = xasprintf("%s\n", host);
-	t.file = "hostname";
-	if (update(&t, hn, true, err) < 0)
-		goto out;
+	t->file = "hostname";
+	if (update(t, hn, true, err) < 0)
+		return -1;
 
 	/* hosts: 127.0.1.1 FQDN SHORT, as Debian's installer and pct write it */
 	const char *dot = strchr(host, '.');
@@ -202,9 +187,9 @@ int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, 
 		hosts = xasprintf("127.0.1.1\t%s.%s %s\n", host, c->searchdomains[0], host);
 	else
 		hosts = xasprintf("127.0.1.1\t%s\n", host);
-	t.file = "hosts";
-	if (update(&t, hosts, false, err) < 0)
-		goto out;
+	t->file = "hosts";
+	if (update(t, hosts, false, err) < 0)
+		return -1;
 
 	/* resolv.conf: the config's, else the host's */
 	if ((c->nameservers && c->nameservers[0]) || (c->searchdomains && c->searchdomains[0])) {
@@ -231,11 +216,28 @@ int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, 
 			host_net |= c->nets[i].type == NET_HOST;
 		resolv = host_resolv(host_net);
 	}
-	t.file = "resolv.conf";
-	if (update(&t, resolv, false, err) < 0)
-		goto out;
-	ret = 0;
-out:
+	t->file = "resolv.conf";
+	if (update(t, resolv, false, err) < 0)
+		return -1;
+	return 0;
+}
+
+int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err)
+{
+	const char *host = c->hostname && *c->hostname ? c->hostname : c->name;
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return box_error(err, errno, "opening %s", rootfs);
+	int etcfd = open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, err);
+	if (etcfd < 0) {
+		if (etcfd != -ENOENT)
+			return box_error_wrap(err, "%s", rootfs);
+		/* no /etc at all: a minimal rootfs, nothing to tell it */
+		box_error_release(err);
+		return 0;
+	}
+	struct target t = { .etcfd = etcfd, .uid = owner, .gid = (gid_t)owner };
+	int ret = write_files(c, host, &t, err);
 	close(etcfd);
 	if (ret < 0)
 		box_error_wrap(err, "writing the identity of %s into %s", c->name, rootfs);
@@ -260,14 +262,14 @@ int identity_forget(const char *rootfs, box_err_t *err)
 		if (fstat(mid, &st) == 0 && S_ISREG(st.st_mode) &&
 		    ((w = open(proc, O_WRONLY | O_CLOEXEC)) < 0 || ftruncate(w, 0) < 0))
 			return box_error(err, errno, "emptying /etc/machine-id");
-	} else if ((*err)->errnum == ENOENT) {
+	} else if (mid == -ENOENT) {
 		box_error_release(err); /* none: nothing to reset */
 	} else {
 		return -1;
 	}
 	cleanup_close int ssh = open_in_root(rootfd, "/etc/ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, err);
 	if (ssh < 0) {
-		if ((*err)->errnum != ENOENT && (*err)->errnum != ENOTDIR && (*err)->errnum != ELOOP)
+		if (ssh != -ENOENT && ssh != -ENOTDIR && ssh != -ELOOP)
 			return -1;
 		box_error_release(err);
 		return 0;

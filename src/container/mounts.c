@@ -60,7 +60,7 @@ static int mount_in(const char *root, const char *src, const char *target, const
 {
 	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
 	if (fd < 0)
-		return -1;
+		return fd;
 	char fdpath[64];
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	if (mount(src, fdpath, type, flags, data) < 0)
@@ -111,18 +111,8 @@ static int mask(const char *root, const char *target, box_err_t *err)
 
 static int setup_rootfs(const struct box_config *c, const char *root, box_err_t *err)
 {
-	box_err_t e = NULL;
-	if (storage_mount(c, root, &e) < 0) {
-		if (e->errnum != ENOSYS) {
-			*err = e;
-			return -1;
-		}
-		/* the storage module is not there yet: bind the dir rootfs ourselves */
-		box_error_release(&e);
-		cleanup_free char *rootfs = paths_rootfs_path(c->name);
-		if (mount(rootfs, root, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return box_error(err, errno, "binding %s on %s", rootfs, root);
-	}
+	if (storage_mount(c, root, err) < 0)
+		return -1;
 	/* pivot_root needs a mount point; a backend may have mounted below it */
 	struct stat a, b;
 	cleanup_free char *parent = xasprintf("%s/..", root);
@@ -175,9 +165,10 @@ static int setup_sys(const char *root, box_err_t *err)
 	if (mkdir_in_root(root, "/sys", err) < 0)
 		return -1;
 	box_err_t e = NULL;
-	if (mount_in(root, "sysfs", "/sys", "sysfs", fl, NULL, &e) == 0)
+	int r = mount_in(root, "sysfs", "/sys", "sysfs", fl, NULL, &e);
+	if (r == 0)
 		return 0;
-	if (e->errnum != EPERM) {
+	if (r != -EPERM) {
 		*err = e;
 		return -1;
 	}

@@ -26,6 +26,7 @@
 #include "net/internal.h"
 #include "base/util.h"
 #include "config/values.h"
+#include "base/notes.h"
 
 struct net_state {
 	size_t n;
@@ -93,9 +94,10 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 				    name, br->kind[0] ? "it is a " : "it is a device such as lo or a NIC", br->kind);
 			return 0;
 		}
-		if (net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e) == 0)
+		r = net_nl_bridge_create(h, name, gb ? gb->mtu : 0, &e);
+		if (r == 0)
 			break;
-		if (e->errnum != EEXIST || attempt == 1) {
+		if (r != -EEXIST || attempt == 1) {
 			*err = e;
 			return -1;
 		}
@@ -115,7 +117,7 @@ static int ensure_bridge(struct net_sock *h, const struct box_global *g, const c
 	}
 	r = net_nl_link_find(h, name, br, err);
 	if (r == 1) {
-		log_info("created bridge %s", name);
+		box_note("created bridge %s", name);
 		return 0;
 	}
 	if (r == 0)
@@ -167,9 +169,10 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 		.peer_netns_fd = netns_fd,
 	};
 	for (int attempt = 0;; attempt++) {
-		if (net_nl_veth_create(h, &v, &e) == 0)
+		r = net_nl_veth_create(h, &v, &e);
+		if (r == 0)
 			break;
-		if (e->errnum != EEXIST || attempt > 0) {
+		if (r != -EEXIST || attempt > 0) {
 			*err = e;
 			return -1;
 		}
@@ -244,7 +247,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 {
 	struct net_sock host = { 0 }, in = { 0 };
 	struct net_state *s = NULL;
-	cleanup_close int netns_fd = -1;
+	int netns_fd = -1;
 	uint64_t t0 = now_ns();
 	double t_host = 0;
 	size_t n_veth = 0;
@@ -304,7 +307,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	ret = 0;
 	*out = steal_pointer(&s);
 	if (getenv("BOX_NET_TIMING"))
-		log_info("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
+		box_note("network: set up in %.3f ms (host side %.3f ms, inside %.3f ms, %zu veth)", ms_since(t0),
 			 t_host, ms_since(t0) - t_host, n_veth);
 out:
 	net_sock_close(&in);
@@ -318,6 +321,8 @@ out:
 	}
 	net_sock_close(&host);
 	net_state_free(s);
+	if (netns_fd >= 0)
+		close(netns_fd);
 	return ret;
 }
 
@@ -343,7 +348,7 @@ int net_teardown(struct net_state *s, box_err_t *err)
 	}
 	net_sock_close(&host);
 	if (getenv("BOX_NET_TIMING"))
-		log_info("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
+		box_note("network: torn down in %.3f ms (%zu veth)", ms_since(t0), s->n);
 	return ret;
 }
 
@@ -381,7 +386,7 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 			continue;
 		alias = owner_alias(c->name, n->name);
 		if (strcmp(l.alias, alias) != 0) {
-			log_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
+			box_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
 				 n->name, l.alias);
 			continue;
 		}

@@ -24,8 +24,10 @@
 #include "storage/snapshot.h"
 #include "storage/storage.h"
 #include "base/util.h"
+#include "base/notes.h"
 
-char *export_default_name(const char *name, enum export_compress comp)
+/* The default file name: vzdump-box-NAME-YYYY_MM_DD-HH_MM_SS.tar.gz (local time). */
+static char *export_default_name(const char *name, enum export_compress comp)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -78,7 +80,7 @@ static void remove_stale_tmp(struct outfile *f)
 		pid_t pid = (pid_t)atoi(p);
 		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH &&
 		    unlinkat(f->dirfd, de->d_name, 0) == 0)
-			log_info("removed %s/%s, left by an interrupted export", f->dir, de->d_name);
+			box_note("removed %s/%s, left by an interrupted export", f->dir, de->d_name);
 	}
 }
 
@@ -190,20 +192,35 @@ static int hold_container(const char *name, enum export_mode mode, struct hold *
 	return 0;
 }
 
+/* A failure to put the container back: the export's error when the dump
+ * itself went well (the export fails: exit 1, not 0 with a frozen
+ * container), else a warning beside the dump's own error. */
+static void release_failed(box_err_t *err, box_err_t *e)
+{
+	if (!*err) {
+		*err = *e;
+		*e = NULL;
+		return;
+	}
+	cleanup_free char *t = box_error_text(*e);
+	box_warn("%s", t);
+	box_error_release(e);
+}
+
 /* The container as it was, whatever happened to the dump; -1 when it could
- * not be (said on stderr: the dump's own error stays the one returned). */
-static int release_container(const char *name, struct hold *h)
+ * not be. */
+static int release_container(const char *name, struct hold *h, box_err_t *err)
 {
 	int ret = 0;
 	box_err_t e = NULL;
 	if (h->thaw && cgroup_freeze(h->cg, false, &e) < 0) {
 		box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);
-		box_error_report(&e);
+		release_failed(err, &e);
 		ret = -1;
 	}
 	if (h->restart && runtime_start(name, false, &e) < 0) {
 		box_error_wrap(&e, "starting %s again after the export", name);
-		box_error_report(&e);
+		release_failed(err, &e);
 		ret = -1;
 	}
 	if (h->cg)
@@ -246,7 +263,7 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 {
 	struct box_config *c = NULL;
 	struct hold h = { 0 };
-	cleanup_free char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
+	char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
 	struct outfile f = { .fd = -1, .dirfd = -1 };
 	bool to_stdout = opts->output && !strcmp(opts->output, "-");
 	int ret = -1, snaplock = -1;
@@ -291,8 +308,11 @@ out:
 	}
 	if (snaplock >= 0)
 		close(snaplock);
-	if (release_container(name, &h) < 0)
+	if (release_container(name, &h, err) < 0)
 		ret = -1;
 	config_free(c);
+	free(rootfs);
+	free(tmpdir);
+	free(path);
 	return ret;
 }

@@ -16,7 +16,4 @@
 /* Exports container `name`; *path_out (may be NULL) gets the file written. */
 int export_container(const char *name, const struct export_opts *o, char **path_out, box_err_t *err);
 
-/* The default file name: vzdump-box-NAME-YYYY_MM_DD-HH_MM_SS.tar.gz (local time). */
-char *export_default_name(const char *name, enum export_compress comp);
-
 #endif

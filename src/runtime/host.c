@@ -22,8 +22,9 @@ int host_make_cgroup(struct sup *s, box_err_t *err)
 	const char *parent = s->g->cgroup_parent;
 	box_err_t e = NULL;
 	box_trace("sup: cgroup_create");
-	if (cgroup_create(parent, s->name, &s->cg, &e) < 0) {
-		if (e->errnum != EEXIST) {
+	int r = cgroup_create(parent, s->name, &s->cg, &e);
+	if (r < 0) {
+		if (r != -EEXIST) {
 			*err = e;
 			return -1;
 		}

@@ -44,11 +44,6 @@ int logfile_open(const char *path, uint64_t max_bytes, struct logfile **out, box
 	return 0;
 }
 
-int logfile_fd(const struct logfile *l)
-{
-	return l->fd;
-}
-
 /* NAME.log -> NAME.log.1 and a new NAME.log; on a failure the old file
  * goes on (and stays over the cap) rather than losing output. */
 static void rotate(struct logfile *l)

@@ -26,6 +26,5 @@ int logfile_open(const char *path, uint64_t max_bytes, struct logfile **out, box
 void logfile_write(struct logfile *l, const void *buf, size_t n);
 /* 0 when the console may be read now, else the milliseconds to wait. */
 int logfile_wait_ms(struct logfile *l);
-int logfile_fd(const struct logfile *l);
 
 #endif

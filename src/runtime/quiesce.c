@@ -33,7 +33,7 @@ int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_er
 	q->lock = state_lock(name, err);
 	if (q->lock >= 0)
 		return 0;
-	if ((*err)->errnum != EWOULDBLOCK)
+	if (q->lock != -EWOULDBLOCK)
 		return -1;
 	box_error_release(err);
 	enum box_state st;

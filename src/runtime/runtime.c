@@ -24,6 +24,7 @@
 #include "storage/storage.h"
 #include "runtime/supervisor.h"
 #include "base/util.h"
+#include "base/notes.h"
 
 /* boxes.conf, loaded once per process: `box ls` wants the cgroup parent of
  * every running container it lists. NULL when it cannot be loaded (that is
@@ -71,7 +72,7 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	box_error_release(&e);
 	config_free(c);
 	if (r == 0)
-		log_warn("%s: its supervisor had died; cleaned up what it left", name);
+		box_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
 
@@ -101,7 +102,7 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	/* nobody holds the lock but state is there: its owner died */
 	int fd = state_lock(name, err);
 	if (fd < 0) {
-		if ((*err)->errnum != EWOULDBLOCK)
+		if (fd != -EWOULDBLOCK)
 			return -1;
 		/* someone took it meanwhile: a start in progress */
 		box_error_release(err);
@@ -165,7 +166,7 @@ static int take_lock(const char *name, box_err_t *err)
 		int fd = state_lock(name, &e);
 		if (fd >= 0)
 			return fd;
-		if (e->errnum != EWOULDBLOCK) {
+		if (fd != -EWOULDBLOCK) {
 			*err = e;
 			return -1;
 		}
@@ -217,7 +218,7 @@ static void warn_missing_bridges(const struct box_config *c, const struct box_gl
 	char **w = NULL;
 	net_bridge_warnings(c, g, &w);
 	for (size_t i = 0; w && w[i]; i++)
-		log_warn("%s", w[i]);
+		box_warn("%s", w[i]);
 	strv_free(w);
 }
 
@@ -228,7 +229,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	int lock_fd = -1, ret = -1;
-	cleanup_free char *rootfs = paths_rootfs_path(name);
+	char *rootfs = paths_rootfs_path(name);
 	if (config_load(name, &c, err) < 0 || global_load(&g, err) < 0 || config_check_conflicts(c, err) < 0)
 		goto out;
 	warn_missing_bridges(c, g);
@@ -270,7 +271,7 @@ int runtime_start_wait(const char *name, bool wait, int wait_timeout_s, box_err_
 	ret = supervisor_read_report(rep[0], wait && wait_timeout_s > 0 ? wait_timeout_s * 1000 : -1, err);
 	close(rep[0]);
 	box_trace("start: report read");
-	if (ret < 0 && !(*err && (*err)->errnum == ETIMEDOUT))
+	if (ret < 0 && ret != -ETIMEDOUT)
 		/* it cleans up before it exits: return only when nothing is left */
 		waitpid(sup, NULL, 0);
 out:
@@ -283,6 +284,7 @@ out:
 	}
 	config_free(c);
 	global_free(g);
+	free(rootfs);
 	return ret;
 }
 
@@ -322,7 +324,7 @@ static int kill_supervisor(const char *name, box_err_t *err)
 		return -1;
 	if (si.state != BOX_STOPPED)
 		return box_error(err, 0, "%s: its supervisor does not answer and could not be ended", name);
-	log_info("%s: stopped (its supervisor did not answer and was killed)", name);
+	box_note("%s: stopped (its supervisor did not answer and was killed)", name);
 	return 0;
 }
 
@@ -335,7 +337,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	if (probe(name, &si, &cleaned, err) < 0)
 		return -1;
 	if (cleaned) {
-		log_info("%s: stopped (its supervisor had died)", name);
+		box_note("%s: stopped (its supervisor had died)", name);
 		return 0;
 	}
 	if (si.state == BOX_STOPPED)

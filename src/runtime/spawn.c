@@ -35,17 +35,6 @@ struct spawn_msg {
 	char text[1024];
 };
 
-const char *spawn_step_name(enum spawn_step s)
-{
-	switch (s) {
-	case STEP_MAPPED: return "STEP_MAPPED";
-	case STEP_HOST_DONE: return "STEP_HOST_DONE";
-	case STEP_EXEC: return "STEP_EXEC";
-	case STEP_ERROR: return "STEP_ERROR";
-	}
-	return "?";
-}
-
 static int send_msg(int fd, enum spawn_step step, int errnum, const char *text)
 {
 	struct spawn_msg m = { .type = step, .errnum = errnum };

@@ -38,7 +38,6 @@ struct cgroup;
 struct cgroup_join;
 
 enum spawn_step { STEP_HOST_DONE = 1, STEP_EXEC, STEP_ERROR, STEP_MAPPED };
-const char *spawn_step_name(enum spawn_step s);
 
 struct spawn_ctx {
 	const struct box_config *c;

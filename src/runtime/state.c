@@ -128,8 +128,9 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 	cleanup_free char *path = xasprintf("%s/%s/state", paths_run_dir(), name);
 	cleanup_free char *buf = NULL;
 	box_err_t e = NULL;
-	if (read_file_at(AT_FDCWD, path, &buf, NULL, &e) < 0) {
-		if (e->errnum == ENOENT) {
+	int r = read_file_at(AT_FDCWD, path, &buf, NULL, &e);
+	if (r < 0) {
+		if (r == -ENOENT) {
 			box_error_release(&e);
 			return 1;
 		}

@@ -615,14 +615,14 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 
 	s->rundir = paths_runtime_path(s->name);
 	s->root = xasprintf("%s/root", s->rundir);
-	cleanup_free char *logdir = xstrdup(paths_log_dir());
-	cleanup_free char *logpath = paths_log_path(s->name);
+	/* not freed: this process ends in _exit */
+	char *logdir = xstrdup(paths_log_dir());
+	char *logpath = paths_log_path(s->name);
 	struct logfile *log = NULL;
 	if (mkdir_p(logdir, 0755, &err) == 0)
 		logfile_open(logpath, g->log_size, &log, &err);
 	box_trace("sup: log open");
-	/* before the first goto: its cleanup would otherwise free garbage */
-	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
+	char *ctl = xasprintf("%s/control", s->rundir);
 	if (err || s->sfd < 0 || save_state(s, BOX_STARTING, &err) < 0)
 		goto fail;
 	box_trace("sup: state STARTING");

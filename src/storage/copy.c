@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/notes.h"
 #include "base/util.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
@@ -82,8 +83,8 @@ static void progress(struct walk *w, bool final)
 	if (!final && t - w->last_progress < 500)
 		return;
 	w->last_progress = t;
-	fprintf(stderr, "\rcopied %llu files, %.1f MiB%s", (unsigned long long)w->st->files,
-		(double)w->st->bytes / 1048576, final ? "\n" : "");
+	box_progress("\rcopied %llu files, %.1f MiB%s", (unsigned long long)w->st->files,
+		     (double)w->st->bytes / 1048576, final ? "\n" : "");
 }
 
 /* Extended attributes by fd, or (fd < 0) by "/proc/self/fd/DIR/NAME" without
@@ -314,7 +315,6 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 {
 	struct copy_stats local = { 0 };
 	struct walk w = { .st = st ? st : &local, .droot = -1 };
-	int ret = -1;
 	struct stat s;
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
@@ -322,17 +322,12 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	if (mkdirat(dstdirfd, dstname, 0700) < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	w.droot = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w.droot < 0) {
-		box_error(err, errno, "opening %s", dstname);
-		goto out;
-	}
-	if (copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(sfd, w.droot, &s, "/", err) < 0)
-		goto out;
-	progress(&w, true);
-	ret = 0;
-out:
-	if (w.droot >= 0)
-		close(w.droot);
+	if (w.droot < 0)
+		return box_error(err, errno, "opening %s", dstname);
+	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(sfd, w.droot, &s, "/", err) < 0 ? -1 : 0;
+	if (ret == 0)
+		progress(&w, true);
+	close(w.droot);
 	free_links(&w);
 	return ret;
 }

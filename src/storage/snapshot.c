@@ -27,6 +27,7 @@
 #include "storage/internal.h"
 #include "storage/layers.h"
 #include "storage/storage.h"
+#include "base/notes.h"
 
 #define PENDING "clone-pending"
 
@@ -108,8 +109,14 @@ static int check_layers(int fd, const char *what, box_err_t *err)
 			 what);
 }
 
-static void close_store(int *storefd)
+/* The store's lock released; gc: first the layers nothing names any more
+ * (what a failed command made, a rolled-back upper), under the lock it
+ * still holds. */
+static void release_store(int *storefd, bool gc)
 {
+	box_err_t e = NULL;
+	if (*storefd >= 0 && gc && layers_gc_locked(*storefd, &e) < 0)
+		log_warn_ignored(&e, "removing the overlay layers nothing names");
 	if (*storefd >= 0)
 		close(*storefd);
 	*storefd = -1;
@@ -154,15 +161,28 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 	return 0;
 }
 
+/* take() on every backend: overlay by layer records (snapshot-overlay.c),
+ * from the container cfd or from the snapshot snapfd (>= 0); clone: the
+ * result gets a writable tree of its own. *storefd: see
+ * storage_overlay_take. what: the source's name, for messages. */
+static int take_tree(enum box_storage kind, int cfd, int snapfd, int dfd, bool live, bool clone, int *storefd,
+		     const char *what, box_err_t *err)
+{
+	int src = snapfd >= 0 ? snapfd : cfd;
+	if (kind != STORAGE_OVERLAY)
+		return take(kind, src, dfd, tree_name(kind), !clone, err);
+	if (check_layers(src, what, err) < 0)
+		return -1;
+	if (snapfd >= 0)
+		return storage_overlay_from(snapfd, dfd, storefd, err);
+	return storage_overlay_take(cfd, dfd, live, clone, storefd, err);
+}
+
 static void remove_quietly(int dirfd, const char *name)
 {
 	box_err_t e = NULL;
-	if (storage_remove_tree_at(dirfd, name, &e) < 0) {
-		box_error_wrap(&e, "removing %s, ignoring", name);
-		cleanup_free char *t = box_error_text(e);
-		log_warn("%s", t);
-		box_error_release(&e);
-	}
+	if (storage_remove_tree_at(dirfd, name, &e) < 0)
+		log_warn_ignored(&e, "removing %s", name);
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
@@ -184,7 +204,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", snap, (int)getpid());
 	if (mkdirat(sfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating the snapshot folder %s", tmp);
-	int r = -1, storefd = -1;
+	int storefd = -1;
 	cleanup_close int tfd = open_dir_at(sfd, tmp, tmp, err);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -192,31 +212,21 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	 * within one second */
 	cleanup_free char *meta = xasprintf("created=%lld\ncreated_ns=%lld%09ld\ncomment=%s\n", (long long)now.tv_sec,
 					    (long long)now.tv_sec, now.tv_nsec, comment ? comment : "");
-	if (tfd < 0 ||
-	    write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-	    write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) <
-		0)
-		goto out;
-	if (kind == STORAGE_OVERLAY
-		? check_layers(cfd, name, err) < 0 || storage_overlay_take(cfd, tfd, live, false, &storefd, err) < 0
-		: take(kind, cfd, tfd, tree_name(kind), true, err) < 0)
-		goto out;
-	if (renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0) {
-		box_error(err, errno, "renaming the snapshot %s into place", tmp);
-		goto out;
-	}
-	r = 0;
-out:
+	int r = tfd < 0 ||
+			write_file_at(tfd, "meta", meta, strlen(meta), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600,
+				      err) < 0 ||
+			write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+				      0600, err) < 0 ||
+			take_tree(kind, cfd, -1, tfd, live, false, &storefd, name, err) < 0
+		    ? -1
+		    : 0;
+	if (r == 0 && renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming the snapshot %s into place", tmp);
 	if (r < 0) {
 		remove_quietly(sfd, tmp);
 		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
 	}
-	if (r < 0 && storefd >= 0) {
-		box_err_t e = NULL; /* the layers it made, if nothing names them */
-		if (layers_gc_locked(storefd, &e) < 0)
-			box_error_report(&e);
-	}
-	close_store(&storefd);
+	release_store(&storefd, r < 0);
 	return r;
 }
 
@@ -420,12 +430,7 @@ static int rollback_overlay(int cfd, int snapfd, const char *name, const char *s
 	if (check_layers(snapfd, what, err) == 0 && check_layers(cfd, name, err) == 0 &&
 	    storage_overlay_from(snapfd, cfd, &storefd, err) == 0)
 		r = 0;
-	if (storefd >= 0) {
-		box_err_t e = NULL;
-		if (layers_gc_locked(storefd, &e) < 0)
-			box_error_report(&e);
-	}
-	close_store(&storefd);
+	release_store(&storefd, true); /* the old upper, and what a failure made */
 	if (r < 0) {
 		free(*config);
 		*config = NULL;
@@ -463,16 +468,10 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 		return rollback_overlay(cfd, snapfd, name, snap, config, err);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
-	int r = -1;
-	if (take(kind, snapfd, cfd, tmp, false, err) < 0)
-		goto out;
+	int r = take(kind, snapfd, cfd, tmp, false, err);
 	/* one step: the container sees either tree, never half of one */
-	if (renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0) {
-		box_error(err, errno, "putting the snapshot's %s in place", what);
-		goto out;
-	}
-	r = 0;
-out:
+	if (r == 0 && renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0)
+		r = box_error(err, errno, "putting the snapshot's %s in place", what);
 	remove_quietly(cfd, tmp);
 	if (r < 0) {
 		free(*config);
@@ -496,7 +495,7 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 	cleanup_free char *trash = xasprintf(".%s.destroy.%d", dst, (int)getpid());
 	if (renameat(stfd, dst, stfd, trash) < 0)
 		return box_error(err, errno, "removing the leftover of a killed clone %s", dst);
-	log_info("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
+	box_note("removed %s/%s, left by a killed clone", paths_state_dir(), dst);
 	return storage_remove_tree_at(stfd, trash, err);
 }
 
@@ -539,33 +538,22 @@ int storage_clone(const char *src, const char *snap, const char *dst, bool live,
 	storage_sweep(stfd, prefix, paths_state_dir());
 	if (mkdirat(stfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
-	int r = -1, storefd = -1;
+	int storefd = -1;
 	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
-	if (tfd < 0 || write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-	    copy_ids(cfd, tfd, err) < 0)
-		goto out;
-	if (kind == STORAGE_OVERLAY ? check_layers(holder, snap ? snap : src, err) < 0 ||
-					  (snap ? storage_overlay_from(holder, tfd, &storefd, err)
-						: storage_overlay_take(cfd, tfd, live, true, &storefd, err)) < 0
-				    : take(kind, holder, tfd, tree_name(kind), false, err) < 0)
-		goto out;
-	if (renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0) {
-		box_error(err, errno, "renaming %s to %s", tmp, dst);
-		goto out;
-	}
-	r = 0;
-out:
+	int r = tfd < 0 ||
+			write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
+			copy_ids(cfd, tfd, err) < 0 ||
+			take_tree(kind, cfd, snap ? holder : -1, tfd, live, true, &storefd, snap ? snap : src, err) < 0
+		    ? -1
+		    : 0;
+	if (r == 0 && renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0)
+		r = box_error(err, errno, "renaming %s to %s", tmp, dst);
 	if (r < 0) {
 		remove_quietly(stfd, tmp);
 		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
 			       snap ? snap : "", dst);
 	}
-	if (r < 0 && storefd >= 0) {
-		box_err_t e = NULL;
-		if (layers_gc_locked(storefd, &e) < 0)
-			box_error_report(&e);
-	}
-	close_store(&storefd);
+	release_store(&storefd, r < 0);
 	return r;
 }
 
@@ -583,8 +571,9 @@ int storage_snapshot_config(const char *name, const char *snap, char **config, s
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
 	cleanup_free char *path = xasprintf("%s/snapshots/%s/config", paths_container_path(name), snap);
-	if (read_file_at(AT_FDCWD, path, config, len, err) < 0) {
-		if ((*err)->errnum == ENOENT) {
+	int r = read_file_at(AT_FDCWD, path, config, len, err);
+	if (r < 0) {
+		if (r == -ENOENT) {
 			box_error_release(err);
 			return no_snapshot(name, snap, err);
 		}

@@ -41,6 +41,7 @@
 #include "storage/layers.h"
 #include "base/util.h"
 #include "base/idmap.h"
+#include "base/notes.h"
 
 /* Removes the entries of dirfd named prefix*: what a create or destroy killed
  * half-way (SIGKILL, a crash, a power cut) left behind. The caller holds the
@@ -57,14 +58,10 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 			strv_push(&names, de->d_name);
 	for (char **n = names; n && *n; n++) {
 		box_err_t e = NULL;
-		if (storage_remove_tree_at(dirfd, *n, &e) < 0) {
-			box_error_wrap(&e, "removing the leftover of an interrupted create in %s", where);
-			cleanup_free char *t = box_error_text(e);
-			log_warn("%s", t);
-			box_error_release(&e);
-		} else {
-			log_info("removed %s/%s, left by an interrupted create or destroy", where, *n);
-		}
+		if (storage_remove_tree_at(dirfd, *n, &e) < 0)
+			log_warn_ignored(&e, "removing the leftover of an interrupted create in %s", where);
+		else
+			box_note("removed %s/%s, left by an interrupted create or destroy", where, *n);
 	}
 }
 
@@ -132,7 +129,7 @@ static int cache_lookup(int cfd, const char *cdir, const char *key, const char *
 		return write_file_atomic(okpath, "checked\n", 8, 0644, err) < 0 ? -1 : 1;
 	cleanup_free char *why = box_error_text(e);
 	box_error_release(&e);
-	log_warn("the template cache %s/%s is not whole (%s): building it again", cdir, key, why);
+	box_warn("the template cache %s/%s is not whole (%s): building it again", cdir, key, why);
 	cleanup_free char *bad = xasprintf(".tmp-bad-%s.%d", key, (int)getpid());
 	if (renameat(cfd, key, cfd, bad) < 0)
 		return box_error(err, errno, "moving %s/%s aside", cdir, key);
@@ -169,7 +166,7 @@ static int cache_fill(int cfd, const char *cdir, const char *key, const char *tp
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (storage_remove_tree_at(cfd, tmp, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing %s", tmppath);
 	}
 	return r;
 }
@@ -209,7 +206,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 		if (flock(cfd, LOCK_EX | LOCK_NB) < 0) {
 			if (errno != EWOULDBLOCK)
 				return box_error(err, errno, "locking %s", cdir);
-			log_info("waiting for another create that is filling the template cache %s", cdir);
+			box_note("waiting for another create that is filling the template cache %s", cdir);
 			while (flock(cfd, LOCK_EX) < 0) {
 				if (errno != EINTR)
 					return box_error(err, errno, "locking %s", cdir);
@@ -225,7 +222,7 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	if (cache_fill(cfd, cdir, key, tpl, xo, btrfs, err) < 0)
 		return -1;
 	storage_hash_remember(memo, hash);
-	log_info("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
+	box_note("template %s extracted into the cache in %.2f s", tpl, (double)(now_ms() - t0) / 1000);
 	*key_out = steal_pointer(&key);
 	return 0;
 }
@@ -247,7 +244,7 @@ static int create_dir(const struct box_config *c, int cfd, const char *cpath, co
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (rm_rf_at(cfd, base, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing %s", tmp);
 	}
 	return r;
 }
@@ -272,7 +269,7 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	if (r < 0) {
 		box_err_t e2 = NULL;
 		if (storage_btrfs_subvol_destroy(cfd, tmp, &e2) < 0)
-			box_error_report(&e2);
+			log_warn_ignored(&e2, "removing the subvolume %s", tmppath);
 	}
 	return r;
 }
@@ -348,11 +345,72 @@ bool storage_exists(const char *name)
 			    fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
+/* The rootfs in the container's folder cfd (cpath), from the template. */
+static int create_in(const struct box_config *c, int cfd, const char *cpath, const char *tpl, storage_fill_fn fill,
+		     uint64_t t0, box_err_t *err)
+{
+	cleanup_free char *why = NULL;
+	/* the caller holds the container's lock: these are a dead create's or destroy's */
+	storage_sweep(cfd, "rootfs.tmp.", cpath);
+	storage_sweep(cfd, "overlay.tmp.", cpath);
+	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath);
+	{
+		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
+		if (sfd >= 0)
+			storage_sweep(sfd, trash, paths_state_dir());
+	}
+
+	/* idmap_base = auto: the container's range, recorded in its folder */
+	struct box_config resolved = *c;
+	if (idrange_resolve(&resolved, cfd, err) < 0)
+		return -1;
+	c = &resolved;
+	enum box_storage kind = c->storage;
+	int ret = -1;
+	bool btrfs = storage_is_btrfs_fd(cfd);
+	if (kind == STORAGE_BTRFS && !btrfs) {
+		why = xasprintf("btrfs was asked for, but %s is on %s", paths_state_dir(), fs_name(cfd));
+		kind = STORAGE_DIR;
+	} else if (kind == STORAGE_OVERLAY && !fs_has_overlay()) {
+		why = xasprintf("overlay was asked for, but this kernel has no overlay filesystem");
+		kind = STORAGE_DIR;
+	}
+	if (why)
+		box_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
+
+	/* an unprivileged rootfs keeps the container's owners where the
+	 * filesystem can be idmapped at start, else is shifted now */
+	struct extract_opts xo = {
+		.allow_devices = !c->unprivileged,
+		.id_shift = idshift_choose(c, cfd, kind == STORAGE_OVERLAY),
+		.id_range = c->unprivileged ? c->idmap_size : 0,
+	};
+	if (idshift_write(cfd, xo.id_shift, err) < 0)
+		return -1;
+	switch (kind) {
+	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
+	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
+	case STORAGE_OVERLAY: ret = create_overlay(cfd, tpl, &xo, btrfs, err); break;
+	}
+	if (ret < 0) {
+		unlinkat(cfd, "idshift", 0);
+		unlinkat(cfd, "idmap", 0);
+	}
+	if (ret == 0)
+		box_note("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
+			 config_storage_name(kind),
+			 !c->unprivileged ? ""
+			 : xo.id_shift	  ? " (owners shifted: the filesystem cannot be idmapped)"
+					  : " (owners as the container sees them, idmapped at start)",
+			 (double)(now_ms() - t0) / 1000);
+	return ret;
+}
+
 int storage_create(const struct box_config *c, const char *template_override, storage_fill_fn fill, box_err_t *err)
 {
-	cleanup_free char *tplbuf = NULL, *cpath = NULL, *why = NULL;
+	cleanup_free char *tplbuf = NULL, *cpath = NULL;
 	const char *tpl = template_for(c, template_override, &tplbuf, err);
-	int ret = -1, cfd = -1;
 	uint64_t t0 = now_ms();
 
 	if (!tpl)
@@ -380,72 +438,13 @@ int storage_create(const struct box_config *c, const char *template_override, st
 	cpath = paths_container_path(c->name);
 	if (mkdir(cpath, 0700) < 0 && errno != EEXIST)
 		return box_error(err, errno, "creating %s", cpath);
-	cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (cfd < 0) {
-		box_error(err, errno, "opening %s", cpath);
-		goto out;
-	}
-	/* the caller holds the container's lock: these are a dead create's or destroy's */
-	storage_sweep(cfd, "rootfs.tmp.", cpath);
-	storage_sweep(cfd, "overlay.tmp.", cpath);
-	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath);
-	{
-		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
-		if (sfd >= 0)
-			storage_sweep(sfd, trash, paths_state_dir());
-	}
-
-	/* idmap_base = auto: the container's range, recorded in its folder */
-	struct box_config resolved = *c;
-	if (idrange_resolve(&resolved, cfd, err) < 0)
-		goto out;
-	c = &resolved;
-	enum box_storage kind = c->storage;
-	bool btrfs = storage_is_btrfs_fd(cfd);
-	if (kind == STORAGE_BTRFS && !btrfs) {
-		why = xasprintf("btrfs was asked for, but %s is on %s", paths_state_dir(), fs_name(cfd));
-		kind = STORAGE_DIR;
-	} else if (kind == STORAGE_OVERLAY && !fs_has_overlay()) {
-		why = xasprintf("overlay was asked for, but this kernel has no overlay filesystem");
-		kind = STORAGE_DIR;
-	}
-	if (why)
-		log_warn("%s: %s: using storage dir (a full copy per container)", c->name, why);
-
-	/* an unprivileged rootfs keeps the container's owners where the
-	 * filesystem can be idmapped at start, else is shifted now */
-	struct extract_opts xo = {
-		.allow_devices = !c->unprivileged,
-		.id_shift = idshift_choose(c, cfd, kind == STORAGE_OVERLAY),
-		.id_range = c->unprivileged ? c->idmap_size : 0,
-	};
-	if (idshift_write(cfd, xo.id_shift, err) < 0)
-		goto out;
-	switch (kind) {
-	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
-	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
-	case STORAGE_OVERLAY: ret = create_overlay(cfd, tpl, &xo, btrfs, err); break;
-	}
-	if (ret < 0) {
-		unlinkat(cfd, "idshift", 0);
-		unlinkat(cfd, "idmap", 0);
-	}
-	if (ret == 0)
-		log_info("%s: rootfs created from %s with storage %s%s in %.3f s", c->name, tpl,
-			 config_storage_name(kind),
-			 !c->unprivileged ? ""
-			 : xo.id_shift	  ? " (owners shifted: the filesystem cannot be idmapped)"
-					  : " (owners as the container sees them, idmapped at start)",
-			 (double)(now_ms() - t0) / 1000);
-out:
-	if (cfd >= 0)
-		close(cfd);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ret = cfd < 0 ? box_error(err, errno, "opening %s", cpath) : create_in(c, cfd, cpath, tpl, fill, t0, err);
 	/* ours or a dead create's: gone when empty */
-	if (ret < 0)
+	if (ret < 0) {
 		rmdir(cpath);
-	if (ret < 0)
 		box_error_wrap(err, "creating the rootfs of %s", c->name);
+	}
 	return ret;
 }
 

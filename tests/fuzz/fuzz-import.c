@@ -46,7 +46,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* every input's messages would drown the log; errors are checked below */
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	log_set_sink(null, false);
-	log_set_quiet(true);
 	return 0;
 }
 

@@ -30,7 +30,12 @@ int main(void)
 	tap_ok(fd >= 0, "state_lock takes the lock");
 	tap_ok(state_lock_held("web"), "state_lock_held sees it held");
 	int fd2 = state_lock("web", &err);
-	tap_ok(fd2 < 0 && err && err->errnum == EWOULDBLOCK, "a second state_lock fails with EWOULDBLOCK");
+	tap_ok(fd2 == -EWOULDBLOCK && err && err->errnum == EWOULDBLOCK,
+	       "a second state_lock returns -EWOULDBLOCK (what the callers branch on)");
+	box_error_release(&err);
+	tap_ok(box_error(&err, ENOENT, "x") == -ENOENT, "box_error returns -errnum");
+	box_error_release(&err);
+	tap_ok(box_error(&err, 0, "x") == -1, "box_error without an errno returns -1");
 	box_error_release(&err);
 
 	/* a child process sees the lock as held too */
