@@ -14,7 +14,7 @@
 # btrfs on a loop-mounted image made here; dir and overlay on $BENCH_TMP's
 # filesystem. boxes syncs a copy before the rename that commits it (syncfs);
 # the cp anchors do not. SN_SIZES="1x 10x" adds the 10x tree (minutes of
-# copying on dir). Sourced by tools/bench (bench-lib.sh loaded, $TOP set).
+# copying on dir); SN_KINDS="btrfs overlay" leaves dir out. Sourced by tools/bench (bench-lib.sh loaded, $TOP set).
 SN_RUNS=${BENCH_RUNS:-5}
 SB=$BENCH_TMP/snapshot
 export BOX_ROOT=$SB/boxes
@@ -70,13 +70,19 @@ cp -a "$S/sndir/rootfs/usr" "$SB/usr-src"
 echo "tree: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries; $SN_RUNS runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for size in ${SN_SIZES:-1x}; do
 	if [ "$size" = 10x ]; then
-		sn_grow "$S/sndir/rootfs"
+		case " ${SN_KINDS:-dir btrfs overlay} " in *" dir "*) sn_grow "$S/sndir/rootfs" ;; esac
 		sn_grow "$SB/bt/state/snbt/rootfs"
 		sn_grow "$S/.layers/$(sed -n 's/^upper //p' "$S/snov/layers")/diff"
 		sync
-		echo "tree 10x: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries"
+		echo "tree 10x: $(du -sh "$SB/bt/state/snbt/rootfs" | cut -f1), $(find "$SB/bt/state/snbt/rootfs" | wc -l) entries; load $(cut -d' ' -f1-3 /proc/loadavg)"
 	fi
-	sn_one "dir $size" "$S" sndir "cp -a --reflink=auto $S/sndir/rootfs $SB/x/a"
-	sn_one "btrfs $size" "$SB/bt/state" snbt "btrfs subvolume snapshot $SB/bt/state/snbt/rootfs $SB/bt/a"
-	sn_one "overlay $size" "$S" snov "mkdir -p $SB/x/a/diff $SB/x/a/work && sync -f $SB/x/a"
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" dir "*)
+		sn_one "dir $size" "$S" sndir "cp -a --reflink=auto $S/sndir/rootfs $SB/x/a" ;;
+	esac
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" btrfs "*)
+		sn_one "btrfs $size" "$SB/bt/state" snbt "btrfs subvolume snapshot $SB/bt/state/snbt/rootfs $SB/bt/a" ;;
+	esac
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" overlay "*)
+		sn_one "overlay $size" "$S" snov "mkdir -p $SB/x/a/diff $SB/x/a/work && sync -f $SB/x/a" ;;
+	esac
 done
