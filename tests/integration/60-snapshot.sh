@@ -255,8 +255,8 @@ backend() {
 		check_eq "overlay: no layer nothing names" "" "$(unnamed_layers)"
 		check "overlay: the layers the clones share are kept" test -n "$(ls "$SD/.layers")"
 	fi
-	box destroy "$c" >/dev/null
-	box destroy "$c-s" >/dev/null
+	box destroy --purge "$c" >/dev/null
+	box destroy --purge "$c-s" >/dev/null
 	[ "$kind" = overlay ] && check_eq "overlay: the last destroy removes the last layers" "" "$(ls -A "$SD/.layers")"
 	unset SD
 }
