@@ -16,7 +16,7 @@ BOX_VERSION := $(shell d=$$(git describe --tags --dirty 2>/dev/null) && echo "$$
 	{ c=$$(git describe --always --dirty 2>/dev/null) && echo "$(VERSION)-g$$c"; } || echo "$(VERSION)")
 PKGS := libconfuse libarchive libnl-3.0 libnl-route-3.0 libcap zlib libzstd libseccomp
 
-COMMANDS := create destroy start stop restart attach console ls info stats set apply \
+COMMANDS := create destroy start stop restart attach console ls info stats set apply diff \
 	freeze unfreeze export import config autostart snapshot rollback clone log
 
 # Read when make reads this file: on a fresh machine that is before tools/deps
@@ -164,6 +164,7 @@ GENERIC_DIRS := $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR) $(COMPDIR) $(P
 INSTALLED := $(BINDIR)/box $(COMMANDS:%=$(BINDIR)/box-%) $(MANDIR)/man1/box.1 $(MANDIR)/man5/box.conf.5 \
 	$(MANDIR)/man5/boxes.conf.5 $(COMPDIR)/box $(COMMANDS:%=$(COMPDIR)/box-%) \
 	$(PREFIX)/share/boxes/templates/busybox $(PREFIX)/share/boxes/templates/debian \
+	$(PREFIX)/share/boxes/templates/debian-docker \
 	$(patsubst conf/%,$(PREFIX)/share/doc/boxes/examples/%,$(wildcard conf/*.conf)) \
 	$(UNITDIR)/boxes-autostart.service
 
@@ -177,7 +178,7 @@ install: all
 	install -m 0644 $(BUILD)/man/box.conf.5 $(BUILD)/man/boxes.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 conf/box.bash-completion $(DESTDIR)$(COMPDIR)/box
 	@for c in $(COMMANDS); do ln -sf box $(DESTDIR)$(COMPDIR)/box-$$c; done
-	install -m 0755 templates/busybox templates/debian $(DESTDIR)$(PREFIX)/share/boxes/templates/
+	install -m 0755 templates/busybox templates/debian templates/debian-docker $(DESTDIR)$(PREFIX)/share/boxes/templates/
 	install -m 0644 conf/*.conf $(DESTDIR)$(PREFIX)/share/doc/boxes/examples/
 	sed 's|/usr/local/bin/box|$(BINDIR)/box|' conf/boxes-autostart.service \
 		>$(DESTDIR)$(UNITDIR)/boxes-autostart.service

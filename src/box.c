@@ -10,10 +10,10 @@
 #include "base/version.h"
 
 static const struct box_command *const commands[] = {
-	&cmd_create,   &cmd_start,    &cmd_stop,   &cmd_restart, &cmd_attach, &cmd_console,
-	&cmd_ls,       &cmd_info,     &cmd_stats,  &cmd_set,	 &cmd_apply,  &cmd_freeze,
-	&cmd_unfreeze, &cmd_export,   &cmd_import, &cmd_destroy, &cmd_config, &cmd_autostart,
-	&cmd_snapshot, &cmd_rollback, &cmd_clone,  &cmd_log,
+	&cmd_create,	&cmd_start,    &cmd_stop,     &cmd_restart, &cmd_attach,  &cmd_console,
+	&cmd_ls,	&cmd_info,     &cmd_stats,    &cmd_set,	    &cmd_apply,	  &cmd_diff,
+	&cmd_freeze,	&cmd_unfreeze, &cmd_export,   &cmd_import,  &cmd_destroy, &cmd_config,
+	&cmd_autostart, &cmd_snapshot, &cmd_rollback, &cmd_clone,   &cmd_log,
 };
 
 static const struct box_command *find_command(const char *name)

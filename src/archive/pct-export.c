@@ -200,6 +200,17 @@ char *pct_export(const struct box_config *c, const char *ostype, uint64_t rootfs
 	}
 	if (c->cpu_weight && c->cpu_weight != 100)
 		fprintf(f, "cpuunits: %u\n", c->cpu_weight);
+	if (c->nesting || c->keyctl || c->fuse) {
+		/* Proxmox's order: fuse, keyctl, mknod, mount, nesting */
+		const char *sep = "features: ";
+		if (c->fuse)
+			fprintf(f, "%sfuse=1", sep), sep = ",";
+		if (c->keyctl)
+			fprintf(f, "%skeyctl=1", sep), sep = ",";
+		if (c->nesting)
+			fprintf(f, "%snesting=1", sep);
+		fputc('\n', f);
+	}
 	fprintf(f, "hostname: %s\n", c->hostname ? c->hostname : c->name);
 	put_memory(f, c, changes);
 	put_mounts(f, c, changes);

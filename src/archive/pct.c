@@ -254,10 +254,33 @@ static void put_mount(FILE *f, const char *key, char *value, char **untranslated
 struct translation {
 	FILE *f;
 	const char *hostname; /* --hostname, or NULL */
-	bool have_hostname, have_memory, have_swap, have_unpriv;
+	bool have_hostname, have_memory, have_swap, have_unpriv, unpriv, nesting;
 	unsigned long long memory, swap; /* MiB */
 	char **untranslated;
 };
+
+/* "features: fuse=1,keyctl=1,nesting=1": the keys of the same names.
+ * nesting waits for the end, where it is known whether the container is
+ * unprivileged (nesting is refused for a privileged one). */
+static void put_features(struct translation *t, char *value)
+{
+	char *save = NULL;
+	for (char *kv = strtok_r(value, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		if (v && (!strcmp(v + 1, "0") || !strcmp(v + 1, "no")))
+			continue; /* off: as without it */
+		bool on = v && (!strcmp(v + 1, "1") || !strcmp(v + 1, "yes"));
+		if (on && !strncmp(kv, "nesting=", 8)) {
+			t->nesting = true;
+		} else if (on && (!strncmp(kv, "keyctl=", 7) || !strncmp(kv, "fuse=", 5))) {
+			fprintf(t->f, "%.*s = yes\n", (int)(v - kv), kv);
+		} else {
+			/* mknod, mount=nfs;cifs, force_rw_sys */
+			cleanup_free char *w = xasprintf("features.%s", kv);
+			add_untranslated(t->untranslated, w);
+		}
+	}
+}
 
 static void translate_key(struct translation *t, const char *key, char *value)
 {
@@ -301,8 +324,11 @@ static void translate_key(struct translation *t, const char *key, char *value)
 			fprintf(f, "start_order = %d\n", atoi(o + 6));
 		if (strstr(value, "up=") || strstr(value, "down="))
 			add_untranslated(t->untranslated, "startup.up/down");
+	} else if (!strcmp(key, "features")) {
+		put_features(t, value);
 	} else if (!strcmp(key, "unprivileged") && parse_uint(value, &v)) {
 		t->have_unpriv = true;
+		t->unpriv = v;
 		fprintf(f, "unprivileged = %s\n", v ? "yes" : "no");
 	} else if (!strcmp(key, "nameserver")) {
 		put_words_list(f, "nameserver", value);
@@ -325,6 +351,10 @@ static void translate_end(struct translation *t)
 	/* no key: Proxmox's default, a privileged container (ours is not) */
 	if (!t->have_unpriv)
 		fputs("unprivileged = no\n", t->f);
+	if (t->nesting && t->unpriv)
+		fputs("nesting = yes\n", t->f);
+	else if (t->nesting)
+		add_untranslated(t->untranslated, "features.nesting=1 (boxes nests only in an unprivileged container)");
 	fprintf(t->f, "memory = %lluM\n", t->have_memory ? t->memory : PCT_DEFAULT_MIB);
 	fprintf(t->f, "swap = %lluM\n", t->have_swap ? t->swap : PCT_DEFAULT_MIB);
 	if (!t->have_hostname && t->hostname) {

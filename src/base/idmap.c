@@ -109,3 +109,15 @@ bool idmap_supported(int dirfd)
 	box_error_release(&err);
 	return ok;
 }
+
+bool idmap_in_userns(void)
+{
+	cleanup_free char *map = NULL;
+	box_err_t e = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, NULL, &e) < 0) {
+		box_error_release(&e);
+		return false;
+	}
+	unsigned long a, b, n;
+	return sscanf(map, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL;
+}

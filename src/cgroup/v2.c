@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/idmap.h"
 #include "cgroup/internal.h"
 #include "config/config.h"
 #include "base/util.h"
@@ -25,6 +26,13 @@ static char *dir_of(struct cgroup *cg)
 
 static int v2_set_devices(struct cgroup *cg, box_err_t *err)
 {
+	/* boxes in a container (nesting = yes): bpf(2) needs the host's
+	 * CAP_SYS_ADMIN. The outer container's program, attached above with
+	 * BPF_F_ALLOW_MULTI, runs for this cgroup too, and a user namespace
+	 * cannot mknod: the outer list is the one that holds (as runc and crun
+	 * skip theirs in a user namespace). */
+	if (idmap_in_userns())
+		return 0;
 	cleanup_free char *dir = dir_of(cg);
 	return cgroup_bpf_attach_devices(dir, err);
 }

@@ -1,5 +1,6 @@
 /* box autostart start|stop: what the host runs at boot and at shutdown (the
- * unit conf/boxes-autostart.service), as Proxmox's pve-guests does with
+ * unit conf/boxes-autostart.service runs `box apply` at boot and this at
+ * shutdown), as Proxmox's pve-guests does with
  * onboot/startup order: every container with autostart = yes, lower
  * start_order first (then by name); stop goes in the reverse order. One
  * container that fails does not keep the others from starting. */
@@ -24,7 +25,8 @@ const struct box_command cmd_autostart = {
 		 "         lower start_order first; a failing one is reported, the rest go on\n"
 		 "  stop   stops the running ones in the reverse order (each with its stop_timeout)\n"
 		 "  list   prints them in start order: ORDER NAME STATE\n"
-		 "  Exit 1 when any container failed. conf/boxes-autostart.service runs it at boot.",
+		 "  Exit 1 when any container failed. conf/boxes-autostart.service runs 'box apply' at\n"
+		 "  boot (it starts the same ones, in the same order) and 'autostart stop' at shutdown.",
 };
 
 struct entry {

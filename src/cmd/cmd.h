@@ -21,7 +21,7 @@ struct box_command {
 
 extern const struct box_command cmd_create, cmd_destroy, cmd_start, cmd_stop, cmd_restart, cmd_attach, cmd_console,
     cmd_ls, cmd_info, cmd_set, cmd_apply, cmd_stats, cmd_freeze, cmd_unfreeze, cmd_export, cmd_import, cmd_config,
-    cmd_autostart, cmd_snapshot, cmd_rollback, cmd_clone, cmd_log;
+    cmd_autostart, cmd_snapshot, cmd_rollback, cmd_clone, cmd_log, cmd_diff;
 
 /* For getopt-based commands: prints "usage: box <usage>" to stdout. */
 void cmd_print_usage(const struct box_command *cmd);

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
+#include "runtime/record.h"
 #include "cmd/cmd.h"
 
 static int run(int argc, char **argv);
@@ -26,12 +27,13 @@ const struct box_command cmd_config = {
 	.run = run,
 	.summary = "check or show container configs",
 	.usage =
-	    "config check [NAME|FILE|-]... | config show NAME|FILE|-|boxes | config keys\n"
+	    "config check [NAME|FILE|-]... | config show NAME|FILE|-|boxes [--running] | config keys\n"
 	    "  check  checks configs and prints every error (FILE:LINE: KEY: ...), exit 2 on the first bad\n"
 	    "         file; no argument: every NAME.conf in the config dir and boxes.conf.\n"
 	    "         A word with '/' or ending in .conf is a file, '-' is stdin (container name \"stdin\").\n"
 	    "  show   prints the effective config, defaults filled in (box config show web | box config check -);\n"
-	    "         'box config show boxes' shows boxes.conf\n"
+	    "         'box config show boxes' shows boxes.conf; 'box config show NAME --running' the\n"
+	    "         config the running container has (recorded at start and at each live change)\n"
 	    "  keys   prints the reference of every key (type, default, example)",
 };
 
@@ -216,8 +218,36 @@ static int check(int argc, char **argv)
 	return rc;
 }
 
+/* The config the container runs with (runtime/record.h). */
+static int show_running(const char *name)
+{
+	box_err_t err = NULL;
+	struct box_config *c = NULL;
+	if (paths_check_name(name, &err) < 0)
+		return box_error_report(&err);
+	int r = record_load(name, &c, &err);
+	if (r < 0)
+		return box_error_report(&err);
+	if (r == 1) {
+		fprintf(stderr,
+			"box: %s is not running (or was started by a box that kept no record): no running config\n",
+			name);
+		return BOX_EXIT_FAIL;
+	}
+	printf("# %s: the config it runs with (recorded at its start and at each live change)\n", name);
+	r = config_write(stdout, c);
+	config_free(c);
+	if (fflush(stdout) != 0 || r < 0) {
+		perror("box: config show: writing");
+		return BOX_EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int show(int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[0], "--running") || !strcmp(argv[1], "--running")))
+		return show_running(strcmp(argv[0], "--running") ? argv[0] : argv[1]);
 	if (argc != 1)
 		return cmd_usage_error(&cmd_config, "config show takes one NAME, FILE or -");
 	struct target t;

@@ -18,7 +18,7 @@ const struct box_command cmd_set = {
 		 "  Changes top-level keys in NAME's config file (the rest of the file is kept as\n"
 		 "  written; an empty VALUE removes the key). The resource keys (memory, swap, cpus,\n"
 		 "  cpu_weight, cpuset, pids, io_weight) reach a running container at once; the\n"
-		 "  others at its next start.",
+		 "  others at its next start, or through box apply (the network, live).",
 };
 
 /* KF_LIVE in the schema: the keys a running container gets at once */

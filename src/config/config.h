@@ -84,6 +84,8 @@ struct box_config {
 	char **capabilities_keep; /* when set (never empty): keep only these; drop is then empty */
 	char *seccomp;		  /* "default", "none" or an absolute path */
 	bool keyctl;		  /* the default filter allows the keyring calls */
+	bool nesting;		  /* containers inside: the namespaces, a fully visible proc and sysfs */
+	bool fuse;		  /* /dev/fuse bound in and allowed */
 	enum box_storage storage;
 
 	struct box_net *nets;
@@ -141,6 +143,36 @@ void config_print_keys(FILE *f);
  * resource limits: box set applies them live). */
 bool config_key_live(const char *name);
 void config_free(struct box_config *c);
+
+/* One difference between two configs of a container (config_diff). */
+enum config_change_kind {
+	CHANGE_LIVE,	/* a cgroup limit, written into the running container */
+	CHANGE_NET,	/* its network (or resolv.conf), changed live */
+	CHANGE_RECORD,	/* nothing to do in the running container (autostart) */
+	CHANGE_RESTART, /* takes a restart */
+};
+struct config_change {
+	char *key;	 /* "memory", "network eth1" (a whole section), "network eth0: mtu", "mount /srv" */
+	char *from, *to; /* the values as config show writes them; NULL = not set, or no such section */
+	enum config_change_kind kind;
+	char *net; /* the network section's title, NULL for other keys */
+};
+/* Every difference from `from` to `to`, in schema order (top-level keys,
+ * then network sections matched by title, then mounts by target); the kind
+ * of each from the schema's flags. *out is NULL when they agree. */
+size_t config_diff(const struct box_config *from, const struct box_config *to, struct config_change **out);
+void config_changes_free(struct config_change *v, size_t n);
+/* "live", "recorded", "restart". */
+const char *config_change_kind_name(enum config_change_kind k);
+/* The config a running container has after a live apply: `file`'s keys of
+ * the kinds asked for -- CONFIG_MERGE_LIMITS (KF_LIVE), CONFIG_MERGE_RECORD
+ * (autostart...), CONFIG_MERGE_NET (its network sections but those whose
+ * type changes or of type host: they wait for the restart) -- with
+ * `running`'s other keys and mounts. */
+#define CONFIG_MERGE_LIMITS 1u
+#define CONFIG_MERGE_NET 2u
+#define CONFIG_MERGE_RECORD 4u
+int config_write_merged(FILE *f, const struct box_config *running, const struct box_config *file, unsigned kinds);
 
 /* Writes the effective config (defaults filled in) in the config's own
  * syntax; the output loads back to an equal config. */

@@ -114,6 +114,10 @@ char *config_type_format(const struct config_key *k, const void *obj);
 bool config_scope_equal(enum config_scope scope, const void *a, const void *b);
 void config_scope_free(enum config_scope scope, void *obj);
 
+/* The value of one key as `config show` writes it ("512M", "{10.0.0.2/24}"),
+ * NULL when it is not written (unset). */
+char *config_value_text(const struct config_key *k, const void *obj);
+
 /* "network eth0: address" (malloc'd). */
 char *config_key_path(const char *where, const char *name);
 

@@ -227,6 +227,10 @@ static void check_container(struct cfg_ctx *ctx, struct box_config *c)
 		ctx_error(ctx, l, lsize ? "idmap_size" : "idmap_base",
 			  "idmap_base + idmap_size go beyond the last id 4294967294 (a smaller "
 			  "base or size)");
+	if (c->nesting && !c->unprivileged && (l = config_key_line(ctx, SC_CONTAINER, "nesting")))
+		ctx_error(ctx, l, "nesting",
+			  "needs an unprivileged container: a privileged one's root is the host's, and what it "
+			  "nests would be too (remove unprivileged = no, or nesting)");
 	unsigned keep = config_key_line(ctx, SC_CONTAINER, "capabilities_keep");
 	if (c->capabilities_keep && !c->capabilities_keep[0]) {
 		/* keep nothing would be easy to mistake for "not set" downstream */

@@ -67,8 +67,13 @@ struct config_key {
 };
 
 #define CONFIG_HAND ((size_t)-1)
-/* The key reaches a running container at once (box set, box apply). */
-#define KF_LIVE 1u
+/* How a change of the key reaches a running container (box apply, box
+ * diff); a key with none of these needs a restart. */
+#define KF_LIVE 1u /* a cgroup limit: written live (box set, box apply) */
+#define KF_NET 2u  /* the network and identity: changed live in its namespaces */
+#define KF_RECORD                                                                                                      \
+	4u /* nothing in the running container: only recorded (autostart; stop_timeout and                             \
+	    * halt_signal, which its supervisor reads from the record at the stop) */
 
 extern const struct config_key config_schema[];
 extern const size_t config_schema_len;

@@ -64,29 +64,34 @@ static void put_addrs(FILE *f, const char *indent, const char *key, const struct
 
 typedef void (*put_hand_fn)(FILE *f, const char *indent, const struct config_key *k, const void *obj);
 
-/* Every key of the scope in the table's order: a HAND key (not a section)
- * by `hand`, the others by their type; a value not set (config_type_format's
+/* One key as `config show` writes it: a HAND key (not a section) by
+ * `hand`, the others by their type; a value not set (config_type_format's
  * NULL, a NULL list) is not written. */
+static void put_one(FILE *f, const char *indent, const struct config_key *k, const void *obj, put_hand_fn hand)
+{
+	if (k->type == KT_SECTION || (k->omit && k->omit(obj)))
+		return;
+	if (!config_type_has_field(k)) {
+		hand(f, indent, k, obj);
+		return;
+	}
+	if (k->list) {
+		char *const *v = *(char **const *)((const char *)obj + k->offset);
+		if (v)
+			put_list(f, indent, k->name, v);
+		return;
+	}
+	cleanup_free char *text = config_type_format(k, obj);
+	if (text)
+		put_key(f, indent, k->name, text);
+}
+
+/* Every key of the scope in the table's order. */
 static void put_scope(FILE *f, const char *indent, enum config_scope scope, const void *obj, put_hand_fn hand)
 {
-	for (size_t i = 0; i < config_schema_len; i++) {
-		const struct config_key *k = &config_schema[i];
-		if (k->scope != scope || k->type == KT_SECTION || (k->omit && k->omit(obj)))
-			continue;
-		if (!config_type_has_field(k)) {
-			hand(f, indent, k, obj);
-			continue;
-		}
-		if (k->list) {
-			char *const *v = *(char **const *)((const char *)obj + k->offset);
-			if (v)
-				put_list(f, indent, k->name, v);
-			continue;
-		}
-		cleanup_free char *text = config_type_format(k, obj);
-		if (text)
-			put_key(f, indent, k->name, text);
-	}
+	for (size_t i = 0; i < config_schema_len; i++)
+		if (config_schema[i].scope == scope)
+			put_one(f, indent, &config_schema[i], obj, hand);
 }
 
 /* A network section's HAND keys: more than one field each. */
@@ -123,25 +128,100 @@ static void put_no_hand(FILE *f, const char *indent, const struct config_key *k,
 {
 }
 
+static put_hand_fn hand_of(enum config_scope scope);
+
+char *config_value_text(const struct config_key *k, const void *obj)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		oom();
+	put_one(f, "", k, obj, hand_of(k->scope));
+	if (fclose(f) != 0)
+		oom();
+	char *eq = strstr(buf, " = ");
+	if (!eq) {
+		free(buf);
+		return NULL;
+	}
+	char *v = xstrdup(eq + 3);
+	v[strcspn(v, "\n")] = '\0';
+	free(buf);
+	return v;
+}
+
+static void put_net(FILE *f, const struct box_net *n)
+{
+	fputs("\nnetwork ", f);
+	put_value(f, n->name);
+	fputs(" {\n", f);
+	put_scope(f, "  ", SC_NETWORK, n, put_net_hand);
+	fputs("}\n", f);
+}
+
+static void put_mount(FILE *f, const struct box_mount *m)
+{
+	fputs("\nmount ", f);
+	put_value(f, m->target ? m->target : "/");
+	fputs(" {\n", f);
+	put_scope(f, "  ", SC_MOUNT, m, put_no_hand);
+	fputs("}\n", f);
+}
+
+static const struct box_net *find_net(const struct box_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_nets; i++)
+		if (!strcmp(c->nets[i].name, name))
+			return &c->nets[i];
+	return NULL;
+}
+
+int config_write_merged(FILE *f, const struct box_config *running, const struct box_config *file, unsigned kinds)
+{
+	unsigned live = (kinds & CONFIG_MERGE_LIMITS ? KF_LIVE : 0) | (kinds & CONFIG_MERGE_NET ? KF_NET : 0) |
+			(kinds & CONFIG_MERGE_RECORD ? KF_RECORD : 0);
+	for (size_t i = 0; i < config_schema_len; i++) {
+		const struct config_key *k = &config_schema[i];
+		if (k->scope == SC_CONTAINER)
+			put_one(f, "", k, (k->flags & live) ? file : running, put_no_hand);
+	}
+	if (!(kinds & CONFIG_MERGE_NET)) {
+		for (size_t i = 0; i < running->n_nets; i++)
+			put_net(f, &running->nets[i]);
+		goto mounts;
+	}
+	/* a section whose type changes waits for the restart as it runs;
+	 * every other one is the file's (added, changed or gone live) */
+	for (size_t i = 0; i < running->n_nets; i++) {
+		const struct box_net *o = &running->nets[i], *n = find_net(file, o->name);
+		if ((n && n->type != o->type) || (!n && o->type == NET_HOST))
+			put_net(f, o);
+	}
+	for (size_t i = 0; i < file->n_nets; i++) {
+		const struct box_net *n = &file->nets[i], *o = find_net(running, n->name);
+		if (o ? o->type == n->type : n->type != NET_HOST)
+			put_net(f, n);
+	}
+mounts:
+	for (size_t i = 0; i < running->n_mounts; i++)
+		put_mount(f, &running->mounts[i]);
+	return ferror(f) ? -1 : 0;
+}
+
 int config_write(FILE *f, const struct box_config *c)
 {
 	put_scope(f, "", SC_CONTAINER, c, put_no_hand);
-	for (size_t i = 0; i < c->n_nets; i++) {
-		fputs("\nnetwork ", f);
-		put_value(f, c->nets[i].name);
-		fputs(" {\n", f);
-		put_scope(f, "  ", SC_NETWORK, &c->nets[i], put_net_hand);
-		fputs("}\n", f);
-	}
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		const struct box_mount *m = &c->mounts[i];
-		fputs("\nmount ", f);
-		put_value(f, m->target ? m->target : "/");
-		fputs(" {\n", f);
-		put_scope(f, "  ", SC_MOUNT, m, put_no_hand);
-		fputs("}\n", f);
-	}
+	for (size_t i = 0; i < c->n_nets; i++)
+		put_net(f, &c->nets[i]);
+	for (size_t i = 0; i < c->n_mounts; i++)
+		put_mount(f, &c->mounts[i]);
 	return ferror(f) ? -1 : 0;
+}
+
+static put_hand_fn hand_of(enum config_scope scope)
+{
+	return scope == SC_NETWORK ? put_net_hand : scope == SC_BRIDGE ? put_bridge_hand : put_no_hand;
 }
 
 int global_write(FILE *f, const struct box_global *g)

@@ -159,15 +159,32 @@ static int setup_proc(const char *root, box_err_t *err)
 	return 0;
 }
 
-static int setup_sys(const char *root, box_err_t *err)
+/* Makes a mount read-only, its superblock staying as it is. */
+static int remount_ro(const char *root, const char *target, unsigned long fl, box_err_t *err)
+{
+	cleanup_close int fd = open_in_root(root, target, O_PATH, err);
+	if (fd < 0)
+		return -1;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL) < 0)
+		return box_error(err, errno, "making %s read-only", target);
+	return 0;
+}
+
+/* nesting: the superblock stays writable and only the mount is read-only.
+ * A read-only superblock would make the kernel refuse every writable sysfs
+ * mount in the container and below (mount_too_revealing: a new mount may
+ * not be more permissive than the visible one). */
+static int setup_sys(const char *root, bool nesting, box_err_t *err)
 {
 	const unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	if (mkdir_in_root(root, "/sys", err) < 0)
 		return -1;
 	box_err_t e = NULL;
-	int r = mount_in(root, "sysfs", "/sys", "sysfs", fl, NULL, &e);
+	int r = mount_in(root, "sysfs", "/sys", "sysfs", nesting ? fl & ~MS_RDONLY : fl, NULL, &e);
 	if (r == 0)
-		return 0;
+		return nesting ? remount_ro(root, "/sys", fl & ~MS_RDONLY, err) : 0;
 	if (r != -EPERM) {
 		*err = e;
 		return -1;
@@ -177,14 +194,48 @@ static int setup_sys(const char *root, box_err_t *err)
 	box_error_release(&e);
 	if (mount_in(root, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, err) < 0)
 		return -1;
-	cleanup_close int fd = open_in_root(root, "/sys", O_PATH, err);
+	return remount_ro(root, "/sys", fl & ~MS_RDONLY, err);
+}
+
+/* nesting = yes: a proc and a sysfs with nothing mounted over them, as LXC's
+ * /dev/.lxc/{proc,sys}. A nested container's mount namespace is a copy whose
+ * mounts the kernel locks, and it lets a new proc or sysfs be mounted there
+ * only while one of each is fully visible (mount_too_revealing): /proc is
+ * not, its masks cover files. Nothing new is shown: the container's root may
+ * mount these itself, and what the masks hide stays guarded by the host's
+ * ids and capabilities. */
+static int setup_nesting(const char *root, box_err_t *err)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (mkdir_in_root(root, "/dev/.box/proc", err) < 0 || mkdir_in_root(root, "/dev/.box/sys", err) < 0 ||
+	    mount_in(root, "proc", "/dev/.box/proc", "proc", fl, NULL, err) < 0)
+		return -1;
+	box_err_t e = NULL;
+	int r = mount_in(root, "sysfs", "/dev/.box/sys", "sysfs", fl, NULL, &e);
+	if (r == 0)
+		return 0;
+	/* network type = host: no sysfs of its own to show */
+	if (r != -EPERM) {
+		*err = e;
+		return -1;
+	}
+	box_error_release(&e);
+	return 0;
+}
+
+/* fuse = yes: the host's /dev/fuse (the device rules allow 10:229 always;
+ * a user namespace may not mknod it). */
+static int setup_fuse(const char *root, box_err_t *err)
+{
+	struct stat st;
+	int r = stat("/dev/fuse", &st);
+	if (r < 0 || !S_ISCHR(st.st_mode))
+		return box_error(err, r < 0 ? errno : ENODEV,
+				 "fuse = yes, but the host has no /dev/fuse (modprobe fuse)");
+	cleanup_close int fd = open_in_root(root, "/dev/fuse", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, err);
 	if (fd < 0)
 		return -1;
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | fl, NULL) < 0)
-		return box_error(err, errno, "making /sys read-only");
-	return 0;
+	return mount_in(root, "/dev/fuse", "/dev/fuse", NULL, MS_BIND, NULL, err);
 }
 
 static const struct devnode {
@@ -388,7 +439,13 @@ int mounts_prepare(const struct box_config *c, const char *root, bool mounted, c
 	if (setup_proc(root, err) < 0)
 		return -1;
 	box_trace("child: proc");
-	return setup_sys(root, err);
+	if (setup_sys(root, c->nesting, err) < 0)
+		return -1;
+	if (c->nesting && setup_nesting(root, err) < 0)
+		return box_error_wrap(err, "nesting");
+	if (c->fuse && setup_fuse(root, err) < 0)
+		return box_error_wrap(err, "fuse");
+	return 0;
 }
 
 int mounts_finish(const struct box_config *c, struct cgroup *cg, const char *root, const char *notify_dir,

@@ -1,6 +1,7 @@
 #include "container/seccomp.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -38,6 +39,30 @@ static int deny(scmp_filter_ctx ctx, const char *const *names, size_t n)
 	return 0;
 }
 
+/* Without nesting = yes: the namespaces a container manager needs and a
+ * service manager does not. systemd's sandboxing (PrivateTmp=,
+ * PrivateNetwork=, ProtectHostname=, PrivateIPC=) makes mount, net, uts and
+ * ipc namespaces, which stay allowed; Docker, podman, LXC and boxes need a
+ * pid namespace, and boxes and rootless podman a user namespace. */
+static const unsigned long nest_ns[] = { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWTIME };
+
+static int deny_nesting(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nest_ns); i++) {
+		/* clone's flags are its first argument on x86-64 and arm64 */
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+					 SCMP_A0(SCMP_CMP_MASKED_EQ, nest_ns[i], nest_ns[i]));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, nest_ns[i], nest_ns[i]));
+		if (r < 0)
+			return r;
+	}
+	/* clone3's flags are in a struct a filter cannot read: ENOSYS makes
+	 * glibc (2.34+) and Go fall back to clone, whose flags it can */
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+}
+
 int seccomp_apply(const struct box_config *c, box_err_t *err)
 {
 	if (c->seccomp && !strcmp(c->seccomp, "none"))
@@ -54,6 +79,8 @@ int seccomp_apply(const struct box_config *c, box_err_t *err)
 	r = deny(ctx, denied, ARRAY_SIZE(denied));
 	if (r == 0 && !c->keyctl)
 		r = deny(ctx, keyring, ARRAY_SIZE(keyring));
+	if (r == 0 && !c->nesting)
+		r = deny_nesting(ctx);
 	if (r < 0)
 		return box_error(err, -r, "loading the seccomp filter");
 	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(umount2), 1,

@@ -2,7 +2,10 @@
  * common.seccomp denylist and more: kexec_load, kexec_file_load,
  * open_by_handle_at, init_module, finit_module, delete_module, syslog,
  * swapon, swapoff, bpf, perf_event_open fail with EPERM, umount2(MNT_FORCE)
- * too, and keyctl, add_key, request_key unless the config says keyctl = yes.
+ * too, and keyctl, add_key, request_key unless the config says keyctl = yes;
+ * unless it says nesting = yes, unshare and clone fail with EPERM for a new
+ * user, pid, cgroup or time namespace, and clone3 with ENOSYS (glibc falls
+ * back to clone).
  * Config `seccomp`: "default" (this list), "none". */
 #ifndef BOX_SECCOMP_H
 #define BOX_SECCOMP_H

@@ -16,7 +16,7 @@ static size_t addr_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
+static struct nl_msg *addr_msg(int type, int flags, int ifindex, const struct box_addr *a)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = (unsigned char)a->family,
@@ -24,9 +24,8 @@ int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const s
 		.ifa_scope = RT_SCOPE_UNIVERSE,
 		.ifa_index = (unsigned)ifindex,
 	};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
 	size_t len = addr_len(a->family);
-	int r;
 
 	if (!m)
 		oom();
@@ -51,9 +50,23 @@ int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const s
 		if (nla_put(m, IFA_BROADCAST, 4, brd) < 0)
 			oom();
 	}
+	return m;
+}
+
+int net_nl_addr_add(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
+{
 	net_sock_reset(s);
-	r = nl_send_sync(s->sk, m);
+	int r = nl_send_sync(s->sk, addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a));
 	return r < 0 ? net_sock_fail(s, r, err, "adding address %s to %s", a->text, ifname) : 0;
+}
+
+int net_nl_addr_del(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err)
+{
+	net_sock_reset(s);
+	int r = nl_send_sync(s->sk, addr_msg(RTM_DELADDR, 0, ifindex, a));
+	if (r < 0 && net_sock_errno(s, r) == EADDRNOTAVAIL)
+		return 0;
+	return r < 0 ? net_sock_fail(s, r, err, "removing address %s from %s", a->text, ifname) : 0;
 }
 
 int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
@@ -82,8 +95,7 @@ int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname,
 		     : 0;
 }
 
-int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
-			     box_err_t *err)
+static struct nl_msg *default_msg(int type, int flags, int ifindex, const struct box_addr *gw)
 {
 	struct rtmsg rt = {
 		.rtm_family = (unsigned char)gw->family,
@@ -92,8 +104,7 @@ int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname
 		.rtm_scope = RT_SCOPE_UNIVERSE,
 		.rtm_type = RTN_UNICAST,
 	};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	int r;
+	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
 
 	if (!m)
 		oom();
@@ -101,7 +112,23 @@ int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname
 	    nla_put(m, RTA_GATEWAY, (int)addr_len(gw->family), gw->addr) < 0 ||
 	    nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
 		oom();
+	return m;
+}
+
+int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			     box_err_t *err)
+{
 	net_sock_reset(s);
-	r = nl_send_sync(s->sk, m);
+	int r = nl_send_sync(s->sk, default_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, gw));
 	return r < 0 ? net_sock_fail(s, r, err, "adding the default route via %s on %s", gw->text, ifname) : 0;
+}
+
+int net_nl_route_del_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			     box_err_t *err)
+{
+	net_sock_reset(s);
+	int r = nl_send_sync(s->sk, default_msg(RTM_DELROUTE, 0, ifindex, gw));
+	if (r < 0 && (net_sock_errno(s, r) == ESRCH || net_sock_errno(s, r) == ENODEV))
+		return 0;
+	return r < 0 ? net_sock_fail(s, r, err, "removing the default route via %s on %s", gw->text, ifname) : 0;
 }

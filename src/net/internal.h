@@ -87,6 +87,37 @@ int net_nl_route_add_onlink(struct net_sock *s, int ifindex, const char *ifname,
 int net_nl_route_add_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
 			     box_err_t *err);
 
+/* Sets a link's MTU (by name). */
+int net_nl_link_set_mtu(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err);
+/* Puts a link on bridge `master` (ifindex; 0 = off any bridge). */
+int net_nl_link_set_master(struct net_sock *s, const char *name, int master, box_err_t *err);
+/* Removes an address; one not there is fine (0). */
+int net_nl_addr_del(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *a, box_err_t *err);
+/* Removes the default route of gw's family via gw on ifindex; none is fine. */
+int net_nl_route_del_default(struct net_sock *s, int ifindex, const char *ifname, const struct box_addr *gw,
+			     box_err_t *err);
+
+/* ---- net.c's steps, shared with live.c ---- */
+
+/* The host ends made so far (what teardown removes). */
+struct net_state {
+	size_t n;
+	char (*hosts)[IFNAMSIZ];
+};
+/* "boxes:CONTAINER:IFNAME", the host end's alias (malloc'd). */
+char *net_owner_alias(const char *container, const char *ifname);
+/* The bridge `name`: found, or made as boxes.conf describes it (g may be NULL). */
+int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
+		      box_err_t *err);
+/* One veth section's pair, host side (peer created in netns_fd); its host
+ * end is added to s. */
+int net_make_veth(struct net_sock *h, const struct box_config *c, const struct box_net *n, const struct net_link *br,
+		  int netns_fd, struct net_state *s, box_err_t *err);
+/* One veth section, inside: up, addresses, default routes. */
+int net_configure_inside(struct net_sock *in, const struct box_net *n, box_err_t *err);
+/* Whether gw lies outside every subnet of n's addresses (on-link route). */
+bool net_gateway_offlink(const struct box_net *n, const struct box_addr *gw);
+
 /* The MAC boxes gives a bridge it creates (locally administered, stable). */
 void net_bridge_hwaddr(const char *bridge, unsigned char mac[6]);
 /* The host end's MAC: first byte 0xfe, stable. */

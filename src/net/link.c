@@ -168,3 +168,27 @@ int net_nl_veth_create(struct net_sock *s, const struct net_veth *v, box_err_t *
 	r = send_sync(s, m);
 	return r < 0 ? net_sock_fail(s, r, err, "creating veth pair %s/%s", v->host, v->peer) : 0;
 }
+
+int net_nl_link_set_mtu(struct net_sock *s, const char *name, unsigned mtu, box_err_t *err)
+{
+	struct nl_msg *m = link_msg(RTM_NEWLINK, 0, 0, 0);
+	int r;
+
+	PUT(nla_put_string(m, IFLA_IFNAME, name));
+	PUT(nla_put_u32(m, IFLA_MTU, mtu));
+	r = send_sync(s, m);
+	return r < 0 ? net_sock_fail(s, r, err, "setting the MTU of %s to %u", name, mtu) : 0;
+}
+
+int net_nl_link_set_master(struct net_sock *s, const char *name, int master, box_err_t *err)
+{
+	struct nl_msg *m = link_msg(RTM_NEWLINK, 0, 0, 0);
+	int r;
+
+	PUT(nla_put_string(m, IFLA_IFNAME, name));
+	PUT(nla_put_u32(m, IFLA_MASTER, (uint32_t)master));
+	r = send_sync(s, m);
+	return r < 0
+		   ? net_sock_fail(s, r, err, "%s %s", master ? "putting on its bridge" : "taking off its bridge", name)
+		   : 0;
+}

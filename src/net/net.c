@@ -28,11 +28,6 @@
 #include "config/values.h"
 #include "base/notes.h"
 
-struct net_state {
-	size_t n;
-	char (*hosts)[IFNAMSIZ];
-};
-
 bool net_wants_netns(const struct box_config *c)
 {
 	for (size_t i = 0; i < c->n_nets; i++)
@@ -56,7 +51,7 @@ int net_loopback_up(box_err_t *err)
 	return 0;
 }
 
-static char *owner_alias(const char *container, const char *ifname)
+char *net_owner_alias(const char *container, const char *ifname)
 {
 	return xasprintf("boxes:%s:%s", container, ifname);
 }
@@ -69,8 +64,8 @@ static double ms_since(uint64_t t0)
 /* The bridge a veth goes on: found, or created as boxes.conf describes it.
  * A concurrent start may create it between our lookup and our create: its
  * EEXIST sends us back to the lookup. */
-static int ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
-			 box_err_t *err)
+int net_ensure_bridge(struct net_sock *h, const struct box_global *g, const char *name, struct net_link *br,
+		      box_err_t *err)
 {
 	const struct box_bridge *gb = NULL;
 	box_err_t e = NULL;
@@ -139,10 +134,10 @@ static void state_add(struct net_state *s, const char *host)
  * leftover of this very container (a crash, or the kernel still destroying
  * the old netns, anchors P13) when its alias says so: it goes. Anything else
  * of that name is someone else's and stops us. */
-static int make_veth(struct net_sock *h, const struct box_config *c, const struct box_net *n, const struct net_link *br,
-		     int netns_fd, struct net_state *s, box_err_t *err)
+int net_make_veth(struct net_sock *h, const struct box_config *c, const struct box_net *n, const struct net_link *br,
+		  int netns_fd, struct net_state *s, box_err_t *err)
 {
-	cleanup_free char *alias = owner_alias(c->name, n->name);
+	cleanup_free char *alias = net_owner_alias(c->name, n->name);
 	unsigned char host_mac[6], peer_mac[6];
 	char host[IFNAMSIZ];
 	struct net_link old;
@@ -202,7 +197,7 @@ static int make_veth(struct net_sock *h, const struct box_config *c, const struc
 
 /* Whether gw lies outside every subnet of n's addresses of its family (an
  * IPv6 link-local router is on the link by definition). */
-static bool gateway_offlink(const struct box_net *n, const struct box_addr *gw)
+bool net_gateway_offlink(const struct box_net *n, const struct box_addr *gw)
 {
 	if (gw->family == AF_INET6 && gw->addr[0] == 0xfe && (gw->addr[1] & 0xc0) == 0x80)
 		return false;
@@ -217,13 +212,13 @@ static bool gateway_offlink(const struct box_net *n, const struct box_addr *gw)
 static int add_gateway(struct net_sock *in, const struct net_link *l, const struct box_net *n,
 		       const struct box_addr *gw, box_err_t *err)
 {
-	if (gateway_offlink(n, gw) && net_nl_route_add_onlink(in, l->ifindex, n->name, gw, err) < 0)
+	if (net_gateway_offlink(n, gw) && net_nl_route_add_onlink(in, l->ifindex, n->name, gw, err) < 0)
 		return -1;
 	return net_nl_route_add_default(in, l->ifindex, n->name, gw, err);
 }
 
 /* One veth section, inside: up, addresses, default routes. */
-static int configure_inside(struct net_sock *in, const struct box_net *n, box_err_t *err)
+int net_configure_inside(struct net_sock *in, const struct box_net *n, box_err_t *err)
 {
 	struct net_link l;
 	int r = net_nl_link_find(in, n->name, &l, err);
@@ -290,11 +285,11 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 		struct net_link br;
 		if (n->type != NET_VETH)
 			continue;
-		if (n->bridge[0] && ensure_bridge(&host, g, n->bridge, &br, err) < 0) {
+		if (n->bridge[0] && net_ensure_bridge(&host, g, n->bridge, &br, err) < 0) {
 			box_error_wrap(err, "network %s", n->name);
 			goto out;
 		}
-		if (make_veth(&host, c, n, n->bridge[0] ? &br : NULL, netns_fd, s, err) < 0)
+		if (net_make_veth(&host, c, n, n->bridge[0] ? &br : NULL, netns_fd, s, err) < 0)
 			goto out;
 	}
 	t_host = ms_since(t0);
@@ -302,7 +297,7 @@ int net_setup(const struct box_config *c, const struct box_global *g, pid_t chil
 	if (net_sock_open(&in, netns_fd, err) < 0)
 		goto out;
 	for (size_t i = 0; i < c->n_nets; i++)
-		if (c->nets[i].type == NET_VETH && configure_inside(&in, &c->nets[i], err) < 0)
+		if (c->nets[i].type == NET_VETH && net_configure_inside(&in, &c->nets[i], err) < 0)
 			goto out;
 	ret = 0;
 	*out = steal_pointer(&s);
@@ -384,7 +379,7 @@ int net_cleanup(const struct box_config *c, box_err_t *err)
 		}
 		if (r == 0)
 			continue;
-		alias = owner_alias(c->name, n->name);
+		alias = net_owner_alias(c->name, n->name);
 		if (strcmp(l.alias, alias) != 0) {
 			box_warn("%s: %s is not the host end of network %s (alias '%s'), leaving it", c->name, name,
 				 n->name, l.alias);

@@ -63,6 +63,40 @@ int net_cleanup(const struct box_config *c, box_err_t *err);
  * a network that reaches nothing. Appended to *warnings. */
 void net_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings);
 
+/* ---- live changes of a running container (box apply; net/live.c) ----
+ *
+ * net_live_apply changes the network of a running container from `from`
+ * (the config it runs with) to `to` (its file), in netns_fd (its network
+ * namespace), without a restart: a veth section only in `from` is removed
+ * (its pair deleted), one only in `to` is added (made, bridged, addressed,
+ * routed, as at start); one in both gets its bridge moved, its MTU set (both
+ * ends) and its addresses and default routes replaced; a new hwaddr makes a
+ * new pair. Sections whose type changes, and any container with a type =
+ * host section, are left alone (a restart's). All or nothing: a step that
+ * fails undoes every step before it, in reverse; what could not be undone
+ * is appended to *warnings. Bridges it made stay (as at start).
+ *
+ * The steps are an API of their own, so that per-interface host rules can
+ * hook in beside them: each works on one section `n` of container `c`. */
+int net_live_apply(const struct box_config *from, const struct box_config *to, const struct box_global *g, int netns_fd,
+		   char ***warnings, box_err_t *err);
+
+struct net_live; /* rtnetlink sockets in the host's and the container's netns */
+int net_live_open(const struct box_global *g, int netns_fd, struct net_live **out, box_err_t *err);
+void net_live_close(struct net_live *l);
+/* A veth pair for n: host end on its bridge (made if boxes.conf declares it),
+ * peer inside, up, addressed, default routes. Undone itself on a failure. */
+int net_live_add(struct net_live *l, const struct box_config *c, const struct box_net *n, box_err_t *err);
+/* Deletes n's pair (its host end, found by name and alias); gone already is fine. */
+int net_live_remove(struct net_live *l, const struct box_config *c, const struct box_net *n, box_err_t *err);
+/* From `from`'s addresses and default routes to `to`'s (one interface);
+ * idempotent, so readdress(to, from) undoes it from any half-way state. */
+int net_live_readdress(struct net_live *l, const struct box_net *from, const struct box_net *to, box_err_t *err);
+/* Both ends to n's MTU (unset: its bridge's, else 1500). */
+int net_live_set_mtu(struct net_live *l, const struct box_config *c, const struct box_net *n, box_err_t *err);
+/* The host end onto n's bridge (made if declared), or off any. */
+int net_live_set_bridge(struct net_live *l, const struct box_config *c, const struct box_net *n, box_err_t *err);
+
 /* What `box info` / `box ls` show about one network section, from the config. */
 struct net_desc {
 	const struct box_net *net;  /* the section (name, type, bridge, addrs, gateways, mtu) */

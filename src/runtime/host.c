@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "net/net.h"
 #include "runtime/internal.h"
+#include "runtime/record.h"
 #include "runtime/state.h"
 
 int host_make_cgroup(struct sup *s, box_err_t *err)
@@ -76,6 +77,12 @@ void host_drop_net(struct sup *s)
 	log_warn_ignored(&err, "removing the network devices");
 	net_state_free(s->ns);
 	s->ns = NULL;
+	/* the veths box apply added while it ran: the record knows them */
+	struct box_config *rc = NULL;
+	if (record_load(s->name, &rc, &err) == 0 && net_cleanup(rc, &err) < 0)
+		log_warn_ignored(&err, "removing the network devices added live");
+	box_error_release(&err);
+	config_free(rc);
 }
 
 int host_open_console(struct sup *s, box_err_t *err)
@@ -141,4 +148,17 @@ int host_build_env(struct sup *s, box_err_t *err)
 	free(defaults[1]);
 	s->env = env;
 	return 0;
+}
+
+void host_refresh_stop_keys(struct sup *s)
+{
+	struct box_config *rc = NULL;
+	box_err_t err = NULL;
+	if (record_load(s->name, &rc, &err) == 0) {
+		s->c->stop_timeout = rc->stop_timeout;
+		s->c->halt_signal = rc->halt_signal;
+	}
+	/* none, or unreadable: the values of the start stay */
+	box_error_release(&err);
+	config_free(rc);
 }

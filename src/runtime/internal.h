@@ -62,6 +62,9 @@ int host_make_cgroup(struct sup *s, box_err_t *err);
 int host_limit_cgroup(struct sup *s, box_err_t *err);
 /* Kills what is left and removes the cgroups (failures are warnings). */
 void host_drop_cgroup(struct sup *s);
+/* stop_timeout and halt_signal from the record (box apply changes them
+ * there, KF_RECORD), read when a stop begins. */
+void host_refresh_stop_keys(struct sup *s);
 /* Removes the network devices (failures are warnings). */
 void host_drop_net(struct sup *s);
 /* The console pty (its slave kept open: no EIO between two inits). */

@@ -21,6 +21,7 @@
 #include "net/net.h"
 #include "base/paths.h"
 #include "runtime/state.h"
+#include "runtime/record.h"
 #include "storage/storage.h"
 #include "runtime/supervisor.h"
 #include "base/util.h"
@@ -67,7 +68,12 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	}
 	box_error_release(&e);
 	struct box_config *c = NULL;
-	if (config_load(name, &c, &e) == 0 && net_cleanup(c, &e) < 0)
+	/* the record knows the veths added live; an older box left none */
+	int have = record_load(name, &c, &e) == 0;
+	box_error_release(&e);
+	if (!have)
+		have = config_load(name, &c, &e) == 0;
+	if (have && net_cleanup(c, &e) < 0)
 		log_warn_ignored(&e, "%s: removing the host ends of its network", name);
 	box_error_release(&e);
 	config_free(c);

@@ -250,6 +250,11 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		/* what a container without nesting = yes answers (its seccomp filter) */
+		if (e == ENOSYS || e == EPERM)
+			return box_error(err, e,
+					 "clone3 of the container's init (when boxes runs in a container, that "
+					 "container needs nesting = yes on its host)");
 		return box_error(err, e, "clone3 of the container's init");
 	}
 	if (r == 0) {

@@ -161,7 +161,7 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control" };
+	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "config" };
 	cleanup_free char *dir = paths_runtime_path(name);
 	if (sweep_tmp(dir, err) < 0)
 		return -1;

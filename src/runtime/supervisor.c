@@ -28,6 +28,7 @@
 #include "base/paths.h"
 #include "runtime/shed.h"
 #include "runtime/probe.h"
+#include "runtime/record.h"
 #include "runtime/spawn.h"
 #include "runtime/internal.h"
 #include "runtime/state.h"
@@ -266,6 +267,7 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 
 static void act_halt(struct sup *s)
 {
+	host_refresh_stop_keys(s);
 	int t = s->req_timeout >= 0 ? s->req_timeout : (int)s->c->stop_timeout;
 	uint64_t dl = now_ms() + (uint64_t)t * 1000;
 	if (s->state == SUP_STOPPING) {
@@ -637,7 +639,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
 		goto fail;
 	box_trace("sup: init exec'd");
-	if (save_state(s, BOX_RUNNING, &err) < 0)
+	if (record_write(s->name, c, &err) < 0 || save_state(s, BOX_RUNNING, &err) < 0)
 		goto fail;
 	box_trace("sup: state RUNNING");
 	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);

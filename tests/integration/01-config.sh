@@ -213,7 +213,7 @@ run box config keys
 check_eq "config keys exits 0" 0 "$rc"
 for k in template hostname init init_args halt_signal stop_timeout autostart start_order environment memory swap \
 	cpus cpu_weight cpuset pids io_weight unprivileged idmap_base idmap_size capabilities_drop capabilities_keep \
-	seccomp storage nameserver searchdomain; do
+	seccomp keyctl nesting fuse storage nameserver searchdomain; do
 	printf '%s\n' "$out" | grep -q "| \`$k\` |" || fail "config keys lists $k"
 done
 pass "config keys lists every top-level key"

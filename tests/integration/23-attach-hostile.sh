@@ -4,6 +4,7 @@
 # be rewritten through /proc/PID/exe, a host terminal is never handed in, the
 # caller's fds stay outside. The attacks come from a static helper
 # (hostile.c) the test builds into the rootfs.
+# box-test: also nesting
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 

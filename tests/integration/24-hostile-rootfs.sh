@@ -3,6 +3,7 @@
 # (issue 12, items 5, 6, 8): symlinks out of the rootfs, FIFOs where a file
 # should be. Every command returns within a generous timeout with a clear
 # message and reads nothing of the host's.
+# box-test: also nesting
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 

@@ -4,7 +4,8 @@
 # build/box and its libraries, busybox, bash and the busybox template. Inside,
 # cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd leaves one
 # and runs root/test-cgroup-live, 30-limits.sh (its v2 branches) and
-# cgroup-v2-inside.sh (the container's tree used as systemd uses it); their
+# cgroup-v2-inside.sh (the container's tree used as systemd uses it), and
+# 27-nesting.sh (boxes in boxes; no Docker: no Debian template inside); their
 # TAP lines come back over the serial console and are re-emitted here as this
 # test's own, prefixed "vm:". About 70 s under TCG.
 #
@@ -14,8 +15,8 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv"}
-VM_TIMEOUT=${BOX_VM_TIMEOUT:-300}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh"}
+VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
 W=$BOX_ROOT/vm
 R=$W/root
 LOG=$W/console.log
@@ -115,6 +116,8 @@ for f in lib.sh runtime-lib.sh $VM_TESTS; do
 	case $f in lib.sh | runtime-lib.sh) ;; *) tests="$tests $f" ;; esac
 done
 VM_TESTS=${tests# }
+# 27-nesting.sh's static helper (the VM has no gcc; the init names it)
+gcc -static -O2 -o "$R/boxes/build/hostile" "$TOP/tests/integration/hostile.c" || { fail "building hostile.c"; t_stop; }
 cp "$TOP/templates/busybox" "$R/boxes/templates/"
 echo "$VM_TESTS" >"$R/boxes/vm-tests"
 cp "$TOP/tests/integration/cgroup-v2-vm-init" "$R/init"
@@ -126,9 +129,10 @@ fi
 # the test cache inside, under the name lib.sh's t_template looks for
 tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
 cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
-# the devices test opens /dev/vda: virtio-blk and what it needs, in load order
+# the devices test opens /dev/vda: virtio-blk and what it needs, in load order;
+# 27-nesting.sh's fuse = yes binds /dev/fuse
 mods=" "
-for m in virtio_pci virtio_blk; do
+for m in virtio_pci virtio_blk fuse; do
 	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
 		case $mods in *" $ko "*) continue ;; esac
 		mods="$mods$ko "

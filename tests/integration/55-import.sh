@@ -344,15 +344,17 @@ check_eq "the hand-made archive has pct.conf first" "./etc/vzdump/pct.conf" "$(t
 out=$(box import "$T-pve" "$VZ" 2>&1); check_eq "box import of the vzdump archive exits 0" 0 $?
 warn=$(printf '%s\n' "$out" | grep -i warning | grep -v 'neither exists')
 check_eq "one warning line of what is left out" 1 "$(printf '%s\n' "$warn" | grep -c .)"
-for key in features frobnicate mp0 net0.firewall=1 tags lxc.cgroup2.pids.max startup.up/down; do
+for key in frobnicate mp0 net0.firewall=1 tags lxc.cgroup2.pids.max startup.up/down; do
 	check_match "the warning names $key" "[ :,]$(printf '%s' "$key" | sed 's/\./\\./g')(,| \(|$)" "$warn"
 done
 check_eq "and one each for the bridges vmbr0 and vmbr1, missing here" "vmbr0 vmbr1" \
 	"$(printf '%s\n' "$out" | sed -n 's/.*bridge \(vmbr[01]\) neither exists.*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "the warning names no translated key" "" \
-	"$(printf '%s' "$warn" | tr ',:' '\n\n' | sed 's/^ *//' | grep -xE 'hostname|memory|swap|cores|cpulimit|cpuunits|onboot|unprivileged|net1|nameserver|searchdomain|arch|ostype|rootfs')"
+	"$(printf '%s' "$warn" | tr ',:' '\n\n' | sed 's/^ *//' | grep -xE 'hostname|memory|swap|cores|cpulimit|cpuunits|onboot|unprivileged|net1|nameserver|searchdomain|arch|ostype|rootfs|features.*')"
 show=$(box config show "$T-pve")
 check_match "hostname" "^hostname += pve-web1$" "$(echo "$show" | grep ^hostname)"
+check_match "features: nesting=1" "^nesting += yes$" "$(echo "$show" | grep ^nesting)"
+check_match "features: keyctl=1" "^keyctl += yes$" "$(echo "$show" | grep ^keyctl)"
 check_match "memory 1024 MiB" "^memory += 1G$" "$(echo "$show" | grep ^memory)"
 check_match "swap 512 MiB" "^swap += 512M$" "$(echo "$show" | grep ^swap)"
 check_match "cores 2 as a cpuset" "^cpuset += 0-$((cores - 1))$|^cpuset += 0$" "$(echo "$show" | grep ^cpuset)"

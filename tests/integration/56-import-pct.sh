@@ -116,6 +116,30 @@ check_match "the bridge that is missing here is warned about at import" \
 	"warning: .*$T-mp\.conf:[0-9]+: network eth0: bridge vmbr$T neither exists on this host nor is declared in" "$out"
 gone "$T-mp"
 
+PHASE="features: nesting, keyctl, fuse (and what has no key here)"
+vz "$W/feat.tar.gz" "features: fuse=1,keyctl=1,mknod=1,nesting=1
+hostname: feat
+unprivileged: 1"
+imp "$T-feat" "$W/feat.tar.gz"
+check_eq "features: fuse=1,keyctl=1,mknod=1,nesting=1 of an unprivileged one imports" 0 "$rc"
+check_match "nesting=1 is nesting = yes" "^nesting += yes$" "$(shown "$T-feat" nesting)"
+check_match "keyctl=1 is keyctl = yes" "^keyctl += yes$" "$(shown "$T-feat" keyctl)"
+check_match "fuse=1 is fuse = yes" "^fuse += yes$" "$(shown "$T-feat" fuse)"
+check_match "mknod=1 is named as left out" "features\.mknod=1" "$out"
+out=$(box export "$T-feat" -o "$W/feat-out.tar.gz" 2>&1)
+check_match "and box export writes them back as Proxmox does" "^features: fuse=1,keyctl=1,nesting=1$" \
+	"$(tar xOzf "$W/feat-out.tar.gz" ./etc/vzdump/pct.conf 2>&1)"
+gone "$T-feat"
+vz "$W/featp.tar.gz" "features: keyctl=0,nesting=1
+hostname: featp"
+imp "$T-featp" "$W/featp.tar.gz"
+check_eq "nesting=1 of a privileged one imports" 0 "$rc"
+check_match "without nesting, saying why" "features\.nesting=1 \(boxes nests only in an unprivileged container\)" "$out"
+check_match "the config says nesting = no" "^nesting += no$" "$(shown "$T-featp" nesting)"
+check_match "keyctl=0 is keyctl = no" "^keyctl += no$" "$(shown "$T-featp" keyctl)"
+check "its config checks" box config check "$T-featp"
+gone "$T-featp"
+
 PHASE="tar archives with bytes after their end"
 tar cf "$W/pad.tar" --numeric-owner -C "$V/root" .
 printf '\n' >>"$W/pad.tar"

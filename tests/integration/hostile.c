@@ -14,6 +14,8 @@
  *   hostile calls             calls what the default seccomp filter denies,
  *                             with arguments that fail otherwise with
  *                             anything but EPERM; prints "NAME: ERROR"
+ *   hostile hog MIB           allocates and touches MIB MiB, then prints
+ *                             "survived MIB MiB" (a memory limit kills it first)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -237,8 +239,24 @@ static int calls(void)
 	return 0;
 }
 
+static int hog(long mib)
+{
+	for (long i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			printf("malloc failed at %ld MiB\n", i);
+			return 1;
+		}
+		memset(p, 0x5a, 1 << 20); /* touched: counted by the memory cgroup */
+	}
+	printf("survived %ld MiB\n", mib);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "hog"))
+		return hog(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "calls"))
 		return calls();
 	if (argc == 3 && !strcmp(argv[1], "sti"))
@@ -249,6 +267,6 @@ int main(int argc, char **argv)
 		return watch(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "finish"))
 		return finish(argv[2]);
-	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR\n");
+	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR | calls | hog MIB\n");
 	return 2;
 }

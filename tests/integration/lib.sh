@@ -101,13 +101,20 @@ t_config() {
 	if ! grep -qE '^[[:space:]]*unprivileged[[:space:]]*=' "$f"; then
 		if [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then echo "unprivileged = yes"; else echo "unprivileged = no"; fi >>"$f"
 	fi
+	# BOX_TEST_NESTING=1 (the third run of a file marked "also nesting"):
+	# every unprivileged container nests; the escapes must fail all the same
+	if [ "${BOX_TEST_NESTING:-0}" = 1 ] && ! grep -qE '^[[:space:]]*(nesting[[:space:]]*=|unprivileged[[:space:]]*=[[:space:]]*no)' "$f"; then
+		echo "nesting = yes" >>"$f"
+	fi
 }
 
 # Builds (once per recipe version, cached outside the checkout) and installs a
 # template into this test's templates folder; prints its file name.
 t_template() {
-	local kind=$1 hash cached
-	hash=$(sha256sum "$TOP/templates/$kind" | cut -c1-16)
+	local kind=$1 hash cached uses
+	# a recipe that runs another (`# box-recipe-uses: debian`) is keyed by both
+	uses=$(sed -n 's/^# box-recipe-uses: *//p' "$TOP/templates/$kind")
+	hash=$(cd "$TOP/templates" && cat "$kind" $uses | sha256sum | cut -c1-16)
 	cached="$BOX_TEST_CACHE/$kind-$hash.tar.gz"
 	mkdir -p "$BOX_TEST_CACHE"
 	if [ ! -s "$cached" ]; then

@@ -64,6 +64,9 @@ static const struct bad bads[] = {
 				      "{chown, net_bind_service}, or remove it)" },
 	{ "seccomp = strict\n",
 	  "t.conf:1: seccomp: 'strict' is not a seccomp policy (default, none, or the absolute path of a profile)" },
+	{ "unprivileged = no\nnesting = yes\n",
+	  "t.conf:2: nesting: needs an unprivileged container: a privileged one's root is the host's, and what it "
+	  "nests would be too (remove unprivileged = no, or nesting)" },
 	{ "storage = zfs\n", "t.conf:1: storage: 'zfs' is not a storage backend (dir, overlay or btrfs)" },
 	{ "template = ../x.tar.gz\n", "t.conf:1: template: '../x.tar.gz' is not an absolute path (an absolute path "
 				      "like /srv/data, without .. components)" },

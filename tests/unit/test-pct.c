@@ -40,7 +40,7 @@ static const char *proxmox_conf =
     "cores: 1\n"
     "cpulimit: 0.5\n"
     "cpuunits: 512\n"
-    "features: nesting=1\n"
+    "features: mknod=1,nesting=1\n"
     "hostname: pve-web\n"
     "memory: 1024\n"
     "nameserver: 1.1.1.1 9.9.9.9\n"
@@ -275,10 +275,11 @@ int main(void)
 			   c->searchdomains[0],
 		       "nameserver and searchdomain lists");
 	}
-	tap_ok(pi.untranslated && strstr(pi.untranslated, "features") && strstr(pi.untranslated, "tags") &&
-		   strstr(pi.untranslated, "lxc.apparmor.profile") && strstr(pi.untranslated, "net0.firewall") &&
-		   strstr(pi.untranslated, "net1.ip=dhcp") && !strstr(pi.untranslated, "rootfs") &&
-		   !strstr(pi.untranslated, "arch"),
+	tap_ok(c && c->nesting && !c->keyctl, "features: nesting=1 -> nesting = yes");
+	tap_ok(pi.untranslated && strstr(pi.untranslated, "features.mknod=1") && !strstr(pi.untranslated, "nesting") &&
+		   strstr(pi.untranslated, "tags") && strstr(pi.untranslated, "lxc.apparmor.profile") &&
+		   strstr(pi.untranslated, "net0.firewall") && strstr(pi.untranslated, "net1.ip=dhcp") &&
+		   !strstr(pi.untranslated, "rootfs") && !strstr(pi.untranslated, "arch"),
 	       "one list of what was left out");
 	if (pi.untranslated)
 		printf("# untranslated: %s\n", pi.untranslated);

@@ -1,0 +1,63 @@
+#include "runtime/record.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "base/util.h"
+#include "config/config.h"
+
+char *record_path(const char *name)
+{
+	return xasprintf("%s/%s/config", paths_run_dir(), name);
+}
+
+static int write_text(const char *name, char *buf, size_t len, box_err_t *err)
+{
+	cleanup_free char *path = record_path(name);
+	int r = write_file_replace(path, buf, len, 0600, err);
+	free(buf);
+	return r < 0 ? box_error_wrap(err, "recording the running config of %s", name) : 0;
+}
+
+int record_write(const char *name, const struct box_config *c, box_err_t *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		oom();
+	fprintf(f, "# the config %s runs with (box apply, box diff); written by boxes\n", name);
+	config_write(f, c);
+	if (fclose(f) != 0)
+		oom();
+	return write_text(name, buf, len, err);
+}
+
+int record_write_merged(const char *name, const struct box_config *running, const struct box_config *file,
+			unsigned kinds, box_err_t *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		oom();
+	fprintf(f, "# the config %s runs with (box apply, box diff); written by boxes\n", name);
+	config_write_merged(f, running, file, kinds);
+	if (fclose(f) != 0)
+		oom();
+	return write_text(name, buf, len, err);
+}
+
+int record_load(const char *name, struct box_config **out, box_err_t *err)
+{
+	cleanup_free char *path = record_path(name);
+	*out = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 1;
+	if (config_load_file(path, name, out, err) < 0)
+		return box_error_wrap(err, "the recorded running config of %s", name);
+	return 0;
+}
