@@ -29,9 +29,10 @@ struct export_opts {
 	const char *output; /* NULL: dump folder, default name; "-": stdout */
 	enum export_compress compress;
 	enum export_mode mode;
-	bool template_;	   /* cleaned into a reusable template (no pct.conf, no keys, ...) */
-	int progress;	   /* -1 auto (stderr is a terminal and output is not stdout), 0 no, 1 yes */
-	uint32_t id_shift; /* unprivileged: what the rootfs's owners are shifted by on disk (config/idshift.h) */
+	bool template_;	      /* cleaned into a reusable template (no pct.conf, no keys, ...) */
+	int progress;	      /* -1 auto (stderr is a terminal and output is not stdout), 0 no, 1 yes */
+	uint32_t id_shift;    /* unprivileged: what the rootfs's owners are shifted by on disk (config/idshift.h) */
+	const char *snapshot; /* a snapshot of the container instead of its current state (runtime/export.h) */
 };
 
 /* The stream alone: config c and the rootfs folder to fd. */

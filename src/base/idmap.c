@@ -15,26 +15,35 @@
 
 #include "base/util.h"
 
-static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size, box_err_t *err)
+static int write_map(pid_t pid, const char *file, uint32_t inside, uint32_t base, uint32_t size, box_err_t *err)
 {
 	char path[64], line[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int n = snprintf(line, sizeof(line), "0 %u %u\n", base, size);
+	/* a shifted tree's map keeps the host's root as itself: the folders
+	 * the host made around the tree (an overlay's work folder) stay its */
+	int n = inside ? snprintf(line, sizeof(line), "0 0 1\n%u %u %u\n", inside, base, size)
+		       : snprintf(line, sizeof(line), "%u %u %u\n", inside, base, size);
 	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", path);
 	/* the kernel takes the whole map in one write, or refuses it */
 	if (write(fd, line, (size_t)n) != n)
-		return box_error(err, errno, "the kernel refused the map '0 %u %u' in %s (idmap_base, idmap_size)",
-				 base, size, path);
+		return box_error(err, errno, "the kernel refused the map '%u %u %u' in %s (idmap_base, idmap_size)",
+				 inside, base, size, path);
+	return 0;
+}
+
+static int write_maps(pid_t pid, uint32_t inside, uint32_t base, uint32_t size, box_err_t *err)
+{
+	if (write_map(pid, "uid_map", inside, base, size, err) < 0 ||
+	    write_map(pid, "gid_map", inside, base, size, err) < 0)
+		return -1;
 	return 0;
 }
 
 int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err)
 {
-	if (write_map(pid, "uid_map", base, size, err) < 0 || write_map(pid, "gid_map", base, size, err) < 0)
-		return -1;
-	return 0;
+	return write_maps(pid, 0, base, size, err);
 }
 
 /* The first extent of /proc/self/FILE covering [base, base + size), as the
@@ -83,6 +92,11 @@ int idmap_check_range(uint32_t base, uint32_t size, box_err_t *err)
  * long enough to write its maps and open its namespace. */
 static int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
 {
+	return idmap_userns_fd_from(0, base, size, err);
+}
+
+int idmap_userns_fd_from(uint32_t inside, uint32_t base, uint32_t size, box_err_t *err)
+{
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return box_error(err, errno, "pipe");
@@ -103,7 +117,7 @@ static int idmap_userns_fd(uint32_t base, uint32_t size, box_err_t *err)
 	}
 	close(p[0]);
 	int fd = -1;
-	if (idmap_write_maps(pid, base, size, err) == 0) {
+	if (write_maps(pid, inside, base, size, err) == 0) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);

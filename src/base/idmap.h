@@ -22,6 +22,12 @@ int idmap_write_maps(pid_t pid, uint32_t base, uint32_t size, box_err_t *err);
  * container's may not have them): each of /proc/self/uid_map and gid_map
  * must cover the range with one extent. An error names the ids and the map. */
 int idmap_check_range(uint32_t base, uint32_t size, box_err_t *err);
+/* A user namespace with the map "inside base size", held by an fd (its
+ * process is gone): an idmapped mount through it
+ * shows an owner inside+i on disk as base+i (a tree shifted by `inside` at
+ * create, seen by a container whose range starts at base); inside > 0
+ * adds "0 0 1": what the host's root owns stays its own. */
+int idmap_userns_fd_from(uint32_t inside, uint32_t base, uint32_t size, box_err_t *err);
 /* Makes the detached mount `tree` (open_tree(OPEN_TREE_CLONE)) and all below
  * it idmapped through the user namespace `userns_fd`. */
 int idmap_mount(int tree, int userns_fd, box_err_t *err);

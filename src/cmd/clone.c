@@ -33,7 +33,8 @@ const struct box_command cmd_clone = {
 		 "  unless --address gives one per interface, /etc/machine-id emptied (init makes a\n"
 		 "  new one), the ssh host keys removed. The config is written in 'box config show'\n"
 		 "  form (comments are not kept). btrfs: a snapshot; dir: a copy (reflinks where the\n"
-		 "  filesystem has them); overlay: a copy of SRC's own layer over the shared template.\n"
+		 "  filesystem has them); overlay: DST's own layer over SRC's, which both share (a running\n"
+		 "  SRC's layer is copied). An unprivileged DST gets an id range of its own.\n"
 		 "  --snapshot SNAP        from SRC's snapshot SNAP\n"
 		 "  --address IF=ADDR/LEN  DST's address on interface IF (repeat for more interfaces)",
 };
@@ -171,7 +172,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
-	int r = storage_clone(&dc, src, snap, err);
+	int r = storage_clone(&dc, src, snap, q.running, err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
 		log_warn_ignored(&e2, "releasing %s", src);

@@ -14,6 +14,7 @@ const struct box_command cmd_export = {
 	.run = run,
 	.summary = "write a container to a vzdump-style archive",
 	.usage = "export NAME [-o FILE|-] [--compress gzip|zstd|none] [--mode stop|suspend] [--template]\n"
+		 "       [--snapshot SNAP]\n"
 		 "  -o FILE          output file (default: the dump folder, vzdump-box-NAME-DATE.tar.gz);\n"
 		 "                   '-' writes to stdout (box export web -o - | box import web2 -)\n"
 		 "  --compress C     gzip (default, parallel), zstd (multi-threaded) or none\n"
@@ -22,6 +23,8 @@ const struct box_command cmd_export = {
 		 "                   (without --mode a running container is refused)\n"
 		 "  --template       a reusable template: no pct.conf, network config, ssh host keys,\n"
 		 "                   logs, histories, caches; empty machine-id, hostname reset\n"
+		 "  --snapshot SNAP  the snapshot SNAP (its rootfs and its config) instead of the container\n"
+		 "                   now; the container may run meanwhile\n"
 		 "  --progress / --no-progress   the progress line (default: when stderr is a terminal)",
 };
 
@@ -30,13 +33,10 @@ static int run(int argc, char **argv)
 	if (cmd_wants_help(&cmd_export, argc, argv))
 		return 0;
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "compress", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "template", no_argument, NULL, 't' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "no-progress", no_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
+		{ "output", required_argument, NULL, 'o' },   { "compress", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },     { "template", no_argument, NULL, 't' },
+		{ "progress", no_argument, NULL, 'p' },	      { "no-progress", no_argument, NULL, 'P' },
+		{ "snapshot", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
 	};
 	struct export_opts o = { .compress = EXPORT_GZIP, .mode = EXPORT_MODE_NONE, .progress = -1 };
 	int ch;
@@ -65,12 +65,15 @@ static int run(int argc, char **argv)
 		case 't': o.template_ = true; break;
 		case 'p': o.progress = 1; break;
 		case 'P': o.progress = 0; break;
+		case 's': o.snapshot = optarg; break;
 		case ':': return cmd_usage_error(&cmd_export, "%s needs a value", argv[optind - 1]);
 		default: return cmd_usage_error(&cmd_export, "unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error(&cmd_export, optind == argc ? "which container?" : "one container at a time");
+	if (o.snapshot && o.mode != EXPORT_MODE_NONE)
+		return cmd_usage_error(&cmd_export, "--mode applies to the container, not to a --snapshot");
 	box_err_t err = NULL;
 	char *path = NULL;
 	if (export_container(argv[optind], &o, &path, &err) < 0)

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "base/paths.h"
 #include "runtime/runtime.h"
 #include "base/util.h"
+#include "storage/layers.h"
 #include "storage/storage.h"
 #include "cmd/cmd.h"
 
@@ -28,12 +30,73 @@ static void describe_ids(struct box_config *c, char *ids, size_t len)
 		snprintf(ids, len, "host (privileged)");
 	else if (c->idmap_base == BOX_IDMAP_AUTO)
 		snprintf(ids, len, "idmap_base = auto: a range is given at the first create or start");
+	else if (shift && shift != c->idmap_base)
+		snprintf(ids, len, "0-%u -> %u-%u, layers shifted by %u at create (a clone's), idmapped",
+			 c->idmap_size - 1, c->idmap_base, c->idmap_base + c->idmap_size - 1, shift);
 	else if (shift)
 		snprintf(ids, len, "0-%u -> %u-%u, rootfs owners shifted at create", c->idmap_size - 1, shift,
 			 shift + c->idmap_size - 1);
 	else
 		snprintf(ids, len, "0-%u -> %u-%u, rootfs idmapped (mount_setattr)", c->idmap_size - 1, c->idmap_base,
 			 c->idmap_base + c->idmap_size - 1);
+}
+
+/* The storage and, for overlay, the layer chain top first: each layer's
+ * folder and who else names it (containers, NAME@SNAP snapshots). */
+static void print_layer(bool json, bool first, const char *role, const char *id, const char *path, char **users)
+{
+	if (json) {
+		printf("%s\n    {\"role\": \"%s\", \"id\": \"%s\", \"path\": \"%s\", \"shared_with\": [",
+		       first ? "" : ",", role, id, path);
+		for (char **u = users; u && *u; u++)
+			printf("%s\"%s\"", u == users ? "" : ", ", *u);
+		printf("]}");
+		return;
+	}
+	printf("  %-9s %s", role, path);
+	for (char **u = users; u && *u; u++)
+		printf("%s%s", u == users ? "  (shared with " : ", ", *u);
+	printf("%s\n", users ? ")" : "");
+}
+
+static void print_storage(const char *name, bool json)
+{
+	enum box_storage kind = storage_kind(name);
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct layer_chain ch = { 0 };
+	box_err_t e = NULL;
+	bool chain = kind == STORAGE_OVERLAY && cfd >= 0 && layer_chain_read(cfd, &ch, &e) == 0;
+	box_error_release(&e);
+	if (json)
+		printf("  \"storage\": \"%s\",\n", config_storage_name(kind));
+	else
+		printf("Storage:    %s", config_storage_name(kind));
+	if (!chain) {
+		if (!json)
+			printf("\n");
+		return;
+	}
+	if (json)
+		printf("  \"layers\": [");
+	else
+		printf(", %zu layers, top first:\n", layer_chain_depth(&ch) + 1);
+	for (size_t i = 0; i <= strv_len(ch.lowers); i++) {
+		const char *id = i == 0 ? ch.upper : ch.lowers[i - 1];
+		cleanup_free char *path = layers_diff_path(id);
+		cleanup_strv char **users = layers_users(id), **others = NULL;
+		for (char **u = users; u && *u; u++)
+			if (strcmp(*u, name))
+				strv_push(&others, *u);
+		print_layer(json, i == 0, i == 0 ? "upper" : "lower", id, path, others);
+	}
+	if (ch.template_key) {
+		cleanup_free char *tpl = xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key);
+		print_layer(json, false, "template", ch.template_key, tpl, NULL);
+	}
+	if (json)
+		printf("\n  ],\n");
+	layer_chain_free(&ch);
 }
 
 static int run(int argc, char **argv);
@@ -153,6 +216,7 @@ static int run(int argc, char **argv)
 			       (unsigned long long)cs.cpu_usage_ns, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
 		printf("  \"unprivileged\": %s,\n  \"idmap\": \"%s\",\n", c->unprivileged ? "true" : "false", ids);
+		print_storage(name, true);
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
 		printf("Name:       %s\nState:      %s\n", name, st);
@@ -167,6 +231,7 @@ static int run(int argc, char **argv)
 			       (double)cs.cpu_usage_ns / 1e9, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
 		printf("Ids:        %s\n", ids);
+		print_storage(name, false);
 		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
 	}
 	config_free(c);

@@ -24,7 +24,8 @@ const struct box_command cmd_snapshot = {
 		 "  Keeps the rootfs and the config file as they are now under SNAP (default: snap-DATE-TIME).\n"
 		 "  A running container is frozen for the moment of the snapshot (consistent as after a power\n"
 		 "  cut). btrfs: a subvolume snapshot; dir: a copy (reflinks where the filesystem has them);\n"
-		 "  overlay: a copy of the container's own layer over the shared template.\n"
+		 "  overlay: the container's own layer becomes a shared read-only layer under a fresh one\n"
+		 "  (a running container's is copied); 'box info' shows the layers.\n"
 		 "  --comment TEXT  a note kept with the snapshot\n"
 		 "  --list          the snapshots, oldest first: NAME DATE SIZE COMMENT (--json: an array)\n"
 		 "  --delete SNAP   removes a snapshot (the others and the container are not touched)",
@@ -103,7 +104,7 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (runtime_quiesce(name, true, &q, err) < 0)
 		return -1;
 	uint64_t t0 = now_ms();
-	int r = storage_snapshot_create(name, snap, text, len, comment, err);
+	int r = storage_snapshot_create(name, snap, text, len, comment, q.running, err);
 	uint64_t held = now_ms() - t0;
 	bool was_running = q.running;
 	box_err_t e2 = NULL;

@@ -21,6 +21,7 @@
 #include "cgroup/cgroup.h"
 #include "base/paths.h"
 #include "runtime/runtime.h"
+#include "storage/snapshot.h"
 #include "storage/storage.h"
 #include "base/util.h"
 #include "base/notes.h"
@@ -239,6 +240,25 @@ static char *output_path(const char *name, const struct export_opts *o, box_err_
 	return xasprintf("%s/%s", dump, base);
 }
 
+/* The config and the tree to export: the container's now (held by --mode),
+ * or a snapshot's (the config kept with it; a snapshot does not change, so
+ * the container's state does not matter). */
+static int export_source(const char *name, const struct export_opts *o, struct box_config **c, struct hold *h,
+			 char **rootfs, char **tmpdir, int *snaplock, box_err_t *err)
+{
+	if (!o->snapshot)
+		return config_load(name, c, err) < 0 || hold_container(name, o->mode, h, err) < 0 ||
+			       storage_root_path(*c, rootfs, tmpdir, err) < 0
+			   ? -1
+			   : 0;
+	cleanup_free char *text = NULL, *label = xasprintf("snapshot %s of %s", o->snapshot, name);
+	size_t len = 0;
+	if (storage_snapshot_config(name, o->snapshot, &text, &len, err) < 0 ||
+	    config_load_buffer(text, len, label, name, c, err) < 0)
+		return -1;
+	return storage_snapshot_root_path(name, o->snapshot, rootfs, tmpdir, snaplock, err);
+}
+
 int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
 {
 	struct box_config *c = NULL;
@@ -246,20 +266,20 @@ int export_container(const char *name, const struct export_opts *opts, char **pa
 	char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
 	struct outfile f = { .fd = -1, .dirfd = -1 };
 	bool to_stdout = opts->output && !strcmp(opts->output, "-");
-	int ret = -1;
+	int ret = -1, snaplock = -1;
 	struct export_opts o = *opts;
 
-	if (paths_check_name(name, err) < 0 || config_load(name, &c, err) < 0)
+	if (paths_check_name(name, err) < 0)
 		return -1;
-	o.id_shift = idshift_read(c);
 	if (to_stdout && isatty(STDOUT_FILENO)) {
 		box_usage_error(err, "refusing to write an archive to a terminal (redirect it, or give -o FILE)");
 		goto out;
 	}
 	install_signals();
 
-	if (hold_container(name, o.mode, &h, err) < 0 || storage_root_path(c, &rootfs, &tmpdir, err) < 0)
+	if (export_source(name, &o, &c, &h, &rootfs, &tmpdir, &snaplock, err) < 0)
 		goto out;
+	o.id_shift = idshift_read(c);
 
 	int fd = STDOUT_FILENO;
 	if (!to_stdout) {
@@ -286,6 +306,8 @@ out:
 		umount2(tmpdir, MNT_DETACH);
 		rmdir(tmpdir);
 	}
+	if (snaplock >= 0)
+		close(snaplock);
 	if (release_container(name, &h, err) < 0)
 		ret = -1;
 	config_free(c);

@@ -212,7 +212,9 @@ static int check_ids(const struct box_config *c, box_err_t *err)
 				 "%s: its rootfs's owners were shifted by %u at create for an unprivileged container: "
 				 "set unprivileged = yes and idmap_base = %u, or create it again",
 				 c->name, shift, shift);
-	if (shift && shift != c->idmap_base)
+	/* an overlay's layers are idmapped from the shift to the range (a
+	 * clone's: shifted for its source); other trees are not */
+	if (shift && shift != c->idmap_base && storage_kind(c->name) != STORAGE_OVERLAY)
 		return box_error(err, 0,
 				 "%s: its rootfs's owners were shifted by %u at create (the filesystem cannot be "
 				 "idmapped), but idmap_base is %u: set idmap_base = %u, or create it again",

@@ -178,6 +178,33 @@ static int copy_meta_at(const struct copy_stats *o, int sdir, int ddir, const ch
 	return 0;
 }
 
+/* copy_file_range between two filesystems of different types (an overlay's
+ * merged tree to its own store: EXDEV since 5.19): read and write */
+static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, const char *what, box_err_t *err)
+{
+	char buf[1 << 16];
+	while (in < to) {
+		size_t want = (size_t)(to - in) < sizeof(buf) ? (size_t)(to - in) : sizeof(buf);
+		ssize_t n = pread(sfd, buf, want, in);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return box_error(err, errno, "reading %s", what);
+		if (n == 0)
+			break; /* the file shrank meanwhile */
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), in + done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return box_error(err, errno, "copying %s", what);
+			done += w;
+		}
+		in += n;
+	}
+	return 0;
+}
+
 static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what, box_err_t *err)
 {
 	loff_t in = from, out = from;
@@ -188,6 +215,8 @@ static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS)
+				return copy_rw(sfd, dfd, in, to, what, err);
 			return box_error(err, errno, "copying %s", what);
 		}
 	}

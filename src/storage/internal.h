@@ -25,8 +25,28 @@ int storage_remove_tree_at(int dirfd, const char *name, box_err_t *err);
  * holds too. */
 void storage_sweep(int dirfd, const char *prefix, const char *where);
 
-/* The key of the template cache entry of c's template with its owners
- * shifted by `shift` (0: as they are), made when missing. */
-int storage_cache_key(const struct box_config *c, uint32_t shift, char **key, box_err_t *err);
+/* The overlay of the folders `lowers` (top first, NULL-terminated) under
+ * upper and work, as a detached mount (-1 with errno ENOSYS, err unset,
+ * without the new mount API); upper NULL: a read-only overlay of the
+ * lowers alone; userns >= 0: every layer idmapped through it (upper and
+ * work in one folder). overlay.c. */
+int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, int userns, box_err_t *err);
+/* The same mounted on mountpoint (mount(2) where there is no fsopen). */
+int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			  box_err_t *err);
+/* The folders of a container's overlay (its layer record, or the layout
+ * before records: overlay/{upper,work,lower}), checked to exist. */
+int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err);
+/* Overlay snapshots and clones (snapshot-overlay.c). The chain of the
+ * container cfd now, recorded in the folder dfd (a snapshot's or a clone's,
+ * not yet in place): its upper becomes a shared lower (stopped: the
+ * container's own record moves onto a fresh upper) or, live (mounted and
+ * written by a running container), a copy of it does; with_upper: a fresh
+ * upper of dfd's own over it (a clone). *storefd: the store's lock, held
+ * by the caller until dfd is in place (or removed), then closed. */
+int storage_overlay_take(int cfd, int dfd, bool live, bool with_upper, int *storefd, box_err_t *err);
+/* A fresh upper over the snapshot snapfd's chain, recorded in dfd (a
+ * clone's folder, or the container's own: a rollback, committed here). */
+int storage_overlay_from(int snapfd, int dfd, int *storefd, box_err_t *err);
 
 #endif

@@ -8,6 +8,8 @@
 #include "storage/snapshot.h"
 
 #include <dirent.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "config/idshift.h"
 #include "storage/copy.h"
 #include "storage/internal.h"
+#include "storage/layers.h"
 #include "storage/storage.h"
 #include "base/notes.h"
 
@@ -95,14 +98,41 @@ static const char *tree_name(enum box_storage kind)
 	return kind == STORAGE_OVERLAY ? "overlay" : "rootfs";
 }
 
+/* An overlay container or snapshot made before layer records (an overlay/
+ * folder with a copy of the upper layer) cannot take part in layers. */
+static int check_layers(int fd, const char *what, box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(fd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	return box_error(err, ENOTSUP,
+			 "%s was made by an older boxes (an overlay/ folder, no layer record): 'box export' it and "
+			 "'box import' it again to snapshot or clone it",
+			 what);
+}
+
+/* The store's lock released; gc: first the layers nothing names any more
+ * (what a failed command made, a rolled-back upper), under the lock it
+ * still holds. */
+static void release_store(int *storefd, bool gc)
+{
+	box_err_t e = NULL;
+	if (*storefd >= 0 && gc && layers_gc_locked(*storefd, &e) < 0)
+		log_warn_ignored(&e, "removing the overlay layers nothing names");
+	if (*storefd >= 0)
+		close(*storefd);
+	*storefd = -1;
+}
+
+/* A copy's owners shifted from one id range to another (storage_copy_tree). */
+struct reshift {
+	uint32_t from, to, size;
+};
+
 /* Takes the tree held by sfd (a container's folder or a snapshot's) into
  * dfd/dst: the rootfs for dir and btrfs; for overlay a folder with a copy of
  * upper/, the same lower and an empty work/. readonly: btrfs snapshots that
- * stay snapshots. */
-struct reshift {
-	uint32_t from, to, size;
-	const char *lower; /* an overlay's new lower key, or NULL: the source's */
-};
+ * stay snapshots. rs: the owners shifted (dir and btrfs; btrfs then copied). */
 
 static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool readonly, const struct reshift *rs,
 		box_err_t *err)
@@ -134,14 +164,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		if (mkdirat(dfd, dst, 0700) < 0)
 			return box_error(err, errno, "creating %s", dst);
 		cleanup_close int tfd = open_dir_at(dfd, dst, dst, err);
-		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0)
-			return -1;
-		if (rs && rs->lower) {
-			cleanup_free char *l = xasprintf("%s\n", rs->lower);
-			if (write_file_at(tfd, "lower", l, strlen(l), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600,
-					  err) < 0)
-				return -1;
-		} else if (copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
+		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0 ||
+		    copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
 			return -1;
 		if (mkdirat(tfd, "work", 0700) < 0)
 			return box_error(err, errno, "creating the overlay work folder");
@@ -154,6 +178,23 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 	return 0;
 }
 
+/* take() on every backend: overlay by layer records (snapshot-overlay.c),
+ * from the container cfd or from the snapshot snapfd (>= 0); clone: the
+ * result gets a writable tree of its own. *storefd: see
+ * storage_overlay_take. what: the source's name, for messages. */
+static int take_tree(enum box_storage kind, int cfd, int snapfd, int dfd, bool live, bool clone, int *storefd,
+		     const char *what, box_err_t *err)
+{
+	int src = snapfd >= 0 ? snapfd : cfd;
+	if (kind != STORAGE_OVERLAY)
+		return take(kind, src, dfd, tree_name(kind), !clone, NULL, err);
+	if (check_layers(src, what, err) < 0)
+		return -1;
+	if (snapfd >= 0)
+		return storage_overlay_from(snapfd, dfd, storefd, err);
+	return storage_overlay_take(cfd, dfd, live, clone, storefd, err);
+}
+
 static void remove_quietly(int dirfd, const char *name)
 {
 	box_err_t e = NULL;
@@ -162,7 +203,7 @@ static void remove_quietly(int dirfd, const char *name)
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, box_err_t *err)
+			    const char *comment, bool live, box_err_t *err)
 {
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
@@ -180,6 +221,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 	cleanup_free char *tmp = xasprintf(".tmp-%s.%d", snap, (int)getpid());
 	if (mkdirat(sfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating the snapshot folder %s", tmp);
+	int storefd = -1;
 	cleanup_close int tfd = open_dir_at(sfd, tmp, tmp, err);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -192,7 +234,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 				      err) < 0 ||
 			write_file_at(tfd, "config", config_text, config_len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
 				      0600, err) < 0 ||
-			take(kind, cfd, tfd, tree_name(kind), true, NULL, err) < 0
+			take_tree(kind, cfd, -1, tfd, live, false, &storefd, name, err) < 0
 		    ? -1
 		    : 0;
 	if (r == 0 && renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0)
@@ -201,6 +243,7 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 		remove_quietly(sfd, tmp);
 		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
 	}
+	release_store(&storefd, r < 0);
 	return r;
 }
 
@@ -222,6 +265,29 @@ static int read_meta(int sfd, const char *snap, struct storage_snapshot *s, box_
 		}
 	}
 	return 0;
+}
+
+/* The bytes a snapshot holds on its own: its rootfs (dir), its top layer
+ * (overlay: what changed since the layer under it); -1 unknown. */
+static int64_t snapshot_size(int sfd, const char *snap, enum box_storage kind)
+{
+	cleanup_free char *tree = NULL;
+	uint64_t bytes;
+	box_err_t e = NULL;
+	cleanup_close int fd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct layer_chain ch;
+	if (fd >= 0 && kind == STORAGE_OVERLAY && layer_chain_read(fd, &ch, &e) == 0) {
+		tree = layer_chain_top_path(&ch);
+		layer_chain_free(&ch);
+	} else if (fd >= 0) {
+		tree = xasprintf("%s/%s", snap, kind == STORAGE_DIR ? "rootfs" : "overlay/upper");
+	}
+	box_error_release(&e);
+	int64_t size = -1;
+	if (tree && storage_tree_size(tree[0] == '/' ? AT_FDCWD : sfd, tree, &bytes, &e) == 0)
+		size = (int64_t)bytes;
+	box_error_release(&e);
+	return size;
 }
 
 static int cmp_snap(const void *a, const void *b)
@@ -265,15 +331,8 @@ int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot 
 			return box_error_wrap(err, "snapshot %s of %s", de->d_name, name);
 		}
 		(*n)++;
-		if (sizes && kind != STORAGE_BTRFS) {
-			cleanup_free char *tree =
-			    xasprintf("%s/%s", de->d_name, kind == STORAGE_DIR ? "rootfs" : "overlay/upper");
-			uint64_t bytes;
-			box_err_t e = NULL;
-			if (storage_tree_size(sfd, tree, &bytes, &e) == 0)
-				s->size = (int64_t)bytes;
-			box_error_release(&e);
-		}
+		if (sizes && kind != STORAGE_BTRFS)
+			s->size = snapshot_size(sfd, de->d_name, kind);
 	}
 	if (*n)
 		qsort(*out, *n, sizeof(**out), cmp_snap);
@@ -292,6 +351,62 @@ void storage_snapshot_list_free(struct storage_snapshot *v, size_t n)
 static int no_snapshot(const char *name, const char *snap, box_err_t *err)
 {
 	return box_error(err, ENOENT, "%s has no snapshot %s ('box snapshot %s --list' shows them)", name, snap, name);
+}
+
+static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
+{
+	struct layer_chain ch;
+	if (layer_chain_read(snapfd, &ch, err) < 0)
+		return box_error_wrap(err, "the snapshot's layers");
+	cleanup_strv char **lowers = NULL;
+	for (char **l = ch.lowers; l && *l; l++) {
+		char *p = layers_diff_path(*l);
+		strv_push(&lowers, p);
+		free(p);
+	}
+	cleanup_free char *tpl =
+	    ch.template_key ? xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key) : NULL;
+	if (tpl)
+		strv_push(&lowers, tpl);
+	layer_chain_free(&ch);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return box_error(err, errno, "making a private mount namespace");
+	*tmpdir = xstrdup("/tmp/box-snapshot.XXXXXX");
+	if (!mkdtemp(*tmpdir))
+		return box_error(err, errno, "creating %s", *tmpdir);
+	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, err);
+}
+
+int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
+			       box_err_t *err)
+{
+	*root = *tmpdir = NULL;
+	*hold = -1;
+	if (storage_snapshot_check_name(snap, err) < 0)
+		return -1;
+	cleanup_close int cfd = open_container(name, err);
+	if (cfd < 0)
+		return -1;
+	enum box_storage kind = storage_kind(name);
+	struct stat st;
+	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	int sfd = open_snapshots(cfd, name, false, err);
+	if (sfd < 0)
+		return -1;
+	*hold = sfd;
+	cleanup_close int snapfd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (snapfd < 0)
+		return no_snapshot(name, snap, err);
+	if (kind != STORAGE_OVERLAY) {
+		*root = xasprintf("%s/snapshots/%s/rootfs", paths_container_path(name), snap);
+		return 0;
+	}
+	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
+	if (check_layers(snapfd, what, err) < 0 || mount_snapshot_layers(snapfd, tmpdir, err) < 0)
+		return box_error_wrap(err, "mounting %s", what);
+	*root = xstrdup(*tmpdir);
+	return 0;
 }
 
 int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err)
@@ -315,7 +430,30 @@ int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err)
 		return box_error(err, errno, "removing the snapshot %s of %s", snap, name);
 	if (storage_remove_tree_at(sfd, tmp, err) < 0)
 		return box_error_wrap(err, "removing the snapshot %s of %s", snap, name);
+	/* the layers only it named */
+	if (storage_kind(name) == STORAGE_OVERLAY && layers_gc(err) < 0)
+		return box_error_wrap(err, "the snapshot %s of %s is deleted, but not its layers", snap, name);
 	return 0;
+}
+
+/* A fresh upper over the snapshot's chain: the container's record is
+ * replaced in one rename; its old upper goes with the gc. */
+static int rollback_overlay(int cfd, int snapfd, const char *name, const char *snap, char **config, box_err_t *err)
+{
+	int storefd = -1, r = -1;
+	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
+	cleanup_free char *cpath = paths_container_path(name);
+	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath); /* a killed rollback's; the caller holds the lock */
+	if (check_layers(snapfd, what, err) == 0 && check_layers(cfd, name, err) == 0 &&
+	    storage_overlay_from(snapfd, cfd, &storefd, err) == 0)
+		r = 0;
+	release_store(&storefd, true); /* the old upper, and what a failure made */
+	if (r < 0) {
+		free(*config);
+		*config = NULL;
+		box_error_wrap(err, "rolling %s back to %s (the rootfs is as it was)", name, snap);
+	}
+	return r;
 }
 
 int storage_rollback(const char *name, const char *snap, char **config, size_t *config_len, box_err_t *err)
@@ -343,6 +481,8 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 	cleanup_free char *cpath = paths_container_path(name);
 	storage_sweep(cfd, "rootfs.tmp.", cpath);
 	storage_sweep(cfd, "overlay.tmp.", cpath);
+	if (kind == STORAGE_OVERLAY)
+		return rollback_overlay(cfd, snapfd, name, snap, config, err);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
 	int r = take(kind, snapfd, cfd, tmp, false, NULL, err);
@@ -377,11 +517,13 @@ static int clear_dead_clone(int stfd, const char *dst, box_err_t *err)
 }
 
 /* DST's range and what its copy needs (struct reshift), when SRC's rootfs
- * holds SRC's range on disk and DST's config says auto; 0 with rs->size 0
- * when the copy keeps the owners as they are. The range is recorded in the
- * temporary folder tfd, renamed into DST's. */
-static int new_range(const struct box_config *dc, const char *src, enum box_storage kind, int holder, int tfd,
-		     struct reshift *rs, char **lower, box_err_t *err)
+ * holds SRC's range on disk (shifted at create) and DST's config says auto:
+ * a range of its own, recorded in the temporary folder tfd (renamed into
+ * DST's). dir and btrfs: the copy's owners are shifted to it (rs); overlay:
+ * the layers stay shared and shifted for SRC (idshift stays SRC's), and are
+ * idmapped to DST's range at start. rs->size 0: the owners as they are. */
+static int new_range(const struct box_config *dc, const char *src, enum box_storage kind, int tfd, struct reshift *rs,
+		     box_err_t *err)
 {
 	struct box_config sc = *dc;
 	sc.name = (char *)src;
@@ -390,30 +532,18 @@ static int new_range(const struct box_config *dc, const char *src, enum box_stor
 	if (!from || !dc->unprivileged || dc->idmap_base != BOX_IDMAP_AUTO)
 		return idshift_write(tfd, from, err);
 	struct box_config d = *dc;
+	bool overlay = kind == STORAGE_OVERLAY;
 	/* the record written first: idrange_resolve then allocates a new range
 	 * instead of taking the owner of the copy's root as a legacy shift */
-	if (idshift_write(tfd, 0, err) < 0 || idrange_resolve(&d, tfd, err) < 0 ||
-	    idshift_write(tfd, d.idmap_base, err) < 0)
+	if (idshift_write(tfd, overlay ? from : 0, err) < 0 || idrange_resolve(&d, tfd, err) < 0)
 		return -1;
-	*rs = (struct reshift){ .from = from, .to = d.idmap_base, .size = d.idmap_size };
-	if (kind != STORAGE_OVERLAY)
+	if (overlay)
 		return 0;
-	/* the lower layer: the same template entry, shifted to DST's range */
-	cleanup_free char *old = NULL;
-	if (read_file_at(holder, "overlay/lower", &old, NULL, err) < 0 ||
-	    storage_cache_key(&d, d.idmap_base, lower, err) < 0)
-		return -1;
-	size_t hl = strcspn(old, "-\n");
-	if (strncmp(old, *lower, hl) != 0 || (*lower)[hl] != '-')
-		return box_error(err, 0,
-				 "the template %s is no longer the one %s was made from (its overlay's lower layer "
-				 "is %.*s): a clone with a range of its own needs that template",
-				 dc->template_name ? dc->template_name : "(none)", src, (int)hl, old);
-	rs->lower = *lower;
-	return 0;
+	*rs = (struct reshift){ .from = from, .to = d.idmap_base, .size = d.idmap_size };
+	return idshift_write(tfd, d.idmap_base, err);
 }
 
-int storage_clone(const struct box_config *dc, const char *src, const char *snap, box_err_t *err)
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, bool live, box_err_t *err)
 {
 	const char *dst = dc->name;
 	cleanup_close int cfd = open_container(src, err);
@@ -442,15 +572,18 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 	storage_sweep(stfd, prefix, paths_state_dir());
 	if (mkdirat(stfd, tmp, 0700) < 0)
 		return box_error(err, errno, "creating %s/%s", paths_state_dir(), tmp);
+	int storefd = -1;
 	cleanup_close int tfd = open_dir_at(stfd, tmp, tmp, err);
 	struct reshift rs;
 	cleanup_free char *lower = NULL;
-	int r = tfd < 0 ||
-			write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
-			new_range(dc, src, kind, holder, tfd, &rs, &lower, err) < 0 ||
-			take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, err) < 0
-		    ? -1
-		    : 0;
+	int r =
+	    tfd < 0 || write_file_at(tfd, PENDING, "", 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err) < 0 ||
+		    new_range(dc, src, kind, tfd, &rs, err) < 0 ||
+		    (kind == STORAGE_OVERLAY
+			 ? take_tree(kind, cfd, snap ? holder : -1, tfd, live, true, &storefd, snap ? snap : src, err)
+			 : take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, err)) < 0
+		? -1
+		: 0;
 	if (r == 0 && renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to %s", tmp, dst);
 	if (r < 0) {
@@ -458,6 +591,7 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
 			       snap ? snap : "", dst);
 	}
+	release_store(&storefd, r < 0);
 	return r;
 }
 

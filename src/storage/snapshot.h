@@ -38,12 +38,19 @@ int storage_snapshot_check_name(const char *snap, box_err_t *err);
 /* Snapshot of the rootfs as it is now, and of config_text (the config file's
  * bytes). EEXIST when the name is taken. */
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, box_err_t *err);
+			    const char *comment, bool live, box_err_t *err);
 /* Oldest first (by the time each was made). sizes: walk dir and overlay snapshots for their size. */
 int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot **out, size_t *n, box_err_t *err);
 void storage_snapshot_list_free(struct storage_snapshot *v, size_t n);
 /* The config file's bytes kept with the snapshot. */
 int storage_snapshot_config(const char *name, const char *snap, char **config, size_t *len, box_err_t *err);
+/* The snapshot's tree at a path this process can read (export): its
+ * rootfs folder (dir, btrfs), or its layers mounted read-only on a new
+ * folder *tmpdir in a private mount namespace of this process (overlay;
+ * the caller may unmount and remove it earlier). *hold: the snapshots
+ * folder locked, no delete meanwhile; the caller closes it. */
+int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
+			       box_err_t *err);
 /* ENOENT when there is no such snapshot. */
 int storage_snapshot_delete(const char *name, const char *snap, box_err_t *err);
 /* The rootfs becomes the snapshot's again (one atomic exchange; the old tree
@@ -56,13 +63,15 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
  * renamed into place; it holds a "clone-pending" mark until the caller has
  * written DST's config and called storage_clone_commit. A DST state folder
  * still marked and without a config is a killed clone's: removed here.
- * dc is DST's config (SRC's with DST's name). A rootfs whose owners were
- * shifted at create (an overlay, or dir where the filesystem cannot be
- * idmapped) holds SRC's id range on disk: when dc says idmap_base = auto, DST
- * gets a range of its own (recorded), its copy's owners (ACLs, file
- * capabilities) are shifted to it, and an overlay's lower layer is the
- * template cache entry shifted to it, so that DST starts beside SRC. */
-int storage_clone(const struct box_config *dc, const char *src, const char *snap, box_err_t *err);
+ * dc is DST's config (SRC's with DST's name); live: SRC runs (frozen), its
+ * overlay upper is copied rather than shared. A rootfs whose owners were
+ * shifted at create (an overlay, or dir or btrfs where the filesystem
+ * cannot be idmapped) holds SRC's id range on disk: when dc says
+ * idmap_base = auto, DST gets a range of its own (recorded). dir and btrfs:
+ * its copy's owners (ACLs, file capabilities) are shifted to it; overlay:
+ * its layers stay shared, shifted for SRC, and are idmapped to DST's range
+ * at start (storage_open_tree). Either way DST starts beside SRC. */
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, bool live, box_err_t *err);
 int storage_clone_commit(const char *dst, box_err_t *err);
 
 #endif

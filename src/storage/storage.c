@@ -38,7 +38,9 @@
 #include "base/paths.h"
 #include "storage/hash.h"
 #include "storage/internal.h"
+#include "storage/layers.h"
 #include "base/util.h"
+#include "base/idmap.h"
 #include "base/notes.h"
 
 /* Removes the entries of dirfd named prefix*: what a create or destroy killed
@@ -225,27 +227,6 @@ static int ensure_cache(const char *tpl, const struct extract_opts *xo, bool btr
 	return 0;
 }
 
-int storage_cache_key(const struct box_config *c, uint32_t shift, char **key, box_err_t *err)
-{
-	cleanup_free char *tplbuf = NULL;
-	const char *tpl = template_for(c, NULL, &tplbuf, err);
-	if (!tpl)
-		return -1;
-	struct extract_opts xo = { .allow_devices = !c->unprivileged, .id_shift = shift, .id_range = c->idmap_size };
-	cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0)
-		return box_error(err, errno, "opening %s", paths_state_dir());
-	return ensure_cache(tpl, &xo, storage_is_btrfs_fd(sfd), key, err);
-}
-
-static int write_at(int dirfd, const char *name, const char *data, box_err_t *err)
-{
-	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, data, strlen(data)) < 0)
-		return box_error(err, errno, "writing %s", name);
-	return 0;
-}
-
 static int create_dir(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
 		      const struct extract_opts *xo, storage_fill_fn fill, box_err_t *err)
 {
@@ -293,41 +274,24 @@ static int create_btrfs(const struct box_config *c, int cfd, const char *cpath, 
 	return r;
 }
 
-static int create_overlay(const struct box_config *c, int cfd, const char *cpath, const char *tpl,
-			  const struct extract_opts *xo, bool btrfs, box_err_t *err)
+/* The container's upper layer in the store, over the template cache entry:
+ * the record is the commit (a kill before it leaves a layer nothing names,
+ * removed by the store's gc). */
+static int create_overlay(int cfd, const char *tpl, const struct extract_opts *xo, bool btrfs, box_err_t *err)
 {
 	cleanup_free char *key = NULL;
 	if (ensure_cache(tpl, xo, btrfs, &key, err) < 0)
 		return -1;
 	cleanup_free char *lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key);
-	struct stat lst;
-	if (stat(lower, &lst) < 0)
-		return box_error(err, errno, "%s", lower);
-	cleanup_free char *tmp = xasprintf("%s/overlay.tmp.XXXXXX", cpath);
-	if (!mkdtemp(tmp))
-		return box_error(err, errno, "creating %s", tmp);
-	const char *base = strrchr(tmp, '/') + 1;
-	int r = 0;
-	cleanup_close int ofd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ofd < 0)
-		r = box_error(err, errno, "opening %s", tmp);
+	cleanup_close int storefd = layers_lock(err);
+	if (storefd < 0)
+		return -1;
 	/* the merged root takes the upper folder's owner and mode: the template's */
-	if (r == 0 && (mkdirat(ofd, "upper", 0755) < 0 || mkdirat(ofd, "work", 0700) < 0))
-		r = box_error(err, errno, "creating %s/upper and work", tmp);
-	if (r == 0 && (fchownat(ofd, "upper", lst.st_uid, lst.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-		       fchmodat(ofd, "upper", lst.st_mode & 07777, 0) < 0))
-		r = box_error(err, errno, "setting the owner of %s/upper", tmp);
-	if (r == 0) {
-		cleanup_free char *l = xasprintf("%s\n", key);
-		r = write_at(ofd, "lower", l, err);
-	}
-	if (r == 0 && renameat2(cfd, base, cfd, "overlay", RENAME_NOREPLACE) < 0)
-		r = box_error(err, errno, "renaming %s to overlay", tmp);
-	if (r < 0) {
-		box_err_t e2 = NULL;
-		if (rm_rf_at(cfd, base, &e2) < 0)
-			log_warn_ignored(&e2, "removing %s", tmp);
-	}
+	struct layer_chain ch = { .template_key = key };
+	if (layers_new(storefd, AT_FDCWD, lower, &ch.upper, err) < 0)
+		return -1;
+	int r = layer_chain_write(cfd, &ch, err);
+	free(ch.upper);
 	/* the identity is written onto the merged tree at each start */
 	return r;
 }
@@ -363,7 +327,8 @@ enum box_storage storage_kind(const char *name)
 	cleanup_free char *cpath = paths_container_path(name);
 	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
-	if (cfd >= 0 && fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (cfd >= 0 && (fstatat(cfd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+			 fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0))
 		return STORAGE_OVERLAY;
 	if (cfd >= 0 && storage_is_subvolume_at(cfd, "rootfs"))
 		return STORAGE_BTRFS;
@@ -376,6 +341,7 @@ bool storage_exists(const char *name)
 	cleanup_close int cfd = open(cpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	return cfd >= 0 && (fstatat(cfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+			    fstatat(cfd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 			    fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
@@ -387,6 +353,7 @@ static int create_in(const struct box_config *c, int cfd, const char *cpath, con
 	/* the caller holds the container's lock: these are a dead create's or destroy's */
 	storage_sweep(cfd, "rootfs.tmp.", cpath);
 	storage_sweep(cfd, "overlay.tmp.", cpath);
+	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath);
 	{
 		cleanup_close int sfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_free char *trash = xasprintf(".%s.destroy.", c->name);
@@ -424,7 +391,7 @@ static int create_in(const struct box_config *c, int cfd, const char *cpath, con
 	switch (kind) {
 	case STORAGE_DIR: ret = create_dir(c, cfd, cpath, tpl, &xo, fill, err); break;
 	case STORAGE_BTRFS: ret = create_btrfs(c, cfd, cpath, tpl, &xo, fill, err); break;
-	case STORAGE_OVERLAY: ret = create_overlay(c, cfd, cpath, tpl, &xo, btrfs, err); break;
+	case STORAGE_OVERLAY: ret = create_overlay(cfd, tpl, &xo, btrfs, err); break;
 	}
 	if (ret < 0) {
 		unlinkat(cfd, "idshift", 0);
@@ -481,74 +448,71 @@ int storage_create(const struct box_config *c, const char *template_override, st
 	return ret;
 }
 
-/* The overlay as a detached mount (new mount API); -1 with errno ENOSYS on
- * kernels without it. */
-static int overlay_fsmount(const char *lower, const char *upper, const char *work, box_err_t *err)
+static bool is_legacy_overlay(int cfd)
 {
-	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0) {
-		if (errno == ENOSYS)
-			return -1;
-		return box_error(err, errno, "fsopen overlay");
-	}
-	int m = -1;
-	/* "overlay" as source, as mount(8) and the mount(2) path below show it */
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		box_error(err, errno, "overlay (lower %s, upper %s)", lower, upper);
-	else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
-		box_error(err, errno, "overlay fsmount");
-	close(fs);
-	return m;
+	struct stat st;
+	return fstatat(cfd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	       fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int overlay_mount(const char *lower, const char *upper, const char *work, const char *mountpoint, box_err_t *err)
+/* The layout before layer records: overlay/{upper,work} and overlay/lower
+ * naming the template cache entry. */
+static int legacy_chain(int cfd, const char *cpath, struct layer_chain *ch, box_err_t *err)
 {
-	box_err_t e = NULL;
-	int m = overlay_fsmount(lower, upper, work, &e);
-	if (m >= 0) {
-		int r = move_mount(m, "", AT_FDCWD, mountpoint, MOVE_MOUNT_F_EMPTY_PATH);
-		int en = errno;
-		close(m);
-		if (r < 0)
-			return box_error(err, en, "mounting the overlay on %s", mountpoint);
-		return 0;
-	}
-	if (e) {
-		*err = e;
-		return -1;
-	}
-	if (strpbrk(lower, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
-		return box_error(err, EINVAL, "overlay folders may not contain ',' or ':' (%s)", upper);
-	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
-	if (mount("overlay", mountpoint, "overlay", 0, opts) < 0)
-		return box_error(err, errno, "mounting the overlay on %s", mountpoint);
-	return 0;
-}
-
-/* The overlay's three folders of a container (lower: the template cache). */
-static int overlay_dirs(const char *name, char **lower, char **upper, char **work, box_err_t *err)
-{
-	cleanup_free char *cpath = paths_container_path(name);
-	cleanup_free char *lfile = xasprintf("%s/overlay/lower", cpath), *key = NULL;
-	if (read_file_at(AT_FDCWD, lfile, &key, NULL, err) < 0)
+	cleanup_free char *key = NULL;
+	*ch = (struct layer_chain){ 0 };
+	if (read_file_at(cfd, "overlay/lower", &key, NULL, err) < 0)
 		return -1;
 	key[strcspn(key, "\n")] = '\0';
 	if (!*key || strchr(key, '/') || key[0] == '.')
-		return box_error(err, EINVAL, "%s: not a template cache key", lfile);
-	*lower = xasprintf("%s/templates/.cache/%s", paths_state_dir(), key);
-	struct stat st;
-	if (stat(*lower, &st) < 0) {
-		box_error(err, errno, "the template cache %s of %s (removed by hand?)", *lower, name);
-		free(*lower);
-		return -1;
-	}
-	*upper = xasprintf("%s/overlay/upper", cpath);
-	*work = xasprintf("%s/overlay/work", cpath);
+		return box_error(err, EINVAL, "%s/overlay/lower: not a template cache key", cpath);
+	ch->template_key = xstrdup(key);
 	return 0;
+}
+
+int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err)
+{
+	cleanup_free char *cpath = paths_container_path(name);
+	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct layer_chain ch = { 0 };
+	*lowers = NULL;
+	*upper = *work = NULL;
+	if (cfd < 0)
+		return box_error(err, errno, "opening %s", cpath);
+	bool legacy = is_legacy_overlay(cfd);
+	if ((legacy ? legacy_chain(cfd, cpath, &ch, err) : layer_chain_read(cfd, &ch, err)) < 0)
+		return box_error_wrap(err, "the overlay of %s (%s)", name, cpath);
+	int r = 0;
+	if (!legacy && !ch.upper)
+		r = box_error(err, EINVAL, "%s/" LAYERS_FILE ": no upper layer", cpath);
+	for (char **l = ch.lowers; r == 0 && l && *l; l++)
+		strv_push(lowers, *l);
+	for (char **l = *lowers; r == 0 && l && *l; l++) {
+		char *p = layers_diff_path(*l);
+		free(*l);
+		*l = p;
+	}
+	cleanup_free char *tpl =
+	    ch.template_key ? xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key) : NULL;
+	if (r == 0 && tpl)
+		strv_push(lowers, tpl);
+	*upper = legacy ? xasprintf("%s/overlay/upper", cpath) : layers_diff_path(ch.upper);
+	*work = legacy ? xasprintf("%s/overlay/work", cpath) : layers_work_path(ch.upper);
+	layer_chain_free(&ch);
+	struct stat st;
+	for (char **l = *lowers; r == 0 && l && *l; l++)
+		if (stat(*l, &st) < 0)
+			r = box_error(err, errno, "the layer %s of %s (removed by hand?)", *l, name);
+	if (r == 0 && stat(*upper, &st) < 0)
+		r = box_error(err, errno, "the upper layer %s of %s (removed by hand?)", *upper, name);
+	if (r < 0) {
+		strv_free(*lowers);
+		free(*upper);
+		free(*work);
+		*lowers = NULL;
+		*upper = *work = NULL;
+	}
+	return r;
 }
 
 int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err)
@@ -562,10 +526,11 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
 			return box_error(err, errno, "binding %s on %s", rootfs, mountpoint);
 		return 0;
 	}
-	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
-	if (overlay_dirs(c->name, &lower, &upper, &work, err) < 0)
+	cleanup_strv char **lowers = NULL;
+	cleanup_free char *upper = NULL, *work = NULL;
+	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
 		return -1;
-	return overlay_mount(lower, upper, work, mountpoint, err);
+	return storage_overlay_mount(lowers, upper, work, mountpoint, err);
 }
 
 int storage_open_tree(const struct box_config *c, box_err_t *err)
@@ -580,11 +545,19 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 			return box_error(err, errno, "open_tree of %s", rootfs);
 		return fd;
 	}
-	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
-	if (overlay_dirs(c->name, &lower, &upper, &work, err) < 0)
+	cleanup_strv char **lowers = NULL;
+	cleanup_free char *upper = NULL, *work = NULL;
+	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
+		return -1;
+	/* a clone's layers, shifted at create for its source's range, seen
+	 * in its own range through idmapped layers */
+	uint32_t shift = idshift_read(c);
+	cleanup_close int ns = -1;
+	if (c->unprivileged && shift && shift != c->idmap_base &&
+	    (ns = idmap_userns_fd_from(shift, c->idmap_base, c->idmap_size, err)) < 0)
 		return -1;
 	box_err_t e = NULL;
-	int m = overlay_fsmount(lower, upper, work, &e);
+	int m = storage_overlay_fsmount(lowers, upper, work, ns, &e);
 	if (m < 0 && !e)
 		return box_error(err, ENOSYS, "an unprivileged overlay needs the new mount API (fsopen)");
 	if (m < 0)
@@ -638,5 +611,8 @@ int storage_destroy(const char *name, box_err_t *err)
 		return box_error(err, errno, "renaming %s", cpath);
 	if (storage_remove_tree_at(sfd, trash, err) < 0)
 		return box_error_wrap(err, "removing %s (now %s/%s)", cpath, paths_state_dir(), trash);
+	/* its layers that no clone or other record names */
+	if (layers_gc(err) < 0)
+		return box_error_wrap(err, "%s is removed, but not its unused overlay layers", name);
 	return 0;
 }

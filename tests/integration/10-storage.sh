@@ -11,6 +11,8 @@
 . "$(dirname "$0")/storage-lib.sh"
 
 S=$BOX_ROOT/var/lib/boxes
+# upper_of NAME: an overlay container's upper layer (its layer record names it)
+upper_of() { echo "$S/.layers/$(sed -n 's/^upper //p' "$S/$1/layers")/diff"; }
 TPL=$S/templates
 W=$BOX_ROOT/work
 mkdir -p "$W"
@@ -173,7 +175,7 @@ check "the same, overlay" box create "$T-norooto"
 check_eq "... the cache entry's root is 755 root:root" "755 0:0" \
 	"$(stat -c '%a %u:%g' "$TPL/.cache/$(sha256sum "$TPL/noroot.tar.gz" | cut -c1-64)")"
 check_eq "... and so is the upper layer, which gives the merged root its mode" "755 0:0" \
-	"$(stat -c '%a %u:%g' "$S/$T-norooto/overlay/upper")"
+	"$(stat -c '%a %u:%g' "$(upper_of "$T-norooto")")"
 for n in "$T-noroot" "$T-norootu" "$T-norooto"; do box destroy "$n" >/dev/null 2>&1; done
 
 PHASE="unprivileged: owners as the container sees them (idmapped at start), device nodes refused"
@@ -218,10 +220,10 @@ check_match "it says overlay" "storage overlay" "$out"
 check_match "the first create extracts the template into the cache" "extracted into the cache" "$out"
 check "the cache entry is named by the tarball's SHA-256" test -d "$TPL/.cache/$key"
 check "the cache matches the tarball's listing" st_compare "$BB" "$TPL/.cache/$key"
-check_eq "the container has its upper, work and the name of its lower layer" "lower upper work" \
-	"$(ls "$S/$O1/overlay" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "lower names the cache entry" "$key" "$(cat "$S/$O1/overlay/lower")"
-check_eq "the upper layer starts empty" "" "$(ls -A "$S/$O1/overlay/upper")"
+check_match "the container's layer record names its upper layer, then the cache entry" \
+	"^upper [0-9a-f]{16} template $key $" "$(tr '\n' ' ' <"$S/$O1/layers")"
+check "the upper layer is in the store, with its work folder" test -d "$(upper_of "$O1")" -a -d "$(upper_of "$O1")/../work"
+check_eq "the upper layer starts empty" "" "$(ls -A "$(upper_of "$O1")")"
 ino=$(stat -c %i "$TPL/.cache/$key")
 out=$(box create "$O2" 2>&1); rc=$?
 check_eq "a second overlay create exits 0" 0 "$rc"
@@ -234,7 +236,7 @@ check_eq "inside: the hostname file is the container's" "$O1-host" "$(box attach
 check_eq "inside: the 127.0.1.1 line" "127.0.1.1	$O1-host" "$(box attach "$O1" -- grep '^127.0.1.1' /etc/hosts 2>&1)"
 check_match "inside: / is an overlay" "^overlay / overlay" "$(box attach "$O1" -- cat /proc/mounts 2>&1)"
 box attach "$O1" -- sh -c 'echo one >/root/written; rm /bin/vi' >/dev/null 2>&1
-check_eq "a write inside lands in the upper layer" "one" "$(cat "$S/$O1/overlay/upper/root/written" 2>/dev/null)"
+check_eq "a write inside lands in the upper layer" "one" "$(cat "$(upper_of "$O1")/root/written" 2>/dev/null)"
 check "... not in the shared cache" test ! -e "$TPL/.cache/$key/root/written"
 check "a removal inside leaves the cache alone" test -L "$TPL/.cache/$key/bin/vi"
 check_eq "the other container sees neither" "no yes" \
@@ -263,9 +265,13 @@ out=$(box start "$UO" 2>&1)
 check_eq "a shifted rootfs does not start privileged" 1 $?
 check_match "... saying why and what to do" "shifted by 200000 at create .* set unprivileged = yes" "$out"
 sed -i 's/^unprivileged = no$/unprivileged = yes/; s/^idmap_base = 200000$/idmap_base = 300000/' "$BOX_ROOT/etc/boxes/$UO.conf"
+# layers shifted for one range are idmapped to another (what a clone does)
 out=$(box start "$UO" 2>&1)
-check_eq "nor with another idmap_base" 1 $?
-check_match "... saying so" "shifted by 200000 at create .* idmap_base is 300000" "$out"
+check_eq "with another idmap_base it starts: its layers idmapped from 200000 to 300000" 0 $?
+check_eq "... owners inside as in the template" "0 0" "$(box attach "$UO" -- stat -c '%u %g' /bin/busybox)"
+check_eq "... in the range 300000" "300000" "$(awk '$1 == 0 {print $2}' "/proc/$(box info "$UO" | sed -n 's/^PID: *//p')/uid_map")"
+check_match "... and box info says so" "^Ids: .*-> 300000-.*layers shifted by 200000 at create.*idmapped" "$(box info "$UO")"
+box stop --kill "$UO" >/dev/null 2>&1
 check "destroy of an overlay container" box destroy "$O2"
 check "... removes its state" test ! -e "$S/$O2"
 check "... keeps the shared cache" test -d "$TPL/.cache/$key"

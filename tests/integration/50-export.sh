@@ -181,8 +181,8 @@ check_eq "the source container is untouched" "secret command" "$(cat "$R/root/.b
 PHASE="the backend of the disk, not of the config"
 O=$T-ovl
 rt_config "$O" "storage = overlay" # (and box create)
-check "the rootfs is an overlay" test -d "$BOX_ROOT/var/lib/boxes/$O/overlay/upper"
-echo "upper file" >"$BOX_ROOT/var/lib/boxes/$O/overlay/upper/ovl-mark"
+check "the rootfs is an overlay" test -f "$BOX_ROOT/var/lib/boxes/$O/layers"
+echo "upper file" >"$BOX_ROOT/var/lib/boxes/.layers/$(sed -n 's/^upper //p' "$BOX_ROOT/var/lib/boxes/$O/layers")/diff/ovl-mark"
 # the config changes after the create: the rootfs stays an overlay
 sed -i 's/^storage = overlay$/storage = dir/' "$BOX_ROOT/etc/boxes/$O.conf"
 check "export after the config says dir" box export "$O" -o "$W/ovl.tar.gz"

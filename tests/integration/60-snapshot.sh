@@ -39,11 +39,46 @@ ${3:-}
 EOF
 }
 
-# tree NAME: the host folder that holds what the container changed: the
-# rootfs (dir, btrfs), the upper layer (overlay)
+# tree NAME: the host folder that holds what the container changes: the
+# rootfs (dir, btrfs), its upper layer (overlay, named by its layer record)
 tree() {
-	local d=${SD:-$S}/$1
-	if [ -d "$d/overlay" ]; then echo "$d/overlay/upper"; else echo "$d/rootfs"; fi
+	local st=${SD:-$S}
+	if [ -f "$st/$1/layers" ]; then
+		echo "$st/.layers/$(sed -n 's/^upper //p' "$st/$1/layers")/diff"
+	else
+		echo "$st/$1/rootfs"
+	fi
+}
+
+# ovl_lowers RECORD: the lowerdir list of a layer record (upper included as
+# the top lower: a read-only view)
+ovl_lowers() {
+	local st=${SD:-$S} l out=""
+	for l in $(sed -n 's/^upper //p; s/^lower //p' "$1"); do out="$out$st/.layers/$l/diff:"; done
+	echo "$out$st/templates/.cache/$(sed -n 's/^template //p' "$1")"
+}
+
+# tree_open NAME: $R is the container's whole tree as it sees it, to change
+# or read by hand while it is stopped: the rootfs, or its overlay mounted on
+# $W/m-NAME (tree_close unmounts it before boxes changes the chain)
+tree_open() {
+	local st=${SD:-$S} up
+	R=$st/$1/rootfs
+	[ -f "$st/$1/layers" ] || return 0
+	R=$W/m-$1
+	up=$st/.layers/$(sed -n 's/^upper //p' "$st/$1/layers")
+	mkdir -p "$R"
+	mount -t overlay overlay -o "lowerdir=$(sed 1d "$st/$1/layers" >"$W/rec"; ovl_lowers "$W/rec"),upperdir=$up/diff,workdir=$up/work" "$R" ||
+		fail "mounting the overlay of $1 by hand"
+}
+tree_close() { if mountpoint -q "$R"; then umount "$R"; fi; }
+
+# unnamed_layers: layers of the store that no record names (a leak)
+unnamed_layers() {
+	local st=${SD:-$S} l
+	for l in $(ls "$st/.layers" 2>/dev/null); do
+		grep -qs "^\(upper\|lower\) $l\$" "$st"/*/layers "$st"/*/snapshots/*/layers || echo "$l"
+	done
 }
 
 # backend KIND STATEDIR: the whole round on one backend
@@ -53,12 +88,14 @@ backend() {
 	PHASE="$kind: create and fill"
 	mk "$n" "$kind"
 	check "$kind: create" box create "$n"
-	local r; r=$(tree "$n")
+	tree_open "$n"
+	local r=$R
 	ex_fill "$r"
 	echo one >"$r/root-gen"
 	mkdir -p "$r/etc/ssh" && echo key >"$r/etc/ssh/ssh_host_ed25519_key" && echo pub >"$r/etc/ssh/ssh_host_ed25519_key.pub"
 	echo 0123456789abcdef0123456789abcdef >"$r/etc/machine-id"
 	cp -a "$r" "$W/ref-$kind"
+	tree_close
 
 	PHASE="$kind: snapshot, change, rollback"
 	check "$kind: snapshot with a comment" box snapshot "$n" before --comment "before the upgrade"
@@ -66,19 +103,47 @@ backend() {
 		"$(box snapshot "$n" --list)"
 	check_match "$kind: --list --json" '"name": "before", "created": [0-9]+, "size": [0-9n].*"comment": "before the upgrade"' \
 		"$(box snapshot "$n" --list --json | tr -d '\n')"
+	tree_open "$n"
+	r=$R
 	rm -f "$r/srv/kinds/setuid" "$r/srv/kinds/hard2"
 	echo changed >"$r/root-gen"
 	echo new >"$r/new-file"
 	chmod 700 "$r/srv"
+	tree_close
 	box set "$n" memory=64M >/dev/null
 	check "$kind: rollback" box rollback "$n" before
-	r=$(tree "$n")
+	tree_open "$n"
+	r=$R
 	check_eq "$kind: the changes are gone" "" "$(ex_compare "$W/ref-$kind" "$r" 2>&1)"
 	ex_check_kinds "$r/srv/kinds"
+	tree_close
 	check_eq "$kind: the config is the snapshot's" "" "$(grep '^memory' "$BOX_ROOT/etc/boxes/$n.conf")"
 	check_match "$kind: the snapshot is still listed" "^before " "$(box snapshot "$n" --list)"
 	check_eq "$kind: no temporary left in the state folder" "" \
 		"$(find "$SD/$n" "$SD/$n/snapshots" -maxdepth 1 -name '*tmp*')"
+
+	PHASE="$kind: export of a snapshot"
+	box set "$n" memory=96M >/dev/null
+	tree_open "$n"
+	echo later >"$R/root-gen"
+	tree_close
+	check "$kind: export --snapshot" box export "$n" --snapshot before -o "$W/snap-$kind.tar.gz"
+	check_eq "$kind: ... the snapshot's tree, not the container's" "one" \
+		"$(tar -xzOf "$W/snap-$kind.tar.gz" ./root-gen 2>/dev/null)"
+	check_eq "$kind: ... the snapshot's config (no memory line)" "" \
+		"$(tar -xzOf "$W/snap-$kind.tar.gz" ./etc/vzdump/pct.conf | grep -i '^memory: 96')"
+	check "$kind: ... imports" box import "$n-i" "$W/snap-$kind.tar.gz"
+	# an address of its own on the bridge (the import keeps the source's)
+	sed -i -e "s/$NET\.[0-9]*\/24/$NET.251\/24/" -e "/hwaddr/d" "$BOX_ROOT/etc/boxes/$n-i.conf"
+	check "$kind: ... and starts" box start "$n-i"
+	check_eq "$kind: ... with the snapshot's files" "one" "$(box attach "$n-i" -- cat /root-gen)"
+	box stop --kill "$n-i" >/dev/null
+	box destroy --purge "$n-i" >/dev/null
+	out=$(box export "$n" --snapshot nosuch -o "$W/nosuch.tar.gz" 2>&1); rc=$?
+	check_eq "$kind: export of a missing snapshot exits 1" 1 "$rc"
+	check_match "$kind: ... saying so" "has no snapshot nosuch" "$out"
+	check "$kind: ... and writes nothing" test ! -e "$W/nosuch.tar.gz"
+	check "$kind: rollback again" box rollback "$n" before
 
 	PHASE="$kind: a snapshot of a running container while it writes"
 	check "$kind: start" box start "$n"
@@ -127,7 +192,9 @@ backend() {
 
 	PHASE="$kind: clone from a snapshot"
 	check "$kind: clone --snapshot" box clone "$n" "$c-s" --snapshot before
-	check_eq "$kind: ... has the snapshot's tree" "one" "$(cat "$(tree "$c-s")/root-gen")"
+	tree_open "$c-s"
+	check_eq "$kind: ... has the snapshot's tree" "one" "$(cat "$R/root-gen")"
+	tree_close
 
 	PHASE="$kind: 20 snapshots, the middle ones deleted"
 	for i in $(seq 1 20); do
@@ -140,9 +207,17 @@ backend() {
 	local bad=""
 	for i in 1 2 3 4 5 16 17 18 19 20; do
 		box rollback "$n" "s$i" >/dev/null || bad="$bad s$i(rollback)"
-		[ "$(cat "$(tree "$n")/root-gen")" = "$i" ] || bad="$bad s$i"
+		tree_open "$n"
+		[ "$(cat "$R/root-gen")" = "$i" ] || bad="$bad s$i"
+		tree_close
 	done
 	check_eq "$kind: each keeps its own tree" "" "$bad"
+	if [ "$kind" = overlay ]; then
+		check_eq "overlay: no layer nothing names" "" "$(unnamed_layers)"
+		check_match "overlay: box info shows the chain, shared with snapshots" \
+			"Storage: +overlay, [0-9]+ layers.*upper .*/\.layers/[0-9a-f]{16}/diff.*lower .*shared with $n@s20" \
+			"$(box info "$n" | tr '\n' ' ')"
+	fi
 
 	PHASE="$kind: bad input"
 	out=$(box snapshot "$n" s1 2>&1); rc=$?
@@ -169,20 +244,32 @@ backend() {
 	check "$kind: ... its state is gone" test ! -e "$SD/$n"
 	check "$kind: the clone still starts" box start "$c"
 	check_eq "$kind: ... and has its files" "one" "$(box attach "$c" -- cat /root-gen 2>/dev/null || box attach "$c" -- cat /root/../root-gen)"
+	check "$kind: the clone from a snapshot starts too" box start "$c-s"
+	check_eq "$kind: ... with its files" "one" "$(box attach "$c-s" -- cat /root-gen)"
 	box stop --kill "$c" >/dev/null
-	box destroy "$c" >/dev/null
-	box destroy "$c-s" >/dev/null
+	box stop --kill "$c-s" >/dev/null
+	tree_open "$c"
+	ex_check_kinds "$R/srv/kinds"
+	tree_close
+	if [ "$kind" = overlay ]; then
+		check_eq "overlay: no layer nothing names" "" "$(unnamed_layers)"
+		check "overlay: the layers the clones share are kept" test -n "$(ls "$SD/.layers")"
+	fi
+	box destroy --purge "$c" >/dev/null
+	box destroy --purge "$c-s" >/dev/null
+	[ "$kind" = overlay ] && check_eq "overlay: the last destroy removes the last layers" "" "$(ls -A "$SD/.layers")"
 	unset SD
 }
 
 backend dir
 backend overlay
 
-PHASE="overlay, unprivileged: a clone gets an id range of its own"
+PHASE="overlay, unprivileged: a running clone gets an id range of its own"
 # an overlay cannot be idmapped here: create shifts the owners to the
-# container's range (its upper layer and a template cache entry of that
-# range); the clone's copy must hold its own range, or it is refused at start
-# as overlapping its source's
+# container's range (its layers and a template cache entry of that range).
+# The clone shares those layers as they are and gets a range of its own at
+# clone time; its layers are idmapped from the source's range to it at start,
+# or it would be refused at start as overlapping its source
 U=$T-uo
 mk "$U" overlay "unprivileged = yes"
 check "unprivileged overlay: create" box create "$U"
@@ -190,23 +277,26 @@ ub=$(cut -d' ' -f1 "$S/$U/idmap")
 check_eq "... its owners shifted at create (idshift = its base)" "$ub" "$(cat "$S/$U/idshift")"
 check "... start" box start "$U"
 box attach "$U" -- sh -c 'mkdir -p /srv && echo x >/srv/owned && chown 1000:1001 /srv/owned'
-check "... an ACL of a container user on a file" setfacl -m "u:$((ub + 1234)):r" "$S/$U/overlay/upper/srv/owned"
+check "... an ACL of a container user on a file" setfacl -m "u:$((ub + 1234)):r" "$(tree "$U")/srv/owned"
 out=$(box clone "$U" "$U-c" --address "eth0=$NET.$((210 + RANDOM % 40))/24" 2>&1); rc=$?
 check_eq "a clone of the running source exits 0" 0 "$rc"
 [ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
 cb=$(cut -d' ' -f1 "$S/$U-c/idmap" 2>/dev/null)
-check "the clone has a range of its own ($cb, source $ub)" test -n "$cb" -a "$cb" != "$ub"
+check "the clone has a range of its own at once ($cb, source $ub)" test -n "$cb" -a "$cb" != "$ub"
 check "... disjoint from the source's" test "$((cb >= ub + 65536 || cb + 65536 <= ub))" = 1
-check_eq "... recorded as its shift" "$cb" "$(cat "$S/$U-c/idshift" 2>/dev/null)"
-check_eq "... its layer's owners shifted to it" "$cb:$cb $((cb + 1000)):$((cb + 1001))" \
-	"$(stat -c %u:%g "$S/$U-c/overlay/upper") $(stat -c %u:%g "$S/$U-c/overlay/upper/srv/owned")"
-check_match "... ACL ids too" "user:$((cb + 1234)):r--" "$(getfacl -cn "$S/$U-c/overlay/upper/srv/owned" 2>/dev/null)"
-check_match "... its lower layer the template shifted to it" "-u$cb-65536\$" "$(cat "$S/$U-c/overlay/lower")"
-check_eq "... the source's layer untouched" "$((ub + 1000)):$((ub + 1001))" "$(stat -c %u:%g "$S/$U/overlay/upper/srv/owned")"
+check_eq "... its layers kept shifted for the source's (its idshift)" "$ub" "$(cat "$S/$U-c/idshift" 2>/dev/null)"
+check_eq "... the same template layer as its source: no copy shifted to it" \
+	"$(sed -n 's/^template //p' "$S/$U/layers")" "$(sed -n 's/^template //p' "$S/$U-c/layers" 2>/dev/null)"
+check_eq "... the source's layer untouched" "$((ub + 1000)):$((ub + 1001))" "$(stat -c %u:%g "$(tree "$U")/srv/owned")"
 check "the clone starts beside its source" box start "$U-c"
 check_eq "... its map is its range" "0 $cb 65536" "$(box attach "$U-c" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 check_eq "... owners inside as in the source" "1000 1001 0 0" \
 	"$(box attach "$U-c" -- stat -c '%u %g' /srv/owned /bin/busybox | tr '\n' ' ' | sed 's/ $//')"
+# the host's view of the clone's root is its idmapped layers: ids of its range
+cp=$(box info "$U-c" | sed -n 's/^PID: *\([0-9]*\).*/\1/p')
+check_eq "... the host sees its owners in its range" "$((cb + 1000)):$((cb + 1001))" \
+	"$(stat -c %u:%g "/proc/$cp/root/srv/owned" 2>&1)"
+check_match "... ACL ids too" "user:$((cb + 1234)):r--" "$(getfacl -cn "/proc/$cp/root/srv/owned" 2>&1)"
 check_eq "... root inside owns /" "0" "$(box attach "$U-c" -- stat -c %u /)"
 check "... root inside can write where it owns" box attach "$U-c" -- sh -c 'echo y >/etc/clone-wrote'
 check_match "the source still runs" "^$U +RUNNING" "$(box ls | grep "^$U ")"
@@ -214,6 +304,165 @@ box stop --kill "$U-c" >/dev/null 2>&1
 box stop --kill "$U" >/dev/null 2>&1
 box destroy --purge "$U-c" >/dev/null 2>&1
 box destroy --purge "$U" >/dev/null 2>&1
+
+# The fault shim of 60-faults.sh: a process stopped at a commit point, then
+# killed there. at FUNC SUBSTRING[:after] CMD...: CMD in the background
+# until a process stops at FUNC on a path with SUBSTRING (0), or CMD ends
+# without getting there (1); kill9 kills it.
+SHIM=$W/fault-shim.so FLAG=$W/fault.pid SPEC=$W/fault.spec
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+at() {
+	local i p
+	rm -f "$FLAG"
+	echo "$1:$2" >"$SPEC"
+	shift 2
+	LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG "$@" >"$W/out" 2>&1 &
+	BG=$!
+	for ((i = 0; i < 1200; i++)); do
+		p=$(cat "$FLAG" 2>/dev/null)
+		if [ -n "$p" ] && stopped "$p"; then rm -f "$SPEC"; STOPPED=$p; return 0; fi
+		kill -0 "$BG" 2>/dev/null || break
+		sleep 0.05
+	done
+	rm -f "$SPEC"
+	wait "$BG"
+	return 1
+}
+kill9() { kill -9 "$STOPPED"; wait "$BG" 2>/dev/null; rt_wait_for 10 rt_dead "$STOPPED"; }
+
+PHASE="overlay: kill -9 at each commit point"
+check "the fault shim builds" cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/integration/fault-shim.c" -ldl
+K=$T-k
+mk "$K" overlay
+box create "$K" >/dev/null 2>&1
+echo base >"$(tree "$K")/gen"
+# killed_well WHAT: after a kill, nothing half-made listed, the container
+# whole, and the next commands work
+killed_well() {
+	check_eq "$1: no half snapshot listed" "k0" "$(box snapshot "$K" --list | awk 'NR > 1 {print $1}' | tr '\n' ' ' | sed 's/ $//')"
+	check_match "$1: box ls exits 0, $K stopped" "^$K +STOPPED" "$(box ls 2>&1 | grep "^$K ")"
+	check "$1: the container starts" box start "$K"
+	check_eq "$1: ... with its files" "base" "$(box attach "$K" -- cat /gen)"
+	box stop --kill "$K" >/dev/null
+	check "$1: the next snapshot works" box snapshot "$K" k1
+	check "$1: ... and its delete" box snapshot "$K" --delete k1
+	check_eq "$1: no layer nothing names, no temporary" "" \
+		"$(unnamed_layers; find "$S/$K" "$S/.layers" -name '*.tmp.*' -o -name '.tmp-*')"
+}
+box snapshot "$K" k0 >/dev/null
+for point in "renameat layers.tmp" "mkdirat work:after" "renameat layers.tmp:after" "renameat2 .tmp-k1"; do
+	if at ${point% *} "${point#* }" box snapshot "$K" k1; then
+		kill9
+		killed_well "snapshot killed at ${point% *} ${point#* }"
+	else
+		fail "the snapshot did not reach ${point% *} ${point#* }" "$(cat "$W/out")"
+	fi
+done
+for point in "mkdirat work:after" "renameat layers.tmp" "renameat2 .$K-c.clone."; do
+	if at ${point% *} "${point#* }" box clone "$K" "$K-c"; then
+		kill9
+		check "clone killed at $point: no config of the clone" test ! -e "$BOX_ROOT/etc/boxes/$K-c.conf"
+		killed_well "clone killed at $point"
+		check "clone killed at $point: the next clone works" box clone "$K" "$K-c"
+		box destroy --purge "$K-c" >/dev/null
+	else
+		fail "the clone did not reach $point" "$(cat "$W/out")"
+	fi
+done
+for point in "mkdirat work:after" "renameat layers.tmp" "renameat layers.tmp:after"; do
+	tree_open "$K"; echo changed >"$R/gen"; tree_close
+	if at ${point% *} "${point#* }" box rollback "$K" k0; then
+		kill9
+		tree_open "$K"
+		check_match "rollback killed at $point: the tree is the old or the snapshot's" "^(changed|base)$" "$(cat "$R/gen")"
+		tree_close
+		check "rollback killed at $point: the next rollback works" box rollback "$K" k0
+		killed_well "rollback killed at $point"
+	else
+		fail "the rollback did not reach $point" "$(cat "$W/out")"
+	fi
+done
+box destroy --purge "$K" >/dev/null
+
+PHASE="overlay: 128 layers mounted, then flattened"
+F=$T-flat
+mk "$F" overlay
+box create "$F" >/dev/null 2>&1
+bad=""
+for i in $(seq 1 127); do
+	echo "$i" >"$(tree "$F")/gen"
+	box snapshot "$F" "f$i" >/dev/null 2>&1 || bad="$bad f$i"
+done
+check_eq "127 snapshots in a line" "" "$bad"
+check_eq "... the chain has 128 lower layers" 128 "$(grep -c '^\(lower\|template\)' "$S/$F/layers")"
+check "a container over 128 layers starts" box start "$F"
+check_eq "... and sees its top layer" 127 "$(box attach "$F" -- cat /gen)"
+box attach "$F" -- sh -c 'echo 128 >/gen; rm /bin/vi'
+box stop --kill "$F" >/dev/null
+out=$(box snapshot "$F" f128 2>&1); rc=$?
+check_eq "the snapshot past 128 layers exits 0" 0 "$rc"
+check_match "... its chain is flattened: an upper over one whole layer" "^upper [0-9a-f]{16} lower [0-9a-f]{16} $" \
+	"$(tr '\n' ' ' <"$S/$F/layers")"
+check "... it starts" box start "$F"
+check_eq "... with its files" "128 gone" "$(box attach "$F" -- sh -c 'cat /gen; test -e /bin/vi || echo gone' | tr '\n' ' ' | sed 's/ $//')"
+box stop --kill "$F" >/dev/null
+check "rollback to a snapshot from before the flattening" box rollback "$F" f3
+tree_open "$F"
+check_eq "... its tree" "3 vi" "$(cat "$R/gen") $(basename "$(ls "$R/bin/vi")")"
+tree_close
+check "rollback to the flattened one" box rollback "$F" f128
+tree_open "$F"
+check_eq "... its tree" "128 gone" "$(cat "$R/gen") $(test -e "$R/bin/vi" || echo gone)"
+tree_close
+for i in $(seq 1 127); do box snapshot "$F" --delete "f$i" >/dev/null 2>&1; done
+check_eq "the snapshots deleted, only the flattened chain's layers are left" 2 "$(ls "$S/.layers" | wc -l)"
+check_eq "... and no layer nothing names" "" "$(unnamed_layers)"
+box destroy --purge "$F" >/dev/null
+
+PHASE="overlay: a container made before layer records"
+L=$T-old
+mk "$L" overlay
+box create "$L" >/dev/null 2>&1
+up=$(dirname "$(tree "$L")")
+mkdir "$S/$L/overlay"
+mv "$up/diff" "$S/$L/overlay/upper" && mv "$up/work" "$S/$L/overlay/work" && rmdir "$up"
+sed -n 's/^template //p' "$S/$L/layers" >"$S/$L/overlay/lower"
+rm "$S/$L/layers"
+echo old >"$S/$L/overlay/upper/gen"
+check "an old-layout overlay still starts" box start "$L"
+check_eq "... with its files" "old" "$(box attach "$L" -- cat /gen)"
+box stop --kill "$L" >/dev/null
+out=$(box snapshot "$L" s 2>&1); rc=$?
+check_eq "... a snapshot of it exits 1" 1 "$rc"
+check_match "... saying what to do" "made by an older boxes.*export.*import" "$out"
+check "... and it is destroyed" box destroy --purge "$L"
+
+PHASE="overlay, unprivileged: a clone in a range of its own"
+U=$T-u
+mk "$U" overlay "unprivileged = yes"
+check "unprivileged overlay: create" box create "$U"
+check "... start" box start "$U"
+box attach "$U" -- sh -c 'echo u >/root/f && chown 1000:1000 /root/f'
+box stop --kill "$U" >/dev/null
+check "unprivileged overlay: snapshot" box snapshot "$U" us
+check "unprivileged overlay: clone" box clone "$U" "$U-c"
+check "the source starts" box start "$U"
+check "the clone starts beside it" box start "$U-c"
+check_eq "the clone sees the container's owners" "1000:1000 u" "$(box attach "$U-c" -- sh -c 'stat -c %u:%g /root/f; cat /root/f' | tr '\n' ' ' | sed 's/ $//')"
+check "the clone's root writes" box attach "$U-c" -- sh -c 'echo c >/root/g && test "$(stat -c %u /root/g)" = 0'
+check_match "box info: the clone's layers are idmapped to its own range" "Ids: +0-65535 -> [0-9]+-[0-9]+, layers shifted by [0-9]+ at create .*idmapped" \
+	"$(box info "$U-c")"
+r1=$(box info "$U" | sed -n 's/^Ids: *0-65535 -> \([0-9]*\)-.*/\1/p')
+r2=$(box info "$U-c" | sed -n 's/^Ids: *0-65535 -> \([0-9]*\)-.*/\1/p')
+check "... a range other than its source's ($r1, $r2)" test -n "$r1" -a -n "$r2" -a "$r1" != "$r2"
+box stop --kill "$U" >/dev/null
+box stop --kill "$U-c" >/dev/null
+check "unprivileged overlay: rollback" box rollback "$U" us
+check "unprivileged overlay: export of the clone" box export "$U-c" -o "$W/uc.tar.gz"
+check_eq "... in container-view owners" "1000/1000" "$(tar -tvzf "$W/uc.tar.gz" ./root/f | awk '{print $2}')"
+box destroy --purge "$U-c" >/dev/null
+box destroy --purge "$U" >/dev/null
+check_eq "unprivileged overlay: no layer left" "" "$(ls -A "$S/.layers")"
 
 PHASE="btrfs on a loop-mounted image"
 IMG=$W/btrfs.img

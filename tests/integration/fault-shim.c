@@ -2,8 +2,8 @@
  * that the test can kill -9 it there, or race another command against it.
  *
  *   BOX_FAULT_SPEC=FILE   FILE holds FUNC:SUBSTRING[:after], FUNC one of
- *                         rename renameat renameat2 link linkat mkdir unlink
- *                         rmdir; no FILE, no fault
+ *                         rename renameat renameat2 link linkat mkdir mkdirat
+ *                         unlink rmdir; no FILE, no fault
  *   BOX_FAULT_FLAG=FILE   where the stopped process writes its pid
  *
  * The spec is read at each call, so that a supervisor started long before
@@ -117,6 +117,14 @@ int mkdir(const char *a, mode_t m)
 	hit("mkdir", a, NULL, 0);
 	int r = REAL(mkdir)(a, m);
 	hit("mkdir", a, NULL, 1);
+	return r;
+}
+
+int mkdirat(int fd, const char *a, mode_t m)
+{
+	hit("mkdirat", a, NULL, 0);
+	int r = REAL(mkdirat)(fd, a, m);
+	hit("mkdirat", a, NULL, 1);
 	return r;
 }
 

@@ -5,11 +5,16 @@
 #   dir      box clone          vs  cp -a --reflink=auto of the same rootfs
 #   dir      box snapshot       vs  the same cp (a snapshot is a copy here)
 #   btrfs    box snapshot/clone vs  btrfs subvolume snapshot (the floor)
-#   overlay  box snapshot/clone vs  cp -a of the container's upper layer
+#   overlay  box snapshot/clone vs  the floor of what it does: mkdir of a
+#                                   layer's two folders and a sync of the
+#                                   filesystem, in one exec (mkdir) + sync -f
 #
+# The overlay container is stopped: its upper layer becomes a shared lower
+# under a fresh upper (a running one's is copied while it is frozen).
 # btrfs on a loop-mounted image made here; dir and overlay on $BENCH_TMP's
 # filesystem. boxes syncs a copy before the rename that commits it (syncfs);
-# the cp anchors do not. Sourced by tools/bench (bench-lib.sh loaded, $TOP set).
+# the cp anchors do not. SN_SIZES="1x 10x" adds the 10x tree (minutes of
+# copying on dir); SN_KINDS="btrfs overlay" leaves dir out. Sourced by tools/bench (bench-lib.sh loaded, $TOP set).
 SN_RUNS=${BENCH_RUNS:-5}
 SB=$BENCH_TMP/snapshot
 export BOX_ROOT=$SB/boxes
@@ -62,17 +67,22 @@ box create sndir >/dev/null 2>&1 && box create snov >/dev/null 2>&1 &&
 	BOX_STATE_DIR=$SB/bt/state box create snbt >/dev/null 2>&1 || { echo "snapshot: box create failed"; return 1; }
 S=$BOX_ROOT/var/lib/boxes
 cp -a "$S/sndir/rootfs/usr" "$SB/usr-src"
-echo "tree: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries; $SN_RUNS runs each"
-# SN_SIZES="1x" leaves out the 10x tree (minutes of copying on a dir backend)
-for size in ${SN_SIZES:-1x 10x}; do
+echo "tree: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries; $SN_RUNS runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
+for size in ${SN_SIZES:-1x}; do
 	if [ "$size" = 10x ]; then
-		sn_grow "$S/sndir/rootfs"
+		case " ${SN_KINDS:-dir btrfs overlay} " in *" dir "*) sn_grow "$S/sndir/rootfs" ;; esac
 		sn_grow "$SB/bt/state/snbt/rootfs"
-		sn_grow "$S/snov/overlay/upper"
+		sn_grow "$S/.layers/$(sed -n 's/^upper //p' "$S/snov/layers")/diff"
 		sync
-		echo "tree 10x: $(du -sh "$S/sndir/rootfs" | cut -f1), $(find "$S/sndir/rootfs" | wc -l) entries"
+		echo "tree 10x: $(du -sh "$SB/bt/state/snbt/rootfs" | cut -f1), $(find "$SB/bt/state/snbt/rootfs" | wc -l) entries; load $(cut -d' ' -f1-3 /proc/loadavg)"
 	fi
-	sn_one "dir $size" "$S" sndir "cp -a --reflink=auto $S/sndir/rootfs $SB/x/a"
-	sn_one "btrfs $size" "$SB/bt/state" snbt "btrfs subvolume snapshot $SB/bt/state/snbt/rootfs $SB/bt/a"
-	sn_one "overlay $size" "$S" snov "cp -a $S/snov/overlay/upper $SB/x/a"
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" dir "*)
+		sn_one "dir $size" "$S" sndir "cp -a --reflink=auto $S/sndir/rootfs $SB/x/a" ;;
+	esac
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" btrfs "*)
+		sn_one "btrfs $size" "$SB/bt/state" snbt "btrfs subvolume snapshot $SB/bt/state/snbt/rootfs $SB/bt/a" ;;
+	esac
+	case " ${SN_KINDS:-dir btrfs overlay} " in *" overlay "*)
+		sn_one "overlay $size" "$S" snov "mkdir -p $SB/x/a/diff $SB/x/a/work && sync -f $SB/x/a" ;;
+	esac
 done
