@@ -150,9 +150,10 @@ fi
 tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
 cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
 # the devices test opens /dev/vda: virtio-blk and what it needs, in load order;
-# 27-nesting.sh's fuse = yes binds /dev/fuse
+# 27-nesting.sh's fuse = yes binds /dev/fuse; 25-debian.sh's container has
+# a veth on a bridge
 mods=" "
-for m in virtio_pci virtio_blk fuse; do
+for m in virtio_pci virtio_blk fuse veth bridge; do
 	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
 		case $mods in *" $ko "*) continue ;; esac
 		mods="$mods$ko "
