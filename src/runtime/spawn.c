@@ -250,7 +250,16 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
-		/* what a container without nesting = yes answers (its seccomp filter) */
+		/* the kernel's answer to a user namespace asked for from a chroot
+		 * (no reliable test tells a chroot: /proc/1/root may be closed to
+		 * us), and a container's without nesting = yes (its seccomp filter) */
+		if ((e == EPERM || e == ENOSYS) && x->c->unprivileged)
+			return box_error(
+			    err, e,
+			    "clone3 of the container's init: in a chroot the kernel makes no user namespace "
+			    "(unprivileged = yes needs one): run box outside it, or set unprivileged = no in "
+			    "%s; in a container, that container needs nesting = yes on its host",
+			    x->c->path ? x->c->path : x->c->name);
 		if (e == ENOSYS || e == EPERM)
 			return box_error(err, e,
 					 "clone3 of the container's init (when boxes runs in a container, that "

@@ -326,6 +326,20 @@ check "the same container starts from the host's namespace" box start "$K"
 check_eq "... with its map" "0 2000000 65536" "$(box attach "$K" -- cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 box stop --kill "$K" >/dev/null 2>&1
 
+PHASE="unprivileged: box in a chroot"
+# a fresh Debian tried in a chroot (as set-up is): the kernel makes no user
+# namespace there; the start says why and what to do, and leaves nothing
+CH=$T-chr
+rt_config "$CH" "unprivileged = yes"
+mkdir -p "$BOX_ROOT/chroot"
+out=$(unshare -m --propagation private sh -c \
+	'mount --rbind / "$1" && exec chroot "$1" env PATH="$PATH" BOX_ROOT="$BOX_ROOT" box start "$2"' \
+	sh "$BOX_ROOT/chroot" "$CH" 2>&1)
+check_eq "box start in a chroot exits 1" 1 "$?"
+check_match "... saying why and what to do" \
+	"in a chroot the kernel makes no user namespace .*set unprivileged = no in .*$CH\.conf" "$out"
+rt_check_gone "$CH" "" "" "after the start refused in a chroot"
+
 PHASE="a start reads no other container's config"
 # unless it has something they could clash with (an address or a MAC on a
 # bridge; an explicit id range): the cost of a start must not grow with the
