@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -216,4 +217,19 @@ ssize_t read_all(int fd, void *buf, size_t len)
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
+}
+
+int lock_path(const char *path, int flags, box_err_t *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | flags, 0600);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return box_error(err, e, "locking %s", path);
+		}
+	}
+	return fd;
 }

@@ -25,6 +25,10 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 int write_file_replace(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err);
 /* mkdir -p; existing folders are fine. */
 int mkdir_p(const char *path, mode_t mode, box_err_t *err);
+/* Opens (creating, mode 0600, never through a symlink) and flock()s the lock
+ * file path exclusively, waiting for its holder (an EINTR from
+ * catch_interrupts is retried); flags: O_CLOEXEC or 0. The fd holds it. */
+int lock_path(const char *path, int flags, box_err_t *err);
 /* rm -rf below dirfd/name without crossing mount points or following symlinks. */
 int rm_rf_at(int dirfd, const char *name, box_err_t *err);
 

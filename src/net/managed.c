@@ -35,17 +35,7 @@ static int bridge_lock(const char *bridge, box_err_t *err)
 	if (mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = xasprintf("%s/lock", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return box_error(err, errno, "opening %s", path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return box_error(err, e, "locking %s", path);
-		}
-	}
-	return fd;
+	return lock_path(path, O_CLOEXEC, err);
 }
 
 char **managed_bridge_users(const char *bridge)

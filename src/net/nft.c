@@ -204,16 +204,5 @@ int nft_lock(box_err_t *err)
 {
 	if (mkdir_p(NFT_HOST_DIR, 0755, err) < 0)
 		return -1;
-	const char *path = NFT_HOST_DIR "/lock";
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return box_error(err, errno, "opening %s", path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return box_error(err, e, "locking %s", path);
-		}
-	}
-	return fd;
+	return lock_path(NFT_HOST_DIR "/lock", O_CLOEXEC, err);
 }

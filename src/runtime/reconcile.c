@@ -350,17 +350,7 @@ int reconcile_lock(box_err_t *err)
 		return -1;
 	/* not O_CLOEXEC: a supervisor forked by one of our starts closes what
 	 * it inherited without it, and must not hold this lock for its life */
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return box_error(err, errno, "opening %s", path);
-	int r;
-	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		close(fd);
-		return box_error(err, errno, "locking %s", path);
-	}
-	return fd;
+	return lock_path(path, 0, err);
 }
 
 void reconcile_free(struct reconcile *r)
