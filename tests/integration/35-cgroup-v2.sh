@@ -6,8 +6,9 @@
 # Inside, cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd
 # leaves one and runs root/test-cgroup-live, 30-limits.sh (its v2 branches)
 # and cgroup-v2-inside.sh (the container's tree used as systemd uses it),
-# each privileged and unprivileged, and 27-nesting.sh (boxes in boxes; no
-# Docker: no Debian template inside); their TAP lines come back over the
+# each privileged and unprivileged, 27-nesting.sh (boxes in boxes; no
+# Docker: no Debian template inside) and snapshot-overlay-inside.sh (overlay
+# layer chains on a kernel without "lowerdir+", both ways); their TAP lines come back over the
 # serial console and are re-emitted here as this test's own, prefixed "vm:".
 # About 70 s under TCG without 27-nesting.sh.
 #
@@ -17,7 +18,7 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh"}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh snapshot-overlay-inside.sh snapshot-overlay-inside.sh:unpriv"}
 VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
 VM_MEM=1G
 W=$BOX_ROOT/vm
@@ -151,9 +152,9 @@ tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
 cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
 # the devices test opens /dev/vda: virtio-blk and what it needs, in load order;
 # 27-nesting.sh's fuse = yes binds /dev/fuse; 25-debian.sh's container has
-# a veth on a bridge
+# a veth on a bridge; snapshot-overlay-inside.sh mounts overlays on an ext4
 mods=" "
-for m in virtio_pci virtio_blk fuse veth bridge; do
+for m in virtio_pci virtio_blk fuse veth bridge overlay ext4; do
 	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
 		case $mods in *" $ko "*) continue ;; esac
 		mods="$mods$ko "
@@ -171,6 +172,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$R/etc/group"
 (cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd" || { fail "packing the initramfs"; t_stop; }
 truncate -s 16M "$W/disk.img"
+# /dev/vdb: an ext4 for snapshot-overlay-inside.sh's state (sparse)
+truncate -s 1G "$W/state.img" && mkfs.ext4 -q -F "$W/state.img" >/dev/null 2>&1 || { fail "mkfs.ext4 of the state disk"; t_stop; }
 echo "# kernel $KERNEL, initramfs $(du -m "$W/initrd" | cut -f1) MiB"
 
 PHASE="booting the VM"
@@ -180,7 +183,7 @@ t0=$SECONDS
 # was written on, where the guest hangs)
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${BOX_VM_ACCEL:-tcg}" -m "$VM_MEM" -smp 2 -nographic -monitor none \
 	-serial "file:$LOG" -no-reboot -nic none -pidfile "$W/qemu.pid" \
-	-drive "file=$W/disk.img,if=virtio,format=raw" \
+	-drive "file=$W/disk.img,if=virtio,format=raw" -drive "file=$W/state.img,if=virtio,format=raw" \
 	-kernel "$KERNEL" -initrd "$W/initrd" \
 	-append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" </dev/null >"$W/qemu.out" 2>&1 &
 qemu_job=$!
