@@ -78,6 +78,10 @@ static int prepare(int dirfd, int ofd, bool container, const char *what, box_err
 		if (write_file_at(dirfd, "idshift", line, (size_t)n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644,
 				  err) < 0)
 			return -1;
+		/* on disk before the upper can move: an empty one would read 0 */
+		cleanup_close int fd = openat(dirfd, "idshift", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			return box_error(err, errno, "syncing %s/idshift", what);
 	}
 	if (!strcmp(upper, OLD "/upper") && renameat(ofd, "upper", ofd, "diff") < 0)
 		return box_error(err, errno, "renaming %s/" OLD "/upper to diff", what);
