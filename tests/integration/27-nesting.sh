@@ -202,6 +202,8 @@ check_eq "docker run -m 32m: what touches 128 MiB is killed (exit 137)" "137 " "
 
 out=$(in_d podman import /root/bb.tar bb:1 2>&1)
 check_match "podman import of the rootfs tarball (its c 1:3 node left out)" "^(sha256:)?[0-9a-f]{64}$" "$(tail -1 <<<"$out")"
+check_eq "... and neither unpacked it into its layers" "" "$(in_d find /var/lib/docker/overlay2 \
+	/var/lib/containers/storage/overlay -path '*/diff/dev/null' 2>&1)"
 check_eq "podman run --rm bb:1 echo ok (on podman's bridge)" "ok" "$(in_d podman run --rm localhost/bb:1 echo ok 2>&1)"
 check_eq "podman run -m 32m: 8 MiB fit" "survived 8 MiB" \
 	"$(in_d podman run --rm --network none -m 32m localhost/bb:1 /hostile hog 8 2>&1)"
