@@ -89,6 +89,19 @@ cp "$BOX_ROOT/brief.good" "$CACHE"
 PHASE="a broken config"
 sleep 1.1
 box ls >/dev/null
+# the cross-container checks read the briefs too: the conflict names the
+# other's file and line as a parse would
+t_config "$T-d" <<CONF
+$(rt_rootfs_line)
+network eth0 {
+  bridge = $BR
+  address = 10.251.7.3/24
+}
+CONF
+out=$(box config check "$T-d" 2>&1)
+check_match "an address another's brief holds is refused, with its file:line" \
+	"already used by container $A on bridge $BR \($BOX_ROOT/etc/boxes/$A.conf:5;" "$out"
+rm -f "$BOX_ROOT/etc/boxes/$T-d.conf"
 echo "memory = 12X" >>"$BOX_ROOT/etc/boxes/$B.conf"
 out=$(box ls 2>&1); rc=$?
 check_eq "a broken config: ls exits 1" 1 "$rc"
