@@ -5,20 +5,13 @@
 # mount is made, so every mount of a chain takes the one-string path of
 # storage/overlay.c). Small on purpose: TCG is slow. A chain of three
 # layers, a whiteout, a running container snapshotted, a clone beside its
-# source, a rollback, all started. The state folder on the VM's ext4 disk
-# (/dev/vdb, made by 35-cgroup-v2.sh): its root is a tmpfs, which 6.1
-# cannot idmap (6.3 can), and an unprivileged clone's layers are idmapped.
+# source, a rollback, all started. The VM's /tmp (BOX_ROOT) is an ext4 disk
+# for it (35-cgroup-v2.sh): an unprivileged clone's layers are idmapped,
+# which 6.1's tmpfs cannot be (6.3's can).
 . "$(dirname "$0")/lib.sh"
 
 S=$BOX_ROOT/var/lib/boxes
-if [ -b /dev/vdb ]; then
-	mkdir -p /mnt/state
-	grep -q ' /mnt/state ' /proc/self/mounts || mount -t ext4 /dev/vdb /mnt/state || fail "mounting /dev/vdb"
-	mkdir -p "/mnt/state/$T" && mount --bind "/mnt/state/$T" "$S" && mkdir -p "$S/templates" ||
-		fail "the state folder on /dev/vdb"
-else
-	echo "# no /dev/vdb: the state folder on $(stat -f -c %T "$S")"
-fi
+echo "# the state folder on $(stat -f -c %T "$S")"
 TPL=$(t_template busybox) || exit 1
 echo "# kernel $(uname -r)"
 N=$T-ov
