@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,7 +90,10 @@ static void print_storage(const char *name, bool json)
 	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct layer_chain ch = { 0 };
 	box_err_t e = NULL;
-	bool chain = kind == STORAGE_OVERLAY && cfd >= 0 && layer_chain_read(cfd, &ch, &e) == 0;
+	/* an overlay/ folder: the layout before layer records, not converted
+	 * yet (a record beside it is a killed conversion's, not in use) */
+	bool chain = kind == STORAGE_OVERLAY && cfd >= 0 && faccessat(cfd, "overlay", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		     layer_chain_read(cfd, &ch, &e) == 0;
 	box_error_release(&e);
 	if (json)
 		printf("  \"storage\": \"%s\",\n", config_storage_name(kind));

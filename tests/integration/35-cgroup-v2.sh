@@ -7,7 +7,9 @@
 # Inside, cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd
 # leaves one and runs root/test-cgroup-live, 30-limits.sh (its v2 branches)
 # and cgroup-v2-inside.sh (the container's tree used as systemd uses it),
-# each privileged and unprivileged; their TAP lines come back over the
+# each privileged and unprivileged, and snapshot-overlay-inside.sh (overlay
+# layer chains on a kernel without "lowerdir+", both ways); their TAP lines
+# come back over the
 # serial console and are re-emitted here as this test's own, prefixed "vm:".
 # About 70 s under TCG.
 #
@@ -17,7 +19,7 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv"}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv snapshot-overlay-inside.sh snapshot-overlay-inside.sh:unpriv"}
 VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
 VM_MEM=1G
 W=$BOX_ROOT/vm
@@ -150,6 +152,17 @@ if [ -n "${BOX_VM_DOCKER:-}" ]; then
 		echo "# templates/debian-docker could not be built: $(tail -1 "$W/docker.err")"
 	fi
 fi
+# snapshot-overlay-inside.sh: overlay layers on an ext4 /tmp, the same
+# second disk, empty (an unprivileged clone's layers are idmapped, which
+# 6.1's tmpfs cannot be)
+case " $VM_TESTS " in
+*" snapshot-overlay-inside.sh"[:\ ]*)
+	VM_MODS="$VM_MODS ext4 overlay"
+	if [ ! -f "$R/boxes/tmp-disk" ]; then
+		mkfs.ext4 -q -F -L boxes-vm-tmp -E lazy_itable_init=0,lazy_journal_init=0 "$W/tmp.img" 1G \
+			>"$W/mkfs.log" 2>&1 && touch "$R/boxes/tmp-disk" || { fail "making the VM's ext4 disk"; t_stop; }
+	fi ;;
+esac
 # 25-debian.sh boots the Debian template (62 MB, cached on the host by
 # t_template as on this side): the recipe, whose hash names it, and the
 # tarball, under the name t_template looks for
@@ -179,7 +192,7 @@ tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
 cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
 # the devices test opens /dev/vda: virtio-blk and what it needs, in load order;
 # 27-nesting.sh's fuse = yes binds /dev/fuse; 25-debian.sh's container has
-# a veth on a bridge
+# a veth on a bridge; the ext4 disk and overlay above
 mods=" "
 for m in virtio_pci virtio_blk fuse veth bridge $VM_MODS; do
 	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
