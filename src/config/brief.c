@@ -198,8 +198,10 @@ static bool read_net(struct box_config *c, const char *line)
 		   &n.line_of_hwaddr, &n.line_of_bridge, &n.line_of_dhcp) != 9 ||
 	    strlen(name) >= IFNAMSIZ || strlen(bridge) >= IFNAMSIZ || type < NET_VETH || type > NET_HOST)
 		return false;
-	snprintf(n.name, sizeof(n.name), "%s", name);
-	snprintf(n.bridge, sizeof(n.bridge), "%s", strcmp(bridge, "-") ? bridge : "");
+	/* lengths checked above (snprintf would warn of truncation at -O1) */
+	memcpy(n.name, name, strlen(name) + 1);
+	if (strcmp(bridge, "-"))
+		memcpy(n.bridge, bridge, strlen(bridge) + 1);
 	n.type = (enum box_net_type)type;
 	n.dhcp = dhcp;
 	n.has_hwaddr = strcmp(mac, "-") != 0;
@@ -232,7 +234,7 @@ static bool read_forward(struct box_config *c, const char *line)
 	value_why_t why;
 	if (sscanf(line, "f %63s %u %63s %u", title, &w.to, listen, &w.line) != 4 || strlen(title) >= sizeof(w.title))
 		return false;
-	snprintf(w.title, sizeof(w.title), "%s", title);
+	memcpy(w.title, title, strlen(title) + 1);
 	if (!strncmp(title, "tcp/", 4))
 		w.proto = IPPROTO_TCP;
 	else if (!strncmp(title, "udp/", 4))
