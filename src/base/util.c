@@ -56,6 +56,11 @@ static int write_replace(const char *path, const char *data, size_t len, mode_t 
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	/* one there already is a dead writer's that had this pid (killed
+	 * between create and rename): no live process owns it, and refusing
+	 * would leave every later write here stuck behind it */
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return box_error(err, errno, "creating %s", tmp);
 	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {

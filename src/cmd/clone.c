@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ const struct box_command cmd_clone = {
 		 "  new one), the ssh host keys removed. The config is written in 'box config show'\n"
 		 "  form (comments are not kept). btrfs: a snapshot; dir: a copy (reflinks where the\n"
 		 "  filesystem has them); overlay: DST's own layer over SRC's, which both share (a running\n"
-		 "  SRC's layer is copied). An unprivileged DST gets an id range of its own.\n"
+		 "  SRC's layer is copied). An unprivileged DST gets an id range of its own\n"
+		 "  (idmap_base = auto, whatever SRC's).\n"
 		 "  --snapshot SNAP        from SRC's snapshot SNAP\n"
 		 "  --address IF=ADDR/LEN  DST's address on interface IF (repeat for more interfaces)",
 };
@@ -44,6 +46,16 @@ static int new_identity(struct box_config *c, const char *dst, char **addresses,
 {
 	free(c->hostname);
 	c->hostname = xstrdup(dst);
+	/* two containers on one range are one user to the host: a clone of a
+	 * source with an explicit base would be refused at start beside it */
+	if (c->unprivileged && c->idmap_base != BOX_IDMAP_AUTO) {
+		cleanup_free char *conf = paths_config_path(dst);
+		log_warn("%s: %s's idmap_base %" PRIu32 " not kept: %s gets an id range of its own "
+			 "(idmap_base = auto); set a free one in %s if it must be fixed",
+			 dst, c->name, c->idmap_base, dst, conf);
+		c->idmap_base = BOX_IDMAP_AUTO;
+		c->line_of_idmap_base = 0;
+	}
 	for (char **a = addresses; a && *a; a++) {
 		char *eq = strchr(*a, '=');
 		size_t i;

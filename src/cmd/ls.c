@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "archive/import-commit.h"
+#include "config/brief.h"
 #include "config/config.h"
 #include "net/net.h"
 #include "base/log.h"
@@ -52,11 +53,13 @@ static int run(int argc, char **argv)
 		printf("[");
 	else
 		printf("%-20s %-9s %-8s %-16s %-9s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART", "FORWARDS");
+	/* the few keys listed, without parsing every config (config/brief.h) */
+	struct config_briefs *briefs = config_briefs_open();
 	for (size_t i = 0; names && names[i]; i++) {
 		const char *name = names[i];
 		struct box_config *c = NULL;
 		box_err_t cerr = NULL;
-		bool bad_config = config_load(name, &c, &cerr) < 0;
+		bool bad_config = config_briefs_load(briefs, name, &c, &cerr) < 0;
 		if (bad_config) {
 			/* one broken config must not hide the others */
 			box_error_report(&cerr);
@@ -87,6 +90,7 @@ static int run(int argc, char **argv)
 		}
 		config_free(c);
 	}
+	config_briefs_close(briefs);
 	if (json)
 		printf("%s]\n", names && names[0] ? "\n" : "");
 	strv_free(names);

@@ -12,6 +12,7 @@
 
 #include "base/paths.h"
 #include "base/util.h"
+#include "config/brief.h"
 #include "config/config.h"
 #include "base/notes.h"
 
@@ -252,10 +253,12 @@ static void used_ranges(const struct box_config *c, struct range **out, size_t *
 	box_err_t e = NULL;
 	*out = NULL;
 	*n = 0;
+	/* every unprivileged start asks: the briefs, not 500 parses */
+	struct config_briefs *briefs = config_briefs_open();
 	for (size_t i = 0; names[i]; i++) {
 		struct box_config *o = NULL;
 		struct range r;
-		if (!strcmp(names[i], c->name) || config_load(names[i], &o, &e) < 0) {
+		if (!strcmp(names[i], c->name) || config_briefs_load(briefs, names[i], &o, &e) < 0) {
 			box_error_release(&e);
 			continue;
 		}
@@ -270,6 +273,7 @@ static void used_ranges(const struct box_config *c, struct range **out, size_t *
 		}
 		config_free(o);
 	}
+	config_briefs_close(briefs);
 }
 
 static int allocate(struct box_config *c, int dirfd, box_err_t *err)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/brief.h"
 #include "config/config.h"
 #include "config/idrange.h"
 #include "config/internal.h"
@@ -57,6 +58,47 @@ static bool has_bridge_identity(const struct box_config *c)
 	return false;
 }
 
+/* c against one other container: a host port both forward, an address or
+ * a MAC both have on one bridge. */
+static int check_other(const struct box_config *c, const struct box_config *other, box_err_t *err)
+{
+	if (config_forward_conflicts(c, other, err) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		if (n->type != NET_VETH || !n->bridge[0])
+			continue;
+		for (size_t k = 0; k < other->n_nets; k++) {
+			const struct box_net *m = &other->nets[k];
+			if (m->type != NET_VETH || strcmp(m->bridge, n->bridge))
+				continue;
+			for (size_t a = 0; a < n->n_addrs; a++)
+				for (size_t b = 0; b < m->n_addrs; b++) {
+					if (!value_addr_same_ip(&n->addrs[a], &m->addrs[b]))
+						continue;
+					box_usage_error(err,
+							"%s:%u: network %s: address: %s is already used by "
+							"container %s on bridge %s (%s:%u; each address "
+							"once per bridge)",
+							c->path, n->addrs[a].line, n->name, n->addrs[a].text,
+							other->name, n->bridge, other->path, m->addrs[b].line);
+					return -1;
+				}
+			if (n->has_hwaddr && m->has_hwaddr && !memcmp(n->hwaddr, m->hwaddr, 6)) {
+				char mac[32];
+				value_format_mac(n->hwaddr, mac, sizeof(mac));
+				box_usage_error(err,
+						"%s:%u: network %s: hwaddr: %s is already used by container %s "
+						"on bridge %s (%s:%u; each MAC once per bridge)",
+						c->path, n->line_of_hwaddr, n->name, mac, other->name, n->bridge,
+						other->path, m->line_of_hwaddr);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int config_check_conflicts(const struct box_config *c, box_err_t *err)
 {
 	cleanup_strv char **names = NULL;
@@ -94,56 +136,23 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 		return 0;
 	if (config_list(&names, err) < 0)
 		return -1;
-	for (size_t o = 0; names[o]; o++) {
+	/* the briefs (config/brief.h): no parse per other config */
+	struct config_briefs *briefs = config_briefs_open();
+	int ret = 0;
+	for (size_t o = 0; names[o] && !ret; o++) {
 		if (!strcmp(names[o], c->name))
 			continue;
 		struct box_config *other = NULL;
 		box_err_t oerr = NULL;
-		if (config_load(names[o], &other, &oerr) < 0) {
+		if (config_briefs_load(briefs, names[o], &other, &oerr) < 0) {
 			box_error_release(&oerr); /* a broken config is its own check's business */
 			continue;
 		}
-		if (config_forward_conflicts(c, other, err) < 0) {
-			config_free(other);
-			return -1;
-		}
-		for (size_t i = 0; i < c->n_nets; i++) {
-			const struct box_net *n = &c->nets[i];
-			if (n->type != NET_VETH || !n->bridge[0])
-				continue;
-			for (size_t k = 0; k < other->n_nets; k++) {
-				const struct box_net *m = &other->nets[k];
-				if (m->type != NET_VETH || strcmp(m->bridge, n->bridge))
-					continue;
-				for (size_t a = 0; a < n->n_addrs; a++)
-					for (size_t b = 0; b < m->n_addrs; b++) {
-						if (!value_addr_same_ip(&n->addrs[a], &m->addrs[b]))
-							continue;
-						box_usage_error(err,
-								"%s:%u: network %s: address: %s is already used by "
-								"container %s on bridge %s (%s:%u; each address "
-								"once per bridge)",
-								c->path, n->addrs[a].line, n->name, n->addrs[a].text,
-								other->name, n->bridge, other->path, m->addrs[b].line);
-						config_free(other);
-						return -1;
-					}
-				if (n->has_hwaddr && m->has_hwaddr && !memcmp(n->hwaddr, m->hwaddr, 6)) {
-					char mac[32];
-					value_format_mac(n->hwaddr, mac, sizeof(mac));
-					box_usage_error(err,
-							"%s:%u: network %s: hwaddr: %s is already used by container %s "
-							"on bridge %s (%s:%u; each MAC once per bridge)",
-							c->path, n->line_of_hwaddr, n->name, mac, other->name,
-							n->bridge, other->path, m->line_of_hwaddr);
-					config_free(other);
-					return -1;
-				}
-			}
-		}
+		ret = check_other(c, other, err);
 		config_free(other);
 	}
-	return 0;
+	config_briefs_close(briefs);
+	return ret;
 }
 
 void config_bridge_warnings(const struct box_config *c, const struct box_global *g, char ***warnings)

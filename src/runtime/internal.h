@@ -18,6 +18,8 @@ struct net_state;
 
 #define MAX_CLIENTS 32
 #define TICK_MS 100
+/* an init killed but not gone after this long is recorded STOPPING */
+#define KILL_RECORD_MS 100
 
 enum sup_state { SUP_RUNNING, SUP_STOPPING, SUP_KILLING, _SUP_STATE_MAX };
 enum sup_event { EV_INIT_EXITED, EV_STOP_REQ, EV_KILL_REQ, EV_TIMEOUT, _SUP_EVENT_MAX };
@@ -38,6 +40,7 @@ struct sup {
 	struct cgroup *cg;
 	struct net_state *ns;
 	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
+	int record_fd; /* the record written at start, held: its inode is no other's */
 	bool wait;
 	pid_t init_pid;
 	uint64_t init_start;
@@ -46,7 +49,7 @@ struct sup {
 	enum sup_state state;
 	int halt_sig;		 /* signal sent (or to send) */
 	bool resend;		 /* init was not listening yet: send again on a tick */
-	uint64_t deadline;	 /* ms, stop timeout */
+	uint64_t deadline;	 /* ms: stop timeout; killing: when to record STOPPING */
 	int req_timeout;	 /* from the last stop request */
 	struct state_info saved; /* what save_state wrote last */
 	bool have_saved;

@@ -1,8 +1,10 @@
 #include "runtime/record.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/paths.h"
@@ -60,4 +62,22 @@ int record_load(const char *name, struct box_config **out, box_err_t *err)
 	if (config_load_file(path, name, out, err) < 0)
 		return box_error_wrap(err, "the recorded running config of %s", name);
 	return 0;
+}
+
+int record_write_held(const char *name, const struct box_config *c, box_err_t *err)
+{
+	if (record_write(name, c, err) < 0)
+		return -1;
+	cleanup_free char *path = record_path(name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return box_error(err, errno, "opening %s", path);
+	return fd;
+}
+
+bool record_unchanged(const char *name, int fd)
+{
+	cleanup_free char *path = record_path(name);
+	struct stat a, b;
+	return fd >= 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }

@@ -7,6 +7,8 @@
 #ifndef BOX_RECORD_H
 #define BOX_RECORD_H
 
+#include <stdbool.h>
+
 #include "base/log.h"
 
 struct box_config;
@@ -21,5 +23,12 @@ int record_write_merged(const char *name, const struct box_config *running, cons
 int record_load(const char *name, struct box_config **out, box_err_t *err);
 /* Its path (malloc'd). */
 char *record_path(const char *name);
+/* record_write, and an fd (O_RDONLY) on the file written, for
+ * record_unchanged: the supervisor's at start. */
+int record_write_held(const char *name, const struct box_config *c, box_err_t *err);
+/* True when fd (record_write_held's) is still the file there: every writer
+ * replaces the file, and an inode held open is no other file's, so the
+ * same inode means no live change since. */
+bool record_unchanged(const char *name, int fd);
 
 #endif

@@ -159,12 +159,12 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
 	return 0;
 }
 
+/* The temporaries of a dead writer (state_lock() sweeps them too) are
+ * looked for only when the folder does not go: a stop is spared the read. */
 int state_remove(const char *name, box_err_t *err)
 {
 	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "config" };
 	cleanup_free char *dir = paths_runtime_path(name);
-	if (sweep_tmp(dir, err) < 0)
-		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);
 		if (unlink(p) < 0 && errno != ENOENT)
@@ -173,9 +173,13 @@ int state_remove(const char *name, box_err_t *err)
 	/* the notify folder was the container's to write into once (an older
 	 * box bound it whole): its content is hostile, removed without
 	 * following a symlink or crossing a mount */
-	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0 && rm_rf_at(dfd, "notify", err) < 0)
-		return -1;
+	cleanup_free char *sock = xasprintf("%s/notify/notify", dir), *ndir = xasprintf("%s/notify", dir);
+	if ((unlink(sock) < 0 && errno != ENOENT) || (rmdir(ndir) < 0 && errno != ENOENT)) {
+		/* more than our socket in it: removed as hostile content */
+		cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0 && rm_rf_at(dfd, "notify", err) < 0)
+			return -1;
+	}
 	static const char *const dirs[] = { "root" };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, dirs[i]);
@@ -193,6 +197,12 @@ int state_remove_all(const char *name, box_err_t *err)
 	cleanup_free char *lock = xasprintf("%s/lock", dir);
 	if (unlink(lock) < 0 && errno != ENOENT)
 		return box_error(err, errno, "removing %s", lock);
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != ENOTEMPTY)
+		return box_error(err, errno, "removing %s", dir);
+	if (sweep_tmp(dir, err) < 0)
+		return -1;
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return box_error(err, errno, "removing %s", dir);
 	return 0;

@@ -44,11 +44,12 @@ bool state_lock_held(const char *name);
 int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err);
 /* Reads the state file: 0 and *si filled; 1 when there is none. */
 int state_read(const char *name, struct state_info *si, box_err_t *err);
-/* Removes the state files of <run>/<name>/ but the lock, and any
- * temporaries; the caller holds the lock. */
+/* Removes the state files of <run>/<name>/ but the lock; the caller holds
+ * the lock (so state_lock() swept the temporaries a dead writer left). */
 int state_remove(const char *name, box_err_t *err);
-/* Removes <run>/<name>/ with the lock file; the caller holds the lock and
- * closes it afterwards (state_lock() re-checks the inode it locked). */
+/* Removes <run>/<name>/ with the lock file and any temporaries; the caller
+ * holds the lock and closes it afterwards (state_lock() re-checks the
+ * inode it locked). */
 int state_remove_all(const char *name, box_err_t *err);
 
 /* Start time of a pid (0 when the process is gone or a zombie). */

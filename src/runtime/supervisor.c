@@ -293,13 +293,25 @@ static void act_kill(struct sup *s)
 {
 	if (s->state == SUP_STOPPING)
 		log_info("%s: init still running after the stop timeout: killing", s->name);
+	bool was_stopping = s->state == SUP_STOPPING;
 	s->state = SUP_KILLING;
 	syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 	box_err_t err = NULL;
-	if (s->cg)
+	/* one read, not a write and a read back, in the common case */
+	if (s->cg && cgroup_is_frozen(s->cg))
 		cgroup_freeze(s->cg, false, &err);
 	box_error_release(&err); /* no freezer: nothing was frozen */
 	box_trace("sup: init killed");
+	/* init is gone within milliseconds, and then so is the state: STOPPING
+	 * is written only for an init that takes longer (stuck in the kernel),
+	 * 100 ms on (the loop) */
+	s->deadline = was_stopping ? 0 : now_ms() + KILL_RECORD_MS;
+}
+
+/* Killing for a while now: say so to `box ls`. */
+static void act_killing(struct sup *s)
+{
+	s->deadline = 0;
 	save_state_or_warn(s, BOX_STOPPING);
 	box_trace("sup: state STOPPING");
 }
@@ -344,7 +356,7 @@ static const action_fn actions[_SUP_STATE_MAX][_SUP_EVENT_MAX] = {
 			   [EV_STOP_REQ] = act_halt,
 			   [EV_KILL_REQ] = act_kill,
 			   [EV_TIMEOUT] = act_kill },
-	[SUP_KILLING] = { [EV_INIT_EXITED] = act_init_exited },
+	[SUP_KILLING] = { [EV_INIT_EXITED] = act_init_exited, [EV_TIMEOUT] = act_killing },
 };
 
 static void fire(struct sup *s, enum sup_event ev)
@@ -531,19 +543,20 @@ BOX_RESIDENT static void loop(struct sup *s, struct logfile *log)
 			first_by = 0;
 		} else if (shed_at && (timeout < 0 || (int)(shed_at - now) < timeout))
 			timeout = (int)(shed_at - now);
-		if (s->state == SUP_STOPPING) {
+		bool timed = s->state == SUP_STOPPING || (s->state == SUP_KILLING && s->deadline);
+		if (timed) {
 			int t = s->deadline > now ? (int)(s->deadline - now) : 0;
 			timeout = timeout < 0 || t < timeout ? t : timeout;
-			if (s->resend && timeout > TICK_MS)
+			if (s->state == SUP_STOPPING && s->resend && timeout > TICK_MS)
 				timeout = TICK_MS;
 		}
 		int r = poll(p, (nfds_t)n, timeout);
 		if (r < 0 && errno != EINTR)
 			finish(s, "poll failed", 1);
-		if (s->state == SUP_STOPPING) {
+		if (timed) {
 			if (now_ms() >= s->deadline)
 				fire(s, EV_TIMEOUT);
-			else if (s->resend)
+			else if (s->state == SUP_STOPPING && s->resend)
 				send_halt(s);
 		}
 		if (r <= 0)
@@ -605,13 +618,13 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		.master = -1,
 		.slave = -1,
 		.pidfd = -1,
+		.record_fd = -1,
 		.req_timeout = -1,
 	};
 	struct sup *s = &sv;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	box_err_t err = NULL;
-
 	box_trace("sup: forked");
 	setsid();
 	if (chdir("/") < 0)

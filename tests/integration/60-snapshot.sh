@@ -469,6 +469,27 @@ box destroy --purge "$U-c" >/dev/null
 box destroy --purge "$U" >/dev/null
 check_eq "unprivileged overlay: no layer left" "" "$(ls -A "$S/.layers")"
 
+PHASE="unprivileged, an explicit idmap_base: the clone gets a range of its own"
+# two containers on one range would be one user to the host: the clone's
+# config says auto, and it starts beside its source
+E=$T-e
+mk "$E" dir "unprivileged = yes
+idmap_base = 400000"
+check "explicit base: create" box create "$E"
+check "... start" box start "$E"
+out=$(box clone "$E" "$E-c" 2>&1); rc=$?
+check_eq "explicit base: the clone exits 0" 0 "$rc"
+check_match "... warning that the base is not kept" "idmap_base 400000 not kept.*range of its own" "$out"
+check_match "... its config says auto" "^idmap_base += auto$" "$(cat "$BOX_ROOT/etc/boxes/$E-c.conf")"
+check "... it starts beside its source" box start "$E-c"
+eb=$(box info "$E-c" | sed -n 's/^Ids: *0-65535 -> \([0-9]*\)-.*/\1/p')
+check "... in a range of its own ($eb)" test -n "$eb" -a "$eb" != 400000
+check_eq "... root inside the clone owns its files" "0" "$(box attach "$E-c" -- stat -c %u /etc/passwd)"
+box stop --kill "$E-c" >/dev/null
+box stop --kill "$E" >/dev/null
+box destroy --purge "$E-c" >/dev/null
+box destroy --purge "$E" >/dev/null
+
 PHASE="btrfs on a loop-mounted image"
 IMG=$W/btrfs.img
 BT=$BOX_ROOT/btrfs

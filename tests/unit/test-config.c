@@ -753,7 +753,7 @@ static void cleanup_dir_files(void)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		cleanup_free char *p = xasprintf("%s/%s", dir, e->d_name);
 		unlink(p);
@@ -769,6 +769,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	setenv("BOX_CONFIG_DIR", dir, 1);
+	setenv("BOX_RUN_DIR", dir, 1); /* the brief cache (config/brief.h) */
 	test_bad();
 	test_all_errors();
 	test_defaults();

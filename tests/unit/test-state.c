@@ -110,6 +110,26 @@ int main(void)
 	close(fd);
 	free(stale);
 
+	/* a dead writer's temporary that had this process's pid */
+	char *target = xasprintf("%s/replaced", dir), *mine = xasprintf("%s.tmp.%d", target, (int)getpid());
+	for (int sync = 0; sync < 2; sync++) {
+		sf = open(mine, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (sf >= 0)
+			close(sf);
+		int r = sync ? write_file_atomic(target, "b\n", 2, 0644, &err)
+			     : write_file_replace(target, "a\n", 2, 0644, &err);
+		cleanup_free char *got = NULL;
+		box_error_release(&err);
+		tap_ok(r == 0 && read_file_at(AT_FDCWD, target, &got, NULL, &err) == 0 &&
+			   !strcmp(got, sync ? "b\n" : "a\n") && access(mine, F_OK) < 0,
+		       "%s writes past a dead writer's temporary with its pid",
+		       sync ? "write_file_atomic" : "write_file_replace");
+		box_error_release(&err);
+	}
+	unlink(target);
+	free(target);
+	free(mine);
+
 	char u1[37], u2[37];
 	tap_ok(state_uuid("web", u1, &err) == 0 && strlen(u1) == 36, "state_uuid makes a UUID");
 	tap_ok(state_uuid("web", u2, &err) == 0 && !strcmp(u1, u2), "and keeps it");

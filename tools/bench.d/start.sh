@@ -64,6 +64,11 @@ for ((i = 0; i < BENCH_RUNS; i++)); do
 done
 printf '%-34s floor  min %8s ms  median %8s ms\n' "kernel floor (unshare + chroot)" $(bench_stats "$fl")
 bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
+# what each side pays before it does anything: bash -c and the command's
+# exec, two processes (a stop's own work is the rest)
+fl=""
+for ((i = 0; i < BENCH_RUNS; i++)); do fl="$fl $(bench_ms bash -c "box --version")"; done
+printf '%-34s floor  min %8s ms  median %8s ms  (bash -c "box --version": two execs)\n' "" $(bench_stats "$fl")
 bench_pair "start + stop --kill cycle" "$BENCH_RUNS" "$BS && $BK" "$LS && $LK" "$BK; $LK" "true"
 bench_pair "graceful stop (busybox, SIGPWR)" "${BENCH_GRACEFUL:-3}" "box stop $N" "lxc-stop -P $LP -n $N" \
 	"$BS; $LS; sleep 0.3" "$BK; $LK"
