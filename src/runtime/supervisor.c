@@ -111,9 +111,8 @@ static void save_state_or_warn(struct sup *s, enum box_state st)
 }
 
 /* ---- init ---- */
-
-/* Clones init into its namespaces and cgroup, sets up the network between
- * clone and "go", and returns once init has been exec'd. */
+/* Clones init into its namespaces and cgroup, sets up the cgroups, limits,
+ * network and filter between clone and "go"; returns once init is exec'd. */
 static int spawn_init(struct sup *s, box_err_t *err)
 {
 	if (mkdir(s->root, 0755) < 0 && errno != EEXIST)
@@ -578,10 +577,9 @@ BOX_RESIDENT static void loop(struct sup *s, struct logfile *log)
 	}
 }
 
-/* Every fd of box's own is close-on-exec; one that is not came from the
- * caller (`box start NAME 7>file`, a pipe of a script) and must not live as
- * long as the container. Read with getdents64 into the stack: opendir's
- * 32 kB buffer costs the fresh supervisor ~10 page faults, 0.3 ms here. */
+/* Every fd of box's own is close-on-exec; one that is not came from the caller (`box start NAME
+ * 7>file`, a pipe of a script) and must not live as long as the container. Read with getdents64
+ * into the stack: opendir's 32 kB buffer costs the fresh supervisor ~10 page faults, 0.3 ms here. */
 static void close_inherited(void)
 {
 	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
