@@ -71,5 +71,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: unknown command '%s' (see 'box --help' for the list)\n", box_progname, argv[1]);
 		return BOX_EXIT_USAGE;
 	}
-	return cmd->run(argc - 1, argv + 1);
+	int r = cmd->run(argc - 1, argv + 1);
+	box_trace("exit %d", r);
+	return r;
 }

@@ -274,8 +274,16 @@ static void put_features(struct translation *t, char *value)
 			t->nesting = true;
 		} else if (on && (!strncmp(kv, "keyctl=", 7) || !strncmp(kv, "fuse=", 5))) {
 			fprintf(t->f, "%.*s = yes\n", (int)(v - kv), kv);
+		} else if (on && !strncmp(kv, "mknod=", 6)) {
+			/* Proxmox's mknod=1 makes null, zero, full, random, urandom,
+			 * tty, console and ptmx through a seccomp notify daemon; boxes
+			 * has none. Docker and podman need no mknod since kernel 5.8
+			 * (a whiteout, c 0:0, needs no CAP_MKNOD; in a user namespace
+			 * they bind the host's /dev nodes and skip those of images). */
+			add_untranslated(t->untranslated, "features.mknod=1 (no device node can be made in an "
+							  "unprivileged container here; Docker and podman need none)");
 		} else {
-			/* mknod, mount=nfs;cifs, force_rw_sys */
+			/* mount=nfs;cifs, force_rw_sys */
 			cleanup_free char *w = xasprintf("features.%s", kv);
 			add_untranslated(t->untranslated, w);
 		}

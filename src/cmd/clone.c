@@ -184,7 +184,8 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
-	int r = storage_clone(&dc, src, snap, q.running, err);
+	struct storage_live live = { runtime_thaw, &q };
+	int r = storage_clone(&dc, src, snap, q.running ? &live : NULL, err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
 		log_warn_ignored(&e2, "releasing %s", src);
@@ -193,8 +194,10 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 	made = true;
 	free(c->name);
 	c->name = xstrdup(dst);
+	box_trace("clone: made");
 	if (forget_identity(c, err) < 0 || write_config(c, src, dst, err) < 0 || storage_clone_commit(dst, err) < 0)
 		goto out;
+	box_trace("clone: committed");
 	printf("%s: cloned from %s%s%s\n", dst, src, snap ? " snapshot " : "", snap ? snap : "");
 	ret = 0;
 out:

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,29 @@ static void describe_ids(struct box_config *c, char *ids, size_t len)
 			 c->idmap_base + c->idmap_size - 1);
 }
 
+/* The nesting features that are on; without nesting, an unprivileged
+ * container's Docker, podman, LXC and boxes fail to start containers, and
+ * Docker's runc does not say why ("can't get final child's PID from pipe:
+ * EOF": its nsexec logs the refused unshare at a level containerd drops). */
+static void print_features(const struct box_config *c, bool json)
+{
+	const char *names[] = { c->nesting ? "nesting" : NULL, c->keyctl ? "keyctl" : NULL, c->fuse ? "fuse" : NULL };
+	bool any = false;
+	printf(json ? "  \"features\": [" : "Features:  ");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!names[i])
+			continue;
+		printf(json ? "%s\"%s\"" : "%s%s", json ? (any ? ", " : "") : " ", names[i]);
+		any = true;
+	}
+	if (json)
+		printf("],\n");
+	else if (!any && c->unprivileged)
+		printf(" none (Docker, podman, LXC or boxes inside need nesting = yes)\n");
+	else
+		printf("%s\n", any ? "" : " none");
+}
+
 /* The storage and, for overlay, the layer chain top first: each layer's
  * folder and who else names it (containers, NAME@SNAP snapshots). */
 static void print_layer(bool json, bool first, const char *role, const char *id, const char *path, char **users)
@@ -66,7 +90,10 @@ static void print_storage(const char *name, bool json)
 	cleanup_close int cfd = open(cpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct layer_chain ch = { 0 };
 	box_err_t e = NULL;
-	bool chain = kind == STORAGE_OVERLAY && cfd >= 0 && layer_chain_read(cfd, &ch, &e) == 0;
+	/* an overlay/ folder: the layout before layer records, not converted
+	 * yet (a record beside it is a killed conversion's, not in use) */
+	bool chain = kind == STORAGE_OVERLAY && cfd >= 0 && faccessat(cfd, "overlay", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		     layer_chain_read(cfd, &ch, &e) == 0;
 	box_error_release(&e);
 	if (json)
 		printf("  \"storage\": \"%s\",\n", config_storage_name(kind));
@@ -216,6 +243,7 @@ static int run(int argc, char **argv)
 			       (unsigned long long)cs.cpu_usage_ns, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
 		printf("  \"unprivileged\": %s,\n  \"idmap\": \"%s\",\n", c->unprivileged ? "true" : "false", ids);
+		print_features(c, true);
 		print_storage(name, true);
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
@@ -231,6 +259,7 @@ static int run(int argc, char **argv)
 			       (double)cs.cpu_usage_ns / 1e9, (unsigned long long)cs.pids_current,
 			       (unsigned long long)cs.oom_kills);
 		printf("Ids:        %s\n", ids);
+		print_features(c, false);
 		print_storage(name, false);
 		printf("Rootfs:     %s\nLog:        %s\n", rootfs, logp);
 	}

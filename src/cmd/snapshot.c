@@ -25,7 +25,10 @@ const struct box_command cmd_snapshot = {
 		 "  A running container is frozen for the moment of the snapshot (consistent as after a power\n"
 		 "  cut). btrfs: a subvolume snapshot; dir: a copy (reflinks where the filesystem has them);\n"
 		 "  overlay: the container's own layer becomes a shared read-only layer under a fresh one\n"
-		 "  (a running container's is copied); 'box info' shows the layers.\n"
+		 "  (a running container's is copied while it is frozen, reflinked where the filesystem\n"
+		 "  can, and synced after the thaw); 'box info' shows the layers. A container or snapshot\n"
+		 "  made before layer records (an overlay/ folder) joins the layer store at its first\n"
+		 "  snapshot, clone or rollback while stopped.\n"
 		 "  --comment TEXT  a note kept with the snapshot\n"
 		 "  --list          the snapshots, oldest first: NAME DATE SIZE COMMENT (--json: an array)\n"
 		 "  --delete SNAP   removes a snapshot (the others and the container are not touched)",
@@ -103,9 +106,12 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	struct quiesce q;
 	if (runtime_quiesce(name, true, &q, err) < 0)
 		return -1;
+	/* thawed as soon as its tree is copied, before the copy is synced */
+	struct storage_live live = { runtime_thaw, &q };
 	uint64_t t0 = now_ms();
-	int r = storage_snapshot_create(name, snap, text, len, comment, q.running, err);
-	uint64_t held = now_ms() - t0;
+	int r = storage_snapshot_create(name, snap, text, len, comment, q.running ? &live : NULL, err);
+	runtime_thaw(&q);
+	uint64_t held = q.frozen_at ? q.held_ms : now_ms() - t0;
 	bool was_running = q.running;
 	box_err_t e2 = NULL;
 	if (runtime_release(name, &q, &e2) < 0) {

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
+#include "base/util.h"
 
 static int freeze(const char *name, struct quiesce *q, box_err_t *err)
 {
@@ -18,6 +19,7 @@ static int freeze(const char *name, struct quiesce *q, box_err_t *err)
 		if (cgroup_freeze(q->cg, true, err) < 0)
 			goto out;
 		q->thaw = true;
+		q->frozen_at = now_ms();
 	}
 	r = 0;
 out:
@@ -29,7 +31,7 @@ out:
 
 int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_err_t *err)
 {
-	*q = (struct quiesce){ .lock = -1 };
+	*q = (struct quiesce){ .lock = -1, .name = name };
 	q->lock = state_lock(name, err);
 	if (q->lock >= 0)
 		return 0;
@@ -48,11 +50,25 @@ int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_er
 	return freeze(name, q, err);
 }
 
+void runtime_thaw(void *arg)
+{
+	struct quiesce *q = arg;
+	if (!q->thaw)
+		return;
+	q->thaw = false;
+	q->held_ms = now_ms() - q->frozen_at;
+	if (cgroup_freeze(q->cg, false, &q->thaw_err) < 0)
+		box_error_wrap(&q->thaw_err, "thawing %s (run 'box unfreeze %s')", q->name, q->name);
+}
+
 int runtime_release(const char *name, struct quiesce *q, box_err_t *err)
 {
 	int r = 0;
-	if (q->thaw && cgroup_freeze(q->cg, false, err) < 0)
-		r = box_error_wrap(err, "thawing %s (run 'box unfreeze %s')", name, name);
+	runtime_thaw(q);
+	if (q->thaw_err) {
+		*err = q->thaw_err;
+		r = -1;
+	}
 	if (q->cg)
 		cgroup_free(q->cg);
 	if (q->lock >= 0)

@@ -6,6 +6,7 @@
 #define BOX_RUNTIME_QUIESCE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/log.h"
 
@@ -16,10 +17,17 @@ struct quiesce {
 	struct cgroup *cg; /* when it runs */
 	bool thaw;	   /* frozen by us */
 	bool running;
+	const char *name;   /* the container's */
+	uint64_t frozen_at; /* now_ms() when frozen by us */
+	uint64_t held_ms;   /* how long it was frozen (runtime_thaw) */
+	box_err_t thaw_err; /* a failed runtime_thaw's, returned by runtime_release */
 };
 
 /* running_ok false: a running container is refused (EBUSY, with what to do). */
 int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_err_t *err);
+/* Thaws a container that runtime_quiesce froze, early (a struct
+ * storage_live's thaw: q is the struct quiesce); then once. */
+void runtime_thaw(void *q);
 /* Thaws what runtime_quiesce froze, releases the lock; a failed thaw is an
  * error that says how to thaw by hand. */
 int runtime_release(const char *name, struct quiesce *q, box_err_t *err);

@@ -8,6 +8,10 @@
 #include "base/log.h"
 
 struct box_config;
+struct storage_live;
+
+/* live's thaw, when there is one (snapshot.h) */
+void storage_live_thaw(const struct storage_live *live);
 
 bool storage_is_btrfs_fd(int fd);
 /* a btrfs subvolume's root, not followed if a symlink */
@@ -37,6 +41,18 @@ int storage_overlay_mount(char *const *lowers, const char *upper, const char *wo
 /* The folders of a container's overlay (its layer record, or the layout
  * before records: overlay/{upper,work,lower}), checked to exist. */
 int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err);
+/* Overlay folders made before layer records (legacy.c): dirfd (a
+ * container's folder or a snapshot's) holds an overlay/ folder; then its
+ * upper (overlay/upper, or overlay/diff half-way through a conversion) and
+ * its template cache key. */
+bool storage_legacy_overlay(int dirfd);
+const char *storage_legacy_upper(int dirfd);
+int storage_legacy_key(int dirfd, const char *what, char **key, box_err_t *err);
+/* Converts the folder dirfd (container: its upper stays its upper; else a
+ * snapshot: its upper becomes a lower) to the layer store in place, when it
+ * is of the old layout (0 when not); storefd: the store's lock if the
+ * caller holds it, else -1. The caller holds dirfd's lock. what: its path. */
+int storage_legacy_convert(int dirfd, bool container, int storefd, const char *what, box_err_t *err);
 /* Overlay snapshots and clones (snapshot-overlay.c). The chain of the
  * container cfd now, recorded in the folder dfd (a snapshot's or a clone's,
  * not yet in place): its upper becomes a shared lower (stopped: the
@@ -44,9 +60,12 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
  * written by a running container), a copy of it does; with_upper: a fresh
  * upper of dfd's own over it (a clone). *storefd: the store's lock, held
  * by the caller until dfd is in place (or removed), then closed. */
-int storage_overlay_take(int cfd, int dfd, bool live, bool with_upper, int *storefd, box_err_t *err);
+int storage_overlay_take(int cfd, int dfd, const struct storage_live *live, bool with_upper, const char *what,
+			 int *storefd, box_err_t *err);
 /* A fresh upper over the snapshot snapfd's chain, recorded in dfd (a
- * clone's folder, or the container's own: a rollback, committed here). */
-int storage_overlay_from(int snapfd, int dfd, int *storefd, box_err_t *err);
+ * clone's folder, or the container's own: a rollback, committed here).
+ * Either converts what is of the old layout (legacy.c) first: the
+ * container when not live, the snapshot. what: the source, for messages. */
+int storage_overlay_from(int snapfd, int dfd, const char *what, int *storefd, box_err_t *err);
 
 #endif

@@ -129,17 +129,27 @@ int layers_lock(box_err_t *err)
 	return fd;
 }
 
-int layers_new(int storefd, int like_fd, const char *like_name, char **id, box_err_t *err)
+char *layers_new_id(box_err_t *err)
 {
 	unsigned char rnd[ID_LEN / 2];
-	struct stat st;
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return box_error(err, errno, "getrandom");
-	if (fstatat(like_fd, like_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-		return box_error(err, errno ? errno : ENOTDIR, "the layer %s", like_name);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		box_error(err, errno, "getrandom");
+		return NULL;
+	}
 	char name[ID_LEN + 1];
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(name + 2 * i, 3, "%02x", rnd[i]);
+	return xstrdup(name);
+}
+
+int layers_new(int storefd, int like_fd, const char *like_name, char **id, box_err_t *err)
+{
+	struct stat st;
+	if (fstatat(like_fd, like_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return box_error(err, errno ? errno : ENOTDIR, "the layer %s", like_name);
+	cleanup_free char *name = layers_new_id(err);
+	if (!name)
+		return -1;
 	if (mkdirat(storefd, name, 0700) < 0)
 		return box_error(err, errno, "creating the layer %s", name);
 	cleanup_close int lfd = openat(storefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -65,6 +65,8 @@ int layer_chain_write(int dirfd, const struct layer_chain *ch, box_err_t *err);
 
 /* The store, made if needed, locked (flock) until the fd is closed. */
 int layers_lock(box_err_t *err);
+/* A fresh layer id (random; nothing made). */
+char *layers_new_id(box_err_t *err);
 /* A new empty layer in the store (locked: storefd from layers_lock): diff/
  * with the owner and mode of like_fd/like_name's root (the merged root's
  * take the upper's), work/; *id gets its name. */

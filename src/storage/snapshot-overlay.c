@@ -18,6 +18,7 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "storage/copy.h"
+#include "storage/storage.h"
 
 static int open_layer(int storefd, const char *id, box_err_t *err)
 {
@@ -27,18 +28,20 @@ static int open_layer(int storefd, const char *id, box_err_t *err)
 	return fd;
 }
 
-/* A copy of the layer `id`'s tree as a new layer (*copy). */
-static int copy_layer(int storefd, const char *id, char **copy, box_err_t *err)
+/* A copy of the upper sdir/sname (a layer's diff/, or a legacy
+ * container's) as a new layer (*copy). */
+static int copy_layer(int storefd, int sdir, const char *sname, const struct storage_live *live, char **copy,
+		      box_err_t *err)
 {
-	cleanup_close int sfd = open_layer(storefd, id, err);
-	if (sfd < 0 || layers_new(storefd, sfd, "diff", copy, err) < 0)
+	if (layers_new(storefd, sdir, sname, copy, err) < 0)
 		return -1;
 	cleanup_close int dfd = open_layer(storefd, *copy, err);
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (dfd < 0 || unlinkat(dfd, "diff", AT_REMOVEDIR) < 0)
 		return box_error(err, errno, "preparing the layer %s", *copy);
-	if (storage_copy_tree(sfd, "diff", dfd, "diff", &st, err) < 0)
+	if (storage_copy_tree(sdir, sname, dfd, "diff", &st, err) < 0)
 		return -1;
+	storage_live_thaw(live);
 	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the layer %s", *copy);
 	return 0;
@@ -49,7 +52,8 @@ static int copy_layer(int storefd, const char *id, char **copy, box_err_t *err)
  * LAYERS_MAX layers becomes. A copy of every file (reflinks where the
  * filesystem has them), read from the merged tree: once per LAYERS_MAX
  * snapshots in a line; the old layers stay while a snapshot names them. */
-static int flatten(int storefd, char *const *ids, const char *template_key, char **flat, box_err_t *err)
+static int flatten(int storefd, char *const *ids, const char *template_key, const struct storage_live *live,
+		   char **flat, box_err_t *err)
 {
 	cleanup_strv char **lowers = NULL;
 	for (char *const *l = ids; *l; l++) {
@@ -73,15 +77,17 @@ static int flatten(int storefd, char *const *ids, const char *template_key, char
 		return box_error(err, errno, "preparing the layer %s", *flat);
 	if (storage_copy_tree(m, ".", dfd, "diff", &st, err) < 0)
 		return box_error_wrap(err, "flattening %zu layers into one", strv_len(lowers));
+	storage_live_thaw(live);
 	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the layer %s", *flat);
 	return 0;
 }
 
 /* The top of a snapshot or clone of cur: its upper itself (stopped), a copy
- * of it (live), or, past LAYERS_MAX, the whole chain flattened into one
- * layer (out->template_key then NULL). */
-static int new_top(int storefd, const struct layer_chain *cur, bool live, struct layer_chain *out, box_err_t *err)
+ * of it (live; the upper is ufd/uname), or, past LAYERS_MAX, the whole
+ * chain flattened into one layer (out->template_key then NULL). */
+static int new_top(int storefd, const struct layer_chain *cur, const struct storage_live *live, int ufd,
+		   const char *uname, struct layer_chain *out, box_err_t *err)
 {
 	char *top = NULL;
 	if (layer_chain_depth(cur) + 1 > LAYERS_MAX) {
@@ -89,13 +95,13 @@ static int new_top(int storefd, const struct layer_chain *cur, bool live, struct
 		strv_push(&ids, cur->upper);
 		for (char **l = cur->lowers; l && *l; l++)
 			strv_push(&ids, *l);
-		if (flatten(storefd, ids, cur->template_key, &top, err) < 0)
+		if (flatten(storefd, ids, cur->template_key, live, &top, err) < 0)
 			return -1;
 		strv_push(&out->lowers, top);
 		free(top);
 		return 0;
 	}
-	if (live && copy_layer(storefd, cur->upper, &top, err) < 0)
+	if (live && copy_layer(storefd, ufd, uname, live, &top, err) < 0)
 		return -1;
 	strv_push(&out->lowers, top ? top : cur->upper);
 	free(top);
@@ -105,21 +111,41 @@ static int new_top(int storefd, const struct layer_chain *cur, bool live, struct
 	return 0;
 }
 
-int storage_overlay_take(int cfd, int dfd, bool live, bool with_upper, int *storefd, box_err_t *err)
+/* cfd's chain now (*cur) and its upper (*ufd, uname): a legacy one's
+ * (made before layer records, running: not converted under it) is its
+ * template under its overlay/upper. */
+static int read_current(int cfd, int storefd, const char *what, struct layer_chain *cur, int *ufd, const char **uname,
+			box_err_t *err)
 {
-	struct layer_chain cur, mine = { 0 }, out = { 0 };
-	int ufd = -1;
-	*storefd = -1;
-	if (layer_chain_read(cfd, &cur, err) < 0)
-		return box_error_wrap(err, "the overlay layers");
-	int r = -1;
-	if ((*storefd = layers_lock(err)) < 0)
+	*cur = (struct layer_chain){ 0 };
+	if (storage_legacy_overlay(cfd)) {
+		*uname = storage_legacy_upper(cfd);
+		if ((*ufd = dup(cfd)) < 0)
+			return box_error(err, errno, "dup");
+		return storage_legacy_key(cfd, what, &cur->template_key, err);
+	}
+	if (layer_chain_read(cfd, cur, err) < 0)
+		return box_error_wrap(err, "the overlay layers of %s", what);
+	*uname = "diff";
+	*ufd = open_layer(storefd, cur->upper, err);
+	return *ufd < 0 ? -1 : 0;
+}
+
+int storage_overlay_take(int cfd, int dfd, const struct storage_live *live, bool with_upper, const char *what,
+			 int *storefd, box_err_t *err)
+{
+	struct layer_chain cur = { 0 }, mine = { 0 }, out = { 0 };
+	int ufd = -1, r = -1;
+	const char *uname = NULL;
+	/* a stopped container of the old layout joins the store first */
+	if ((*storefd = layers_lock(err)) < 0 ||
+	    (!live && storage_legacy_convert(cfd, true, *storefd, what, err) < 0) ||
+	    read_current(cfd, *storefd, what, &cur, &ufd, &uname, err) < 0)
 		goto out;
 	/* live: the mounted upper stays the container's */
-	if (new_top(*storefd, &cur, live, &out, err) < 0)
+	if (new_top(*storefd, &cur, live, ufd, uname, &out, err) < 0)
 		goto out;
-	ufd = open_layer(*storefd, cur.upper, err);
-	if (ufd < 0 || (with_upper && layers_new(*storefd, ufd, "diff", &out.upper, err) < 0) ||
+	if ((with_upper && layers_new(*storefd, ufd, uname, &out.upper, err) < 0) ||
 	    layer_chain_write(dfd, &out, err) < 0)
 		goto out;
 	if (!live) {
@@ -130,7 +156,7 @@ int storage_overlay_take(int cfd, int dfd, bool live, bool with_upper, int *stor
 		 * leaves the container whole, one layer deeper */
 		mine.template_key = out.template_key ? xstrdup(out.template_key) : NULL;
 		mine.lowers = strv_copy(out.lowers);
-		if (layers_new(*storefd, ufd, "diff", &mine.upper, err) < 0 || layer_chain_write(cfd, &mine, err) < 0)
+		if (layers_new(*storefd, ufd, uname, &mine.upper, err) < 0 || layer_chain_write(cfd, &mine, err) < 0)
 			goto out;
 	}
 	r = 0;
@@ -143,18 +169,19 @@ out:
 	return r;
 }
 
-int storage_overlay_from(int snapfd, int dfd, int *storefd, box_err_t *err)
+int storage_overlay_from(int snapfd, int dfd, const char *what, int *storefd, box_err_t *err)
 {
 	struct layer_chain snap, out = { 0 };
-	*storefd = -1;
+	/* a snapshot of the old layout joins the store first */
+	if ((*storefd = layers_lock(err)) < 0 || storage_legacy_convert(snapfd, false, *storefd, what, err) < 0)
+		return -1;
 	if (layer_chain_read(snapfd, &snap, err) < 0)
-		return box_error_wrap(err, "the snapshot's overlay layers");
+		return box_error_wrap(err, "the overlay layers of %s", what);
 	int r = -1;
 	cleanup_free char *top = layer_chain_top_path(&snap);
 	out.template_key = snap.template_key ? xstrdup(snap.template_key) : NULL;
 	out.lowers = strv_copy(snap.lowers);
-	if ((*storefd = layers_lock(err)) >= 0 && layers_new(*storefd, AT_FDCWD, top, &out.upper, err) == 0 &&
-	    layer_chain_write(dfd, &out, err) == 0)
+	if (layers_new(*storefd, AT_FDCWD, top, &out.upper, err) == 0 && layer_chain_write(dfd, &out, err) == 0)
 		r = 0;
 	layer_chain_free(&snap);
 	layer_chain_free(&out);

@@ -84,31 +84,9 @@ static int open_snapshots(int cfd, const char *name, bool create, box_err_t *err
 	return sfd;
 }
 
-static int copy_file_between(int sdir, const char *sname, int ddir, const char *dname, box_err_t *err)
-{
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	if (read_file_at(sdir, sname, &data, &len, err) < 0)
-		return -1;
-	return write_file_at(ddir, dname, data, len, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err);
-}
-
 static const char *tree_name(enum box_storage kind)
 {
 	return kind == STORAGE_OVERLAY ? "overlay" : "rootfs";
-}
-
-/* An overlay container or snapshot made before layer records (an overlay/
- * folder with a copy of the upper layer) cannot take part in layers. */
-static int check_layers(int fd, const char *what, box_err_t *err)
-{
-	struct stat st;
-	if (fstatat(fd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	return box_error(err, ENOTSUP,
-			 "%s was made by an older boxes (an overlay/ folder, no layer record): 'box export' it and "
-			 "'box import' it again to snapshot or clone it",
-			 what);
 }
 
 /* The store's lock released; gc: first the layers nothing names any more
@@ -129,13 +107,13 @@ struct reshift {
 	uint32_t from, to, size;
 };
 
-/* Takes the tree held by sfd (a container's folder or a snapshot's) into
- * dfd/dst: the rootfs for dir and btrfs; for overlay a folder with a copy of
- * upper/, the same lower and an empty work/. readonly: btrfs snapshots that
- * stay snapshots. rs: the owners shifted (dir and btrfs; btrfs then copied). */
+/* Takes the rootfs held by sfd (a container's folder or a snapshot's) into
+ * dfd/dst (dir and btrfs). readonly: btrfs snapshots that stay snapshots.
+ * rs: the owners shifted (btrfs then copied). live: thawed once the copy or
+ * snapshot is made, before the sync. */
 
 static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool readonly, const struct reshift *rs,
-		box_err_t *err)
+		const struct storage_live *live, box_err_t *err)
 {
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (rs) {
@@ -149,29 +127,21 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		if (rfd < 0)
 			return -1;
 		/* owners to shift (a btrfs that could not be idmapped): a copy */
-		if (!rs)
-			return storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
+		if (!rs) {
+			int r = storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
+			storage_live_thaw(live);
+			return r;
+		}
 	}
 	/* fall through */
 	case STORAGE_DIR:
 		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
 			return -1;
 		break;
-	case STORAGE_OVERLAY: {
-		cleanup_close int ofd = open_dir_at(sfd, "overlay", "the overlay folder", err);
-		if (ofd < 0)
-			return -1;
-		if (mkdirat(dfd, dst, 0700) < 0)
-			return box_error(err, errno, "creating %s", dst);
-		cleanup_close int tfd = open_dir_at(dfd, dst, dst, err);
-		if (tfd < 0 || storage_copy_tree(ofd, "upper", tfd, "upper", &st, err) < 0 ||
-		    copy_file_between(ofd, "lower", tfd, "lower", err) < 0)
-			return -1;
-		if (mkdirat(tfd, "work", 0700) < 0)
-			return box_error(err, errno, "creating the overlay work folder");
-		break;
+	case STORAGE_OVERLAY: /* by layer records: take_tree */
+		return box_error(err, EINVAL, "an overlay tree is taken by its layers");
 	}
-	}
+	storage_live_thaw(live);
 	/* the rename that follows commits: the data must be on disk before it */
 	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the copy");
@@ -182,17 +152,47 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
  * from the container cfd or from the snapshot snapfd (>= 0); clone: the
  * result gets a writable tree of its own. *storefd: see
  * storage_overlay_take. what: the source's name, for messages. */
-static int take_tree(enum box_storage kind, int cfd, int snapfd, int dfd, bool live, bool clone, int *storefd,
-		     const char *what, box_err_t *err)
+static int take_tree(enum box_storage kind, int cfd, int snapfd, int dfd, const struct storage_live *live, bool clone,
+		     int *storefd, const char *what, box_err_t *err)
 {
 	int src = snapfd >= 0 ? snapfd : cfd;
 	if (kind != STORAGE_OVERLAY)
-		return take(kind, src, dfd, tree_name(kind), !clone, NULL, err);
-	if (check_layers(src, what, err) < 0)
-		return -1;
+		return take(kind, src, dfd, tree_name(kind), !clone, NULL, live, err);
 	if (snapfd >= 0)
-		return storage_overlay_from(snapfd, dfd, storefd, err);
-	return storage_overlay_take(cfd, dfd, live, clone, storefd, err);
+		return storage_overlay_from(snapfd, dfd, what, storefd, err);
+	return storage_overlay_take(cfd, dfd, live, clone, what, storefd, err);
+}
+
+/* The files directly in the folder fd (a snapshot's or a clone's: meta,
+ * config, records) and the folder itself on disk, before the rename that
+ * commits it. Write-back is started for every file first, then each is
+ * fsynced: ext4 then commits its journal once for them all rather than once
+ * a file (measured: 4 fsyncs in a row, 1-13 ms each at a load of 5). What
+ * is below a subfolder (a copied rootfs) is synced by its maker. */
+static int sync_folder(int fd, const char *what, box_err_t *err)
+{
+	int dfd = dup(fd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return box_error(err, errno, "reading %s", what);
+	}
+	int fds[16], n = 0, r = 0;
+	struct dirent *de;
+	rewinddir(d);
+	while ((de = readdir(d)) && n < 16)
+		if (de->d_type == DT_REG &&
+		    (fds[n] = openat(fd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+			sync_file_range(fds[n++], 0, 0, SYNC_FILE_RANGE_WRITE);
+	for (int i = 0; i < n; i++) {
+		if (r == 0 && fsync(fds[i]) < 0)
+			r = box_error(err, errno, "syncing %s", what);
+		close(fds[i]);
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = box_error(err, errno, "syncing %s", what);
+	return r;
 }
 
 static void remove_quietly(int dirfd, const char *name)
@@ -203,7 +203,7 @@ static void remove_quietly(int dirfd, const char *name)
 }
 
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, bool live, box_err_t *err)
+			    const char *comment, const struct storage_live *live, box_err_t *err)
 {
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
@@ -237,8 +237,15 @@ int storage_snapshot_create(const char *name, const char *snap, const char *conf
 			take_tree(kind, cfd, -1, tfd, live, false, &storefd, name, err) < 0
 		    ? -1
 		    : 0;
+	box_trace("snapshot: taken");
+	/* on disk before it lists, and listed on disk before "done" */
+	if (r == 0)
+		r = sync_folder(tfd, tmp, err);
 	if (r == 0 && renameat2(sfd, tmp, sfd, snap, RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming the snapshot %s into place", tmp);
+	if (r == 0 && fsync(sfd) < 0)
+		r = box_error(err, errno, "syncing the snapshots folder of %s", name);
+	box_trace("snapshot: committed");
 	if (r < 0) {
 		remove_quietly(sfd, tmp);
 		box_error_wrap(err, "snapshot %s of %s (nothing kept)", snap, name);
@@ -403,7 +410,7 @@ int storage_snapshot_root_path(const char *name, const char *snap, char **root, 
 		return 0;
 	}
 	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
-	if (check_layers(snapfd, what, err) < 0 || mount_snapshot_layers(snapfd, tmpdir, err) < 0)
+	if (storage_legacy_convert(snapfd, false, -1, what, err) < 0 || mount_snapshot_layers(snapfd, tmpdir, err) < 0)
 		return box_error_wrap(err, "mounting %s", what);
 	*root = xstrdup(*tmpdir);
 	return 0;
@@ -444,8 +451,9 @@ static int rollback_overlay(int cfd, int snapfd, const char *name, const char *s
 	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);
 	cleanup_free char *cpath = paths_container_path(name);
 	storage_sweep(cfd, LAYERS_FILE ".tmp.", cpath); /* a killed rollback's; the caller holds the lock */
-	if (check_layers(snapfd, what, err) == 0 && check_layers(cfd, name, err) == 0 &&
-	    storage_overlay_from(snapfd, cfd, &storefd, err) == 0)
+	/* a container of the old layout joins the store first (legacy.c) */
+	if (storage_legacy_convert(cfd, true, -1, cpath, err) == 0 &&
+	    storage_overlay_from(snapfd, cfd, what, &storefd, err) == 0)
 		r = 0;
 	release_store(&storefd, true); /* the old upper, and what a failure made */
 	if (r < 0) {
@@ -485,7 +493,7 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 		return rollback_overlay(cfd, snapfd, name, snap, config, err);
 	const char *what = tree_name(kind);
 	cleanup_free char *tmp = xasprintf("%s.tmp.rollback.%d", what, (int)getpid());
-	int r = take(kind, snapfd, cfd, tmp, false, NULL, err);
+	int r = take(kind, snapfd, cfd, tmp, false, NULL, NULL, err);
 	/* one step: the container sees either tree, never half of one */
 	if (r == 0 && renameat2(cfd, tmp, cfd, what, RENAME_EXCHANGE) < 0)
 		r = box_error(err, errno, "putting the snapshot's %s in place", what);
@@ -543,7 +551,8 @@ static int new_range(const struct box_config *dc, const char *src, enum box_stor
 	return idshift_write(tfd, d.idmap_base, err);
 }
 
-int storage_clone(const struct box_config *dc, const char *src, const char *snap, bool live, box_err_t *err)
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, const struct storage_live *live,
+		  box_err_t *err)
 {
 	const char *dst = dc->name;
 	cleanup_close int cfd = open_container(src, err);
@@ -581,11 +590,17 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 		    new_range(dc, src, kind, tfd, &rs, err) < 0 ||
 		    (kind == STORAGE_OVERLAY
 			 ? take_tree(kind, cfd, snap ? holder : -1, tfd, live, true, &storefd, snap ? snap : src, err)
-			 : take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, err)) < 0
+			 : take(kind, holder, tfd, tree_name(kind), false, rs.size ? &rs : NULL, live, err)) < 0
 		? -1
 		: 0;
+	box_trace("clone: taken");
+	/* on disk before DST's config is written (which makes it whole) */
+	if (r == 0)
+		r = sync_folder(tfd, tmp, err);
 	if (r == 0 && renameat2(stfd, tmp, stfd, dst, RENAME_NOREPLACE) < 0)
 		r = box_error(err, errno, "renaming %s to %s", tmp, dst);
+	if (r == 0 && fsync(stfd) < 0)
+		r = box_error(err, errno, "syncing %s", paths_state_dir());
 	if (r < 0) {
 		remove_quietly(stfd, tmp);
 		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "storage/storage.h"
 
 struct box_config;
 
@@ -38,7 +39,7 @@ int storage_snapshot_check_name(const char *snap, box_err_t *err);
 /* Snapshot of the rootfs as it is now, and of config_text (the config file's
  * bytes). EEXIST when the name is taken. */
 int storage_snapshot_create(const char *name, const char *snap, const char *config_text, size_t config_len,
-			    const char *comment, bool live, box_err_t *err);
+			    const char *comment, const struct storage_live *live, box_err_t *err);
 /* Oldest first (by the time each was made). sizes: walk dir and overlay snapshots for their size. */
 int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot **out, size_t *n, box_err_t *err);
 void storage_snapshot_list_free(struct storage_snapshot *v, size_t n);
@@ -71,7 +72,8 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
  * its copy's owners (ACLs, file capabilities) are shifted to it; overlay:
  * its layers stay shared, shifted for SRC, and are idmapped to DST's range
  * at start (storage_open_tree). Either way DST starts beside SRC. */
-int storage_clone(const struct box_config *dc, const char *src, const char *snap, bool live, box_err_t *err);
+int storage_clone(const struct box_config *dc, const char *src, const char *snap, const struct storage_live *live,
+		  box_err_t *err);
 int storage_clone_commit(const char *dst, box_err_t *err);
 
 #endif

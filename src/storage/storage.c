@@ -65,6 +65,12 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 	}
 }
 
+void storage_live_thaw(const struct storage_live *live)
+{
+	if (live && live->thaw)
+		live->thaw(live->arg);
+}
+
 /* The rootfs's root before extraction: what `tar` would leave when the
  * archive has no "./" entry (mkdtemp makes 0700, which no user inside could
  * enter), owned by the container's root. */
@@ -448,28 +454,6 @@ int storage_create(const struct box_config *c, const char *template_override, st
 	return ret;
 }
 
-static bool is_legacy_overlay(int cfd)
-{
-	struct stat st;
-	return fstatat(cfd, LAYERS_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-	       fstatat(cfd, "overlay", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The layout before layer records: overlay/{upper,work} and overlay/lower
- * naming the template cache entry. */
-static int legacy_chain(int cfd, const char *cpath, struct layer_chain *ch, box_err_t *err)
-{
-	cleanup_free char *key = NULL;
-	*ch = (struct layer_chain){ 0 };
-	if (read_file_at(cfd, "overlay/lower", &key, NULL, err) < 0)
-		return -1;
-	key[strcspn(key, "\n")] = '\0';
-	if (!*key || strchr(key, '/') || key[0] == '.')
-		return box_error(err, EINVAL, "%s/overlay/lower: not a template cache key", cpath);
-	ch->template_key = xstrdup(key);
-	return 0;
-}
-
 int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err)
 {
 	cleanup_free char *cpath = paths_container_path(name);
@@ -479,8 +463,8 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
 	*upper = *work = NULL;
 	if (cfd < 0)
 		return box_error(err, errno, "opening %s", cpath);
-	bool legacy = is_legacy_overlay(cfd);
-	if ((legacy ? legacy_chain(cfd, cpath, &ch, err) : layer_chain_read(cfd, &ch, err)) < 0)
+	bool legacy = storage_legacy_overlay(cfd);
+	if ((legacy ? storage_legacy_key(cfd, cpath, &ch.template_key, err) : layer_chain_read(cfd, &ch, err)) < 0)
 		return box_error_wrap(err, "the overlay of %s (%s)", name, cpath);
 	int r = 0;
 	if (!legacy && !ch.upper)
@@ -496,7 +480,7 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
 	    ch.template_key ? xasprintf("%s/templates/.cache/%s", paths_state_dir(), ch.template_key) : NULL;
 	if (r == 0 && tpl)
 		strv_push(lowers, tpl);
-	*upper = legacy ? xasprintf("%s/overlay/upper", cpath) : layers_diff_path(ch.upper);
+	*upper = legacy ? xasprintf("%s/%s", cpath, storage_legacy_upper(cfd)) : layers_diff_path(ch.upper);
 	*work = legacy ? xasprintf("%s/overlay/work", cpath) : layers_work_path(ch.upper);
 	layer_chain_free(&ch);
 	struct stat st;

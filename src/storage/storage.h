@@ -63,4 +63,14 @@ int storage_root_path(const struct box_config *c, char **root, char **tmpdir, bo
  * that the container is not running and holds its lock. */
 int storage_destroy(const char *name, box_err_t *err);
 
+/* A running container, frozen by the caller for the moment its tree is
+ * read: thaw(arg) is called once that tree is copied or snapshotted and
+ * before the copy is synced to disk (which needs no freeze), so that it is
+ * frozen for the copy alone; more calls do nothing. NULL where a function
+ * takes one: the container is stopped. */
+struct storage_live {
+	void (*thaw)(void *arg);
+	void *arg;
+};
+
 #endif

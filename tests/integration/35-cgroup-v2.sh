@@ -2,14 +2,16 @@
 # The cgroup v2 backend for real, whatever this host's layout: Debian's own
 # kernel booted under qemu (TCG: no KVM needed) from an initramfs made here of
 # build/box and its libraries, busybox, bash and the busybox template (and the
-# Debian 12 one when 25-debian.sh is asked for: 36-cgroup-v2-debian.sh).
+# Debian 12 one when 25-debian.sh is asked for: 36-cgroup-v2-debian.sh; the
+# Docker one on a disk of its own: 37-cgroup-v2-docker.sh).
 # Inside, cgroup-v2-vm-init sets up a pure cgroup v2 host the way systemd
 # leaves one and runs root/test-cgroup-live, 30-limits.sh (its v2 branches)
 # and cgroup-v2-inside.sh (the container's tree used as systemd uses it),
-# each privileged and unprivileged, and 27-nesting.sh (boxes in boxes; no
-# Docker: no Debian template inside); their TAP lines come back over the
+# each privileged and unprivileged, and snapshot-overlay-inside.sh (overlay
+# layer chains on a kernel without "lowerdir+", both ways); their TAP lines
+# come back over the
 # serial console and are re-emitted here as this test's own, prefixed "vm:".
-# About 70 s under TCG without 27-nesting.sh.
+# About 70 s under TCG.
 #
 #   BOX_VM_TESTS="20-runtime.sh ..."  other tests to run in the VM
 #   BOX_VM_KERNEL=/boot/vmlinuz-X     another kernel (its /lib/modules too)
@@ -17,7 +19,7 @@
 #   BOX_VM_ACCEL=kvm                  where KVM works (default tcg)
 . "$(dirname "$0")/lib.sh"
 
-VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv 27-nesting.sh"}
+VM_TESTS=${BOX_VM_TESTS:-"root/test-cgroup-live 30-limits.sh cgroup-v2-inside.sh 30-limits.sh:unpriv cgroup-v2-inside.sh:unpriv snapshot-overlay-inside.sh snapshot-overlay-inside.sh:unpriv"}
 VM_TIMEOUT=${BOX_VM_TIMEOUT:-720}
 VM_MEM=1G
 W=$BOX_ROOT/vm
@@ -122,6 +124,45 @@ VM_TESTS=${tests# }
 # 27-nesting.sh's static helper (the VM has no gcc; the init names it)
 gcc -static -O2 -o "$R/boxes/build/hostile" "$TOP/tests/integration/hostile.c" || { fail "building hostile.c"; t_stop; }
 cp "$TOP/templates/busybox" "$R/boxes/templates/"
+# BOX_VM_DOCKER=1 (37-cgroup-v2-docker.sh): 27-nesting.sh's Docker and podman
+# too. templates/debian-docker is 184 MB of gzip and 600 MB unpacked, too big
+# for an initramfs held in RAM: the VM's /tmp (BOX_ROOT, the container's
+# rootfs, Docker's and podman's storage) is a second virtio disk, ext4 as on a
+# host (idmapped, with the user xattrs overlayfs needs in a user namespace;
+# 6.1's tmpfs has neither), made here with the tarball in it
+VM_MODS=
+if [ -n "${BOX_VM_DOCKER:-}" ]; then
+	VM_MEM=3G # a booted systemd, dockerd, containerd, and the page cache
+	# overlay and what Docker's and podman's iptables-nft rules load
+	VM_MODS="ext4 overlay nft_compat nft_chain_nat nft_nat nft_masq nft_ct nft_reject_inet nft_fib_inet
+		xt_addrtype xt_conntrack xt_MASQUERADE xt_nat xt_comment xt_multiport xt_mark br_netfilter"
+	if tpl=$(t_template debian-docker 2>"$W/docker.err"); then
+		tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
+		mkdir -p "$W/tmpdisk/cache" &&
+			{ ln "$tplf" "$W/tmpdisk/cache/" 2>/dev/null || cp "$tplf" "$W/tmpdisk/cache/"; } &&
+			mkfs.ext4 -q -F -L boxes-vm-tmp -E lazy_itable_init=0,lazy_journal_init=0 \
+				-d "$W/tmpdisk" "$W/tmp.img" 4G >"$W/mkfs.log" 2>&1 &&
+			rm -rf "$W/tmpdisk" &&
+			touch "$R/boxes/tmp-disk" &&
+			cp "$TOP/templates/debian-docker" "$TOP/templates/debian" "$R/boxes/templates/" &&
+			ln -s "/tmp/cache/$(basename "$tplf")" "$R/var/cache/boxes-test/$(basename "$tplf")" ||
+			{ fail "making the VM's disk with templates/debian-docker"; t_stop; }
+	else
+		# (27-nesting.sh inside says so too: it skips Docker and podman)
+		echo "# templates/debian-docker could not be built: $(tail -1 "$W/docker.err")"
+	fi
+fi
+# snapshot-overlay-inside.sh: overlay layers on an ext4 /tmp, the same
+# second disk, empty (an unprivileged clone's layers are idmapped, which
+# 6.1's tmpfs cannot be)
+case " $VM_TESTS " in
+*" snapshot-overlay-inside.sh"[:\ ]*)
+	VM_MODS="$VM_MODS ext4 overlay"
+	if [ ! -f "$R/boxes/tmp-disk" ]; then
+		mkfs.ext4 -q -F -L boxes-vm-tmp -E lazy_itable_init=0,lazy_journal_init=0 "$W/tmp.img" 1G \
+			>"$W/mkfs.log" 2>&1 && touch "$R/boxes/tmp-disk" || { fail "making the VM's ext4 disk"; t_stop; }
+	fi ;;
+esac
 # 25-debian.sh boots the Debian template (62 MB, cached on the host by
 # t_template as on this side): the recipe, whose hash names it, and the
 # tarball, under the name t_template looks for
@@ -151,9 +192,9 @@ tplf=$(readlink -f "$BOX_ROOT/var/lib/boxes/templates/$tpl")
 cp "$tplf" "$R/var/cache/boxes-test/$(basename "$tplf")"
 # the devices test opens /dev/vda: virtio-blk and what it needs, in load order;
 # 27-nesting.sh's fuse = yes binds /dev/fuse; 25-debian.sh's container has
-# a veth on a bridge
+# a veth on a bridge; the ext4 disk and overlay above
 mods=" "
-for m in virtio_pci virtio_blk fuse veth bridge; do
+for m in virtio_pci virtio_blk fuse veth bridge $VM_MODS; do
 	for ko in $(modprobe -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'); do
 		case $mods in *" $ko "*) continue ;; esac
 		mods="$mods$ko "
@@ -181,6 +222,7 @@ t0=$SECONDS
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${BOX_VM_ACCEL:-tcg}" -m "$VM_MEM" -smp 2 -nographic -monitor none \
 	-serial "file:$LOG" -no-reboot -nic none -pidfile "$W/qemu.pid" \
 	-drive "file=$W/disk.img,if=virtio,format=raw" \
+	$([ -f "$W/tmp.img" ] && echo "-drive file=$W/tmp.img,if=virtio,format=raw,cache=unsafe") \
 	-kernel "$KERNEL" -initrd "$W/initrd" \
 	-append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" </dev/null >"$W/qemu.out" 2>&1 &
 qemu_job=$!

@@ -424,24 +424,6 @@ check_eq "the snapshots deleted, only the flattened chain's layers are left" 2 "
 check_eq "... and no layer nothing names" "" "$(unnamed_layers)"
 box destroy --purge "$F" >/dev/null
 
-PHASE="overlay: a container made before layer records"
-L=$T-old
-mk "$L" overlay
-box create "$L" >/dev/null 2>&1
-up=$(dirname "$(tree "$L")")
-mkdir "$S/$L/overlay"
-mv "$up/diff" "$S/$L/overlay/upper" && mv "$up/work" "$S/$L/overlay/work" && rmdir "$up"
-sed -n 's/^template //p' "$S/$L/layers" >"$S/$L/overlay/lower"
-rm "$S/$L/layers"
-echo old >"$S/$L/overlay/upper/gen"
-check "an old-layout overlay still starts" box start "$L"
-check_eq "... with its files" "old" "$(box attach "$L" -- cat /gen)"
-box stop --kill "$L" >/dev/null
-out=$(box snapshot "$L" s 2>&1); rc=$?
-check_eq "... a snapshot of it exits 1" 1 "$rc"
-check_match "... saying what to do" "made by an older boxes.*export.*import" "$out"
-check "... and it is destroyed" box destroy --purge "$L"
-
 PHASE="overlay, unprivileged: a clone in a range of its own"
 U=$T-u
 mk "$U" overlay "unprivileged = yes"

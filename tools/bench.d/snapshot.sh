@@ -10,7 +10,10 @@
 #                                   filesystem, in one exec (mkdir) + sync -f
 #
 # The overlay container is stopped: its upper layer becomes a shared lower
-# under a fresh upper (a running one's is copied while it is frozen).
+# under a fresh upper. A running one's upper is copied while it is frozen
+# (then thawed, then the copy synced): "overlay live" rows, the freeze and
+# the whole command against the upper's size (a fresh upper, then one with
+# a copy of the Debian tree's usr/), vs cp -a --reflink=auto of that upper.
 # btrfs on a loop-mounted image made here; dir and overlay on $BENCH_TMP's
 # filesystem. boxes syncs a copy before the rename that commits it (syncfs);
 # the cp anchors do not. SN_SIZES="1x 10x" adds the 10x tree (minutes of
@@ -21,7 +24,8 @@ export BOX_ROOT=$SB/boxes
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
 sn_loop=""
 sn_cleanup() {
-	for n in sndir snov snbt; do
+	box stop --kill snlv >/dev/null 2>&1
+	for n in sndir snov snbt snlv; do
 		for c in "$n" "$n-c"; do
 			box destroy --purge "$c" >/dev/null 2>&1
 			BOX_STATE_DIR=$SB/bt/state box destroy --purge "$c" >/dev/null 2>&1
@@ -86,3 +90,26 @@ for size in ${SN_SIZES:-1x}; do
 		sn_one "overlay $size" "$S" snov "mkdir -p $SB/x/a/diff $SB/x/a/work && sync -f $SB/x/a" ;;
 	esac
 done
+
+# sn_live: a running overlay container snapshotted; its init a shell that
+# sleeps (no boot to wait for); the frozen time is what box prints
+sn_live() {
+	local up size
+	printf 'template = t.tar.gz\nstorage = overlay\ninit = /srv/idle\nunprivileged = no\n' >"$BOX_ROOT/etc/boxes/snlv.conf"
+	box create snlv >/dev/null 2>&1 || { echo "snapshot: box create snlv failed"; return 1; }
+	up=$S/.layers/$(sed -n 's/^upper //p' "$S/snlv/layers")/diff
+	mkdir -p "$up/srv" && printf '#!/bin/sh\nexec sleep infinity\n' >"$up/srv/idle" && chmod 755 "$up/srv/idle"
+	for size in fresh usr; do
+		[ $size = usr ] && cp -a "$SB/usr-src" "$up/usr1" && sync
+		box start snlv >/dev/null 2>&1 || { echo "snapshot: box start snlv failed"; return 1; }
+		rm -f "$SB/held"
+		bench_pair "overlay live, upper $size" "$SN_RUNS" \
+			"box snapshot snlv b | sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' >>$SB/held" \
+			"cp -a --reflink=auto $up $SB/x/a" "" "box snapshot snlv --delete b; rm -rf $SB/x/a; sync"
+		printf '%-34s frozen min/median %s ms; upper %s, %s entries\n' "" "$(bench_stats "$(cat "$SB/held")" | tr ' ' /)" \
+			"$(du -sh "$up" | cut -f1)" "$(find "$up" | wc -l)"
+		box stop --kill snlv >/dev/null 2>&1
+	done
+	box destroy --purge snlv >/dev/null 2>&1
+}
+case " ${SN_KINDS:-dir btrfs overlay} " in *" overlay "*) sn_live ;; esac
