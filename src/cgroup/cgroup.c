@@ -88,7 +88,28 @@ static int make_parent(const struct cgroup_hier *h, const char *parent, box_err_
 	return 0;
 }
 
-int cgroup_create(const char *parent, const char *name, struct cgroup **out, box_err_t *err)
+/* The dirs of one hierarchy: the parent's levels and the limit cgroup. */
+static int make_limit(const struct cgroup_hier *h, const struct cgroup *cg, box_err_t *err)
+{
+	return make_parent(h, cg->parent, err) < 0 ? -1 : cgroup_make_dir(h, cg->limit, true, err);
+}
+
+/* Which hierarchies the first half makes: on a unified host all (there is
+ * one); else the cgroup2 one alone, which clone3 puts the child into. */
+static bool in_first(const struct cgroup_hier *h)
+{
+	return h->v2 || cgroup_layout() == CGROUP_UNIFIED;
+}
+
+static int undo(struct cgroup *cg, const char *name, box_err_t *err)
+{
+	box_err_t e = NULL;
+	if (cgroup_destroy(cg, &e) < 0)
+		log_warn_ignored(&e, "removing the half-made cgroup");
+	return box_error_wrap(err, "container %s", name);
+}
+
+int cgroup_create_first(const char *parent, const char *name, struct cgroup **out, box_err_t *err)
 {
 	if (!valid_name(name))
 		return box_usage_error(err, "'%s' cannot name a cgroup", name ? name : "");
@@ -105,21 +126,47 @@ int cgroup_create(const char *parent, const char *name, struct cgroup **out, box
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (make_parent(&h[i], cg->parent, err) < 0 || cgroup_make_dir(&h[i], cg->limit, true, err) < 0)
+		if (in_first(&h[i]) && make_limit(&h[i], cg, err) < 0)
 			goto fail;
-	if (ops()->prepare(cg, err) < 0)
+	if (cgroup_layout() == CGROUP_UNIFIED && ops()->prepare(cg, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		if (cgroup_make_dir(&h[i], cg->payload, true, err) < 0)
+		if (in_first(&h[i]) && cgroup_make_dir(&h[i], cg->payload, true, err) < 0)
 			goto fail;
 	*out = cg;
 	return 0;
-fail:;
-	box_err_t e = NULL;
-	if (cgroup_destroy(cg, &e) < 0)
-		log_warn_ignored(&e, "removing the half-made cgroup");
+fail:
+	undo(cg, name, err);
 	cgroup_free(cg);
-	return box_error_wrap(err, "container %s", name);
+	return -1;
+}
+
+int cgroup_create_rest(struct cgroup *cg, box_err_t *err)
+{
+	if (cgroup_layout() == CGROUP_UNIFIED)
+		return 0;
+	size_t n;
+	const struct cgroup_hier *h = cgroup_hiers(&n);
+	for (size_t i = 0; i < n; i++)
+		if (!in_first(&h[i]) && make_limit(&h[i], cg, err) < 0)
+			return undo(cg, cg->name, err);
+	if (ops()->prepare(cg, err) < 0)
+		return undo(cg, cg->name, err);
+	for (size_t i = 0; i < n; i++)
+		if (!in_first(&h[i]) && cgroup_make_dir(&h[i], cg->payload, true, err) < 0)
+			return undo(cg, cg->name, err);
+	return 0;
+}
+
+int cgroup_create(const char *parent, const char *name, struct cgroup **out, box_err_t *err)
+{
+	if (cgroup_create_first(parent, name, out, err) < 0)
+		return -1;
+	if (cgroup_create_rest(*out, err) == 0)
+		return 0;
+	cgroup_free(*out);
+	*out = NULL;
+	return -1;
 }
 
 int cgroup_open(const char *parent, const char *name, struct cgroup **out, box_err_t *err)

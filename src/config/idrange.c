@@ -141,6 +141,93 @@ static bool range_of(const struct box_config *o, struct range *r)
 	return true;
 }
 
+/* ---- the registry: <state>/.idmaps, "BASE SIZE NAME" a line ----
+ * Every recorded range checked the long way (against every config, once
+ * per container: at its first start or `box config check`), so that its
+ * later starts check it against one small file, not every config on the
+ * host (500 configs: ~25 ms a start). Written whole (write_file_replace)
+ * under the state folder's lock by such a check, never by an allocation:
+ * a create or import that fails leaves no entry, and a kill leaves the old
+ * registry or the new.
+ * An allocation avoids the registered ranges too. Entries of containers
+ * gone (no folder) are skipped, and dropped at the next write. */
+#define REGISTRY ".idmaps"
+
+struct entry {
+	struct range r;
+	char name[64];
+};
+
+static char *registry_path(void)
+{
+	return xasprintf("%s/" REGISTRY, paths_state_dir());
+}
+
+static bool folder_exists(const char *name)
+{
+	cleanup_free char *p = paths_container_path(name);
+	struct stat st;
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Its entries; none when it is absent (a host before it) or unreadable. */
+static struct entry *registry_read(size_t *n, bool *present)
+{
+	cleanup_free char *path = registry_path(), *text = NULL;
+	box_err_t e = NULL;
+	struct entry *v = NULL;
+	*n = 0;
+	*present = read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0;
+	box_error_release(&e);
+	for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long long base, size;
+		char name[64];
+		if (sscanf(l, "%llu %llu %63s", &base, &size, name) != 3 || !paths_valid_name(name))
+			continue;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[*n].r = (struct range){ base, base + size };
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", name);
+		(*n)++;
+	}
+	return v;
+}
+
+/* NAME's entry set to r (the caller holds the state folder's lock). */
+static int registry_set(const char *name, struct range r, box_err_t *err)
+{
+	size_t n;
+	bool present;
+	cleanup_free struct entry *v = registry_read(&n, &present);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		oom();
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) && folder_exists(v[i].name))
+			fprintf(f, "%llu %llu %s\n", (unsigned long long)v[i].r.lo,
+				(unsigned long long)(v[i].r.hi - v[i].r.lo), v[i].name);
+	fprintf(f, "%llu %llu %s\n", (unsigned long long)r.lo, (unsigned long long)(r.hi - r.lo), name);
+	if (fclose(f) != 0)
+		oom();
+	cleanup_free char *path = registry_path();
+	int ret = write_file_replace(path, buf, len, 0644, err);
+	free(buf);
+	return ret < 0 ? box_error_wrap(err, "recording the id range of %s", name) : 0;
+}
+
+static int lock_state(box_err_t *err)
+{
+	int fd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return box_error(err, e, "locking %s", paths_state_dir());
+	}
+	return fd;
+}
+
 /* The configured containers' names (config_list's, which uses this module
  * through config_check_conflicts). */
 static char **names_of_configs(void)
@@ -196,6 +283,14 @@ static int allocate(struct box_config *c, int dirfd, box_err_t *err)
 	if (root_ranges(&pool, &np, err) < 0)
 		return -1;
 	used_ranges(c, &used, &nu, NULL);
+	size_t nr;
+	bool present;
+	cleanup_free struct entry *reg = registry_read(&nr, &present);
+	for (size_t i = 0; i < nr; i++)
+		if (strcmp(reg[i].name, c->name) && folder_exists(reg[i].name)) {
+			used = xrealloc(used, (nu + 1) * sizeof(*used));
+			used[nu++] = reg[i].r;
+		}
 	for (size_t i = 0; i < np; i++)
 		for (uint64_t lo = (pool[i].lo + 65535) / 65536 * 65536; lo + c->idmap_size <= pool[i].hi;
 		     lo += 65536) {
@@ -248,17 +343,60 @@ int idrange_resolve(struct box_config *c, int dirfd, box_err_t *err)
 	}
 	/* one allocation at a time on this host: a lock on the state folder
 	 * itself, so that no lock file is left there */
-	cleanup_close int lfd = open(paths_state_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lfd < 0 || flock(lfd, LOCK_EX) < 0)
-		return box_error(err, errno, "locking %s", paths_state_dir());
+	cleanup_close int lfd = lock_state(err);
+	if (lfd < 0)
+		return -1;
 	return allocate(c, dirfd, err);
 }
+
+/* An `auto` container's recorded range against the registry: 0 = it is
+ * registered as its own and clashes with no other there, 1 = not
+ * registered (the long way decides, then registers it). */
+static int check_registered(const struct box_config *c, struct range me, box_err_t *err)
+{
+	size_t n;
+	bool present, mine = false;
+	cleanup_free struct entry *v = registry_read(&n, &present);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].name, c->name)) {
+			mine = mine || (v[i].r.lo == me.lo && v[i].r.hi == me.hi);
+			continue;
+		}
+		if (overlap(me, v[i].r) && folder_exists(v[i].name))
+			return box_usage_error(err,
+					       "%s: idmap_base = auto: its recorded ids %llu..%llu overlap those of "
+					       "container %s (%llu..%llu; %s/" REGISTRY "): a process that escapes one "
+					       "would be the other's user; was its folder copied? create it again",
+					       c->name, (unsigned long long)me.lo, (unsigned long long)me.hi - 1,
+					       v[i].name, (unsigned long long)v[i].r.lo,
+					       (unsigned long long)v[i].r.hi - 1, paths_state_dir());
+	}
+	return mine ? 0 : 1;
+}
+
+static int check_all(const struct box_config *c, struct range me, box_err_t *err);
 
 int idrange_check(const struct box_config *c, box_err_t *err)
 {
 	struct range me;
 	if (!range_of(c, &me))
 		return 0;
+	if (c->idmap_base != BOX_IDMAP_AUTO)
+		return check_all(c, me, err);
+	int r = check_registered(c, me, err);
+	if (r <= 0)
+		return r;
+	/* recorded before the registry, or copied: the long way, once */
+	if (check_all(c, me, err) < 0)
+		return -1;
+	cleanup_close int lfd = lock_state(err);
+	if (lfd < 0)
+		return -1;
+	return registry_set(c->name, me, err);
+}
+
+static int check_all(const struct box_config *c, struct range me, box_err_t *err)
+{
 	cleanup_free struct range *used = NULL;
 	const char **who = NULL;
 	size_t n = 0;

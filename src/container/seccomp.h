@@ -17,5 +17,11 @@ struct box_config;
 /* Loads the filter into the caller; without no_new_privs, so setuid programs
  * in the container keep working. */
 int seccomp_apply(const struct box_config *c, box_err_t *err);
+/* The same in two steps, so that the filter is built (libseccomp's BPF
+ * generation, ~1 ms here) while the container's child prepares, by the
+ * supervisor, off the child's path: the BPF program in a sealed memfd
+ * (empty for seccomp = none), returned; then loaded in the child. */
+int seccomp_export(const struct box_config *c, box_err_t *err);
+int seccomp_load_exported(int fd, box_err_t *err);
 
 #endif

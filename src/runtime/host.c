@@ -1,6 +1,7 @@
 /* What the supervisor makes on the host for its container and removes at
  * its end: the cgroup, the network devices, the console pty, the
- * sd_notify socket; and init's environment. */
+ * sd_notify socket, the control socket and the record; and init's
+ * environment. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,9 +14,12 @@
 #include "base/util.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "container/seccomp.h"
 #include "net/net.h"
+#include "runtime/control.h"
 #include "runtime/internal.h"
 #include "runtime/record.h"
+#include "runtime/spawn.h"
 #include "runtime/state.h"
 
 int host_make_cgroup(struct sup *s, box_err_t *err)
@@ -23,7 +27,7 @@ int host_make_cgroup(struct sup *s, box_err_t *err)
 	const char *parent = s->g->cgroup_parent;
 	box_err_t e = NULL;
 	box_trace("sup: cgroup_create");
-	int r = cgroup_create(parent, s->name, &s->cg, &e);
+	int r = cgroup_create_first(parent, s->name, &s->cg, &e);
 	if (r < 0) {
 		if (r != -EEXIST) {
 			*err = e;
@@ -38,23 +42,59 @@ int host_make_cgroup(struct sup *s, box_err_t *err)
 			return box_error_wrap(err, "removing a stale cgroup");
 		}
 		cgroup_free(old);
-		if (cgroup_create(parent, s->name, &s->cg, err) < 0)
+		if (cgroup_create_first(parent, s->name, &s->cg, err) < 0)
 			return -1;
 	}
 	box_trace("sup: cgroup created");
 	return 0;
 }
 
-/* While the child prepares: it is in the cgroup already, but runs only our
- * code until spawn_go(). */
+/* While the child prepares: it is in the cgroup2 cgroup already, but runs
+ * only our code until spawn_go(), when it joins the v1 ones made here. */
 int host_limit_cgroup(struct sup *s, box_err_t *err)
 {
 	struct cgroup_limits l;
 	cgroup_limits_from_config(s->c, &l);
+	if (cgroup_create_rest(s->cg, err) < 0)
+		return -1;
+	box_trace("sup: cgroup rest");
+	if (s->c->unprivileged && cgroup_delegate(s->cg, s->c->idmap_base, s->c->idmap_base, err) < 0)
+		return -1;
 	if (cgroup_set_limits(s->cg, &l, err) < 0 || cgroup_set_devices(s->cg, err) < 0)
 		return -1;
 	box_trace("sup: limits set");
 	return 0;
+}
+
+/* What the first start needs before it reports but the child does not:
+ * done while the child prepares (off the start's path when a core is free). The
+ * control socket: a `box stop` meanwhile waits for it (runtime_stop); the
+ * record: removed with the state if the start fails. */
+int host_while_child_prepares(struct sup *s, box_err_t *err)
+{
+	if (s->ctl_fd >= 0)
+		return 0; /* a reboot from inside: made at the first start */
+	cleanup_free char *ctl = xasprintf("%s/control", s->rundir);
+	s->ctl_fd = control_listen(ctl, err);
+	if (s->ctl_fd < 0 || (s->record_fd = record_write_held(s->name, s->c, err)) < 0)
+		return -1;
+	box_trace("sup: control socket, record");
+	return 0;
+}
+
+int host_send_go(struct sup *s, int sync_fd, box_err_t *err)
+{
+	int filter = seccomp_export(s->c, err);
+	if (filter < 0)
+		return -1;
+	struct cgroup_join join;
+	int r = cgroup_join_open(s->cg, CGROUP_JOIN_PAYLOAD, &join, err);
+	if (r == 0) {
+		r = spawn_go(sync_fd, &join, filter, err);
+		cgroup_join_close(&join);
+	}
+	close(filter);
+	return r;
 }
 
 void host_drop_cgroup(struct sup *s)

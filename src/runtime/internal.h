@@ -58,11 +58,21 @@ struct sup {
 
 /* ---- host.c: the supervisor's host resources ---- */
 
-/* The container's cgroups (a stale one of a dead supervisor removed first). */
+/* The container's cgroup2 cgroup, the one clone3 needs (a stale cgroup of
+ * a dead supervisor removed first). */
 int host_make_cgroup(struct sup *s, box_err_t *err);
-/* Limits and devices, while the child prepares (in the cgroup already, but
- * running only our code until spawn_go()). */
+/* The rest of the cgroups (v1), the payload delegated (unprivileged),
+ * limits and devices, while the child prepares (in the cgroup2 cgroup
+ * already, but running only our code until spawn_go(), when it joins the
+ * v1 ones). */
 int host_limit_cgroup(struct sup *s, box_err_t *err);
+/* At the first start, while the child prepares: the control socket (a
+ * `box stop` meanwhile waits for it) and the record of the config it runs
+ * with (removed with the state if the start fails). */
+int host_while_child_prepares(struct sup *s, box_err_t *err);
+/* The go of the dance (spawn.h): the v1 cgroups' `tasks` fds, which exist
+ * now, and the seccomp filter, built here while the child prepares. */
+int host_send_go(struct sup *s, int sync_fd, box_err_t *err);
 /* Kills what is left and removes the cgroups (failures are warnings). */
 void host_drop_cgroup(struct sup *s);
 /* stop_timeout and halt_signal from the record (box apply changes them

@@ -32,6 +32,7 @@
 struct spawn_msg {
 	uint32_t type; /* enum spawn_step */
 	int32_t errnum;
+	uint32_t ntasks; /* STEP_HOST_DONE: its fds are ntasks `tasks` fds, then the seccomp filter's */
 	char text[1024];
 };
 
@@ -62,6 +63,70 @@ static int recv_msg(int fd, struct spawn_msg *m)
 		m->text[sizeof(m->text) - 1] = '\0';
 		return 1;
 	}
+}
+
+/* STEP_HOST_DONE with fds (SCM_RIGHTS): the v1 `tasks` fds the child
+ * joins, then the seccomp filter it loads. */
+static int send_go(int fd, const struct cgroup_join *j, int filter)
+{
+	size_t nt = j ? j->ntasks : 0;
+	struct spawn_msg m = { .type = STEP_HOST_DONE, .ntasks = (uint32_t)nt };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (CGROUP_JOIN_MAX + 1))];
+		struct cmsghdr align;
+	} u = { 0 };
+	int fds[CGROUP_JOIN_MAX + 1];
+	if (nt)
+		memcpy(fds, j->tasks, sizeof(int) * nt);
+	fds[nt] = filter;
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * (nt + 1)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (nt + 1));
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (nt + 1));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* The child's end of send_go(): 1 = the go (the `tasks` fds in *j, the
+ * filter's in *filter), else as recv_msg. */
+static int recv_go(int fd, struct cgroup_join *j, int *filter)
+{
+	struct spawn_msg m;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (CGROUP_JOIN_MAX + 1))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	*j = (struct cgroup_join){ .clone_fd = -1 };
+	*filter = -1;
+	ssize_t n;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	int fds[CGROUP_JOIN_MAX + 1];
+	size_t nfds = 0;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), sizeof(int) * nfds);
+	}
+	if (n != (ssize_t)sizeof(m) || m.type != STEP_HOST_DONE || (mh.msg_flags & MSG_CTRUNC) ||
+	    nfds != m.ntasks + 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	j->ntasks = m.ntasks;
+	memcpy(j->tasks, fds, sizeof(int) * m.ntasks);
+	*filter = fds[m.ntasks];
+	return 1;
 }
 
 static void child_fail(int fd, box_err_t *err)
@@ -116,8 +181,6 @@ static void child_main(const struct spawn_ctx *x, int fd, int tree)
 	/* First of all: if the supervisor dies from now on, init must not run
 	 * unsupervised (and if it died already, the recv below sees EOF). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (cgroup_join_self(x->join, &err) < 0)
-		child_fail(fd, &err);
 	cleanup_free char *root = tree >= 0 ? child_enter_userns(x, fd, tree, &err) : xstrdup(x->root);
 	if (!root)
 		child_fail(fd, &err);
@@ -132,11 +195,17 @@ static void child_main(const struct spawn_ctx *x, int fd, int tree)
 		child_fail(fd, &err);
 	}
 	box_trace("child: prepared");
-	struct spawn_msg m;
-	/* STEP_HOST_DONE */
-	if (recv_msg(fd, &m) != 1 || m.type != STEP_HOST_DONE)
+	/* STEP_HOST_DONE: the container's cgroup in every v1 hierarchy is made
+	 * now; joined before anything of the container runs (cgroup.h) */
+	struct cgroup_join join;
+	int filter;
+	if (recv_go(fd, &join, &filter) != 1)
 		_exit(1);
 	box_trace("child: go");
+	int jr = cgroup_join_self(&join, &err);
+	cgroup_join_close(&join);
+	if (jr < 0)
+		child_fail(fd, &err);
 	/* the cgroup ns root becomes the container's cgroup */
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		box_error(&err, errno, "unshare(CLONE_NEWCGROUP)");
@@ -145,8 +214,9 @@ static void child_main(const struct spawn_ctx *x, int fd, int tree)
 	if (mounts_finish(c, x->cg, root, x->notify_dir, &err) < 0)
 		child_fail(fd, &err);
 	box_trace("child: mounts done");
-	if (seccomp_apply(c, &err) < 0)
+	if (seccomp_load_exported(filter, &err) < 0)
 		child_fail(fd, &err);
+	close(filter);
 	box_trace("child: seccomp");
 	if (caps_apply(c, &err) < 0)
 		child_fail(fd, &err);
@@ -185,7 +255,8 @@ static void child_main(const struct spawn_ctx *x, int fd, int tree)
 }
 
 /* Unprivileged, before the clone: the rootfs as a detached tree, the console
- * and the payload cgroup given to the container's root. */
+ * given to the container's root (the payload cgroup is given to it while
+ * the child prepares: host_limit_cgroup). */
 static int host_prepare(const struct spawn_ctx *x, int *tree, box_err_t *err)
 {
 	const struct box_config *c = x->c;
@@ -194,8 +265,6 @@ static int host_prepare(const struct spawn_ctx *x, int *tree, box_err_t *err)
 		return 0;
 	if (chown(x->console, c->idmap_base, c->idmap_base) < 0)
 		return box_error(err, errno, "giving the console %s to the container's root", x->console);
-	if (cgroup_delegate(x->cg, c->idmap_base, c->idmap_base, err) < 0)
-		return -1;
 	*tree = storage_open_tree(c, err);
 	return *tree < 0 ? -1 : 0;
 }
@@ -286,10 +355,10 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 	return 0;
 }
 
-int spawn_go(int sync_fd, box_err_t *err)
+int spawn_go(int sync_fd, const struct cgroup_join *join, int filter, box_err_t *err)
 {
 	/* STEP_HOST_DONE */
-	if (send_msg(sync_fd, STEP_HOST_DONE, 0, NULL) < 0)
+	if (send_go(sync_fd, join, filter) < 0)
 		return box_error(err, errno, "the container's first process died before setup");
 	return 0;
 }

@@ -3,20 +3,22 @@
  * The dance (both sides mark each rendezvous with the step's name):
  *
  *   supervisor                          child (new pid, mount, uts, ipc, net ns)
- *   spawn_container() ── clone3 ──────> joins its cgroup (cgroup_join_self);
- *   unprivileged (+ user ns): the console, the payload cgroup given to the
- *   container's root, the rootfs as a detached tree, all before the clone;
+ *   spawn_container() ── clone3 ──────> into the cgroup2 cgroup (CLONE_INTO_CGROUP);
+ *   unprivileged (+ user ns): the console given to the container's root,
+ *   the rootfs as a detached tree, both before the clone;
  *     uid_map, gid_map
  *     ── STEP_MAPPED ──────────────────> moves the tree onto its root, opens
  *                                       the host paths it binds, becomes the
  *                                       container's root (userns.h); then:
- *     into the cgroup                   prepares: private propagation,
- *   limits, devices, net_setup()        rootfs, identity, /dev, /proc, sysfs,
- *     (at the same time)                lo up, hostname; waits for STEP_HOST_DONE
- *   spawn_go()  ── STEP_HOST_DONE ────> unshare(cgroup ns): its root is now the
- *                                       container's cgroup; the cgroup view,
- *                                       /run, bind mounts, pivot_root, seccomp,
- *                                       caps, console
+ *   the v1 cgroups, the payload         prepares: private propagation,
+ *   delegated (unprivileged), limits,   rootfs, identity, /dev, /proc, sysfs,
+ *   devices, net_setup(), the seccomp   lo up, hostname; waits for STEP_HOST_DONE
+ *   filter built (at the same time)
+ *   spawn_go()  ── STEP_HOST_DONE ────> joins its v1 cgroups (cgroup_join_self),
+ *     + the v1 `tasks` fds and the      unshare(cgroup ns): its root is now the
+ *     filter's memfd (SCM_RIGHTS)       container's cgroup; the cgroup view,
+ *                                       /run, bind mounts, pivot_root, seccomp
+ *                                       (the filter loaded), caps, console
  *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init)
  *                     <── EOF ───────── the SOCK_CLOEXEC end closed by execve
  *
@@ -51,8 +53,10 @@ struct spawn_ctx {
 
 /* Clones the child (it waits for spawn_go()). *sync_fd is the supervisor's end. */
 int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync_fd, box_err_t *err);
-/* STEP_HOST_DONE: the host side is ready. */
-int spawn_go(int sync_fd, box_err_t *err);
+/* STEP_HOST_DONE: the host side is ready; the child joins the v1 cgroups of
+ * `join` (its `tasks` fds; NULL or none: nothing to join) and loads the
+ * seccomp filter `filter` (seccomp_export) in its place. */
+int spawn_go(int sync_fd, const struct cgroup_join *join, int filter, box_err_t *err);
 /* After a failed host step: the child's own error instead, if it sent one. */
 void spawn_child_error(int sync_fd, box_err_t *err);
 /* Returns 0 once init has been exec'd, -1 with the child's error otherwise. */

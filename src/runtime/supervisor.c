@@ -111,9 +111,8 @@ static void save_state_or_warn(struct sup *s, enum box_state st)
 }
 
 /* ---- init ---- */
-
-/* Clones init into its namespaces and cgroup, sets up the network between
- * clone and "go", and returns once init has been exec'd. */
+/* Clones init into its namespaces and cgroup, sets up the cgroups, limits,
+ * network and filter between clone and "go"; returns once init is exec'd. */
 static int spawn_init(struct sup *s, box_err_t *err)
 {
 	if (mkdir(s->root, 0755) < 0 && errno != EEXIST)
@@ -143,7 +142,9 @@ static int spawn_init(struct sup *s, box_err_t *err)
 	if (net_setup(s->c, s->g, s->init_pid, &s->ns, err) < 0)
 		goto out;
 	box_trace("sup: net set up");
-	if (spawn_go(sync_fd, err) < 0)
+	if (host_while_child_prepares(s, err) < 0)
+		goto out;
+	if (host_send_go(s, sync_fd, err) < 0)
 		goto out;
 	ret = spawn_wait_exec(sync_fd, err);
 	box_trace("sup: exec seen");
@@ -576,25 +577,28 @@ BOX_RESIDENT static void loop(struct sup *s, struct logfile *log)
 	}
 }
 
-/* Every fd of box's own is close-on-exec; one that is not came from the
- * caller (`box start NAME 7>file`, a pipe of a script) and must not live as
- * long as the container. */
+/* Every fd of box's own is close-on-exec; one that is not came from the caller (`box start NAME
+ * 7>file`, a pipe of a script) and must not live as long as the container. Read with getdents64
+ * into the stack: opendir's 32 kB buffer costs the fresh supervisor ~10 page faults, 0.3 ms here. */
 static void close_inherited(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
+	int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
 		return;
-	int self = dirfd(d);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd < 3 || fd == self)
-			continue;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && !(fl & FD_CLOEXEC))
-			close(fd);
-	}
-	closedir(d);
+	char buf[1024] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, d, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			int fd = atoi(de->d_name);
+			if (fd < 3 || fd == d)
+				continue;
+			int fl = fcntl(fd, F_GETFD);
+			if (fl >= 0 && !(fl & FD_CLOEXEC))
+				close(fd);
+		}
+	close(d);
 }
 
 void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, int report_fd, bool wait)
@@ -651,7 +655,6 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (mkdir_p(logdir, 0755, &err) == 0)
 		logfile_open(logpath, g->log_size, &log, &err);
 	box_trace("sup: log open");
-	char *ctl = xasprintf("%s/control", s->rundir);
 	if (err || s->sfd < 0 || save_state(s, BOX_STARTING, &err) < 0)
 		goto fail;
 	box_trace("sup: state STARTING");
@@ -661,12 +664,10 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	if (host_open_console(s, &err) < 0 || host_open_notify(s, &err) < 0 || host_build_env(s, &err) < 0)
 		goto fail;
 	box_trace("sup: console, notify, env");
-	s->ctl_fd = control_listen(ctl, &err);
-	box_trace("sup: control socket");
-	if (s->ctl_fd < 0 || spawn_init(s, &err) < 0)
+	if (spawn_init(s, &err) < 0)
 		goto fail;
 	box_trace("sup: init exec'd");
-	if ((s->record_fd = record_write_held(s->name, c, &err)) < 0 || save_state(s, BOX_RUNNING, &err) < 0)
+	if (save_state(s, BOX_RUNNING, &err) < 0)
 		goto fail;
 	box_trace("sup: state RUNNING");
 	log_info("%s: started, init %s is pid %d", s->name, c->init, (int)s->init_pid);

@@ -5,6 +5,11 @@
 #   and the kernel floor: unshare of every namespace + chroot + exec
 #   box stop --kill X           vs  lxc-stop -k
 #   box stop X (busybox: SIGPWR) vs lxc-stop      (BENCH_GRACEFUL runs, ~2 s each)
+#   box start on overlay storage vs the same on dir (one template, both modes)
+# It ends with both ratios of every start row: boxes/LXC and boxes/floor
+# (the issue's goals: <= 0.30 and <= 1.2), so that a reader sees on any
+# machine how far each is; the unprivileged rows against a floor that makes
+# a user namespace too.
 command -v lxc-start >/dev/null || { echo "start: lxc is not installed, skipping"; return 0; }
 B=$BENCH_TMP/start
 export BOX_ROOT=$B/boxes
@@ -52,17 +57,28 @@ trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1" RETURN
 # cold: what a user sees, a start after a quiet while (the kernel's first cgroup
 # move after one waits for an RCU grace period, anchors/RESULTS.md); warm:
 # back to back, as a loop of starts would be
+# the medians of a pair, kept for the summary: "LABEL BOXES ANCHOR FLOOR-KIND"
+SUMMARY=()
+median() { local s; s=$(bench_stats "$1"); echo "${s#* }"; }
+keep() { SUMMARY+=("$1|$(median "$BENCH_A")|$(median "$BENCH_B")|$2"); }
 bench_pair "start, cold (0.5 s quiet before)" "$BENCH_RUNS" "$BS" "$LS" \
 	"$BK; $LK; sleep 0.5" "$BK; $LK"
+keep "start, cold" priv
 bench_pair "start, warm (back to back)" "$BENCH_RUNS" "$BS" "$LS" \
 	"$BK; $LK" "$BK; $LK"
-# the kernel's own cost of what both do: every namespace, a chroot, an exec
-fl=""
+keep "start, warm" priv
+# the kernel's own cost of what both do: every namespace, a chroot, an exec;
+# and the same with a user namespace, the floor of an unprivileged start
+fl="" flu=""
 for ((i = 0; i < BENCH_RUNS; i++)); do
 	sleep 0.5
 	fl="$fl $(bench_ms bash -c "unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc chroot $LP/$N/rootfs /bin/true")"
+	sleep 0.5
+	flu="$flu $(bench_ms bash -c "unshare --fork --user --map-root-user --pid --mount --uts --ipc --net --cgroup --mount-proc chroot $LP/$N/rootfs /bin/true")"
 done
 printf '%-34s floor  min %8s ms  median %8s ms\n' "kernel floor (unshare + chroot)" $(bench_stats "$fl")
+printf '%-34s floor  min %8s ms  median %8s ms\n' "the same with a user namespace" $(bench_stats "$flu")
+FLOOR=$(median "$fl") FLOOR_U=$(median "$flu")
 bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
 # what each side pays before it does anything: bash -c and the command's
 # exec, two processes (a stop's own work is the rest)
@@ -90,9 +106,41 @@ BUK="box stop --kill $U"
 LU="lxc-start -P $LP -n $U -d && lxc-wait -P $LP -n $U -s RUNNING -t 10"
 LUK="lxc-stop -P $LP -n $U -k"
 trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1; $BUK >/dev/null 2>&1; $LUK >/dev/null 2>&1" RETURN
+bench_pair "unprivileged start, cold" "$BENCH_RUNS" "$BU" "$LU" "$BUK; $LUK; sleep 0.5" "$BUK; $LUK"
+keep "unprivileged start, cold" unpriv
 bench_pair "unprivileged start, warm" "$BENCH_RUNS" "$BU" "$LU" "$BUK; $LUK" "$BUK; $LUK"
+keep "unprivileged start, warm" unpriv
 # the price of the user namespace: boxes unprivileged against boxes privileged
 bench_pair "boxes unprivileged vs privileged" "$BENCH_RUNS" "$BU" "$BS" "$BUK; $BK" "$BUK; $BK"
+
+# overlay storage against dir, one template made of the same tree, in both
+# modes (unprivileged: idmap_base = auto, owners shifted at create on overlay)
+tar -C "$BOX_ROOT/var/lib/boxes/$N/rootfs" -czf "$BOX_ROOT/var/lib/boxes/templates/bb.tar.gz" .
+for k in ov:overlay dr:dir; do
+	printf 'template = bb.tar.gz\nstorage = %s\nunprivileged = no\n' "${k#*:}" >"$BOX_ROOT/etc/boxes/bench${k%:*}.conf"
+	printf 'template = bb.tar.gz\nstorage = %s\n' "${k#*:}" >"$BOX_ROOT/etc/boxes/bench${k%:*}u.conf"
+	box create "bench${k%:*}" >/dev/null 2>&1 && box create "bench${k%:*}u" >/dev/null 2>&1 ||
+		{ echo "start: box create on ${k#*:} failed" >&2; return 1; }
+done
+trap "$BK >/dev/null 2>&1; $LK >/dev/null 2>&1; $BUK >/dev/null 2>&1; $LUK >/dev/null 2>&1
+	for c in benchov benchdr benchovu benchdru; do box stop --kill \$c >/dev/null 2>&1; done" RETURN
+bench_pair "overlay vs dir start, cold" "$BENCH_RUNS" "box start benchov" "box start benchdr" \
+	"box stop --kill benchov; box stop --kill benchdr; sleep 0.5" "box stop --kill benchov; box stop --kill benchdr"
+keep "overlay start, cold (anchor: dir)" priv
+bench_pair "the same, unprivileged" "$BENCH_RUNS" "box start benchovu" "box start benchdru" \
+	"box stop --kill benchovu; box stop --kill benchdru; sleep 0.5" \
+	"box stop --kill benchovu; box stop --kill benchdru"
+keep "unprivileged overlay (anchor: dir)" unpriv
+
+echo "summary (medians of this run): boxes/anchor (goal <= 0.30 against LXC), boxes/floor (goal <= 1.2)"
+for row in "${SUMMARY[@]}"; do
+	IFS='|' read -r label a b kind <<<"$row"
+	f=$FLOOR
+	[ "$kind" = unpriv ] && f=$FLOOR_U
+	awk -v l="$label" -v a="$a" -v b="$b" -v f="$f" -v k="$kind" 'BEGIN {
+		if (a <= 0 || b <= 0 || f <= 0) exit
+		printf "%-34s boxes %7.2f ms  boxes/anchor %.3g  boxes/floor%s %.3g\n", l, a, a / b, k == "unpriv" ? " (userns)" : "", a / f }'
+done
 
 # memory of the per-container process
 eval "$BS" >/dev/null 2>&1; eval "$LS" >/dev/null 2>&1
