@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "cgroup/internal.h"
@@ -68,10 +69,34 @@ void cgroup_join_clone_args(const struct cgroup_join *j, struct clone_args *a)
 	a->cgroup = (uint64_t)j->clone_fd;
 }
 
+/* v1 lets a write to `tasks` move a task only when the file's opener is
+ * the global root or has the task's uid. A supervisor that is root only
+ * in a user namespace of its own (boxes nested in a container) opened the
+ * fd, and its child is by now another uid, the container's root: the child
+ * opens the file again itself, through the fd (its own credentials; the
+ * payload's `tasks` is delegated to the container's root). */
+static int join_one(int fd)
+{
+	if (write(fd, "0", 1) == 1)
+		return 0;
+	if (errno != EACCES)
+		return -1;
+	char path[40];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int again = open(path, O_WRONLY | O_CLOEXEC);
+	if (again < 0)
+		return -1;
+	ssize_t n = write(again, "0", 1);
+	int e = errno;
+	close(again);
+	errno = e;
+	return n == 1 ? 0 : -1;
+}
+
 int cgroup_join_self(const struct cgroup_join *j, box_err_t *err)
 {
 	for (size_t i = 0; i < j->ntasks; i++)
-		if (write(j->tasks[i], "0", 1) != 1)
+		if (join_one(j->tasks[i]) < 0)
 			return box_error(err, errno, "moving into the container's cgroup");
 	return 0;
 }
