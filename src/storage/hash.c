@@ -161,7 +161,8 @@ void storage_hash_sweep(int memo_dirfd)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *t = strstr(de->d_name, ".tmp.");
-		if (strncmp(de->d_name, ".stat-", 6) || !t || !t[5] || strspn(t + 5, "0123456789") != strlen(t + 5))
+		if ((strncmp(de->d_name, ".stat-", 6) && strncmp(de->d_name, ".ok-", 4)) || !t || !t[5] ||
+		    strspn(t + 5, "0123456789") != strlen(t + 5))
 			continue;
 		pid_t pid = (pid_t)atoi(t + 5);
 		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)

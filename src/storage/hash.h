@@ -16,8 +16,9 @@
  * good use of the hash (a corrupt template leaves no memo behind). */
 int storage_hash_file(const char *path, const char *memo_dir, char out[65], char **memo, box_err_t *err);
 void storage_hash_remember(const char *memo, const char hash[65]);
-/* Removes the memo temporaries (.stat-*.tmp.PID) of writers that died
- * before their rename; a live writer's are left to it. */
+/* Removes the memo temporaries (.stat-*.tmp.PID) and the cache stamps'
+ * (.ok-*.tmp.PID, storage.c) of writers that died before their rename; a
+ * live writer's are left to it. */
 void storage_hash_sweep(int memo_dirfd);
 
 #endif

@@ -300,7 +300,7 @@ PHASE="create killed at its commit points"
 # a new template (trailing bytes: another hash, the same tree): a cache fill
 cp "$TPLPATH" "$W/fresh.tar.gz"
 echo fresh >>"$W/fresh.tar.gz"
-for spec in "overlay renameat2 .tmp-" "overlay renameat layers.tmp." "dir renameat2 rootfs.tmp."; do
+for spec in "overlay rename .ok-" "overlay renameat2 .tmp-" "overlay renameat layers.tmp." "dir renameat2 rootfs.tmp."; do
 	set -- $spec
 	n=$T-k-$1
 	printf 'template = %s\nstorage = %s\n' "$W/fresh.tar.gz" "$1" | t_config "$n"
