@@ -95,6 +95,30 @@ int write_file_replace(const char *path, const char *data, size_t len, mode_t mo
 	return write_replace(path, data, len, mode, false, err);
 }
 
+void sweep_dead_temporaries(int dirfd, const char *prefix)
+{
+	int dfd = dup(dirfd);
+	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	/* a dup shares the offset: from the start, and back there after */
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+		if (strncmp(de->d_name, prefix, strlen(prefix)) || !t || !t[5] ||
+		    strspn(t + 5, "0123456789") != strlen(t + 5))
+			continue;
+		pid_t pid = (pid_t)atoi(t + 5);
+		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd, de->d_name, 0);
+	}
+	rewinddir(d);
+}
+
 int mkdir_p(const char *path, mode_t mode, box_err_t *err)
 {
 	cleanup_free char *p = xstrdup(path);

@@ -23,6 +23,10 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
  * crash of the host: readers see the old or the new file, never half of one,
  * and no disk I/O is waited for (it costs milliseconds). */
 int write_file_replace(const char *path, const char *data, size_t len, mode_t mode, box_err_t *err);
+/* Removes the temporaries of those two (NAME.tmp.PID) in dirfd whose NAME
+ * starts with prefix and whose writer is dead: a kill between create and
+ * rename left them. A live writer's are left to it. */
+void sweep_dead_temporaries(int dirfd, const char *prefix);
 /* mkdir -p; existing folders are fine. */
 int mkdir_p(const char *path, mode_t mode, box_err_t *err);
 /* Opens (creating, mode 0600, never through a symlink) and flock()s the lock

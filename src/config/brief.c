@@ -358,6 +358,10 @@ static void save(struct config_briefs *b)
 	box_err_t err = NULL;
 	if (mkdir_p(paths_run_dir(), 0755, &err) < 0 || write_file_replace(path, buf, len, 0600, &err) < 0)
 		box_error_release(&err);
+	/* a writer killed between its create and its rename left its own */
+	cleanup_close int rfd = open(paths_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd >= 0)
+		sweep_dead_temporaries(rfd, ".config-brief.");
 	free(buf);
 }
 

@@ -149,24 +149,6 @@ void storage_hash_remember(const char *memo, const char hash[65])
 
 void storage_hash_sweep(int memo_dirfd)
 {
-	int dfd = dup(memo_dirfd);
-	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	/* a dup shares the offset: from the start, and back there after */
-	rewinddir(d);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *t = strstr(de->d_name, ".tmp.");
-		if ((strncmp(de->d_name, ".stat-", 6) && strncmp(de->d_name, ".ok-", 4)) || !t || !t[5] ||
-		    strspn(t + 5, "0123456789") != strlen(t + 5))
-			continue;
-		pid_t pid = (pid_t)atoi(t + 5);
-		if (pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
-			unlinkat(memo_dirfd, de->d_name, 0);
-	}
-	rewinddir(d);
+	sweep_dead_temporaries(memo_dirfd, ".stat-");
+	sweep_dead_temporaries(memo_dirfd, ".ok-");
 }

@@ -59,8 +59,10 @@ check_eq "ls --json: every field" "$want_json" "$(json)"
 PHASE="from the brief cache"
 # a config is remembered once its ctime is over a second old (racily clean)
 sleep 1.1
+: >"$CACHE.tmp.999999" # a writer killed between its create and its rename
 box ls >/dev/null
 check_match "ls wrote the brief of each config" "c $A .*c $B .*c $C " "$(tr '\n' ' ' <"$CACHE")"
+check "... and swept a dead writer's temporary" test ! -e "$CACHE.tmp.999999"
 check_eq "ls from the brief: the same columns" "$want" "$(ls_lines)"
 check_eq "ls --json from the brief: the same fields" "$want_json" "$(json)"
 # the brief is what ls reads while the file is unchanged: a forged one shows

@@ -130,6 +130,26 @@ int main(void)
 	free(target);
 	free(mine);
 
+	/* dead writers' temporaries swept, a live one's and other names kept */
+	char *dead = xasprintf("%s/.brief.tmp.999999", dir), *live = xasprintf("%s/.brief.tmp.%d", dir, (int)getpid()),
+	     *other = xasprintf("%s/.other.tmp.999999", dir);
+	const char *made[] = { dead, live, other };
+	for (size_t i = 0; i < 3; i++) {
+		sf = open(made[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (sf >= 0)
+			close(sf);
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sweep_dead_temporaries(dfd, ".brief.");
+	close(dfd);
+	tap_ok(access(dead, F_OK) < 0 && access(live, F_OK) == 0 && access(other, F_OK) == 0,
+	       "sweep_dead_temporaries removes a dead writer's temporary only");
+	for (size_t i = 0; i < 3; i++)
+		unlink(made[i]);
+	free(dead);
+	free(live);
+	free(other);
+
 	char u1[37], u2[37];
 	tap_ok(state_uuid("web", u1, &err) == 0 && strlen(u1) == 36, "state_uuid makes a UUID");
 	tap_ok(state_uuid("web", u2, &err) == 0 && !strcmp(u1, u2), "and keeps it");
