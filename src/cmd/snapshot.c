@@ -104,10 +104,10 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
 	struct quiesce q;
-	if (runtime_quiesce(name, true, &q, err) < 0)
+	if (runtime_quiesce(name, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		return -1;
 	/* thawed as soon as its tree is copied, before the copy is synced */
-	struct storage_live live = { runtime_thaw, &q };
+	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
 	uint64_t t0 = now_ms();
 	int r = storage_snapshot_create(name, snap, text, len, comment, q.running ? &live : NULL, err);
 	runtime_thaw(&q);

@@ -7,17 +7,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "base/notes.h"
 #include "base/util.h"
+#include "storage/filedata.h"
+#include "storage/precopy.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
  * destination root, so the next name of it becomes a link again */
@@ -178,78 +178,26 @@ static int copy_meta_at(const struct copy_stats *o, int sdir, int ddir, const ch
 	return 0;
 }
 
-/* copy_file_range between two filesystems of different types (an overlay's
- * merged tree to its own store: EXDEV since 5.19): read and write */
-static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, const char *what, box_err_t *err)
+/* The file's data from the pre-copy where it is unchanged, else copied. */
+static int file_data(int sfd, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
+		     int *dfd, box_err_t *err)
 {
-	char buf[1 << 16];
-	while (in < to) {
-		size_t want = (size_t)(to - in) < sizeof(buf) ? (size_t)(to - in) : sizeof(buf);
-		ssize_t n = pread(sfd, buf, want, in);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return box_error(err, errno, "reading %s", what);
-		if (n == 0)
-			break; /* the file shrank meanwhile */
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), in + done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return box_error(err, errno, "copying %s", what);
-			done += w;
-		}
-		in += n;
-	}
-	return 0;
-}
-
-static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what, box_err_t *err)
-{
-	loff_t in = from, out = from;
-	while (in < to) {
-		ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(to - in), 0);
-		if (n == 0)
-			break; /* the file shrank meanwhile */
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS)
-				return copy_rw(sfd, dfd, in, to, what, err);
-			return box_error(err, errno, "copying %s", what);
-		}
-	}
-	return 0;
-}
-
-/* Data by reflink, else extent by extent: holes stay holes (a 4 GiB sparse
- * file copied as 4 GiB of zeros would fill the disk). */
-static int copy_data(int sfd, int dfd, const struct stat *s, const char *what, struct walk *w, box_err_t *err)
-{
-	if (ioctl(dfd, FICLONE, sfd) == 0) {
-		w->st->reflinked++;
+	int a = storage_precopy_adopt(w->st->pre, s, ddir, name, err);
+	if (a < 0)
+		return -1;
+	if (a) {
+		w->st->reused++;
+		if ((*dfd = openat(ddir, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return box_error(err, errno, "opening the copy of %s", what);
 		return 0;
 	}
-	off_t pos = 0;
-	while (pos < s->st_size) {
-		off_t data = lseek(sfd, pos, SEEK_DATA);
-		if (data < 0) {
-			if (errno == ENXIO)
-				break; /* a hole up to the end */
-			if (errno != EINVAL && errno != EOPNOTSUPP)
-				return box_error(err, errno, "reading %s", what);
-			data = pos; /* no SEEK_DATA here: copy the rest whole */
-		}
-		off_t hole = lseek(sfd, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = s->st_size;
-		if (copy_range(sfd, dfd, data, hole, what, err) < 0)
-			return -1;
-		pos = hole;
-	}
-	if (ftruncate(dfd, s->st_size) < 0)
-		return box_error(err, errno, "sizing the copy of %s", what);
+	*dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*dfd < 0)
+		return box_error(err, errno, "creating the copy of %s", what);
+	bool reflinked = false;
+	if (storage_copy_data(sfd, *dfd, s->st_size, &reflinked, what, err) < 0)
+		return -1;
+	w->st->reflinked += reflinked;
 	return 0;
 }
 
@@ -263,10 +211,8 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 	/* what was looked at is what was opened: no FIFO swapped in meanwhile */
 	if (fstat(sfd, &s2) < 0 || !S_ISREG(s2.st_mode) || s2.st_ino != s->st_ino || s2.st_dev != s->st_dev)
 		return box_error(err, EAGAIN, "%s changed while it was copied", what);
-	cleanup_close int dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (dfd < 0)
-		return box_error(err, errno, "creating the copy of %s", what);
-	if (copy_data(sfd, dfd, s, what, w, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
+	cleanup_close int dfd = -1;
+	if (file_data(sfd, ddir, name, &s2, what, w, &dfd, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
 		return -1;
 	w->st->files++;
 	w->st->bytes += s->st_size;

@@ -13,6 +13,9 @@ struct storage_live;
 /* live's thaw, when there is one (snapshot.h) */
 void storage_live_thaw(const struct storage_live *live);
 
+/* live's freeze, when there is one: before the moment the tree is read */
+int storage_live_freeze(const struct storage_live *live, box_err_t *err);
+
 bool storage_is_btrfs_fd(int fd);
 /* a btrfs subvolume's root, not followed if a symlink */
 bool storage_is_subvolume_at(int dirfd, const char *name);

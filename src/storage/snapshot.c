@@ -121,6 +121,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		st.shift_to = rs->to;
 		st.shift_size = rs->size;
 	}
+	if (storage_live_freeze(live, err) < 0)
+		return -1;
 	switch (kind) {
 	case STORAGE_BTRFS: {
 		cleanup_close int rfd = open_dir_at(sfd, "rootfs", "the rootfs subvolume", err);
