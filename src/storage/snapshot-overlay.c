@@ -2,7 +2,7 @@
  * stopped container's upper layer becomes a read-only lower under a fresh
  * upper, in constant time whatever its size; a running container's upper
  * is mounted and written, so it is copied into a new layer instead: its
- * files' data while it runs, then, frozen, what changed since (copy.h).
+ * files' data while it runs, then, frozen, what changed since (livecopy.c).
  * Every step before a record's rename makes only what
  * nothing names yet. */
 #include "storage/internal.h"
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,6 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "storage/copy.h"
-#include "storage/filedata.h"
-#include "storage/precopy.h"
 #include "storage/storage.h"
 
 static int open_layer(int storefd, const char *id, box_err_t *err)
@@ -32,28 +29,9 @@ static int open_layer(int storefd, const char *id, box_err_t *err)
 	return fd;
 }
 
-/* The data of the upper's files copied into the new layer's pre/ while
- * the container runs (copy.h), unless the filesystem reflinks (the frozen
- * copy is metadata then) or the caller froze it already. A test stops here
- * (BOX_TEST_STOP_AFTER_PRECOPY: SIGSTOP) to change the upper before the
- * freeze; BOX_TEST_NO_PRECOPY: none, the bench's "before". */
-static int precopy(int sdir, const char *sname, const struct storage_live *live, int dfd, struct storage_precopy **pre,
-		   box_err_t *err)
-{
-	if (!live || !live->freeze || getenv("BOX_TEST_NO_PRECOPY") || storage_can_reflink(dfd))
-		return 0;
-	uint64_t files = 0, bytes = 0;
-	if (storage_precopy(sdir, sname, dfd, "pre", isatty(STDERR_FILENO), &files, &bytes, pre, err) < 0)
-		return -1;
-	box_trace("snapshot: pre-copied %llu files, %llu bytes", (unsigned long long)files, (unsigned long long)bytes);
-	if (getenv("BOX_TEST_STOP_AFTER_PRECOPY"))
-		raise(SIGSTOP);
-	return 0;
-}
-
 /* A copy of the upper sdir/sname (a layer's diff/, or a legacy
- * container's) as a new layer (*copy): pre-copied, frozen, copied again
- * where it changed, thawed. */
+ * container's) as a new layer (*copy), the container frozen for it (its
+ * data pre-copied while it runs: storage_copy_live). */
 static int copy_layer(int storefd, int sdir, const char *sname, const struct storage_live *live, char **copy,
 		      box_err_t *err)
 {
@@ -63,23 +41,11 @@ static int copy_layer(int storefd, int sdir, const char *sname, const struct sto
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (dfd < 0 || unlinkat(dfd, "diff", AT_REMOVEDIR) < 0)
 		return box_error(err, errno, "preparing the layer %s", *copy);
-	struct storage_precopy *pre = NULL;
-	int r = precopy(sdir, sname, live, dfd, &pre, err) < 0 || storage_live_freeze(live, err) < 0 ? -1 : 0;
-	box_trace("snapshot: frozen");
-	st.pre = pre;
-	if (r == 0 && storage_copy_tree(sdir, sname, dfd, "diff", &st, err) < 0)
-		r = -1;
-	storage_live_thaw(live);
-	box_trace("snapshot: thawed, %llu files copied, %llu of them pre-copied", (unsigned long long)st.files,
-		  (unsigned long long)st.reused);
-	storage_precopy_free(pre);
-	/* what the pre-copy read of files changed or gone since */
-	box_err_t e = NULL;
-	if (pre && storage_remove_tree_at(dfd, "pre", &e) < 0)
-		log_warn_ignored(&e, "removing the pre-copy of the layer %s", *copy);
-	if (r == 0 && syncfs(dfd) < 0)
+	if (storage_copy_live(sdir, sname, dfd, "diff", live, &st, err) < 0)
+		return -1;
+	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the layer %s", *copy);
-	return r;
+	return 0;
 }
 
 /* The tree the layers `ids` (top first) and the template make, copied

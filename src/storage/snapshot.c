@@ -121,8 +121,6 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		st.shift_to = rs->to;
 		st.shift_size = rs->size;
 	}
-	if (storage_live_freeze(live, err) < 0)
-		return -1;
 	switch (kind) {
 	case STORAGE_BTRFS: {
 		cleanup_close int rfd = open_dir_at(sfd, "rootfs", "the rootfs subvolume", err);
@@ -130,6 +128,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 			return -1;
 		/* owners to shift (a btrfs that could not be idmapped): a copy */
 		if (!rs) {
+			if (storage_live_freeze(live, err) < 0)
+				return -1;
 			int r = storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
 			storage_live_thaw(live);
 			return r;
@@ -137,7 +137,7 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 	}
 	/* fall through */
 	case STORAGE_DIR:
-		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
+		if (storage_copy_live(sfd, "rootfs", dfd, dst, live, &st, err) < 0)
 			return -1;
 		break;
 	case STORAGE_OVERLAY: /* by layer records: take_tree */

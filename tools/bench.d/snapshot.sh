@@ -102,7 +102,7 @@ done
 sn_live() {
 	local up size i t a b c held held0 win
 	local init='exec sleep infinity'
-	[ -n "$SN_LIVE_WRITER" ] && init='while :; do dd if=/dev/zero of=/srv/w.tmp bs=64k count=16 2>/dev/null; mv /srv/w.tmp /srv/w; done'
+	[ -n "${SN_LIVE_WRITER:-}" ] && init='while :; do dd if=/dev/zero of=/srv/w.tmp bs=64k count=16 2>/dev/null; mv /srv/w.tmp /srv/w; done'
 	printf 'template = t.tar.gz\nstorage = overlay\ninit = /srv/idle\nunprivileged = no\n' >"$BOX_ROOT/etc/boxes/snlv.conf"
 	box create snlv >/dev/null 2>&1 || { echo "snapshot: box create snlv failed"; return 1; }
 	up=$S/.layers/$(sed -n 's/^upper //p' "$S/snlv/layers")/diff
