@@ -17,6 +17,7 @@
 #include "base/notes.h"
 #include "base/util.h"
 #include "storage/filedata.h"
+#include "storage/meta.h"
 #include "storage/precopy.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
@@ -87,123 +88,26 @@ static void progress(struct walk *w, bool final)
 		     (double)w->st->bytes / 1048576, final ? "\n" : "");
 }
 
-static uint32_t shift_id(const struct copy_stats *o, uint32_t id)
+static void counted(struct walk *w, const struct stat *s)
 {
-	return o->shift_size && id >= o->shift_from && id - o->shift_from < o->shift_size
-		   ? id - o->shift_from + o->shift_to
-		   : id;
+	w->st->files++;
+	w->st->bytes += s->st_size;
+	progress(w, false);
 }
 
-/* The ids inside an attribute's value: the qualifiers of a POSIX ACL
- * (a 4-byte version, then 8-byte entries: tag, perm, id; USER 2, GROUP 8)
- * and the root id of a v3 file capability (24 bytes, the last 4). */
-static void shift_xattr(const struct copy_stats *o, const char *k, char *val, ssize_t v)
-{
-	if (!o->shift_size)
-		return;
-	if (!strcmp(k, "system.posix_acl_access") || !strcmp(k, "system.posix_acl_default")) {
-		for (ssize_t i = 4; i + 8 <= v; i += 8) {
-			uint16_t tag;
-			uint32_t id;
-			memcpy(&tag, val + i, 2);
-			memcpy(&id, val + i + 4, 4);
-			if (tag == 2 || tag == 8) {
-				id = shift_id(o, id);
-				memcpy(val + i + 4, &id, 4);
-			}
-		}
-	} else if (!strcmp(k, "security.capability") && v == 24) {
-		uint32_t id;
-		memcpy(&id, val + 20, 4);
-		id = shift_id(o, id);
-		memcpy(val + 20, &id, 4);
-	}
-}
-
-/* Extended attributes by fd, or (fd < 0) by "/proc/self/fd/DIR/NAME" without
- * following NAME: devices, FIFOs and symlinks are never opened. */
-static int copy_xattrs(const struct copy_stats *o, int sfd, int dfd, const char *spath, const char *dpath,
-		       const char *what, box_err_t *err)
-{
-	char list[65536];
-	ssize_t n = sfd >= 0 ? flistxattr(sfd, list, sizeof(list)) : llistxattr(spath, list, sizeof(list));
-	if (n < 0) {
-		if (errno == ENOTSUP)
-			return 0;
-		return box_error(err, errno, "listing the extended attributes of %s", what);
-	}
-	cleanup_free char *val = xmalloc(65536);
-	for (char *k = list; k < list + n; k += strlen(k) + 1) {
-		ssize_t v = sfd >= 0 ? fgetxattr(sfd, k, val, 65536) : lgetxattr(spath, k, val, 65536);
-		if (v < 0)
-			return box_error(err, errno, "reading %s of %s", k, what);
-		shift_xattr(o, k, val, v);
-		if ((dfd >= 0 ? fsetxattr(dfd, k, val, v, 0) : lsetxattr(dpath, k, val, v, 0)) < 0)
-			return box_error(err, errno, "setting %s on the copy of %s", k, what);
-	}
-	return 0;
-}
-
-/* Owner, mode, xattrs and times of an open copy (folders, files): chown
- * first, as it clears the set-id bits that chmod then restores. */
-static int copy_meta_fd(const struct copy_stats *o, int sfd, int dfd, const struct stat *s, const char *what,
-			box_err_t *err)
-{
-	if (fchown(dfd, shift_id(o, s->st_uid), shift_id(o, s->st_gid)) < 0 || fchmod(dfd, s->st_mode & 07777) < 0)
-		return box_error(err, errno, "setting the owner and mode of the copy of %s", what);
-	if (copy_xattrs(o, sfd, dfd, NULL, NULL, what, err) < 0)
-		return -1;
-	struct timespec ts[2] = { s->st_atim, s->st_mtim };
-	if (futimens(dfd, ts) < 0)
-		return box_error(err, errno, "setting the times of the copy of %s", what);
-	return 0;
-}
-
-/* The same for what is not opened: symlinks, devices, FIFOs, sockets. */
-static int copy_meta_at(const struct copy_stats *o, int sdir, int ddir, const char *name, const struct stat *s,
-			const char *what, box_err_t *err)
-{
-	if (fchownat(ddir, name, shift_id(o, s->st_uid), shift_id(o, s->st_gid), AT_SYMLINK_NOFOLLOW) < 0)
-		return box_error(err, errno, "setting the owner of the copy of %s", what);
-	if (!S_ISLNK(s->st_mode) && fchmodat(ddir, name, s->st_mode & 07777, 0) < 0)
-		return box_error(err, errno, "setting the mode of the copy of %s", what);
-	char sp[64 + NAME_MAX], dp[64 + NAME_MAX];
-	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sdir, name);
-	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", ddir, name);
-	if (copy_xattrs(o, -1, -1, sp, dp, what, err) < 0)
-		return -1;
-	struct timespec ts[2] = { s->st_atim, s->st_mtim };
-	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return box_error(err, errno, "setting the times of the copy of %s", what);
-	return 0;
-}
-
-/* The file's data from the pre-copy where it is unchanged, else copied. */
-static int file_data(int sfd, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
-		     int *dfd, box_err_t *err)
-{
-	int a = storage_precopy_adopt(w->st->pre, s, ddir, name, err);
-	if (a < 0)
-		return -1;
-	if (a) {
-		w->st->reused++;
-		if ((*dfd = openat(ddir, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return box_error(err, errno, "opening the copy of %s", what);
-		return 0;
-	}
-	*dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*dfd < 0)
-		return box_error(err, errno, "creating the copy of %s", what);
-	bool reflinked = false;
-	if (storage_copy_data(sfd, *dfd, s->st_size, &reflinked, what, err) < 0)
-		return -1;
-	w->st->reflinked += reflinked;
-	return 0;
-}
-
+/* A file unchanged since it was pre-copied is taken whole from there, its
+ * metadata with it (precopy.h): its source is not even opened. */
 static int copy_file(int sdir, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
 		     box_err_t *err)
 {
+	int taken = storage_precopy_adopt(w->st->pre, s, ddir, name, err);
+	if (taken < 0)
+		return -1;
+	if (taken) {
+		w->st->reused++;
+		counted(w, s);
+		return 0;
+	}
 	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat s2;
 	if (sfd < 0)
@@ -211,12 +115,15 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 	/* what was looked at is what was opened: no FIFO swapped in meanwhile */
 	if (fstat(sfd, &s2) < 0 || !S_ISREG(s2.st_mode) || s2.st_ino != s->st_ino || s2.st_dev != s->st_dev)
 		return box_error(err, EAGAIN, "%s changed while it was copied", what);
-	cleanup_close int dfd = -1;
-	if (file_data(sfd, ddir, name, &s2, what, w, &dfd, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
+	cleanup_close int dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (dfd < 0)
+		return box_error(err, errno, "creating the copy of %s", what);
+	bool reflinked = false;
+	if (storage_copy_data(sfd, dfd, s2.st_size, &reflinked, what, err) < 0 ||
+	    storage_copy_meta_fd(&w->st->shift, sfd, dfd, s, what, err) < 0)
 		return -1;
-	w->st->files++;
-	w->st->bytes += s->st_size;
-	progress(w, false);
+	w->st->reflinked += reflinked;
+	counted(w, s);
 	return 0;
 }
 
@@ -247,7 +154,7 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 			return box_error(err, errno, "opening %s", rel);
 		if (copy_dir(sub, dsub, rel, depth + 1, w, err) < 0)
 			return -1;
-		return copy_meta_fd(w->st, sub, dsub, &s, rel, err);
+		return storage_copy_meta_fd(&w->st->shift, sub, dsub, &s, rel, err);
 	}
 	case S_IFREG: return copy_file(sdir, ddir, name, &s, rel, w, err);
 	case S_IFLNK: {
@@ -265,7 +172,7 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 			return box_error(err, errno, "creating the node %s", rel);
 		break;
 	}
-	return copy_meta_at(w->st, sdir, ddir, name, &s, rel, err);
+	return storage_copy_meta_at(&w->st->shift, sdir, ddir, name, &s, rel, err);
 }
 
 static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *w, box_err_t *err)
@@ -307,8 +214,10 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	w.droot = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (w.droot < 0)
 		return box_error(err, errno, "opening %s", dstname);
-	int ret =
-	    copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(w.st, sfd, w.droot, &s, "/", err) < 0 ? -1 : 0;
+	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 ||
+			  storage_copy_meta_fd(&w.st->shift, sfd, w.droot, &s, "/", err) < 0
+		      ? -1
+		      : 0;
 	if (ret == 0)
 		progress(&w, true);
 	close(w.droot);

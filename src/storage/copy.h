@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "storage/meta.h"
 
 #define STORAGE_COPY_MAX_DEPTH 256
 
@@ -27,11 +28,9 @@ struct copy_stats {
 	uint64_t files, bytes; /* regular files and their bytes */
 	uint64_t reflinked;    /* of those, shared by FICLONE */
 	bool progress;	       /* a progress line on stderr (a terminal) */
-	/* in: owners in [shift_from, shift_from + shift_size) are shift_to +
-	 * (id - shift_from) in the copy, in ACLs and v3 file capabilities too
-	 * (a clone of a rootfs shifted at create gets its own range); 0: as
-	 * they are */
-	uint32_t shift_from, shift_to, shift_size;
+	/* in: owners shifted (meta.h; a clone of a rootfs shifted at create
+	 * gets its own range); zero: as they are */
+	struct storage_id_shift shift;
 	/* in: a pre-copy (precopy.h) to take unchanged files' data from;
 	 * out: how many files were */
 	const struct storage_precopy *pre;

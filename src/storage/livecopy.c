@@ -20,12 +20,12 @@
  * test stops here (BOX_TEST_STOP_AFTER_PRECOPY: SIGSTOP) to change the tree
  * before the freeze; BOX_TEST_NO_PRECOPY: none, the bench's "before". */
 static int precopy(int sdir, const char *sname, const struct storage_live *live, int ddir, const char *pname,
-		   struct storage_precopy **pre, box_err_t *err)
+		   const struct storage_id_shift *shift, struct storage_precopy **pre, box_err_t *err)
 {
 	if (!live || !live->freeze || getenv("BOX_TEST_NO_PRECOPY") || storage_can_reflink(ddir))
 		return 0;
 	uint64_t files = 0, bytes = 0;
-	if (storage_precopy(sdir, sname, ddir, pname, isatty(STDERR_FILENO), &files, &bytes, pre, err) < 0)
+	if (storage_precopy(sdir, sname, ddir, pname, shift, isatty(STDERR_FILENO), &files, &bytes, pre, err) < 0)
 		return -1;
 	box_trace("snapshot: pre-copied %llu files, %llu bytes", (unsigned long long)files, (unsigned long long)bytes);
 	if (getenv("BOX_TEST_STOP_AFTER_PRECOPY"))
@@ -38,7 +38,9 @@ int storage_copy_live(int sdir, const char *sname, int ddir, const char *dname, 
 {
 	struct storage_precopy *pre = NULL;
 	cleanup_free char *pname = xasprintf("%s.pre", dname);
-	int r = precopy(sdir, sname, live, ddir, pname, &pre, err) < 0 || storage_live_freeze(live, err) < 0 ? -1 : 0;
+	int r = precopy(sdir, sname, live, ddir, pname, &st->shift, &pre, err) < 0 || storage_live_freeze(live, err) < 0
+		    ? -1
+		    : 0;
 	if (live)
 		box_trace("snapshot: frozen");
 	st->pre = pre;

@@ -17,11 +17,12 @@
  * open for writing (a log, a database) is copied while frozen; so is what a
  * clock step backwards could hide (none steps on a host that is in sync).
  *
- * Kept in a flat folder, one file per inode named by its number: renames,
- * deletions and links after the pre-copy are the frozen walk's business,
- * which takes a file from here by inode and sets its owner, mode, xattrs and
- * times from the live one. Nothing is followed, opened without O_NONBLOCK,
- * or read but a regular file seen as one on its fd. */
+ * Kept in a flat folder, one file per inode named by its number, with its
+ * owner, mode, xattrs and times (a change of any of them sets the ctime,
+ * so the same ctime vouches for them too; only a read moves the atime
+ * alone): renames, deletions and links after the pre-copy are the frozen
+ * walk's business, which takes a file from here by inode with one rename. Nothing is followed, opened without
+ * O_NONBLOCK, or read but a regular file seen as one on its fd. */
 #include "storage/precopy.h"
 
 #include <dirent.h>
@@ -38,11 +39,12 @@
 #include "base/notes.h"
 #include "base/util.h"
 #include "storage/filedata.h"
+#include "storage/meta.h"
 
 struct pre_file {
 	dev_t dev;
 	ino_t ino; /* 0: a free slot */
-	struct timespec ctime;
+	struct timespec ctime, atime;
 	off_t size;
 	bool taken;
 };
@@ -58,6 +60,7 @@ struct storage_precopy {
 
 struct pre_walk {
 	struct storage_precopy *pre;
+	const struct storage_id_shift *shift;
 	bool progress;
 	uint64_t files, bytes, last_progress;
 };
@@ -133,10 +136,12 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 	if (dfd < 0)
 		return box_error(err, errno, "creating the pre-copy of %s", name);
 	bool reflinked = false;
-	if (storage_copy_data(sfd, dfd, a.st_size, &reflinked, name, err) < 0)
+	if (storage_copy_data(sfd, dfd, a.st_size, &reflinked, name, err) < 0 ||
+	    storage_copy_meta_fd(pw->shift, sfd, dfd, &a, name, err) < 0)
 		return -1;
 	/* still leased (not broken by an opener past lease-break-time), the
-	 * same ctime and size: what was read is the file at ctime */
+	 * same ctime and size: what was read is the file at ctime, its owner,
+	 * mode, xattrs and mtime too (changing any of them sets the ctime) */
 	if (fcntl(sfd, F_GETLEASE) != F_RDLCK || fstat(sfd, &b) < 0 || !same_time(&a.st_ctim, &b.st_ctim) ||
 	    a.st_size != b.st_size) {
 		if (unlinkat(pw->pre->dirfd, dname, 0) < 0)
@@ -144,7 +149,7 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 		return 0;
 	}
 	fcntl(sfd, F_SETLEASE, F_UNLCK);
-	add(pw->pre, &(struct pre_file){ a.st_dev, a.st_ino, a.st_ctim, a.st_size, false });
+	add(pw->pre, &(struct pre_file){ a.st_dev, a.st_ino, a.st_ctim, a.st_atim, a.st_size, false });
 	pw->files++;
 	pw->bytes += (uint64_t)a.st_size;
 	uint64_t t = now_ms();
@@ -187,11 +192,12 @@ static int pre_dir(struct pre_walk *pw, int fd, int depth, box_err_t *err)
 	return 0;
 }
 
-int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, bool progress,
-		    uint64_t *files, uint64_t *bytes, struct storage_precopy **out, box_err_t *err)
+int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname,
+		    const struct storage_id_shift *shift, bool progress, uint64_t *files, uint64_t *bytes,
+		    struct storage_precopy **out, box_err_t *err)
 {
 	struct storage_precopy *p = xzalloc(sizeof(*p));
-	struct pre_walk pw = { .pre = p, .progress = progress };
+	struct pre_walk pw = { .pre = p, .shift = shift, .progress = progress };
 	p->dirfd = -1;
 	*out = p;
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -225,6 +231,10 @@ int storage_precopy_adopt(const struct storage_precopy *pre, const struct stat *
 	if (renameat2(pre->dirfd, sname, ddir, name, RENAME_NOREPLACE) < 0)
 		return box_error(err, errno, "taking the pre-copy of %s", name);
 	f->taken = true;
+	/* reads move the atime alone (no ctime) */
+	struct timespec ts[2] = { s->st_atim, s->st_mtim };
+	if (!same_time(&f->atime, &s->st_atim) && utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "setting the times of the copy of %s", name);
 	return 1;
 }
 

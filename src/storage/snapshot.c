@@ -117,9 +117,7 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 {
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (rs) {
-		st.shift_from = rs->from;
-		st.shift_to = rs->to;
-		st.shift_size = rs->size;
+		st.shift = (struct storage_id_shift){ rs->from, rs->to, rs->size };
 	}
 	switch (kind) {
 	case STORAGE_BTRFS: {

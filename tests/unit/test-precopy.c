@@ -92,7 +92,8 @@ int main(void)
 	cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint64_t files = 0, bytes = 0;
 	struct storage_precopy *pre = NULL;
-	int r = storage_precopy(rfd, "src", rfd, "pre", false, &files, &bytes, &pre, &err);
+	int r =
+	    storage_precopy(rfd, "src", rfd, "pre", &(struct storage_id_shift){ 0 }, false, &files, &bytes, &pre, &err);
 	tap_ok(r == 0, "pre-copy");
 	box_error_report(&err);
 	/* same, inplace, gone, d/e, h1 (once for both names); open is not */
