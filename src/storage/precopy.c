@@ -136,13 +136,17 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 	if (dfd < 0)
 		return box_error(err, errno, "creating the pre-copy of %s", name);
 	bool reflinked = false;
-	if (storage_copy_data(sfd, dfd, a.st_size, &reflinked, name, err) < 0 ||
-	    storage_copy_meta_fd(pw->shift, sfd, dfd, &a, name, err) < 0)
+	if (storage_copy_data(sfd, dfd, a.st_size, &reflinked, name, err) < 0)
 		return -1;
+	/* an xattr removed between its listing and its read: left to the
+	 * frozen copy, which says what is wrong if something is */
+	box_err_t e = NULL;
+	bool meta = storage_copy_meta_fd(pw->shift, sfd, dfd, &a, name, &e) == 0;
+	box_error_release(&e);
 	/* still leased (not broken by an opener past lease-break-time), the
 	 * same ctime and size: what was read is the file at ctime, its owner,
 	 * mode, xattrs and mtime too (changing any of them sets the ctime) */
-	if (fcntl(sfd, F_GETLEASE) != F_RDLCK || fstat(sfd, &b) < 0 || !same_time(&a.st_ctim, &b.st_ctim) ||
+	if (!meta || fcntl(sfd, F_GETLEASE) != F_RDLCK || fstat(sfd, &b) < 0 || !same_time(&a.st_ctim, &b.st_ctim) ||
 	    a.st_size != b.st_size) {
 		if (unlinkat(pw->pre->dirfd, dname, 0) < 0)
 			return box_error(err, errno, "removing the pre-copy of %s", name);
