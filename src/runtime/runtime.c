@@ -78,7 +78,9 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 		log_warn_ignored(&e, "%s: removing the host ends of its network", name);
 	box_error_release(&e);
 	config_free(c);
-	if (r == 0)
+	if (r == 0 && si.state == BOX_STOPPED)
+		box_warn("%s: its supervisor died cleaning up after the stop; finished its cleanup", name);
+	else if (r == 0)
 		box_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
@@ -92,9 +94,11 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	if (r < 0)
 		return -1;
 	if (state_lock_held(name)) {
-		if (r == 1) {
+		/* STOPPED: a supervisor's tail after the stop's answer (state.h) */
+		if (r == 1 || si->state == BOX_STOPPED) {
+			enum box_state st = r == 1 ? BOX_STARTING : BOX_STOPPED;
 			memset(si, 0, sizeof(*si));
-			si->state = BOX_STARTING;
+			si->state = st;
 		}
 		return 0;
 	}
@@ -117,11 +121,13 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		si->state = BOX_STARTING;
 		return 0;
 	}
+	/* a tail cut short (STOPPED): the container had stopped already */
+	bool was_up = si->state != BOX_STOPPED;
 	int ret = clean_stale(name, true, err);
 	close(fd);
 	memset(si, 0, sizeof(*si));
 	if (cleaned)
-		*cleaned = r == 0;
+		*cleaned = r == 0 && was_up;
 	return ret;
 }
 
@@ -401,8 +407,8 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	}
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
-	/* the supervisor answers right before it exits */
-	wait_gone(si.sup_pid, si.sup_start, 2000);
-	box_trace("stop: supervisor gone");
+	/* every process of the container is dead, its network gone: the
+	 * supervisor's tail (cgroups, rootfs mount, state) runs on under the
+	 * lock, which the next command that needs it waits for (state.h) */
 	return 0;
 }

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/paths.h"
@@ -35,6 +37,34 @@ static int sweep_tmp(const char *dir, box_err_t *err)
 	return 0;
 }
 
+/* A supervisor past its stop's answer (state STOPPED, alive) holds the lock
+ * for its tail: a few ms of rmdir and unlink, or as long as an overlay's
+ * sync of what the container wrote takes. 1 = it is gone (try again), 0 =
+ * the holder is something else, -1 = still there after TAIL_WAIT_MS. */
+#define TAIL_WAIT_MS 60000
+int state_wait_tail(const char *name, box_err_t *err)
+{
+	struct state_info si;
+	if (state_read(name, &si, NULL) != 0 || si.state != BOX_STOPPED || !state_pid_alive(si.sup_pid, si.sup_start))
+		return 0;
+	cleanup_close int fd = (int)syscall(SYS_pidfd_open, si.sup_pid, 0);
+	if (fd < 0)
+		return 1; /* gone meanwhile */
+	if (!state_pid_alive(si.sup_pid, si.sup_start))
+		return 1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, TAIL_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		return 1;
+	return box_error(err, ETIMEDOUT,
+			 "%s: its supervisor (pid %d) is still cleaning up after the stop %d s later (syncing "
+			 "its filesystem?): try again",
+			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
+}
+
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
@@ -52,6 +82,11 @@ int state_lock(const char *name, box_err_t *err)
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 			close(fd);
+			int w = e == EWOULDBLOCK ? state_wait_tail(name, err) : 0;
+			if (w < 0)
+				return -1;
+			if (w > 0 && tries < 100)
+				continue;
 			return box_error(err, e, "locking %s", path);
 		}
 		/* the owner removes the lock file with the rest of the state when
