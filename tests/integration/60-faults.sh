@@ -15,11 +15,9 @@ S=$BOX_ROOT/var/lib/boxes
 RUN=$BOX_ROOT/run/boxes
 CONF=$BOX_ROOT/etc/boxes
 mkdir -p "$W"
-SHIM=$W/fault-shim.so
-FLAG=$W/fault.pid
-SPEC=$W/fault.spec
+. "$(dirname "$0")/fault-lib.sh"
 PHASE="the fault shim"
-check "the fault shim builds" cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/integration/fault-shim.c" -ldl
+fault_shim_build
 # every box of this test (supervisors too) has the shim; it acts only
 # while $SPEC names a fault
 export LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG
@@ -29,45 +27,6 @@ export LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG
 t_tmpfs() { mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=755" "t$T" "$1"; }
 # fill DIR: writes until the file system is full.
 fill() { dd if=/dev/zero of="$1/fill" bs=4k status=none 2>/dev/null; sync; }
-
-# stopped PID: the process is stopped (SIGSTOP by the shim).
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-
-# at FUNC SUBSTRING[:after] CMD...: runs CMD in the background; returns 0
-# once a process (CMD, or a supervisor) is stopped at FUNC on a path with
-# SUBSTRING ($STOPPED: its pid, $BG: CMD's pid, $OUT: CMD's output), 1 when
-# CMD ended without getting there. The loop's bound is against a hang only.
-OUT=$W/out
-at() {
-	local i p
-	rm -f "$FLAG"
-	echo "$1:$2" >"$SPEC"
-	shift 2
-	"$@" >"$OUT" 2>&1 &
-	BG=$!
-	STOPPED=
-	for ((i = 0; i < 1200; i++)); do
-		p=$(cat "$FLAG" 2>/dev/null)
-		if [ -n "$p" ] && stopped "$p"; then
-			rm -f "$SPEC"
-			STOPPED=$p
-			return 0
-		fi
-		kill -0 "$BG" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$SPEC"
-	wait "$BG"
-	return 1
-}
-
-# kill9: kills the stopped process, reaps CMD ($BGRC: its exit status).
-kill9() {
-	kill -9 "$STOPPED"
-	wait "$BG" 2>/dev/null
-	BGRC=$?
-	rt_wait_for 10 rt_dead "$STOPPED"
-}
 
 # leftovers: temporaries and hidden half-made files anywhere in our root
 leftovers() {

@@ -72,19 +72,19 @@ keep "start, warm" priv
 fl="" flu=""
 for ((i = 0; i < BENCH_RUNS; i++)); do
 	sleep 0.5
-	fl="$fl $(bench_ms bash -c "unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc chroot $LP/$N/rootfs /bin/true")"
+	fl="$fl $(bench_ms unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc chroot "$LP/$N/rootfs" /bin/true)"
 	sleep 0.5
-	flu="$flu $(bench_ms bash -c "unshare --fork --user --map-root-user --pid --mount --uts --ipc --net --cgroup --mount-proc chroot $LP/$N/rootfs /bin/true")"
+	flu="$flu $(bench_ms unshare --fork --user --map-root-user --pid --mount --uts --ipc --net --cgroup --mount-proc chroot "$LP/$N/rootfs" /bin/true)"
 done
 printf '%-34s floor  min %8s ms  median %8s ms\n' "kernel floor (unshare + chroot)" $(bench_stats "$fl")
 printf '%-34s floor  min %8s ms  median %8s ms\n' "the same with a user namespace" $(bench_stats "$flu")
 FLOOR=$(median "$fl") FLOOR_U=$(median "$flu")
 bench_pair "stop --kill" "$BENCH_RUNS" "$BK" "$LK" "$BS; $LS" "$BK; $LK"
-# what each side pays before it does anything: bash -c and the command's
-# exec, two processes (a stop's own work is the rest)
+# what each side pays before it does anything: the command's fork and exec
+# (a stop's own work is the rest)
 fl=""
-for ((i = 0; i < BENCH_RUNS; i++)); do fl="$fl $(bench_ms bash -c "box --version")"; done
-printf '%-34s floor  min %8s ms  median %8s ms  (bash -c "box --version": two execs)\n' "" $(bench_stats "$fl")
+for ((i = 0; i < BENCH_RUNS; i++)); do fl="$fl $(bench_ms box --version)"; done
+printf '%-34s floor  min %8s ms  median %8s ms  (box --version: one exec)\n' "" $(bench_stats "$fl")
 bench_pair "start + stop --kill cycle" "$BENCH_RUNS" "$BS && $BK" "$LS && $LK" "$BK; $LK" "true"
 bench_pair "graceful stop (busybox, SIGPWR)" "${BENCH_GRACEFUL:-3}" "box stop $N" "lxc-stop -P $LP -n $N" \
 	"$BS; $LS; sleep 0.3" "$BK; $LK"
