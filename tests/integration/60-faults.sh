@@ -167,35 +167,12 @@ done
 reset "$C"
 
 # The supervisor's tail: a stop is answered once every process of the
-# container is dead; the cgroups, network devices, rootfs mount (an
-# overlay's sync) and state go after, under the lock. The shim holds the
+# container is dead and its network gone; the rootfs mount (an overlay's
+# sync), cgroups and state go after, under the lock. The shim holds the
 # supervisor in its tail; each command meanwhile tells the truth or waits
 # for the lock, and a kill -9 there is finished by the next command. Both
 # modes, on overlay (whose layers a start or snapshot must not take while
 # the stopped one's superblock is still being shut down).
-# at_tail FUNC SUBSTRING[:after] CMD...: as at, for a point of the tail,
-# which comes after CMD (a stop) may have returned
-at_tail() {
-	local i p
-	rm -f "$FLAG"
-	echo "$1:$2" >"$SPEC"
-	shift 2
-	"$@" >"$OUT" 2>&1 &
-	BG=$!
-	STOPPED=
-	for ((i = 0; i < 1200; i++)); do
-		p=$(cat "$FLAG" 2>/dev/null)
-		if [ -n "$p" ] && stopped "$p"; then
-			rm -f "$SPEC"
-			STOPPED=$p
-			return 0
-		fi
-		sleep 0.05
-	done
-	rm -f "$SPEC"
-	wait "$BG"
-	return 1
-}
 # waiting PID: PID waits in poll (7) or ppoll (271), for the tail's end
 waiting() { rt_wait_for 20 sh -c "read n _ </proc/$1/syscall && [ \$n = 7 -o \$n = 271 ]"; }
 for m in no yes; do

@@ -49,8 +49,8 @@ rt_dead() {
 }
 
 # rt_settle NAME: waits for the supervisor's tail. A stop returns once every
-# process of the container is dead; its supervisor then removes the cgroups,
-# network devices, rootfs mount and run folder under the container's lock
+# process of the container is dead and its network gone; its supervisor then
+# removes the cgroups, rootfs mount and run folder under the container's lock
 # (which the next box command waits for) and exits. A check of those on the
 # host comes after this. The bound is against a hang only.
 rt_settle() {
