@@ -45,8 +45,10 @@ static int sweep_tmp(const char *dir, box_err_t *err)
 int state_wait_tail(const char *name, box_err_t *err)
 {
 	struct state_info si;
-	if (state_read(name, &si, NULL) != 0 || si.state != BOX_STOPPED || !state_pid_alive(si.sup_pid, si.sup_start))
+	if (state_read(name, &si, NULL) != 0 || si.state != BOX_STOPPED)
 		return 0;
+	if (!state_pid_alive(si.sup_pid, si.sup_start))
+		return 1; /* gone since the flock */
 	cleanup_close int fd = (int)syscall(SYS_pidfd_open, si.sup_pid, 0);
 	if (fd < 0)
 		return 1; /* gone meanwhile */
@@ -69,7 +71,7 @@ int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
 	cleanup_free char *path = xasprintf("%s/lock", dir);
-	for (int tries = 0;; tries++) {
+	for (int tries = 0, settle = 0;; tries++) {
 		/* inside the loop: a cleaner holding the lock may remove the
 		 * folder between our mkdir and our open */
 		if (mkdir_p(dir, 0700, err) < 0)
@@ -87,6 +89,12 @@ int state_lock(const char *name, box_err_t *err)
 				return -1;
 			if (w > 0 && tries < 100)
 				continue;
+			/* a tail between its state file and its lock file (two
+			 * unlinks, state_remove_all): a moment */
+			if (e == EWOULDBLOCK && settle++ < 3) {
+				usleep(1000);
+				continue;
+			}
 			return box_error(err, e, "locking %s", path);
 		}
 		/* the owner removes the lock file with the rest of the state when
@@ -198,7 +206,9 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
  * looked for only when the folder does not go: a stop is spared the read. */
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "config" };
+	/* the state file last: while it says STOPPED, a command that finds
+	 * the lock held waits for the supervisor's tail (state_lock) */
+	static const char *const files[] = { "supervisor.pid", "init.pid", "control", "config" };
 	cleanup_free char *dir = paths_runtime_path(name);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);
@@ -221,6 +231,9 @@ int state_remove(const char *name, box_err_t *err)
 		if (rmdir(p) < 0 && errno != ENOENT)
 			return box_error(err, errno, "removing %s", p);
 	}
+	cleanup_free char *st = xasprintf("%s/state", dir);
+	if (unlink(st) < 0 && errno != ENOENT)
+		return box_error(err, errno, "removing %s", st);
 	return 0;
 }
 
