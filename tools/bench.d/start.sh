@@ -6,6 +6,8 @@
 #   box stop --kill X           vs  lxc-stop -k
 #   box stop X (busybox: SIGPWR) vs lxc-stop      (BENCH_GRACEFUL runs, ~2 s each)
 #   box start on overlay storage vs the same on dir (one template, both modes)
+#   box stop --kill after 20 MB written inside, overlay vs dir, and the floor
+#   of the sync an overlay's unmount does (20 MB written, sync -f)
 # It ends with both ratios of every start row: boxes/LXC and boxes/floor
 # (the goals: <= 0.30 and <= 1.2), so that a reader sees on any
 # machine how far each is; the unprivileged rows against a floor that makes
