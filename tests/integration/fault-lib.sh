@@ -9,6 +9,10 @@
 #       SUBSTRING ($STOPPED: its pid, $BG: CMD's pid, $OUT: CMD's output),
 #       1 when CMD ended without getting there. The loop's bound is against
 #       a hang only.
+#   at_tail FUNC SUBSTRING[:after] CMD...
+#       the same for a point that comes after CMD may have ended (a
+#       supervisor's tail after it answered a stop): waits for the stop
+#       whether CMD runs or not
 #   kill9                     kills the stopped process, reaps CMD ($BGRC:
 #                             its exit status)
 #   stopped PID               the process is stopped (SIGSTOP by the shim)
@@ -23,8 +27,12 @@ fault_shim_build() {
 
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 
-at() {
-	local i p
+at() { _at 1 "$@"; }
+at_tail() { _at 0 "$@"; }
+
+_at() {
+	local i p while_cmd=$1
+	shift
 	rm -f "$FLAG"
 	echo "$1:$2" >"$SPEC"
 	shift 2
@@ -38,7 +46,7 @@ at() {
 			STOPPED=$p
 			return 0
 		fi
-		kill -0 "$BG" 2>/dev/null || break
+		[ "$while_cmd" = 0 ] || kill -0 "$BG" 2>/dev/null || break
 		sleep 0.05
 	done
 	rm -f "$SPEC"
