@@ -14,7 +14,9 @@ const struct box_command cmd_stop = {
 	.usage = "stop NAME [-t SECONDS] [--kill]\n"
 		 "  Sends init its halt signal (the config's halt_signal, or SIGRTMIN+3 for systemd\n"
 		 "  and SIGPWR otherwise), waits up to -t seconds (default: the config's stop_timeout,\n"
-		 "  60), then kills every process. Returns once everything is cleaned up.\n"
+		 "  60), then kills every process. Returns once every process is dead and its network\n"
+		 "  is gone; its supervisor removes its cgroups, rootfs mount and state right after,\n"
+		 "  and the next command on the container waits for that.\n"
 		 "  -t, --timeout SECONDS  how long init may take to shut down\n"
 		 "  -k, --kill             kill at once",
 };

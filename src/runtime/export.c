@@ -183,7 +183,9 @@ static int hold_container(const char *name, enum export_mode mode, struct hold *
 		if (runtime_stop(name, -1, false, err) < 0)
 			return box_error_wrap(err, "stopping %s for the export", name);
 		h->restart = true;
-		return 0;
+		/* the dump mounts an overlay's layers: not while the stopped
+		 * one's superblock is still being shut down (state.h) */
+		return state_wait_tail(name, err) < 0 ? -1 : 0;
 	}
 	if (global_load(&h->g, err) < 0 || cgroup_open(h->g->cgroup_parent, name, &h->cg, err) < 0 ||
 	    cgroup_freeze(h->cg, true, err) < 0)

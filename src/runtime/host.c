@@ -128,6 +128,41 @@ void host_drop_net(struct sup *s)
 	config_free(rc);
 }
 
+void host_drop_root(struct sup *s)
+{
+	if (s->root_ref < 0)
+		return;
+	close(s->root_ref);
+	s->root_ref = -1;
+	box_trace("sup: rootfs mount dropped");
+}
+
+void host_end(struct sup *s)
+{
+	/* init's pid namespace is gone (act_kill); what was in the cgroup
+	 * without being in it (a `box attach` on its way in) goes now */
+	box_err_t err = NULL;
+	if (s->cg && cgroup_kill(s->cg, &err) < 0)
+		log_warn_ignored(&err, "killing the container's processes");
+	/* the network before the answer, as LXC: a host end, a forward or a
+	 * dnsmasq entry is the host's network configuration */
+	host_drop_net(s);
+	box_trace("sup: net dropped");
+}
+
+void host_tail(struct sup *s, int status)
+{
+	host_drop_root(s);
+	host_drop_cgroup(s);
+	box_trace("sup: cgroup dropped");
+	box_err_t err = NULL;
+	state_remove_all(s->name, &err);
+	log_warn_ignored(&err, "removing the state");
+	box_trace("sup: state removed");
+	close(s->lock_fd);
+	_exit(status);
+}
+
 int host_open_console(struct sup *s, box_err_t *err)
 {
 	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);

@@ -41,6 +41,7 @@ struct sup {
 	struct net_state *ns;
 	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
 	int record_fd; /* the record written at start, held: its inode is no other's */
+	int root_ref;  /* the rootfs mount, held till the tail (spawn_wait_exec) */
 	bool wait;
 	pid_t init_pid;
 	uint64_t init_start;
@@ -80,6 +81,18 @@ void host_drop_cgroup(struct sup *s);
 void host_refresh_stop_keys(struct sup *s);
 /* Removes the network devices (failures are warnings). */
 void host_drop_net(struct sup *s);
+/* Lets go of the rootfs mount: the last reference to an overlay's
+ * superblock, whose shutdown syncs its upper filesystem here. */
+void host_drop_root(struct sup *s);
+/* What goes before a stop's answer: every process left in the cgroup (one
+ * on its way in, not in init's namespace) killed, the network devices. */
+void host_end(struct sup *s);
+/* The tail of the end, after the stopping clients have their answer (every
+ * process of the container is dead, its network is gone, the state says
+ * STOPPED): the rootfs mount, the cgroups and the state go, still under the
+ * lock, which a command that wants it waits for (state_lock); then the
+ * supervisor exits with status. */
+__attribute__((noreturn)) void host_tail(struct sup *s, int status);
 /* The console pty (its slave kept open: no EIO between two inits). */
 int host_open_console(struct sup *s, box_err_t *err);
 /* The sd_notify socket, bound into the container at /run/host. */

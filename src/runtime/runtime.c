@@ -78,7 +78,9 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 		log_warn_ignored(&e, "%s: removing the host ends of its network", name);
 	box_error_release(&e);
 	config_free(c);
-	if (r == 0)
+	if (r == 0 && si.state == BOX_STOPPED)
+		box_warn("%s: its supervisor died cleaning up after the stop; finished its cleanup", name);
+	else if (r == 0)
 		box_warn("%s: its supervisor had died; cleaned up what it left", name);
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
@@ -92,9 +94,11 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	if (r < 0)
 		return -1;
 	if (state_lock_held(name)) {
-		if (r == 1) {
+		/* STOPPED: a supervisor's tail after the stop's answer (state.h) */
+		if (r == 1 || si->state == BOX_STOPPED) {
+			enum box_state st = r == 1 ? BOX_STARTING : BOX_STOPPED;
 			memset(si, 0, sizeof(*si));
-			si->state = BOX_STARTING;
+			si->state = st;
 		}
 		return 0;
 	}
@@ -117,11 +121,13 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		si->state = BOX_STARTING;
 		return 0;
 	}
+	/* a tail cut short (STOPPED): the container had stopped already */
+	bool was_up = si->state != BOX_STOPPED;
 	int ret = clean_stale(name, true, err);
 	close(fd);
 	memset(si, 0, sizeof(*si));
 	if (cleaned)
-		*cleaned = r == 0;
+		*cleaned = r == 0 && was_up;
 	return ret;
 }
 
@@ -329,10 +335,12 @@ static int kill_supervisor(const char *name, box_err_t *err)
 	return 0;
 }
 
-int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
+/* The stop request sent to a supervisor that is not answering at once:
+ * the state says why (stopped, a dead supervisor's leftovers cleaned, a
+ * start that has no control socket yet). 1 = *fd sent, 0 = nothing to stop
+ * (said so), -1 = error. */
+static int send_when_up(const char *name, const struct ctl_req *req, bool kill_now, int *fd, box_err_t *err)
 {
-	if (paths_check_name(name, err) < 0)
-		return -1;
 	struct state_info si;
 	bool cleaned;
 	if (probe(name, &si, &cleaned, err) < 0)
@@ -344,17 +352,12 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 	if (si.state == BOX_STOPPED)
 		return box_error(err, 0, "%s is not running", name);
 	box_trace("stop: probed");
-	struct ctl_req req = { .magic = CTL_MAGIC,
-			       .cmd = CTL_STOP,
-			       .timeout = timeout_s < 0 ? -1 : timeout_s,
-			       .flags = kill_now ? CTL_F_KILL : 0 };
-	int fd = -1;
 	/* while it starts, the control socket may not be there yet */
 	for (uint64_t end = now_ms() + 30000;;) {
 		box_err_t e = NULL;
-		fd = control_open(name, &req, &e);
-		if (fd >= 0)
-			break;
+		*fd = control_open(name, req, &e);
+		if (*fd >= 0)
+			return 1;
 		if (probe(name, &si, &cleaned, err) < 0) {
 			box_error_release(&e);
 			return -1;
@@ -366,7 +369,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 		if (now_ms() > end) {
 			if (kill_now) {
 				box_error_release(&e);
-				return kill_supervisor(name, err);
+				return kill_supervisor(name, err) < 0 ? -1 : 0;
 			}
 			*err = e;
 			return -1;
@@ -374,6 +377,27 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 		box_error_release(&e);
 		usleep(10000);
 	}
+}
+
+int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
+{
+	if (paths_check_name(name, err) < 0)
+		return -1;
+	struct ctl_req req = { .magic = CTL_MAGIC,
+			       .cmd = CTL_STOP,
+			       .timeout = timeout_s < 0 ? -1 : timeout_s,
+			       .flags = kill_now ? CTL_F_KILL : 0 };
+	/* a running container's supervisor first: it answers for itself (no
+	 * state read before, 0.5 ms); the state when it does not */
+	box_err_t e = NULL;
+	int fd = control_open(name, &req, &e);
+	box_error_release(&e);
+	if (fd < 0) {
+		int r = send_when_up(name, &req, kill_now, &fd, err);
+		if (r <= 0)
+			return r;
+	}
+	struct state_info si;
 	if (state_read(name, &si, NULL) != 0)
 		memset(&si, 0, sizeof(si));
 	box_trace("stop: request sent");
@@ -391,18 +415,18 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 		/* a supervisor gone without an answer (killed): stopped is
 		 * success for a stop, whoever stopped it */
 		wait_gone(si.sup_pid, si.sup_start, 2000);
-		box_err_t e = NULL;
-		if (probe(name, &si, NULL, &e) == 0 && si.state == BOX_STOPPED) {
+		box_err_t e2 = NULL;
+		if (probe(name, &si, NULL, &e2) == 0 && si.state == BOX_STOPPED) {
 			box_error_release(err);
 			return 0;
 		}
-		box_error_release(&e);
+		box_error_release(&e2);
 		return -1;
 	}
 	if (resp.status)
 		return box_error(err, resp.status, "stopping %s: %s", name, resp.text);
-	/* the supervisor answers right before it exits */
-	wait_gone(si.sup_pid, si.sup_start, 2000);
-	box_trace("stop: supervisor gone");
+	/* every process of the container is dead, its network gone: the
+	 * supervisor's tail (cgroups, rootfs mount, state) runs on under the
+	 * lock, which the next command that needs it waits for (state.h) */
 	return 0;
 }

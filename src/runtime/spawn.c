@@ -129,6 +129,32 @@ static int recv_go(int fd, struct cgroup_join *j, int *filter)
 	return 1;
 }
 
+/* STEP_EXEC with the container's root (O_PATH, SCM_RIGHTS; none when it
+ * could not be opened): the supervisor's reference to the rootfs mount. */
+static void send_exec(int fd)
+{
+	struct spawn_msg m = { .type = STEP_EXEC };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &root, sizeof(int));
+	}
+	sendmsg(fd, &mh, MSG_NOSIGNAL);
+	if (root >= 0)
+		close(root);
+}
+
 static void child_fail(int fd, box_err_t *err)
 {
 	send_msg(fd, STEP_ERROR, (*err)->errnum, (*err)->msg);
@@ -248,7 +274,7 @@ static void child_main(const struct spawn_ctx *x, int fd, int tree)
 		argv[i + 1] = c->init_args[i];
 	/* STEP_EXEC */
 	box_trace("child: exec");
-	send_msg(fd, STEP_EXEC, 0, NULL);
+	send_exec(fd);
 	execve(c->init, argv, x->env);
 	box_error(&err, errno, "exec'ing init %s", c->init);
 	child_fail(fd, &err);
@@ -374,25 +400,68 @@ void spawn_child_error(int sync_fd, box_err_t *err)
 	box_error(err, m.errnum, "%s", m.text);
 }
 
-int spawn_wait_exec(int sync_fd, box_err_t *err)
+/* One message, and the fd that came with it (-1: none). */
+static int recv_msg_fd(int fd, struct spawn_msg *m, int *passed)
+{
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	*passed = -1;
+	ssize_t n;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(passed, CMSG_DATA(cm), sizeof(int));
+	if (n != (ssize_t)sizeof(*m)) {
+		if (*passed >= 0)
+			close(*passed);
+		*passed = -1;
+		errno = EPROTO;
+		return -1;
+	}
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 1;
+}
+
+int spawn_wait_exec(int sync_fd, int *root_ref, box_err_t *err)
 {
 	bool exec_seen = false;
 	struct spawn_msg m;
+	int ret = 0;
+	*root_ref = -1;
 	for (;;) {
-		int r = recv_msg(sync_fd, &m);
-		if (r < 0)
-			return box_error(err, errno, "reading from the container's first process");
+		int passed;
+		int r = recv_msg_fd(sync_fd, &m, &passed);
+		if (r < 0) {
+			ret = box_error(err, errno, "reading from the container's first process");
+			break;
+		}
 		if (r == 0)
 			break;
-		if (m.type == STEP_ERROR) {
-			box_error(err, m.errnum, "%s", m.text);
-			return -1;
-		}
-		/* STEP_EXEC */
-		if (m.type == STEP_EXEC)
+		/* STEP_EXEC, with the root; an fd with anything else is dropped */
+		if (m.type == STEP_EXEC && !exec_seen) {
 			exec_seen = true;
+			*root_ref = passed;
+		} else if (passed >= 0) {
+			close(passed);
+		}
+		if (m.type == STEP_ERROR) {
+			ret = box_error(err, m.errnum, "%s", m.text);
+			break;
+		}
 	}
-	if (!exec_seen)
-		return box_error(err, 0, "the container's first process died during setup");
-	return 0;
+	if (ret == 0 && !exec_seen)
+		ret = box_error(err, 0, "the container's first process died during setup");
+	if (ret < 0 && *root_ref >= 0) {
+		close(*root_ref);
+		*root_ref = -1;
+	}
+	return ret < 0 ? -1 : 0;
 }

@@ -19,7 +19,8 @@
  *     filter's memfd (SCM_RIGHTS)       container's cgroup; the cgroup view,
  *                                       /run, bind mounts, pivot_root, seccomp
  *                                       (the filter loaded), caps, console
- *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init)
+ *   spawn_wait_exec() <── STEP_EXEC ─── right before execve(init), with an
+ *                         + the root      O_PATH fd of its root (SCM_RIGHTS)
  *                     <── EOF ───────── the SOCK_CLOEXEC end closed by execve
  *
  * Any failure in the child travels as a SPAWN_ERROR message with the child's
@@ -59,7 +60,13 @@ int spawn_container(const struct spawn_ctx *x, pid_t *pid, int *pidfd, int *sync
 int spawn_go(int sync_fd, const struct cgroup_join *join, int filter, box_err_t *err);
 /* After a failed host step: the child's own error instead, if it sent one. */
 void spawn_child_error(int sync_fd, box_err_t *err);
-/* Returns 0 once init has been exec'd, -1 with the child's error otherwise. */
-int spawn_wait_exec(int sync_fd, box_err_t *err);
+/* Returns 0 once init has been exec'd, -1 with the child's error otherwise.
+ * *root_ref: an O_PATH fd of the container's root as the child saw it
+ * right before the exec (-1: none came), the supervisor's reference to the
+ * rootfs mount: held, the mount's superblock outlives the container's mount
+ * namespace, and its shutdown (an overlay syncs its upper filesystem) runs
+ * where the supervisor closes it instead of in init's exit. Never used for
+ * a path: the container owns what is below it. */
+int spawn_wait_exec(int sync_fd, int *root_ref, box_err_t *err);
 
 #endif

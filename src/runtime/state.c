@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/paths.h"
@@ -35,11 +37,41 @@ static int sweep_tmp(const char *dir, box_err_t *err)
 	return 0;
 }
 
+/* A supervisor past its stop's answer (state STOPPED, alive) holds the lock
+ * for its tail: a few ms of rmdir and unlink, or as long as an overlay's
+ * sync of what the container wrote takes. 1 = it is gone (try again), 0 =
+ * the holder is something else, -1 = still there after TAIL_WAIT_MS. */
+#define TAIL_WAIT_MS 60000
+int state_wait_tail(const char *name, box_err_t *err)
+{
+	struct state_info si;
+	if (state_read(name, &si, NULL) != 0 || si.state != BOX_STOPPED)
+		return 0;
+	if (!state_pid_alive(si.sup_pid, si.sup_start))
+		return 1; /* gone since the flock */
+	cleanup_close int fd = (int)syscall(SYS_pidfd_open, si.sup_pid, 0);
+	if (fd < 0)
+		return 1; /* gone meanwhile */
+	if (!state_pid_alive(si.sup_pid, si.sup_start))
+		return 1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, TAIL_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		return 1;
+	return box_error(err, ETIMEDOUT,
+			 "%s: its supervisor (pid %d) is still cleaning up after the stop %d s later (syncing "
+			 "its filesystem?): try again",
+			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
+}
+
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
 	cleanup_free char *path = xasprintf("%s/lock", dir);
-	for (int tries = 0;; tries++) {
+	for (int tries = 0, settle = 0;; tries++) {
 		/* inside the loop: a cleaner holding the lock may remove the
 		 * folder between our mkdir and our open */
 		if (mkdir_p(dir, 0700, err) < 0)
@@ -52,6 +84,17 @@ int state_lock(const char *name, box_err_t *err)
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 			close(fd);
+			int w = e == EWOULDBLOCK ? state_wait_tail(name, err) : 0;
+			if (w < 0)
+				return -1;
+			if (w > 0 && tries < 100)
+				continue;
+			/* a tail between its state file and its lock file (two
+			 * unlinks, state_remove_all): a moment */
+			if (e == EWOULDBLOCK && settle++ < 3) {
+				usleep(1000);
+				continue;
+			}
 			return box_error(err, e, "locking %s", path);
 		}
 		/* the owner removes the lock file with the rest of the state when
@@ -163,7 +206,9 @@ int state_read(const char *name, struct state_info *si, box_err_t *err)
  * looked for only when the folder does not go: a stop is spared the read. */
 int state_remove(const char *name, box_err_t *err)
 {
-	static const char *const files[] = { "state", "supervisor.pid", "init.pid", "control", "config" };
+	/* the state file last: while it says STOPPED, a command that finds
+	 * the lock held waits for the supervisor's tail (state_lock) */
+	static const char *const files[] = { "supervisor.pid", "init.pid", "control", "config" };
 	cleanup_free char *dir = paths_runtime_path(name);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);
@@ -186,6 +231,9 @@ int state_remove(const char *name, box_err_t *err)
 		if (rmdir(p) < 0 && errno != ENOENT)
 			return box_error(err, errno, "removing %s", p);
 	}
+	cleanup_free char *st = xasprintf("%s/state", dir);
+	if (unlink(st) < 0 && errno != ENOENT)
+		return box_error(err, errno, "removing %s", st);
 	return 0;
 }
 

@@ -4,6 +4,9 @@
  *   lock            flock()ed by whoever owns the container's lifetime: `box
  *                   start` while it starts, then the supervisor until it has
  *                   cleaned up. Not held + state present = the supervisor died.
+ *                   Held + state STOPPED = the supervisor's tail: the stop has
+ *                   its answer (every process is dead, the network gone),
+ *                   the cgroups, rootfs mount and these files go meanwhile.
  *   supervisor.pid  the supervisor's pid, init.pid: init's pid (host view)
  *   state           key=value lines (struct state_info), written atomically
  *   control         the supervisor's unix socket (control.h)
@@ -32,10 +35,14 @@ struct state_info {
 	int64_t started;		/* wall clock, seconds since the epoch */
 };
 
-/* Creates <run>/<name>/ and takes its lock without waiting; EWOULDBLOCK
- * (as errno, with the error) when someone else holds it. Returns the fd.
+/* Creates <run>/<name>/ and takes its lock without waiting, but for a
+ * supervisor's tail (waited for, up to 60 s: ETIMEDOUT); EWOULDBLOCK (as
+ * errno, with the error) when someone else holds it. Returns the fd.
  * The new holder removes the temporaries (*.tmp.PID) a dead one left. */
 int state_lock(const char *name, box_err_t *err);
+/* Waits while a supervisor's tail holds the lock (up to 60 s, then
+ * ETIMEDOUT): 1 when one did and is gone, 0 when none holds it. */
+int state_wait_tail(const char *name, box_err_t *err);
 /* True when the lock is held by a live process (does not take it). */
 bool state_lock_held(const char *name);
 

@@ -97,17 +97,12 @@ static int save_state(struct sup *s, enum box_state st, box_err_t *err)
 	return 0;
 }
 
-static void warn_err(box_err_t *err, const char *what)
-{
-	log_warn_ignored(err, "%s", what);
-}
-
-/* Mid-life (STOPPING): the stop goes on whatever the file says. */
+/* Mid-life (STOPPING, STOPPED): the stop goes on whatever the file says. */
 static void save_state_or_warn(struct sup *s, enum box_state st)
 {
 	box_err_t err = NULL;
 	if (save_state(s, st, &err) < 0)
-		warn_err(&err, "recording STOPPING");
+		log_warn_ignored(&err, "recording %s", state_name(st));
 }
 
 /* ---- init ---- */
@@ -146,7 +141,7 @@ static int spawn_init(struct sup *s, box_err_t *err)
 		goto out;
 	if (host_send_go(s, sync_fd, err) < 0)
 		goto out;
-	ret = spawn_wait_exec(sync_fd, err);
+	ret = spawn_wait_exec(sync_fd, &s->root_ref, err);
 	box_trace("sup: exec seen");
 out:
 	if (ret < 0)
@@ -235,6 +230,10 @@ static void close_clients(struct sup *s, const char *why)
 	}
 }
 
+/* A stop returns once every process of the container is dead and its
+ * network is gone: answered here, with the state saying STOPPED; the
+ * cgroups, the rootfs mount and the state go after, under the lock
+ * (host_tail). */
 __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int status)
 {
 	log_info("%s: stopped: %s", s->name, why);
@@ -248,20 +247,12 @@ __attribute__((noreturn)) static void finish(struct sup *s, const char *why, int
 		close(s->ctl_fd);
 	}
 	s->ctl_fd = -1;
-	host_drop_cgroup(s);
-	box_trace("sup: cgroup dropped");
-	host_drop_net(s);
-	box_trace("sup: net dropped");
-	box_err_t err = NULL;
-	state_remove_all(s->name, &err);
-	warn_err(&err, "removing the state");
-	box_trace("sup: state removed");
-	/* release the lock before answering: a `box start` right after `box
-	 * stop` returns must find the container free */
-	close(s->lock_fd);
+	host_end(s);
+	s->started = 0;
+	save_state_or_warn(s, BOX_STOPPED);
 	close_clients(s, why);
 	box_trace("sup: answered");
-	_exit(status);
+	host_tail(s, status);
 }
 
 /* ---- state x event actions ---- */
@@ -335,6 +326,7 @@ static void act_init_exited(struct sup *s)
 	/* reboot from inside: a fresh cgroup and network, the same supervisor */
 	log_info("%s: %s: starting it again", s->name, why);
 	box_err_t err = NULL;
+	host_drop_root(s);
 	host_drop_cgroup(s);
 	host_drop_net(s);
 	if (host_make_cgroup(s, &err) < 0 || spawn_init(s, &err) < 0 || save_state(s, BOX_RUNNING, &err) < 0) {
@@ -617,6 +609,7 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 		.slave = -1,
 		.pidfd = -1,
 		.record_fd = -1,
+		.root_ref = -1,
 		.req_timeout = -1,
 	};
 	struct sup *s = &sv;
@@ -690,6 +683,7 @@ fail:
 		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 		waitpid(s->init_pid, NULL, 0);
 	}
+	host_drop_root(s);
 	host_drop_cgroup(s);
 	host_drop_net(s);
 	box_err_t e2 = NULL;

@@ -362,6 +362,21 @@ static int no_snapshot(const char *name, const char *snap, box_err_t *err)
 	return box_error(err, ENOENT, "%s has no snapshot %s ('box snapshot %s --list' shows them)", name, snap, name);
 }
 
+/* The folder of the snapshot SNAP of the container cfd, opened; its
+ * snapshots folder locked in *sfd (open_snapshots: held by the caller while
+ * it uses the snapshot, so that no delete takes it meanwhile). */
+static int open_snapshot(int cfd, const char *name, const char *snap, int *sfd, box_err_t *err)
+{
+	struct stat st;
+	*sfd = -1;
+	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return no_snapshot(name, snap, err);
+	if ((*sfd = open_snapshots(cfd, name, false, err)) < 0)
+		return -1;
+	int fd = openat(*sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? no_snapshot(name, snap, err) : fd;
+}
+
 static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
 {
 	struct layer_chain ch;
@@ -397,16 +412,9 @@ int storage_snapshot_root_path(const char *name, const char *snap, char **root, 
 	if (cfd < 0)
 		return -1;
 	enum box_storage kind = storage_kind(name);
-	struct stat st;
-	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return no_snapshot(name, snap, err);
-	int sfd = open_snapshots(cfd, name, false, err);
-	if (sfd < 0)
-		return -1;
-	*hold = sfd;
-	cleanup_close int snapfd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int snapfd = open_snapshot(cfd, name, snap, hold, err);
 	if (snapfd < 0)
-		return no_snapshot(name, snap, err);
+		return -1;
 	if (kind != STORAGE_OVERLAY) {
 		*root = xasprintf("%s/snapshots/%s/rootfs", paths_container_path(name), snap);
 		return 0;
@@ -475,15 +483,10 @@ int storage_rollback(const char *name, const char *snap, char **config, size_t *
 	if (cfd < 0)
 		return -1;
 	enum box_storage kind = storage_kind(name);
-	struct stat st;
-	if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return no_snapshot(name, snap, err);
-	cleanup_close int sfd = open_snapshots(cfd, name, false, err);
-	if (sfd < 0)
-		return -1;
-	cleanup_close int snapfd = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sfd = -1;
+	cleanup_close int snapfd = open_snapshot(cfd, name, snap, &sfd, err);
 	if (snapfd < 0)
-		return no_snapshot(name, snap, err);
+		return -1;
 	if (read_file_at(snapfd, "config", config, config_len, err) < 0)
 		return box_error_wrap(err, "snapshot %s of %s", snap, name);
 
@@ -563,16 +566,10 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 	enum box_storage kind = storage_kind(src);
 	cleanup_close int sfd = -1, holder = -1;
 	if (snap) {
-		struct stat st;
-		if (storage_snapshot_check_name(snap, err) < 0)
+		/* sfd held until the copy is made: no delete of the snapshot meanwhile */
+		if (storage_snapshot_check_name(snap, err) < 0 ||
+		    (holder = open_snapshot(cfd, src, snap, &sfd, err)) < 0)
 			return -1;
-		if (fstatat(cfd, "snapshots", &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return no_snapshot(src, snap, err);
-		/* held until the copy is made: no delete of the snapshot meanwhile */
-		if ((sfd = open_snapshots(cfd, src, false, err)) < 0)
-			return -1;
-		if ((holder = openat(sfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return no_snapshot(src, snap, err);
 	} else if ((holder = dup(cfd)) < 0) {
 		return box_error(err, errno, "dup");
 	}

@@ -81,5 +81,6 @@ check_eq "the host's notify folder holds only the socket" "notify" "$(ls "$BOX_R
 check "stop" timeout 60 box stop --kill "$C2"
 out=$(box ls 2>&1); rc=$?
 check_eq "box ls works afterwards" 0 "$rc"
+rt_settle "$C2"
 check "the run folder is gone" test ! -e "$BOX_ROOT/run/boxes/$C2"
 t_done

@@ -162,6 +162,7 @@ wait $bomber
 
 PHASE="stop after the fork bomb"
 check "box stop ends the bombed container" timeout 40 box stop -t 3 "$C"
+rt_settle "$C"
 check_eq "no cgroup left" "" "$(rt_cgroups "$C")"
 
 PHASE="freeze"
@@ -217,14 +218,17 @@ check "apply of every container exits 0" test $? -eq 0
 PHASE="stop a frozen container"
 box freeze "$C" >/dev/null
 check "box stop of a frozen container" timeout 60 box stop -t 3 "$C"
+rt_settle "$C"
 check_eq "no cgroup left after stopping it frozen" "" "$(rt_cgroups "$C")"
 check "box start after that" box start "$C"
 ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
 box freeze "$C" >/dev/null
 check "box stop --kill of a frozen container" timeout 20 box stop --kill "$C"
 check "... its init is gone" rt_dead "$ipid"
+rt_settle "$C"
 check_eq "no cgroup left after killing it frozen" "" "$(rt_cgroups "$C")"
 check "box stop $O" box stop -t 5 "$O"
+rt_settle "$O"
 check_eq "no cgroup of the other left" "" "$(rt_cgroups "$O")"
 
 t_done

@@ -1,4 +1,5 @@
 #!/bin/bash
+# box-test: lane vm
 # The cgroup v2 backend for real, whatever this host's layout: Debian's own
 # kernel booted under qemu (TCG: no KVM needed) from an initramfs made here of
 # build/box and its libraries, busybox, bash and the busybox template (and the

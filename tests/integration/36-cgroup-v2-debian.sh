@@ -1,4 +1,5 @@
 #!/bin/bash
+# box-test: lane vm
 # The Debian 12 systemd template in the pure cgroup v2 VM of 35-cgroup-v2.sh,
 # privileged and unprivileged: 25-debian.sh there (boot to running with no
 # failed unit and no "Failed to create symlink", its own shutdown), without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# box-test: lane vm
 # Docker and podman in a container nesting on a pure cgroup v2 host: all of
 # 27-nesting.sh (boxes in boxes, the escape checks, then Docker's and podman's
 # import, run and -m 32m, with and without nesting) in the VM of

@@ -15,11 +15,9 @@ S=$BOX_ROOT/var/lib/boxes
 RUN=$BOX_ROOT/run/boxes
 CONF=$BOX_ROOT/etc/boxes
 mkdir -p "$W"
-SHIM=$W/fault-shim.so
-FLAG=$W/fault.pid
-SPEC=$W/fault.spec
+. "$(dirname "$0")/fault-lib.sh"
 PHASE="the fault shim"
-check "the fault shim builds" cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/integration/fault-shim.c" -ldl
+fault_shim_build
 # every box of this test (supervisors too) has the shim; it acts only
 # while $SPEC names a fault
 export LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG
@@ -29,45 +27,6 @@ export LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG
 t_tmpfs() { mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=755" "t$T" "$1"; }
 # fill DIR: writes until the file system is full.
 fill() { dd if=/dev/zero of="$1/fill" bs=4k status=none 2>/dev/null; sync; }
-
-# stopped PID: the process is stopped (SIGSTOP by the shim).
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-
-# at FUNC SUBSTRING[:after] CMD...: runs CMD in the background; returns 0
-# once a process (CMD, or a supervisor) is stopped at FUNC on a path with
-# SUBSTRING ($STOPPED: its pid, $BG: CMD's pid, $OUT: CMD's output), 1 when
-# CMD ended without getting there. The loop's bound is against a hang only.
-OUT=$W/out
-at() {
-	local i p
-	rm -f "$FLAG"
-	echo "$1:$2" >"$SPEC"
-	shift 2
-	"$@" >"$OUT" 2>&1 &
-	BG=$!
-	STOPPED=
-	for ((i = 0; i < 1200; i++)); do
-		p=$(cat "$FLAG" 2>/dev/null)
-		if [ -n "$p" ] && stopped "$p"; then
-			rm -f "$SPEC"
-			STOPPED=$p
-			return 0
-		fi
-		kill -0 "$BG" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$SPEC"
-	wait "$BG"
-	return 1
-}
-
-# kill9: kills the stopped process, reaps CMD ($BGRC: its exit status).
-kill9() {
-	kill -9 "$STOPPED"
-	wait "$BG" 2>/dev/null
-	BGRC=$?
-	rt_wait_for 10 rt_dead "$STOPPED"
-}
 
 # leftovers: temporaries and hidden half-made files anywhere in our root
 leftovers() {
@@ -84,6 +43,7 @@ sane() {
 	check_match "box ls tells the truth: $n STOPPED $when" "^$n +STOPPED" "$out"
 	check "the next start works $when" box start "$n"
 	check "... and the stop $when" box stop --kill "$n"
+	rt_settle "$n"
 	check_eq "no cgroup left $when" "" "$(rt_cgroups "$n")"
 	check_eq "no veth left on the bridge $when" "" "$(ip -o link show master "$BR" 2>/dev/null)"
 	check "no run folder left $when" test ! -e "$RUN/$n"
@@ -205,6 +165,87 @@ for point in "$C/notify" "$C/root"; do
 done
 
 reset "$C"
+
+# The supervisor's tail: a stop is answered once every process of the
+# container is dead and its network gone; the rootfs mount (an overlay's
+# sync), cgroups and state go after, under the lock. The shim holds the
+# supervisor in its tail; each command meanwhile tells the truth or waits
+# for the lock, and a kill -9 there is finished by the next command. Both
+# modes, on overlay (whose layers a start or snapshot must not take while
+# the stopped one's superblock is still being shut down).
+# waiting PID: PID waits in poll (7) or ppoll (271), for the tail's end
+waiting() { rt_wait_for 20 sh -c "read n _ </proc/$1/syscall && [ \$n = 7 -o \$n = 271 ]"; }
+for m in no yes; do
+	n=$T-t$m
+	PHASE="the supervisor's tail after a stop (unprivileged = $m)"
+	t_config "$n" <<EOF
+template = $TPLPATH
+storage = overlay
+unprivileged = $m
+EOF
+	check "create" box create "$n"
+	check "start" box start "$n"
+	spid=$(cat "$RUN/$n/supervisor.pid")
+	if at_tail rmdir "$n/payload" box stop --kill "$n"; then
+		check_eq "held in its tail: the supervisor" "$spid" "$STOPPED"
+		wait "$BG"
+		check_eq "box stop --kill has returned meanwhile, with success" "0: " "$?: $(cat "$OUT")"
+		check "... without killing the supervisor" stopped "$spid"
+		check_match "box ls says STOPPED" "^$n +STOPPED +- " "$(box ls 2>&1)"
+		check_match "box info too" "State: +STOPPED" "$(box info "$n" 2>&1)"
+		out=$(box stop "$n" 2>&1)
+		check_eq "box stop: not running" "1 $n is not running" "$? $(echo "$out" | sed 's/^box: //')"
+		box start "$n" >"$W/start.out" 2>&1 &
+		sp=$!
+		check "box start waits for the tail" waiting "$sp"
+		kill -CONT "$spid"
+		wait "$sp"
+		check_eq "... then starts it" "0: " "$?: $(cat "$W/start.out")"
+		check_match "... RUNNING" "^$n +RUNNING" "$(box ls 2>&1)"
+	else
+		fail "the supervisor stopped in its tail" "$(cat "$OUT")"
+	fi
+	if at_tail rmdir "$n/payload" box stop --kill "$n"; then
+		wait "$BG"
+		box snapshot "$n" s1 >"$W/snap.out" 2>&1 &
+		sp=$!
+		check "box snapshot waits for the tail" waiting "$sp"
+		kill -CONT "$STOPPED"
+		wait "$sp"
+		check_eq "... then takes it" "0" "$?"
+		check_match "... listed" "^s1 " "$(box snapshot "$n" --list 2>&1)"
+		check "... and the container starts again" box start "$n"
+	else
+		fail "the supervisor stopped in its tail (2)" "$(cat "$OUT")"
+	fi
+	# kill -9 in the tail, before the cgroups and after the state went
+	for point in "rmdir $n/payload" "unlink $n/state:after"; do
+		if at_tail "${point%% *}" "${point#* }" box stop --kill "$n"; then
+			wait "$BG"
+			check_eq "box stop --kill returned (tail held at ${point%% *})" 0 "$?"
+			kill9
+			sane "$n" "after a kill -9 of the supervisor in its tail (${point%% *})"
+			check "start" box start "$n"
+		else
+			fail "the supervisor stopped in its tail at $point" "$(cat "$OUT")"
+		fi
+	done
+	if at_tail rmdir "$n/payload" box stop --kill "$n"; then
+		wait "$BG"
+		box destroy "$n" >"$W/destroy.out" 2>&1 &
+		sp=$!
+		check "box destroy waits for the tail" waiting "$sp"
+		kill -CONT "$STOPPED"
+		wait "$sp"
+		check_eq "... then destroys it" "0: box: $n: destroyed" "$?: $(cat "$W/destroy.out")"
+		check "... its state folder is gone" test ! -e "$S/$n"
+		rt_settle "$n"
+		check "... its run folder too" test ! -e "$RUN/$n"
+	else
+		fail "the supervisor stopped in its tail (3)" "$(cat "$OUT")"
+	fi
+	reset "$n"
+done
 
 PHASE="3: a full run folder"
 FR=$W/fullrun

@@ -140,30 +140,11 @@ box stop --kill "$L" >/dev/null
 box destroy --purge "$L-c" >/dev/null
 box destroy --purge "$L" >/dev/null
 
-# The fault shim of 60-faults.sh (see 60-snapshot.sh's `at`)
-SHIM=$W/fault-shim.so FLAG=$W/fault.pid SPEC=$W/fault.spec
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-at() {
-	local i p
-	rm -f "$FLAG"
-	echo "$1:$2" >"$SPEC"
-	shift 2
-	LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG "$@" >"$W/out" 2>&1 &
-	BG=$!
-	for ((i = 0; i < 1200; i++)); do
-		p=$(cat "$FLAG" 2>/dev/null)
-		if [ -n "$p" ] && stopped "$p"; then rm -f "$SPEC"; STOPPED=$p; return 0; fi
-		kill -0 "$BG" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$SPEC"
-	wait "$BG"
-	return 1
-}
-kill9() { kill -9 "$STOPPED"; wait "$BG" 2>/dev/null; rt_wait_for 10 rt_dead "$STOPPED"; }
+# a process stopped at a commit point, then killed there (fault-lib.sh)
+. "$(dirname "$0")/fault-lib.sh"
 
 PHASE="old layout: a conversion killed at each step"
-check "the fault shim builds" cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/integration/fault-shim.c" -ldl
+fault_shim_build
 # (upper -> diff; the record; overlay/ into the store: the commit), in a
 # snapshot, a clone and a rollback (to a snapshot of the old layout: two
 # conversions, the container's first)

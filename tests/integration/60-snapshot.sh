@@ -310,33 +310,11 @@ box stop --kill "$U" >/dev/null 2>&1
 box destroy --purge "$U-c" >/dev/null 2>&1
 box destroy --purge "$U" >/dev/null 2>&1
 
-# The fault shim of 60-faults.sh: a process stopped at a commit point, then
-# killed there. at FUNC SUBSTRING[:after] CMD...: CMD in the background
-# until a process stops at FUNC on a path with SUBSTRING (0), or CMD ends
-# without getting there (1); kill9 kills it.
-SHIM=$W/fault-shim.so FLAG=$W/fault.pid SPEC=$W/fault.spec
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-at() {
-	local i p
-	rm -f "$FLAG"
-	echo "$1:$2" >"$SPEC"
-	shift 2
-	LD_PRELOAD=$SHIM BOX_FAULT_SPEC=$SPEC BOX_FAULT_FLAG=$FLAG "$@" >"$W/out" 2>&1 &
-	BG=$!
-	for ((i = 0; i < 1200; i++)); do
-		p=$(cat "$FLAG" 2>/dev/null)
-		if [ -n "$p" ] && stopped "$p"; then rm -f "$SPEC"; STOPPED=$p; return 0; fi
-		kill -0 "$BG" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$SPEC"
-	wait "$BG"
-	return 1
-}
-kill9() { kill -9 "$STOPPED"; wait "$BG" 2>/dev/null; rt_wait_for 10 rt_dead "$STOPPED"; }
+# a process stopped at a commit point, then killed there (fault-lib.sh)
+. "$(dirname "$0")/fault-lib.sh"
 
 PHASE="overlay: kill -9 at each commit point"
-check "the fault shim builds" cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/integration/fault-shim.c" -ldl
+fault_shim_build
 K=$T-k
 mk "$K" overlay
 box create "$K" >/dev/null 2>&1

@@ -93,6 +93,7 @@ check_eq "memory.max" 83886080 "$(cat "$L/memory.max")"
 
 PHASE="stop"
 check "box stop" timeout 40 box stop -t 5 "$C"
+rt_settle "$C"
 check_eq "no cgroup left (the tree systemd made included)" "" "$(rt_cgroups "$C")"
 check "start again (no stale sub-cgroups in the way)" box start "$C"
 check_eq "a fresh payload" "" "$(ls -d "$L"/payload/*/ 2>/dev/null)"
@@ -109,6 +110,7 @@ check_match "the controllers are on along the path" "memory pids" \
 	"$(cat "/sys/fs/cgroup/$T.slice/cgroup.subtree_control" "$P/cgroup.subtree_control" | tr '\n' ' ')"
 check "box attach under the nested parent" box attach "$C" -- true
 check "box stop" timeout 40 box stop -t 5 "$C"
+rt_settle "$C"
 check "no cgroup left under the nested parent" test ! -e "$P/$C"
 rmdir "$P" "/sys/fs/cgroup/$T.slice"
 rm -f "$BOX_ROOT/etc/boxes/boxes.conf"

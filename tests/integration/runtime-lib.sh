@@ -48,9 +48,22 @@ rt_dead() {
 	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
+# rt_settle NAME: waits for the supervisor's tail. A stop returns once every
+# process of the container is dead and its network gone; its supervisor then
+# removes the cgroups, rootfs mount and run folder under the container's lock
+# (which the next box command waits for) and exits. A check of those on the
+# host comes after this. The bound is against a hang only.
+rt_settle() {
+	local p
+	p=$(cat "$BOX_ROOT/run/boxes/$1/supervisor.pid" 2>/dev/null) || return 0
+	rt_wait_for 60 rt_dead "$p"
+}
+
 # rt_check_gone NAME INIT_PID SUP_PID WHEN: nothing of the container is left.
 rt_check_gone() {
 	local name=$1 ipid=$2 spid=$3 when=$4
+	rt_settle "$name"
+	[ -n "$spid" ] && rt_wait_for 60 rt_dead "$spid"
 	check_eq "no cgroup left $when" "" "$(rt_cgroups "$name")"
 	check "no state left $when" test ! -e "$BOX_ROOT/run/boxes/$name"
 	if [ -n "$ipid" ]; then
