@@ -1,6 +1,14 @@
 /* The tree copy of snapshots and clones (dir backend, overlay layers). Why
  * not libarchive's read_disk -> write_disk: it has no reflink, and every file
- * would pass through user space. */
+ * would pass through user space.
+ *
+ * Where the time goes (the Debian template's tree, 8449 entries, 165 MB, to
+ * ext4 without a journal and without reflink, as on the test host; perf):
+ * 80 % in ext4 making inodes (make_root says why and what is done about it),
+ * 5 % copying data, the rest metadata. Two threads (a walker, a worker making
+ * a folder's entries) measured no faster on two cores at a load of 6 (a
+ * snapshot's median 1.01 s against 1.06 s with one; 1.12 against 1.04 s to a
+ * journaled ext4), so there is one. */
 #include "storage/copy.h"
 
 #include <dirent.h>
@@ -180,7 +188,7 @@ static int copy_meta_at(const struct copy_stats *o, int sdir, int ddir, const ch
 
 /* copy_file_range between two filesystems of different types (an overlay's
  * merged tree to its own store: EXDEV since 5.19): read and write */
-static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, const char *what, box_err_t *err)
+static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, loff_t *end, const char *what, box_err_t *err)
 {
 	char buf[1 << 16];
 	while (in < to) {
@@ -202,10 +210,13 @@ static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, const char *what, box
 		}
 		in += n;
 	}
+	*end = in;
 	return 0;
 }
 
-static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what, box_err_t *err)
+/* [from, to) of sfd into dfd; *end: where the copy stopped (short of to if
+ * the file shrank meanwhile) */
+static int copy_range(int sfd, int dfd, loff_t from, loff_t to, loff_t *end, const char *what, box_err_t *err)
 {
 	loff_t in = from, out = from;
 	while (in < to) {
@@ -216,23 +227,35 @@ static int copy_range(int sfd, int dfd, loff_t from, loff_t to, const char *what
 			if (errno == EINTR)
 				continue;
 			if (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS)
-				return copy_rw(sfd, dfd, in, to, what, err);
+				return copy_rw(sfd, dfd, in, to, end, what, err);
 			return box_error(err, errno, "copying %s", what);
 		}
 	}
+	*end = in;
 	return 0;
 }
 
-/* Data by reflink, else extent by extent: holes stay holes (a 4 GiB sparse
- * file copied as 4 GiB of zeros would fill the disk). */
-static int copy_data(int sfd, int dfd, const struct stat *s, const char *what, struct walk *w, box_err_t *err)
+/* The copy's size is the source's (end: where the data copied ended) */
+static int size_to(int dfd, const struct stat *s, loff_t end, const char *what, box_err_t *err)
 {
-	if (ioctl(dfd, FICLONE, sfd) == 0) {
-		w->st->reflinked++;
+	if (end != s->st_size && ftruncate(dfd, s->st_size) < 0)
+		return box_error(err, errno, "sizing the copy of %s", what);
+	return 0;
+}
+
+/* Data by reflink, else in the kernel; a file with fewer blocks than its
+ * size has holes, copied extent by extent so that they stay holes (a 4 GiB
+ * sparse file copied as 4 GiB of zeros would fill the disk); GNU cp tells
+ * them apart the same way, and so saves two lseeks a file. */
+static int copy_data(int sfd, int dfd, const struct stat *s, bool *reflinked, const char *what, box_err_t *err)
+{
+	*reflinked = ioctl(dfd, FICLONE, sfd) == 0;
+	if (*reflinked)
 		return 0;
-	}
-	off_t pos = 0;
-	while (pos < s->st_size) {
+	loff_t end = -1; /* sparse: sized below, whatever the holes at its end */
+	if ((off_t)s->st_blocks * 512 >= s->st_size)
+		return copy_range(sfd, dfd, 0, s->st_size, &end, what, err) < 0 ? -1 : size_to(dfd, s, end, what, err);
+	for (off_t pos = 0; pos < s->st_size;) {
 		off_t data = lseek(sfd, pos, SEEK_DATA);
 		if (data < 0) {
 			if (errno == ENXIO)
@@ -244,13 +267,14 @@ static int copy_data(int sfd, int dfd, const struct stat *s, const char *what, s
 		off_t hole = lseek(sfd, data, SEEK_HOLE);
 		if (hole < 0)
 			hole = s->st_size;
-		if (copy_range(sfd, dfd, data, hole, what, err) < 0)
+		loff_t got;
+		if (copy_range(sfd, dfd, data, hole, &got, what, err) < 0)
 			return -1;
+		if (got < hole)
+			break; /* the file shrank meanwhile */
 		pos = hole;
 	}
-	if (ftruncate(dfd, s->st_size) < 0)
-		return box_error(err, errno, "sizing the copy of %s", what);
-	return 0;
+	return size_to(dfd, s, end, what, err);
 }
 
 static int copy_file(int sdir, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
@@ -266,8 +290,10 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 	cleanup_close int dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return box_error(err, errno, "creating the copy of %s", what);
-	if (copy_data(sfd, dfd, s, what, w, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
+	bool reflinked;
+	if (copy_data(sfd, dfd, s, &reflinked, what, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
 		return -1;
+	w->st->reflinked += reflinked;
 	w->st->files++;
 	w->st->bytes += s->st_size;
 	progress(w, false);
@@ -347,6 +373,38 @@ static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *
 	return 0;
 }
 
+/* The copy's root, which ext4 places as a top folder (its parent marked
+ * FS_TOPDIR_FL, chattr +T: "the folders below are unrelated trees"): in the
+ * block group with the fewest folders, searched from a hash of its name,
+ * rather than in its parent's group. Made under a name of its own (the hash
+ * differs each time), then renamed. Why: a fresh inode costs ext4 without a
+ * journal one buffer lookup for each inode of its group freed in the last
+ * minute (it skips them, ialloc.c recently_deleted), so a copy made where a
+ * tree was just removed (a snapshot deleted, then taken again) pays for every
+ * inode of the removed tree, for each of its own: 80 % of the copy of the
+ * Debian tree (165 MB, 8449 entries), 1.9-3.8 s for cp -a against 0.8-1.1 s
+ * for the same placed so. Elsewhere (a journal, another filesystem) the flag
+ * is ignored or only spreads unrelated trees apart, as it is meant to. */
+static int make_root(int dirfd, const char *name)
+{
+	int flags;
+	if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+		flags |= FS_TOPDIR_FL;
+		(void)!ioctl(dirfd, FS_IOC_SETFLAGS, &flags); /* a hint: none, where not had */
+	}
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), ".copy.%d.%llx", (int)getpid(), (unsigned long long)now_ns());
+	if (mkdirat(dirfd, tmp, 0700) < 0)
+		return -1;
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, AT_REMOVEDIR);
+		errno = e;
+		return -1;
+	}
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, struct copy_stats *st,
 		      box_err_t *err)
 {
@@ -356,11 +414,9 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
-	if (mkdirat(dstdirfd, dstname, 0700) < 0)
-		return box_error(err, errno, "creating %s", dstname);
-	w.droot = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	w.droot = make_root(dstdirfd, dstname);
 	if (w.droot < 0)
-		return box_error(err, errno, "opening %s", dstname);
+		return box_error(err, errno, "creating %s", dstname);
 	int ret =
 	    copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(w.st, sfd, w.droot, &s, "/", err) < 0 ? -1 : 0;
 	if (ret == 0)
