@@ -135,9 +135,17 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 	    openat(pw->pre->dirfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return box_error(err, errno, "creating the pre-copy of %s", name);
-	bool reflinked = false;
-	if (storage_copy_data(sfd, dfd, a.st_size, &reflinked, name, err) < 0)
+	/* in pieces: an opener for writing, which the lease makes wait, waits
+	 * for one piece; then the file is left to the frozen copy */
+	int c = storage_copy_data_leased(sfd, dfd, &a, name, err);
+	if (c < 0)
 		return -1;
+	if (c > 0) {
+		fcntl(sfd, F_SETLEASE, F_UNLCK);
+		if (unlinkat(pw->pre->dirfd, dname, 0) < 0)
+			return box_error(err, errno, "removing the pre-copy of %s", name);
+		return 0;
+	}
 	/* an xattr removed between its listing and its read: left to the
 	 * frozen copy, which says what is wrong if something is */
 	box_err_t e = NULL;

@@ -142,9 +142,11 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 		return box_error(err, EINVAL, "an overlay tree is taken by its layers");
 	}
 	storage_live_thaw(live);
+	box_trace("take: %llu files copied", (unsigned long long)st.files);
 	/* the rename that follows commits: the data must be on disk before it */
 	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the copy");
+	box_trace("take: synced");
 	return 0;
 }
 

@@ -6,13 +6,16 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/util.h"
 #include "storage/copy.h"
+#include "storage/filedata.h"
 #include "storage/internal.h"
 #include "storage/precopy.h"
 #include "tap.h"
@@ -64,6 +67,51 @@ static void clock_past(const char *rel)
 			return;
 		usleep(1000);
 	}
+}
+
+/* A leased copy (the pre-copy's) stops for an opener for writing, whom the
+ * kernel makes wait for the lease: it must not wait for the whole file. The
+ * opener is seen waiting (the lease's break pending) before the copy starts:
+ * the copy then stops at its first look and says so. */
+static void leased_copy(void)
+{
+	char p[256], q[256];
+	snprintf(p, sizeof(p), "%s/big", root);
+	snprintf(q, sizeof(q), "%s/big.copy", root);
+	static char buf[1 << 20];
+	memset(buf, 'b', sizeof(buf));
+	int w = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	for (int i = 0; i < 3 * (STORAGE_COPY_LEASED_CHUNK >> 20); i++)
+		if (w < 0 || write(w, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			abort();
+	close(w);
+	box_err_t err = NULL;
+	struct stat s;
+	cleanup_close int sfd = open(p, O_RDONLY | O_CLOEXEC);
+	cleanup_close int dfd = open(q, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	tap_ok(sfd >= 0 && dfd >= 0 && fstat(sfd, &s) == 0 && fcntl(sfd, F_SETLEASE, F_RDLCK) == 0, "a read lease");
+	tap_ok(storage_copy_data_leased(sfd, dfd, &s, "big", &err) == 0, "a leased copy nobody opens: whole");
+	box_error_report(&err);
+	struct stat c;
+	tap_ok(fstat(dfd, &c) == 0 && c.st_size == s.st_size, "... its size");
+	/* the break's SIGIO would end this process: the pre-copy ignores it too */
+	signal(SIGIO, SIG_IGN);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		_exit(fd >= 0 && write(fd, "w", 1) == 1 ? 0 : 1);
+	}
+	/* the opener waits in open(2): the lease reads as being broken */
+	while (fcntl(sfd, F_GETLEASE) == F_RDLCK)
+		usleep(1000);
+	cleanup_close int d2 = open(q, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	tap_ok(storage_copy_data_leased(sfd, d2, &s, "big", &err) == 1, "a leased copy stops for an opener");
+	box_error_report(&err);
+	fcntl(sfd, F_SETLEASE, F_UNLCK);
+	int status = -1;
+	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "... who opens and writes once it is released");
+	signal(SIGIO, SIG_DFL);
 }
 
 int main(void)
@@ -149,6 +197,7 @@ int main(void)
 	stat_of("dst/same", &ds);
 	tap_ok((ds.st_mode & 07777) == 0644 && ds.st_uid == getuid(), "a taken file gets the mode and owner");
 	storage_precopy_free(pre);
+	leased_copy();
 	storage_remove_tree_at(AT_FDCWD, root, &err);
 	box_error_release(&err);
 	return tap_done();

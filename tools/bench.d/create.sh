@@ -39,7 +39,7 @@ rm -rf "$CB"
 bench_box_root "$BOX_ROOT"
 mkdir -p "$CB/x"
 
-TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)}
+TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | grep -v /debian-docker- | head -1)}
 if [ -z "$TPL" ]; then
 	TPL=$CB/busybox.tar.gz
 	"$TOP/templates/busybox" "$TPL" >/dev/null || { echo "create: cannot build the busybox template"; return 1; }

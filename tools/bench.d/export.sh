@@ -24,7 +24,7 @@ export BOX_ROOT=$B/root
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
 bench_box_root "$BOX_ROOT"
 N=benchex
-TPL=$(ls /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)
+TPL=$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | grep -v /debian-docker- | head -1)
 if [ -n "$TPL" ]; then
 	cp "$TPL" "$BOX_ROOT/var/lib/boxes/templates/tree.tar.gz"
 	what="Debian template $(basename "$TPL")"

@@ -39,7 +39,7 @@ sn_cleanup() {
 trap sn_cleanup RETURN
 rm -rf "$SB"
 bench_box_root "$BOX_ROOT"
-TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | head -1)}
+TPL=${BENCH_TEMPLATE:-$(ls -t /var/cache/boxes-test/debian-*.tar.gz 2>/dev/null | grep -v /debian-docker- | head -1)}
 [ -n "$TPL" ] || { echo "snapshot: no Debian template (make check builds it), skipping"; return 0; }
 cp "$TPL" "$BOX_ROOT/var/lib/boxes/templates/t.tar.gz"
 mkdir -p "$SB/bt" "$SB/x"
