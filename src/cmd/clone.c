@@ -180,11 +180,11 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	}
 	struct quiesce q = { .lock = -1 };
-	if (!snap && runtime_quiesce(src, true, &q, err) < 0)
+	if (!snap && runtime_quiesce(src, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
-	struct storage_live live = { runtime_thaw, &q };
+	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
 	int r = storage_clone(&dc, src, snap, q.running ? &live : NULL, err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)

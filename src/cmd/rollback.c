@@ -65,7 +65,7 @@ static int run(int argc, char **argv)
 		}
 		restart = true;
 	}
-	if (runtime_quiesce(name, false, &q, &err) < 0 || storage_rollback(name, snap, &config, &len, &err) < 0)
+	if (runtime_quiesce(name, 0, &q, &err) < 0 || storage_rollback(name, snap, &config, &len, &err) < 0)
 		goto out;
 	/* the config last: a kill before it leaves the new rootfs under the old
 	 * config, which 'box rollback' again puts right */

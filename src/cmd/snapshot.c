@@ -25,9 +25,10 @@ const struct box_command cmd_snapshot = {
 		 "  A running container is frozen for the moment of the snapshot (consistent as after a power\n"
 		 "  cut). btrfs: a subvolume snapshot; dir: a copy (reflinks where the filesystem has them);\n"
 		 "  overlay: the container's own layer becomes a shared read-only layer under a fresh one\n"
-		 "  (a running container's is copied while it is frozen, reflinked where the filesystem\n"
-		 "  can, and synced after the thaw); 'box info' shows the layers. A container or snapshot\n"
-		 "  made before layer records (an overlay/ folder) joins the layer store at its first\n"
+		 "  (a running container's is copied: reflinked while it is frozen where the filesystem\n"
+		 "  can; else its files' data first while it runs, then, frozen, only what changed since;\n"
+		 "  synced after the thaw); 'box info' shows the layers. A container or snapshot made\n"
+		 "  before layer records (an overlay/ folder) joins the layer store at its first\n"
 		 "  snapshot, clone or rollback while stopped.\n"
 		 "  --comment TEXT  a note kept with the snapshot\n"
 		 "  --list          the snapshots, oldest first: NAME DATE SIZE COMMENT (--json: an array)\n"
@@ -104,10 +105,10 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
 	struct quiesce q;
-	if (runtime_quiesce(name, true, &q, err) < 0)
+	if (runtime_quiesce(name, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		return -1;
 	/* thawed as soon as its tree is copied, before the copy is synced */
-	struct storage_live live = { runtime_thaw, &q };
+	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
 	uint64_t t0 = now_ms();
 	int r = storage_snapshot_create(name, snap, text, len, comment, q.running ? &live : NULL, err);
 	runtime_thaw(&q);

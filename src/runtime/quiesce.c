@@ -29,7 +29,16 @@ out:
 	return r;
 }
 
-int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_err_t *err)
+int runtime_freeze(void *arg, box_err_t *err)
+{
+	struct quiesce *q = arg;
+	if (!q->running || q->freezing)
+		return 0;
+	q->freezing = true;
+	return freeze(q->name, q, err);
+}
+
+int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err_t *err)
 {
 	*q = (struct quiesce){ .lock = -1, .name = name };
 	q->lock = state_lock(name, err);
@@ -44,10 +53,10 @@ int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_er
 	if (st != BOX_RUNNING && st != BOX_FROZEN)
 		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name,
 				 st == BOX_STOPPED ? "busy" : state_name(st));
-	if (!running_ok)
+	if (!(flags & QUIESCE_RUNNING_OK))
 		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
 	q->running = true;
-	return freeze(name, q, err);
+	return flags & QUIESCE_LATER ? 0 : runtime_freeze(q, err);
 }
 
 void runtime_thaw(void *arg)

@@ -17,14 +17,22 @@ struct quiesce {
 	struct cgroup *cg; /* when it runs */
 	bool thaw;	   /* frozen by us */
 	bool running;
+	bool freezing;	    /* runtime_freeze was called */
 	const char *name;   /* the container's */
 	uint64_t frozen_at; /* now_ms() when frozen by us */
 	uint64_t held_ms;   /* how long it was frozen (runtime_thaw) */
 	box_err_t thaw_err; /* a failed runtime_thaw's, returned by runtime_release */
 };
 
-/* running_ok false: a running container is refused (EBUSY, with what to do). */
-int runtime_quiesce(const char *name, bool running_ok, struct quiesce *q, box_err_t *err);
+enum {
+	QUIESCE_RUNNING_OK = 1, /* else a running container is refused (EBUSY, with what to do) */
+	QUIESCE_LATER = 2,	/* a running one is frozen by runtime_freeze, not here */
+};
+int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err_t *err);
+/* Freezes a running container that runtime_quiesce(QUIESCE_LATER) held (a
+ * struct storage_live's freeze: q is the struct quiesce); then once, and
+ * nothing for a stopped one. */
+int runtime_freeze(void *q, box_err_t *err);
 /* Thaws a container that runtime_quiesce froze, early (a struct
  * storage_live's thaw: q is the struct quiesce); then once. */
 void runtime_thaw(void *q);

@@ -26,6 +26,9 @@
 
 #include "base/notes.h"
 #include "base/util.h"
+#include "storage/filedata.h"
+#include "storage/meta.h"
+#include "storage/precopy.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
  * destination root, so the next name of it becomes a link again */
@@ -95,191 +98,26 @@ static void progress(struct walk *w, bool final)
 		     (double)w->st->bytes / 1048576, final ? "\n" : "");
 }
 
-static uint32_t shift_id(const struct copy_stats *o, uint32_t id)
+static void counted(struct walk *w, const struct stat *s)
 {
-	return o->shift_size && id >= o->shift_from && id - o->shift_from < o->shift_size
-		   ? id - o->shift_from + o->shift_to
-		   : id;
+	w->st->files++;
+	w->st->bytes += s->st_size;
+	progress(w, false);
 }
 
-/* The ids inside an attribute's value: the qualifiers of a POSIX ACL
- * (a 4-byte version, then 8-byte entries: tag, perm, id; USER 2, GROUP 8)
- * and the root id of a v3 file capability (24 bytes, the last 4). */
-static void shift_xattr(const struct copy_stats *o, const char *k, char *val, ssize_t v)
-{
-	if (!o->shift_size)
-		return;
-	if (!strcmp(k, "system.posix_acl_access") || !strcmp(k, "system.posix_acl_default")) {
-		for (ssize_t i = 4; i + 8 <= v; i += 8) {
-			uint16_t tag;
-			uint32_t id;
-			memcpy(&tag, val + i, 2);
-			memcpy(&id, val + i + 4, 4);
-			if (tag == 2 || tag == 8) {
-				id = shift_id(o, id);
-				memcpy(val + i + 4, &id, 4);
-			}
-		}
-	} else if (!strcmp(k, "security.capability") && v == 24) {
-		uint32_t id;
-		memcpy(&id, val + 20, 4);
-		id = shift_id(o, id);
-		memcpy(val + 20, &id, 4);
-	}
-}
-
-/* Extended attributes by fd, or (fd < 0) by "/proc/self/fd/DIR/NAME" without
- * following NAME: devices, FIFOs and symlinks are never opened. */
-static int copy_xattrs(const struct copy_stats *o, int sfd, int dfd, const char *spath, const char *dpath,
-		       const char *what, box_err_t *err)
-{
-	char list[65536];
-	ssize_t n = sfd >= 0 ? flistxattr(sfd, list, sizeof(list)) : llistxattr(spath, list, sizeof(list));
-	if (n < 0) {
-		if (errno == ENOTSUP)
-			return 0;
-		return box_error(err, errno, "listing the extended attributes of %s", what);
-	}
-	cleanup_free char *val = xmalloc(65536);
-	for (char *k = list; k < list + n; k += strlen(k) + 1) {
-		ssize_t v = sfd >= 0 ? fgetxattr(sfd, k, val, 65536) : lgetxattr(spath, k, val, 65536);
-		if (v < 0)
-			return box_error(err, errno, "reading %s of %s", k, what);
-		shift_xattr(o, k, val, v);
-		if ((dfd >= 0 ? fsetxattr(dfd, k, val, v, 0) : lsetxattr(dpath, k, val, v, 0)) < 0)
-			return box_error(err, errno, "setting %s on the copy of %s", k, what);
-	}
-	return 0;
-}
-
-/* Owner, mode, xattrs and times of an open copy (folders, files): chown
- * first, as it clears the set-id bits that chmod then restores. */
-static int copy_meta_fd(const struct copy_stats *o, int sfd, int dfd, const struct stat *s, const char *what,
-			box_err_t *err)
-{
-	if (fchown(dfd, shift_id(o, s->st_uid), shift_id(o, s->st_gid)) < 0 || fchmod(dfd, s->st_mode & 07777) < 0)
-		return box_error(err, errno, "setting the owner and mode of the copy of %s", what);
-	if (copy_xattrs(o, sfd, dfd, NULL, NULL, what, err) < 0)
-		return -1;
-	struct timespec ts[2] = { s->st_atim, s->st_mtim };
-	if (futimens(dfd, ts) < 0)
-		return box_error(err, errno, "setting the times of the copy of %s", what);
-	return 0;
-}
-
-/* The same for what is not opened: symlinks, devices, FIFOs, sockets. */
-static int copy_meta_at(const struct copy_stats *o, int sdir, int ddir, const char *name, const struct stat *s,
-			const char *what, box_err_t *err)
-{
-	if (fchownat(ddir, name, shift_id(o, s->st_uid), shift_id(o, s->st_gid), AT_SYMLINK_NOFOLLOW) < 0)
-		return box_error(err, errno, "setting the owner of the copy of %s", what);
-	if (!S_ISLNK(s->st_mode) && fchmodat(ddir, name, s->st_mode & 07777, 0) < 0)
-		return box_error(err, errno, "setting the mode of the copy of %s", what);
-	char sp[64 + NAME_MAX], dp[64 + NAME_MAX];
-	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sdir, name);
-	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", ddir, name);
-	if (copy_xattrs(o, -1, -1, sp, dp, what, err) < 0)
-		return -1;
-	struct timespec ts[2] = { s->st_atim, s->st_mtim };
-	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return box_error(err, errno, "setting the times of the copy of %s", what);
-	return 0;
-}
-
-/* copy_file_range between two filesystems of different types (an overlay's
- * merged tree to its own store: EXDEV since 5.19): read and write */
-static int copy_rw(int sfd, int dfd, loff_t in, loff_t to, loff_t *end, const char *what, box_err_t *err)
-{
-	char buf[1 << 16];
-	while (in < to) {
-		size_t want = (size_t)(to - in) < sizeof(buf) ? (size_t)(to - in) : sizeof(buf);
-		ssize_t n = pread(sfd, buf, want, in);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return box_error(err, errno, "reading %s", what);
-		if (n == 0)
-			break; /* the file shrank meanwhile */
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), in + done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return box_error(err, errno, "copying %s", what);
-			done += w;
-		}
-		in += n;
-	}
-	*end = in;
-	return 0;
-}
-
-/* [from, to) of sfd into dfd; *end: where the copy stopped (short of to if
- * the file shrank meanwhile) */
-static int copy_range(int sfd, int dfd, loff_t from, loff_t to, loff_t *end, const char *what, box_err_t *err)
-{
-	loff_t in = from, out = from;
-	while (in < to) {
-		ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(to - in), 0);
-		if (n == 0)
-			break; /* the file shrank meanwhile */
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS)
-				return copy_rw(sfd, dfd, in, to, end, what, err);
-			return box_error(err, errno, "copying %s", what);
-		}
-	}
-	*end = in;
-	return 0;
-}
-
-/* The copy's size is the source's (end: where the data copied ended) */
-static int size_to(int dfd, const struct stat *s, loff_t end, const char *what, box_err_t *err)
-{
-	if (end != s->st_size && ftruncate(dfd, s->st_size) < 0)
-		return box_error(err, errno, "sizing the copy of %s", what);
-	return 0;
-}
-
-/* Data by reflink, else in the kernel; a file with fewer blocks than its
- * size has holes, copied extent by extent so that they stay holes (a 4 GiB
- * sparse file copied as 4 GiB of zeros would fill the disk); GNU cp tells
- * them apart the same way, and so saves two lseeks a file. */
-static int copy_data(int sfd, int dfd, const struct stat *s, bool *reflinked, const char *what, box_err_t *err)
-{
-	*reflinked = ioctl(dfd, FICLONE, sfd) == 0;
-	if (*reflinked)
-		return 0;
-	loff_t end = -1; /* sparse: sized below, whatever the holes at its end */
-	if ((off_t)s->st_blocks * 512 >= s->st_size)
-		return copy_range(sfd, dfd, 0, s->st_size, &end, what, err) < 0 ? -1 : size_to(dfd, s, end, what, err);
-	for (off_t pos = 0; pos < s->st_size;) {
-		off_t data = lseek(sfd, pos, SEEK_DATA);
-		if (data < 0) {
-			if (errno == ENXIO)
-				break; /* a hole up to the end */
-			if (errno != EINVAL && errno != EOPNOTSUPP)
-				return box_error(err, errno, "reading %s", what);
-			data = pos; /* no SEEK_DATA here: copy the rest whole */
-		}
-		off_t hole = lseek(sfd, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = s->st_size;
-		loff_t got;
-		if (copy_range(sfd, dfd, data, hole, &got, what, err) < 0)
-			return -1;
-		if (got < hole)
-			break; /* the file shrank meanwhile */
-		pos = hole;
-	}
-	return size_to(dfd, s, end, what, err);
-}
-
+/* A file unchanged since it was pre-copied is taken whole from there, its
+ * metadata with it (precopy.h): its source is not even opened. */
 static int copy_file(int sdir, int ddir, const char *name, const struct stat *s, const char *what, struct walk *w,
 		     box_err_t *err)
 {
+	int taken = storage_precopy_adopt(w->st->pre, s, ddir, name, err);
+	if (taken < 0)
+		return -1;
+	if (taken) {
+		w->st->reused++;
+		counted(w, s);
+		return 0;
+	}
 	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat s2;
 	if (sfd < 0)
@@ -290,13 +128,12 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 	cleanup_close int dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return box_error(err, errno, "creating the copy of %s", what);
-	bool reflinked;
-	if (copy_data(sfd, dfd, s, &reflinked, what, err) < 0 || copy_meta_fd(w->st, sfd, dfd, s, what, err) < 0)
+	bool reflinked = false;
+	if (storage_copy_data(sfd, dfd, &s2, &reflinked, what, err) < 0 ||
+	    storage_copy_meta_fd(&w->st->shift, sfd, dfd, s, what, err) < 0)
 		return -1;
 	w->st->reflinked += reflinked;
-	w->st->files++;
-	w->st->bytes += s->st_size;
-	progress(w, false);
+	counted(w, s);
 	return 0;
 }
 
@@ -327,7 +164,7 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 			return box_error(err, errno, "opening %s", rel);
 		if (copy_dir(sub, dsub, rel, depth + 1, w, err) < 0)
 			return -1;
-		return copy_meta_fd(w->st, sub, dsub, &s, rel, err);
+		return storage_copy_meta_fd(&w->st->shift, sub, dsub, &s, rel, err);
 	}
 	case S_IFREG: return copy_file(sdir, ddir, name, &s, rel, w, err);
 	case S_IFLNK: {
@@ -345,7 +182,7 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 			return box_error(err, errno, "creating the node %s", rel);
 		break;
 	}
-	return copy_meta_at(w->st, sdir, ddir, name, &s, rel, err);
+	return storage_copy_meta_at(&w->st->shift, sdir, ddir, name, &s, rel, err);
 }
 
 static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *w, box_err_t *err)
@@ -417,8 +254,10 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	w.droot = make_root(dstdirfd, dstname);
 	if (w.droot < 0)
 		return box_error(err, errno, "creating %s", dstname);
-	int ret =
-	    copy_dir(sfd, w.droot, "", 0, &w, err) < 0 || copy_meta_fd(w.st, sfd, w.droot, &s, "/", err) < 0 ? -1 : 0;
+	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 ||
+			  storage_copy_meta_fd(&w.st->shift, sfd, w.droot, &s, "/", err) < 0
+		      ? -1
+		      : 0;
 	if (ret == 0)
 		progress(&w, true);
 	close(w.droot);

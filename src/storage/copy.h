@@ -8,7 +8,11 @@
  * copied as links), a file is opened only after it was seen to be a regular
  * file and checked again on the open fd, never blocking (O_NONBLOCK), and a
  * tree deeper than STORAGE_COPY_MAX_DEPTH is refused rather than exhausting
- * the fds. A running container is frozen by the caller while it is copied. */
+ * the fds. A running container is frozen by the caller while it is copied;
+ * before that, where the filesystem cannot reflink, a pre-copy of its files'
+ * data is made while it runs (precopy.h), and the frozen copy takes every
+ * file whose data cannot have changed since from there: metadata then, not
+ * bytes. */
 #ifndef BOX_STORAGE_COPY_H
 #define BOX_STORAGE_COPY_H
 
@@ -16,6 +20,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "storage/meta.h"
 
 #define STORAGE_COPY_MAX_DEPTH 256
 
@@ -23,12 +28,16 @@ struct copy_stats {
 	uint64_t files, bytes; /* regular files and their bytes */
 	uint64_t reflinked;    /* of those, shared by FICLONE */
 	bool progress;	       /* a progress line on stderr (a terminal) */
-	/* in: owners in [shift_from, shift_from + shift_size) are shift_to +
-	 * (id - shift_from) in the copy, in ACLs and v3 file capabilities too
-	 * (a clone of a rootfs shifted at create gets its own range); 0: as
-	 * they are */
-	uint32_t shift_from, shift_to, shift_size;
+	/* in: owners shifted (meta.h; a clone of a rootfs shifted at create
+	 * gets its own range); zero: as they are */
+	struct storage_id_shift shift;
+	/* in: a pre-copy (precopy.h) to take unchanged files' data from;
+	 * out: how many files were */
+	const struct storage_precopy *pre;
+	uint64_t reused;
 };
+
+struct storage_precopy;
 
 /* Copies srcdirfd/srcname (a folder) to dstdirfd/dstname, which must not
  * exist. On failure the partial copy is left for the caller to remove (it

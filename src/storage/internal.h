@@ -13,6 +13,16 @@ struct storage_live;
 /* live's thaw, when there is one (snapshot.h) */
 void storage_live_thaw(const struct storage_live *live);
 
+/* live's freeze, when there is one: before the moment the tree is read */
+int storage_live_freeze(const struct storage_live *live, box_err_t *err);
+
+/* livecopy.c: sdir/sname copied to ddir/dname (storage_copy_tree, st) with
+ * the container frozen for it (live; NULL: stopped), its data pre-copied
+ * before where the filesystem cannot reflink; thawed before returning. */
+struct copy_stats;
+int storage_copy_live(int sdir, const char *sname, int ddir, const char *dname, const struct storage_live *live,
+		      struct copy_stats *st, box_err_t *err);
+
 bool storage_is_btrfs_fd(int fd);
 /* a btrfs subvolume's root, not followed if a symlink */
 bool storage_is_subvolume_at(int dirfd, const char *name);

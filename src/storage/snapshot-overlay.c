@@ -1,8 +1,9 @@
 /* Overlay snapshots, clones and rollbacks by layer records (layers.h): a
  * stopped container's upper layer becomes a read-only lower under a fresh
  * upper, in constant time whatever its size; a running container's upper
- * is mounted and written, so it is copied (the container frozen) into a
- * new layer instead. Every step before a record's rename makes only what
+ * is mounted and written, so it is copied into a new layer instead: its
+ * files' data while it runs, then, frozen, what changed since (livecopy.c).
+ * Every step before a record's rename makes only what
  * nothing names yet. */
 #include "storage/internal.h"
 #include "storage/layers.h"
@@ -29,7 +30,8 @@ static int open_layer(int storefd, const char *id, box_err_t *err)
 }
 
 /* A copy of the upper sdir/sname (a layer's diff/, or a legacy
- * container's) as a new layer (*copy). */
+ * container's) as a new layer (*copy), the container frozen for it (its
+ * data pre-copied while it runs: storage_copy_live). */
 static int copy_layer(int storefd, int sdir, const char *sname, const struct storage_live *live, char **copy,
 		      box_err_t *err)
 {
@@ -39,9 +41,8 @@ static int copy_layer(int storefd, int sdir, const char *sname, const struct sto
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (dfd < 0 || unlinkat(dfd, "diff", AT_REMOVEDIR) < 0)
 		return box_error(err, errno, "preparing the layer %s", *copy);
-	if (storage_copy_tree(sdir, sname, dfd, "diff", &st, err) < 0)
+	if (storage_copy_live(sdir, sname, dfd, "diff", live, &st, err) < 0)
 		return -1;
-	storage_live_thaw(live);
 	if (syncfs(dfd) < 0)
 		return box_error(err, errno, "syncing the layer %s", *copy);
 	return 0;
@@ -75,6 +76,8 @@ static int flatten(int storefd, char *const *ids, const char *template_key, cons
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (dfd < 0 || unlinkat(dfd, "diff", AT_REMOVEDIR) < 0)
 		return box_error(err, errno, "preparing the layer %s", *flat);
+	if (storage_live_freeze(live, err) < 0)
+		return -1;
 	if (storage_copy_tree(m, ".", dfd, "diff", &st, err) < 0)
 		return box_error_wrap(err, "flattening %zu layers into one", strv_len(lowers));
 	storage_live_thaw(live);

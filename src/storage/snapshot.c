@@ -117,9 +117,7 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 {
 	struct copy_stats st = { .progress = isatty(STDERR_FILENO) };
 	if (rs) {
-		st.shift_from = rs->from;
-		st.shift_to = rs->to;
-		st.shift_size = rs->size;
+		st.shift = (struct storage_id_shift){ rs->from, rs->to, rs->size };
 	}
 	switch (kind) {
 	case STORAGE_BTRFS: {
@@ -128,6 +126,8 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 			return -1;
 		/* owners to shift (a btrfs that could not be idmapped): a copy */
 		if (!rs) {
+			if (storage_live_freeze(live, err) < 0)
+				return -1;
 			int r = storage_btrfs_snapshot(rfd, dfd, dst, readonly, err);
 			storage_live_thaw(live);
 			return r;
@@ -135,7 +135,7 @@ static int take(enum box_storage kind, int sfd, int dfd, const char *dst, bool r
 	}
 	/* fall through */
 	case STORAGE_DIR:
-		if (storage_copy_tree(sfd, "rootfs", dfd, dst, &st, err) < 0)
+		if (storage_copy_live(sfd, "rootfs", dfd, dst, live, &st, err) < 0)
 			return -1;
 		break;
 	case STORAGE_OVERLAY: /* by layer records: take_tree */

@@ -65,6 +65,11 @@ void storage_sweep(int dirfd, const char *prefix, const char *where)
 	}
 }
 
+int storage_live_freeze(const struct storage_live *live, box_err_t *err)
+{
+	return live && live->freeze ? live->freeze(live->arg, err) : 0;
+}
+
 void storage_live_thaw(const struct storage_live *live)
 {
 	if (live && live->thaw)

@@ -63,12 +63,15 @@ int storage_root_path(const struct box_config *c, char **root, char **tmpdir, bo
  * that the container is not running and holds its lock. */
 int storage_destroy(const char *name, box_err_t *err);
 
-/* A running container, frozen by the caller for the moment its tree is
- * read: thaw(arg) is called once that tree is copied or snapshotted and
- * before the copy is synced to disk (which needs no freeze), so that it is
- * frozen for the copy alone; more calls do nothing. NULL where a function
- * takes one: the container is stopped. */
+/* A running container, frozen for the moment its tree is read: freeze(arg)
+ * is called right before that moment (after a pre-copy made while it runs:
+ * copy.h), thaw(arg) once the tree is copied or snapshotted and before the
+ * copy is synced to disk (which needs no freeze), so that it is frozen for
+ * the copy alone; more calls of either do nothing. freeze NULL: the caller
+ * froze it already. NULL where a function takes one: the container is
+ * stopped. */
 struct storage_live {
+	int (*freeze)(void *arg, box_err_t *err);
 	void (*thaw)(void *arg);
 	void *arg;
 };

@@ -5,7 +5,9 @@
 # when snapshotted, cloned or rolled back, also when killed at each step of
 # the conversion; a running container snapshotted and cloned while it
 # writes, its whiteouts (files deleted from the template), opaque folders,
-# xattrs and ACLs kept through snapshot, rollback and clone.
+# xattrs and ACLs kept through snapshot, rollback and clone; a running
+# container's files changed between the pre-copy and the freeze (overlay,
+# and dir, whose running snapshots pre-copy too).
 # box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
@@ -31,6 +33,27 @@ upper() {
 	else
 		echo "$S/.layers/$(sed -n 's/^upper //p' "$S/$1/layers")/diff"
 	fi
+}
+
+# listing DIR: every entry of DIR (sorted): type, mode, owner, size, mtime,
+# link target, link count, device numbers, data hash, hard link group
+# (its first name) and extended attributes (trusted.* too)
+listing() {
+	local -A first
+	local p y m o s t l n i x a
+	(cd "$1" && find . -printf '%p\037%y\037%m\037%U:%G\037%s\037%T@\037%l\037%n\037%i\n' | LC_ALL=C sort) >"$W/listing.raw"
+	while IFS=$'\037' read -r p y m o s t l n i; do
+		x=
+		case $y in
+		f) x=$(sha256sum <"$1/$p" | cut -c1-16) ;;
+		c | b) x=$(stat -c %t:%T "$1/$p") ;;
+		esac
+		# a whiteout overlay made is a link to the one in its work/
+		[ "$y$x" = c0:0 ] && n=-
+		[ "$y" != d ] && [ "$n" != - ] && [ "$n" -gt 1 ] && x="$x link:${first[$i]:=$p}"
+		a=$(getfattr -h -d -m - -e hex "$1/$p" 2>/dev/null | grep -v '^#' | LC_ALL=C sort | tr '\n' ' ')
+		printf '%s %s %s %s %s %s %s %s %s [%s]\n' "$p" "$y" "$m" "$o" "$s" "$t" "$l" "$n" "$x" "$a"
+	done <"$W/listing.raw"
 }
 
 # old_layout NAME: NAME created, then laid out as the code before layer
@@ -232,5 +255,93 @@ check "... starts" box start "$N-s"
 check_eq "... the whiteout and the opaque folder kept" "echo replaced rcS attrs" "$(lseen "$N-s")"
 box stop --kill "$N-s" >/dev/null
 for c in "$N-c" "$N-s" "$N"; do box destroy --purge "$c" >/dev/null || fail "destroy $c"; done
+check_eq "no layer left" "" "$(ls -A "$S/.layers")"
+
+# The upper's data (a dir container's: its rootfs) is pre-copied while the
+# container runs; the snapshot then stops (BOX_TEST_STOP_AFTER_PRECOPY) and
+# the container's root changes its files as an attacker or a busy service
+# would: in place keeping the size and mtime, truncated, deleted, a folder
+# renamed, a hard link, a whiteout, an opaque folder, xattrs, a mode, a file
+# turned into a symlink to /etc/shadow and into a FIFO, while a writer goes
+# on. The test freezes it (box freeze: the snapshot's own freeze is then a
+# no-op and nothing moves) and lists its tree; once the snapshot goes on,
+# its copy must list the same, and the host must neither block on the FIFO
+# nor follow the link.
+for kind in overlay dir; do
+	PHASE="$kind: a running container changed between the pre-copy and the freeze"
+	P=$T-pre-$kind
+	mk "$P"
+	[ $kind = dir ] && sed -i 's/^storage = overlay/storage = dir/' "$BOX_ROOT/etc/boxes/$P.conf"
+	check "$kind: create" box create "$P"
+	check "$kind: start" box start "$P"
+	if [ $kind = dir ]; then pup=$S/$P/rootfs; else pup=$(upper "$P"); fi
+	box attach "$P" -- sh -c 'mkdir -p /srv/d/sub && cd /srv &&
+		dd if=/dev/urandom of=same bs=64k count=16 2>/dev/null && touch -r same stamp &&
+		echo 0000 >r && for f in trunc gone link fifo mode; do echo "$f data" >$f; done &&
+		echo a >d/sub/a && echo b >d/b && echo x >xa &&
+		i=0; while [ $i -lt 50 ]; do echo $i >d/f$i; i=$((i+1)); done' ||
+		fail "$kind: the files before the snapshot"
+	setfattr -n user.a -v 1 "$pup/srv/xa" || fail "$kind: an xattr"
+	box attach "$P" -- sh -c 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/srv/c.tmp; mv /srv/c.tmp /srv/counter; echo \$i >>/srv/log; done" >/dev/null 2>&1 </dev/null &' </dev/null
+	rt_wait_for 5 box attach "$P" -- test -s /srv/counter
+	rm -f "$W/pre.trace"
+	BOX_TEST_STOP_AFTER_PRECOPY=1 BOX_TRACE=$W/pre.trace box snapshot "$P" pre >"$W/pre.out" 2>&1 &
+	bg=$!
+	for ((i = 0; i < 1200; i++)); do
+		[ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ] && break
+		kill -0 "$bg" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ]; then
+		check "$kind: the container's root changes its files" box attach "$P" -- sh -c 'cd /srv &&
+			printf XYZ | dd of=same bs=1 seek=100 conv=notrunc 2>/dev/null && touch -r stamp same &&
+			echo 1111 >r.new && touch -r r r.new && mv r.new r && : >trunc && rm gone && mv d d2 &&
+			ln d2/sub/a hl && rm /bin/ls && rm -rf /usr/share/udhcpc && mkdir /usr/share/udhcpc &&
+			echo opaque >/usr/share/udhcpc/x && rm link && ln -s /etc/shadow link &&
+			rm fifo && mkfifo fifo && chmod 640 mode && echo new >new'
+		setfattr -x user.a "$pup/srv/xa" && setfattr -n user.b -v 2 "$pup/srv/xa" || fail "$kind: xattrs changed"
+		check "$kind: freeze" box freeze "$P"
+		listing "$pup" >"$W/frozen.ls"
+		kill -CONT "$bg"
+		for ((i = 0; i < 1200; i++)); do kill -0 "$bg" 2>/dev/null || break; sleep 0.05; done
+		if kill -0 "$bg" 2>/dev/null; then
+			fail "$kind: the snapshot never ended (blocked?)" "$(cat "$W/pre.out")"
+			kill -9 "$bg"
+		fi
+		wait "$bg"
+		check_eq "$kind: the snapshot exits 0" 0 "$?"
+		if [ $kind = dir ]; then
+			cp=$S/$P/snapshots/pre/rootfs
+		else
+			lay=$S/.layers/$(sed -n '1s/^lower //p' "$S/$P/snapshots/pre/layers")
+			cp=$lay/diff
+		fi
+		listing "$cp" >"$W/snap.ls"
+		check_eq "$kind: the snapshot is the frozen tree: types, modes, owners, sizes, times, data, links, xattrs" "" \
+			"$(diff "$W/frozen.ls" "$W/snap.ls")"
+		if [ $kind = overlay ]; then
+			check_eq "$kind: ... the whiteout" "character special file 0:0" "$(stat -c '%F %t:%T' "$cp/bin/ls" 2>&1)"
+			check_eq "$kind: ... the opaque folder" "y" \
+				"$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$cp/usr/share/udhcpc" 2>&1)"
+			check_eq "$kind: ... nothing of the pre-copy left" "diff work" "$(ls "$lay" | tr '\n' ' ' | sed 's/ $//')"
+		else
+			check_eq "$kind: ... nothing of the pre-copy left" "config meta rootfs" \
+				"$(ls "$S/$P/snapshots/pre" | tr '\n' ' ' | sed 's/ $//')"
+		fi
+		check_eq "$kind: ... the link not followed" "symbolic link /etc/shadow" \
+			"$(stat -c '%F %N' "$cp/srv/link" | sed "s/ '.*' -> '\(.*\)'/ \1/")"
+		check_eq "$kind: ... the FIFO a FIFO" "fifo" "$(stat -c %F "$cp/srv/fifo")"
+		check_eq "$kind: ... the data changed in place" "XYZ" "$(dd if="$cp/srv/same" bs=1 skip=100 count=3 2>/dev/null)"
+		check_match "$kind: the data was pre-copied" "pre-copied [1-9][0-9]* files" "$(cat "$W/pre.trace")"
+		check_match "$kind: ... and taken from there while frozen" "[0-9]+ files copied, [1-9][0-9]* of them pre-copied" \
+			"$(cat "$W/pre.trace")"
+		check "$kind: unfreeze" box unfreeze "$P"
+	else
+		fail "$kind: the snapshot never stopped after its pre-copy" "$(cat "$W/pre.out")"
+		kill -9 "$bg" 2>/dev/null
+	fi
+	box stop --kill "$P" >/dev/null
+	box destroy --purge "$P" >/dev/null || fail "destroy $P"
+done
 check_eq "no layer left" "" "$(ls -A "$S/.layers")"
 t_done

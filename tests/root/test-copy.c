@@ -298,7 +298,7 @@ static void copy_and_compare(const char *dst, struct copy_stats *st, const char 
 	if (e)
 		printf("#   %s\n", e->msg);
 	box_error_release(&e);
-	struct cmp c = { st->shift_from, st->shift_to, st->shift_size, 0, 0 };
+	struct cmp c = { st->shift.from, st->shift.to, st->shift.size, 0, 0 };
 	cmp_tree(&c, src, out, "");
 	struct stat sa, sb;
 	lstat(src, &sa);
@@ -343,7 +343,7 @@ int main(void)
 	tap_ok(stat(r1, &rs) == 0 && S_ISDIR(rs.st_mode) && no_temp(top),
 	       "the copy's root is at its name, no temporary name left");
 	free(r1);
-	struct copy_stats st3 = { .shift_from = 0, .shift_to = 100000, .shift_size = 65536 };
+	struct copy_stats st3 = { .shift = { .from = 0, .to = 100000, .size = 65536 } };
 	copy_and_compare("shifted", &st3, "owners shifted");
 	char *acl = xasprintf("%s/shifted/home/u/plain", top);
 	tap_ok(lgetxattr(acl, "system.posix_acl_access", NULL, 0) < 0 && errno == ENODATA,

@@ -10,10 +10,11 @@
 #                                   filesystem, in one exec (mkdir) + sync -f
 #
 # The overlay container is stopped: its upper layer becomes a shared lower
-# under a fresh upper. A running one's upper is copied while it is frozen
-# (then thawed, then the copy synced): "overlay live" rows, the freeze and
-# the whole command against the upper's size (a fresh upper, then one with
-# a copy of the Debian tree's usr/), vs cp -a --reflink=auto of that upper.
+# under a fresh upper. A running one's upper is copied: its data while it
+# runs, then frozen what changed since (then thawed, then the copy synced):
+# "overlay live" rows, the freeze and the whole command against the upper's
+# size (a fresh upper, then one with a copy of the Debian tree's usr/), vs
+# the same all copied frozen (before the pre-copy) and cp -a of the upper.
 # btrfs on a loop-mounted image made here; dir and overlay on $BENCH_TMP's
 # filesystem. boxes syncs a copy before the rename that commits it (syncfs);
 # the cp anchors do not. SN_SIZES="1x 10x" adds the 10x tree (minutes of
@@ -92,22 +93,43 @@ for size in ${SN_SIZES:-1x}; do
 done
 
 # sn_live: a running overlay container snapshotted; its init a shell that
-# sleeps (no boot to wait for); the frozen time is what box prints
+# sleeps (no boot to wait for), or with SN_LIVE_WRITER=1 one that rewrites a
+# 1 MB file in a loop. Interleaved, each run: box snapshot (the upper's data
+# pre-copied while it runs, then frozen for what changed since), the same
+# with BOX_TEST_NO_PRECOPY=1 (the whole upper copied frozen: before the
+# pre-copy), cp -a --reflink=auto of the upper. The freeze: what box prints
+# (cgroup freeze to thaw) and the BOX_TRACE marks "frozen" to "thawed".
 sn_live() {
-	local up size
+	local up size i t a b c held held0 win
+	local init='exec sleep infinity'
+	[ -n "${SN_LIVE_WRITER:-}" ] && init='while :; do dd if=/dev/zero of=/srv/w.tmp bs=64k count=16 2>/dev/null; mv /srv/w.tmp /srv/w; done'
 	printf 'template = t.tar.gz\nstorage = overlay\ninit = /srv/idle\nunprivileged = no\n' >"$BOX_ROOT/etc/boxes/snlv.conf"
 	box create snlv >/dev/null 2>&1 || { echo "snapshot: box create snlv failed"; return 1; }
 	up=$S/.layers/$(sed -n 's/^upper //p' "$S/snlv/layers")/diff
-	mkdir -p "$up/srv" && printf '#!/bin/sh\nexec sleep infinity\n' >"$up/srv/idle" && chmod 755 "$up/srv/idle"
+	mkdir -p "$up/srv" && printf '#!/bin/sh\n%s\n' "$init" >"$up/srv/idle" && chmod 755 "$up/srv/idle"
 	for size in fresh usr; do
 		[ $size = usr ] && cp -a "$SB/usr-src" "$up/usr1" && sync
 		box start snlv >/dev/null 2>&1 || { echo "snapshot: box start snlv failed"; return 1; }
-		rm -f "$SB/held"
-		bench_pair "overlay live, upper $size" "$SN_RUNS" \
-			"box snapshot snlv b | sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' >>$SB/held" \
-			"cp -a --reflink=auto $up $SB/x/a" "" "box snapshot snlv --delete b; rm -rf $SB/x/a; sync"
-		printf '%-34s frozen min/median %s ms; upper %s, %s entries\n' "" "$(bench_stats "$(cat "$SB/held")" | tr ' ' /)" \
-			"$(du -sh "$up" | cut -f1)" "$(find "$up" | wc -l)"
+		a="" b="" c="" held="" held0="" win=""
+		for ((i = 0; i < SN_RUNS; i++)); do
+			rm -f "$SB/tr"
+			t=$(bench_ms bash -c "BOX_TRACE=$SB/tr box snapshot snlv b >$SB/out") && a="$a $t"
+			held="$held $(sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' "$SB/out")"
+			win="$win $(awk '/snapshot: frozen/ { f = $1 } /snapshot: thawed/ { printf "%d", ($1 - f) * 1000 }' "$SB/tr")"
+			box snapshot snlv --delete b >/dev/null 2>&1; sync
+			t=$(bench_ms bash -c "BOX_TEST_NO_PRECOPY=1 box snapshot snlv b >$SB/out") && b="$b $t"
+			held0="$held0 $(sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' "$SB/out")"
+			box snapshot snlv --delete b >/dev/null 2>&1; sync
+			t=$(bench_ms bash -c "cp -a --reflink=auto $up $SB/x/a") && c="$c $t"
+			rm -rf "$SB/x/a"; sync
+		done
+		printf '%-34s upper %s, %s entries; load %s\n' "overlay live, upper $size" "$(du -sh "$up" | cut -f1)" \
+			"$(find "$up" | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+		printf '%-34s frozen min/median %s ms (marks %s); whole %s ms\n' "  pre-copy, then the delta" \
+			"$(bench_stats "$held" | tr ' ' /)" "$(bench_stats "$win" | tr ' ' /)" "$(bench_stats "$a" | tr ' ' /)"
+		printf '%-34s frozen min/median %s ms; whole %s ms\n' "  all copied frozen (before)" \
+			"$(bench_stats "$held0" | tr ' ' /)" "$(bench_stats "$b" | tr ' ' /)"
+		printf '%-34s %s ms\n' "  cp -a --reflink=auto, min/median" "$(bench_stats "$c" | tr ' ' /)"
 		box stop --kill snlv >/dev/null 2>&1
 	done
 	box destroy --purge snlv >/dev/null 2>&1
