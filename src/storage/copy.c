@@ -4,7 +4,7 @@
  *
  * Where the time goes (the Debian template's tree, 8449 entries, 165 MB, to
  * ext4 without a journal and without reflink, as on the test host; perf):
- * 80 % in ext4 making inodes (make_root says why and what is done about it),
+ * 80 % in ext4 making inodes (storage_copy_make_root says why and what is done about it),
  * 5 % copying data, the rest metadata. Two threads (a walker, a worker making
  * a folder's entries) measured no faster on two cores at a load of 6 (a
  * snapshot's median 1.01 s against 1.06 s with one; 1.12 against 1.04 s to a
@@ -222,7 +222,7 @@ static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *
  * Debian tree (165 MB, 8449 entries), 1.9-3.8 s for cp -a against 0.8-1.1 s
  * for the same placed so. Elsewhere (a journal, another filesystem) the flag
  * is ignored or only spreads unrelated trees apart, as it is meant to. */
-static int make_root(int dirfd, const char *name)
+int storage_copy_make_root(int dirfd, const char *name)
 {
 	int flags;
 	if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
@@ -251,7 +251,7 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
-	w.droot = make_root(dstdirfd, dstname);
+	w.droot = storage_copy_make_root(dstdirfd, dstname);
 	if (w.droot < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 ||

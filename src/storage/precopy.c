@@ -38,6 +38,7 @@
 
 #include "base/notes.h"
 #include "base/util.h"
+#include "storage/copy.h"
 #include "storage/filedata.h"
 #include "storage/meta.h"
 
@@ -215,11 +216,11 @@ int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char 
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", srcname);
-	if (mkdirat(dstdirfd, dstname, 0700) < 0 ||
-	    (p->dirfd = openat(dstdirfd, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((p->dirfd = storage_copy_make_root(dstdirfd, dstname)) < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	/* a lease broken by an opener signals its holder (SIGIO, which would
-	 * end this process): the opener then waits for the release alone */
+	 * end this process): the copy sees the break at its next piece
+	 * (storage_copy_data_leased) and lets the opener go */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	sigaction(SIGIO, &ign, &old);
 	int r = pre_dir(&pw, sfd, 0, err);
