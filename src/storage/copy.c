@@ -4,7 +4,7 @@
  *
  * Where the time goes (the Debian template's tree, 8449 entries, 165 MB, to
  * ext4 without a journal and without reflink, as on the test host; perf):
- * 80 % in ext4 making inodes (storage_copy_make_root says why and what is done about it),
+ * 80 % in ext4 making inodes (storage_place_root, place.c, says why and what is done about it),
  * 5 % copying data, the rest metadata. Two threads (a walker, a worker making
  * a folder's entries) measured no faster on two cores at a load of 6 (a
  * snapshot's median 1.01 s against 1.06 s with one; 1.12 against 1.04 s to a
@@ -15,11 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -28,6 +26,7 @@
 #include "base/util.h"
 #include "storage/filedata.h"
 #include "storage/meta.h"
+#include "storage/place.h"
 #include "storage/precopy.h"
 
 /* (dev, ino) of a file with several links -> its first copy's path below the
@@ -210,38 +209,6 @@ static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *
 	return 0;
 }
 
-/* The copy's root, which ext4 places as a top folder (its parent marked
- * FS_TOPDIR_FL, chattr +T: "the folders below are unrelated trees"): in the
- * block group with the fewest folders, searched from a hash of its name,
- * rather than in its parent's group. Made under a name of its own (the hash
- * differs each time), then renamed. Why: a fresh inode costs ext4 without a
- * journal one buffer lookup for each inode of its group freed in the last
- * minute (it skips them, ialloc.c recently_deleted), so a copy made where a
- * tree was just removed (a snapshot deleted, then taken again) pays for every
- * inode of the removed tree, for each of its own: 80 % of the copy of the
- * Debian tree (165 MB, 8449 entries), 1.9-3.8 s for cp -a against 0.8-1.1 s
- * for the same placed so. Elsewhere (a journal, another filesystem) the flag
- * is ignored or only spreads unrelated trees apart, as it is meant to. */
-int storage_copy_make_root(int dirfd, const char *name)
-{
-	int flags;
-	if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
-		flags |= FS_TOPDIR_FL;
-		(void)!ioctl(dirfd, FS_IOC_SETFLAGS, &flags); /* a hint: none, where not had */
-	}
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), ".copy.%d.%llx", (int)getpid(), (unsigned long long)now_ns());
-	if (mkdirat(dirfd, tmp, 0700) < 0)
-		return -1;
-	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0) {
-		int e = errno;
-		unlinkat(dirfd, tmp, AT_REMOVEDIR);
-		errno = e;
-		return -1;
-	}
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
 int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, struct copy_stats *st,
 		      box_err_t *err)
 {
@@ -251,7 +218,7 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
-	w.droot = storage_copy_make_root(dstdirfd, dstname);
+	w.droot = storage_place_root(dstdirfd, dstname);
 	if (w.droot < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	int ret = copy_dir(sfd, w.droot, "", 0, &w, err) < 0 ||

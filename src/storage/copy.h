@@ -45,12 +45,6 @@ struct storage_precopy;
 int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, struct copy_stats *st,
 		      box_err_t *err);
 
-/* The folder dirfd/name (absent) made as the root of a copy, placed where
- * ext4 puts a top folder: away from the inodes of a tree just removed,
- * which ext4 without a journal skips one by one for each new inode (copy.c
- * says more). Its fd, or -1 with errno. The pre-copy's folder too. */
-int storage_copy_make_root(int dirfd, const char *name);
-
 /* Bytes allocated by a tree (st_blocks), hard links counted once; hostile
  * trees as above. */
 int storage_tree_size(int dirfd, const char *name, uint64_t *bytes, box_err_t *err);

@@ -38,9 +38,9 @@
 
 #include "base/notes.h"
 #include "base/util.h"
-#include "storage/copy.h"
 #include "storage/filedata.h"
 #include "storage/meta.h"
+#include "storage/place.h"
 
 struct pre_file {
 	dev_t dev;
@@ -216,7 +216,7 @@ int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char 
 	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", srcname);
-	if ((p->dirfd = storage_copy_make_root(dstdirfd, dstname)) < 0)
+	if ((p->dirfd = storage_place_root(dstdirfd, dstname)) < 0)
 		return box_error(err, errno, "creating %s", dstname);
 	/* a lease broken by an opener signals its holder (SIGIO, which would
 	 * end this process): the copy sees the break at its next piece
