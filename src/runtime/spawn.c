@@ -65,61 +65,92 @@ static int recv_msg(int fd, struct spawn_msg *m)
 	}
 }
 
-/* STEP_HOST_DONE with fds (SCM_RIGHTS): the v1 `tasks` fds the child
- * joins, then the seccomp filter it loads. */
+/* The most fds a message carries: the v1 `tasks` fds and the filter's. */
+#define MSG_FDS_MAX (CGROUP_JOIN_MAX + 1)
+
+/* One message with n fds (SCM_RIGHTS; none when n is 0). */
+static int send_fds(int fd, const struct spawn_msg *m, const int *fds, size_t n)
+{
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MSG_FDS_MAX)];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (n) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* One message and the fds that came with it (*n of them, at most
+ * MSG_FDS_MAX): 1 = got one, 0 = EOF, -1 = error (EPROTO: a short message
+ * or fds cut off; what came is closed). */
+static int recv_fds(int fd, struct spawn_msg *m, int *fds, size_t *n)
+{
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MSG_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	*n = 0;
+	ssize_t r;
+	do
+		r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return (int)r;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		*n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), sizeof(int) * *n);
+	}
+	if (r != (ssize_t)sizeof(*m) || (mh.msg_flags & MSG_CTRUNC)) {
+		for (size_t i = 0; i < *n; i++)
+			close(fds[i]);
+		*n = 0;
+		errno = EPROTO;
+		return -1;
+	}
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 1;
+}
+
+/* STEP_HOST_DONE with the v1 `tasks` fds the child joins, then the seccomp
+ * filter it loads. */
 static int send_go(int fd, const struct cgroup_join *j, int filter)
 {
 	size_t nt = j ? j->ntasks : 0;
 	struct spawn_msg m = { .type = STEP_HOST_DONE, .ntasks = (uint32_t)nt };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (CGROUP_JOIN_MAX + 1))];
-		struct cmsghdr align;
-	} u = { 0 };
-	int fds[CGROUP_JOIN_MAX + 1];
+	int fds[MSG_FDS_MAX];
 	if (nt)
 		memcpy(fds, j->tasks, sizeof(int) * nt);
 	fds[nt] = filter;
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = CMSG_SPACE(sizeof(int) * (nt + 1)) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * (nt + 1));
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (nt + 1));
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+	return send_fds(fd, &m, fds, nt + 1);
 }
 
 /* The child's end of send_go(): 1 = the go (the `tasks` fds in *j, the
- * filter's in *filter), else as recv_msg. */
+ * filter's in *filter), else as recv_fds. */
 static int recv_go(int fd, struct cgroup_join *j, int *filter)
 {
 	struct spawn_msg m;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (CGROUP_JOIN_MAX + 1))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	int fds[MSG_FDS_MAX];
+	size_t nfds;
 	*j = (struct cgroup_join){ .clone_fd = -1 };
 	*filter = -1;
-	ssize_t n;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	int fds[CGROUP_JOIN_MAX + 1];
-	size_t nfds = 0;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(cm), sizeof(int) * nfds);
-	}
-	if (n != (ssize_t)sizeof(m) || m.type != STEP_HOST_DONE || (mh.msg_flags & MSG_CTRUNC) ||
-	    nfds != m.ntasks + 1) {
+	int r = recv_fds(fd, &m, fds, &nfds);
+	if (r <= 0)
+		return r;
+	if (m.type != STEP_HOST_DONE || nfds != m.ntasks + 1) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
 		errno = EPROTO;
 		return -1;
 	}
@@ -129,28 +160,13 @@ static int recv_go(int fd, struct cgroup_join *j, int *filter)
 	return 1;
 }
 
-/* STEP_EXEC with the container's root (O_PATH, SCM_RIGHTS; none when it
- * could not be opened): the supervisor's reference to the rootfs mount. */
+/* STEP_EXEC with the container's root (O_PATH; none when it could not be
+ * opened): the supervisor's reference to the rootfs mount. */
 static void send_exec(int fd)
 {
 	struct spawn_msg m = { .type = STEP_EXEC };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u = { 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &root, sizeof(int));
-	}
-	sendmsg(fd, &mh, MSG_NOSIGNAL);
+	send_fds(fd, &m, &root, root >= 0 ? 1 : 0);
 	if (root >= 0)
 		close(root);
 }
@@ -400,36 +416,6 @@ void spawn_child_error(int sync_fd, box_err_t *err)
 	box_error(err, m.errnum, "%s", m.text);
 }
 
-/* One message, and the fd that came with it (-1: none). */
-static int recv_msg_fd(int fd, struct spawn_msg *m, int *passed)
-{
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	*passed = -1;
-	ssize_t n;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(passed, CMSG_DATA(cm), sizeof(int));
-	if (n != (ssize_t)sizeof(*m)) {
-		if (*passed >= 0)
-			close(*passed);
-		*passed = -1;
-		errno = EPROTO;
-		return -1;
-	}
-	m->text[sizeof(m->text) - 1] = '\0';
-	return 1;
-}
-
 int spawn_wait_exec(int sync_fd, int *root_ref, box_err_t *err)
 {
 	bool exec_seen = false;
@@ -437,8 +423,12 @@ int spawn_wait_exec(int sync_fd, int *root_ref, box_err_t *err)
 	int ret = 0;
 	*root_ref = -1;
 	for (;;) {
-		int passed;
-		int r = recv_msg_fd(sync_fd, &m, &passed);
+		int fds[MSG_FDS_MAX];
+		size_t n;
+		int r = recv_fds(sync_fd, &m, fds, &n);
+		int passed = n ? fds[0] : -1;
+		for (size_t i = 1; i < n; i++) /* one fd is all a message here brings */
+			close(fds[i]);
 		if (r < 0) {
 			ret = box_error(err, errno, "reading from the container's first process");
 			break;
