@@ -63,6 +63,10 @@ static int run(int argc, char **argv)
 	pid_t pid = 0;
 	if (runtime_state(name, &s, &pid, &err) < 0)
 		goto out;
+	if (s == BOX_STARTING && !force) {
+		runtime_busy(name, &err);
+		goto out;
+	}
 	if (s != BOX_STOPPED) {
 		if (!force) {
 			box_error(&err, EBUSY, "%s is %s (init pid %d): 'box stop %s' first, or --force", name,
@@ -78,7 +82,7 @@ static int run(int argc, char **argv)
 	if (lock < 0) {
 		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
-			box_error(&err, EBUSY, "%s is being started right now: try again", name);
+			runtime_busy(name, &err);
 		}
 		goto out;
 	}

@@ -54,6 +54,10 @@ static int run(int argc, char **argv)
 	if (paths_check_name(name, &err) < 0 || storage_snapshot_check_name(snap, &err) < 0 ||
 	    runtime_state(name, &st, NULL, &err) < 0)
 		goto out;
+	if (st == BOX_STARTING) {
+		runtime_busy(name, &err);
+		goto out;
+	}
 	if (st != BOX_STOPPED) {
 		if (!stop) {
 			box_error(&err, EBUSY, "%s is %s: 'box stop %s' first, or --stop", name, state_name(st), name);

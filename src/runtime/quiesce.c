@@ -50,9 +50,10 @@ int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err
 	enum box_state st;
 	if (runtime_state(name, &st, NULL, err) < 0)
 		return -1;
+	if (st == BOX_STOPPED || st == BOX_STARTING)
+		return runtime_busy(name, err);
 	if (st != BOX_RUNNING && st != BOX_FROZEN)
-		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name,
-				 st == BOX_STOPPED ? "busy" : state_name(st));
+		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name, state_name(st));
 	if (!(flags & QUIESCE_RUNNING_OK))
 		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
 	q->running = true;
