@@ -184,8 +184,8 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
-	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
-	int r = storage_clone(&dc, src, snap, q.running ? &live : NULL, err);
+	struct storage_live live;
+	int r = storage_clone(&dc, src, snap, runtime_live(&q, &live), err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
 		log_warn_ignored(&e2, "releasing %s", src);

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
+#include "storage/storage.h"
 #include "base/util.h"
 
 static int freeze(const char *name, struct quiesce *q, box_err_t *err)
@@ -57,6 +58,7 @@ int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err
 	if (!(flags & QUIESCE_RUNNING_OK))
 		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
 	q->running = true;
+	q->frozen = st == BOX_FROZEN;
 	return flags & QUIESCE_LATER ? 0 : runtime_freeze(q, err);
 }
 
@@ -85,4 +87,12 @@ int runtime_release(const char *name, struct quiesce *q, box_err_t *err)
 		close(q->lock);
 	*q = (struct quiesce){ .lock = -1 };
 	return r;
+}
+
+struct storage_live *runtime_live(struct quiesce *q, struct storage_live *live)
+{
+	if (!q->running)
+		return NULL;
+	*live = (struct storage_live){ q->frozen ? NULL : runtime_freeze, runtime_thaw, q };
+	return live;
 }

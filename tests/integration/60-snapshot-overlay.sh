@@ -15,6 +15,7 @@
 S=$BOX_ROOT/var/lib/boxes
 W=$BOX_ROOT/work
 mkdir -p "$W"
+. "$(dirname "$0")/fault-lib.sh"
 TPL=$(t_template busybox) || exit 1
 
 mk() {
@@ -258,7 +259,7 @@ for c in "$N-c" "$N-s" "$N"; do box destroy --purge "$c" >/dev/null || fail "des
 check_eq "no layer left" "" "$(ls -A "$S/.layers")"
 
 # The upper's data (a dir container's: its rootfs) is pre-copied while the
-# container runs; the snapshot then stops (BOX_TEST_STOP_AFTER_PRECOPY) and
+# container runs; the snapshot then stops at its freeze (the fault shim) and
 # the container's root changes its files as an attacker or a busy service
 # would: in place keeping the size and mtime, truncated, deleted, a folder
 # renamed, a hard link, a whiteout, an opaque folder, xattrs, a mode, a file
@@ -267,6 +268,8 @@ check_eq "no layer left" "" "$(ls -A "$S/.layers")"
 # no-op and nothing moves) and lists its tree; once the snapshot goes on,
 # its copy must list the same, and the host must neither block on the FIFO
 # nor follow the link.
+PHASE="the fault shim"
+fault_shim_build
 for kind in overlay dir; do
 	PHASE="$kind: a running container changed between the pre-copy and the freeze"
 	P=$T-pre-$kind
@@ -285,14 +288,10 @@ for kind in overlay dir; do
 	box attach "$P" -- sh -c 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/srv/c.tmp; mv /srv/c.tmp /srv/counter; echo \$i >>/srv/log; done" >/dev/null 2>&1 </dev/null &' </dev/null
 	rt_wait_for 5 box attach "$P" -- test -s /srv/counter
 	rm -f "$W/pre.trace"
-	BOX_TEST_STOP_AFTER_PRECOPY=1 BOX_TRACE=$W/pre.trace box snapshot "$P" pre >"$W/pre.out" 2>&1 &
-	bg=$!
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ] && break
-		kill -0 "$bg" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ]; then
+	# held at its open of the cgroup's freeze knob for writing
+	if BOX_TRACE=$W/pre.trace at open freeze box snapshot "$P" pre; then
+		bg=$BG
+		check_eq "$kind: held by the shim: the snapshot itself" "$bg" "$STOPPED"
 		check "$kind: the container's root changes its files" box attach "$P" -- sh -c 'cd /srv &&
 			printf XYZ | dd of=same bs=1 seek=100 conv=notrunc 2>/dev/null && touch -r stamp same &&
 			echo 1111 >r.new && touch -r r r.new && mv r.new r && : >trunc && rm gone && mv d d2 &&
@@ -305,7 +304,7 @@ for kind in overlay dir; do
 		kill -CONT "$bg"
 		for ((i = 0; i < 1200; i++)); do kill -0 "$bg" 2>/dev/null || break; sleep 0.05; done
 		if kill -0 "$bg" 2>/dev/null; then
-			fail "$kind: the snapshot never ended (blocked?)" "$(cat "$W/pre.out")"
+			fail "$kind: the snapshot never ended (blocked?)" "$(cat "$OUT")"
 			kill -9 "$bg"
 		fi
 		wait "$bg"
@@ -335,11 +334,20 @@ for kind in overlay dir; do
 		check_match "$kind: the data was pre-copied" "pre-copied [1-9][0-9]* files" "$(cat "$W/pre.trace")"
 		check_match "$kind: ... and taken from there while frozen" "[0-9]+ files copied, [1-9][0-9]* of them pre-copied" \
 			"$(cat "$W/pre.trace")"
-		check "$kind: unfreeze" box unfreeze "$P"
+		# its freeze came after its check: it froze it, so it thawed it
+		check_match "$kind: running again" "^$P +RUNNING" "$(box ls 2>&1)"
 	else
-		fail "$kind: the snapshot never stopped after its pre-copy" "$(cat "$W/pre.out")"
-		kill -9 "$bg" 2>/dev/null
+		fail "$kind: the snapshot never stopped at its freeze" "$(cat "$OUT")"
 	fi
+	# frozen by the user: nothing moves, so nothing to pre-copy
+	check "$kind: box freeze" box freeze "$P"
+	rm -f "$W/fz.trace"
+	check "$kind: a snapshot of the frozen container" env BOX_TRACE="$W/fz.trace" box snapshot "$P" fz
+	check_eq "$kind: ... pre-copies nothing" "" "$(grep -o 'pre-copied [0-9]* files' "$W/fz.trace")"
+	check_match "$kind: ... copies it frozen" "thawed, [1-9][0-9]* files copied, 0 of them pre-copied" \
+		"$(cat "$W/fz.trace")"
+	check_match "$kind: ... and leaves it frozen" "^$P +FROZEN" "$(box ls 2>&1)"
+	check "$kind: unfreeze" box unfreeze "$P"
 	box stop --kill "$P" >/dev/null
 	box destroy --purge "$P" >/dev/null || fail "destroy $P"
 done
