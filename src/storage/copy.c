@@ -117,7 +117,8 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 		counted(w, s);
 		return 0;
 	}
-	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int sfd =
+	    storage_open_source(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat s2;
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", what);
@@ -157,7 +158,8 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 	case S_IFDIR: {
 		if (mkdirat(ddir, name, 0700) < 0)
 			return box_error(err, errno, "creating the copy of %s", rel);
-		cleanup_close int sub = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int sub =
+		    storage_open_source(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		cleanup_close int dsub = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0 || dsub < 0)
 			return box_error(err, errno, "opening %s", rel);
@@ -215,7 +217,7 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	struct copy_stats local = { 0 };
 	struct walk w = { .st = st ? st : &local, .droot = -1 };
 	struct stat s;
-	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sfd = storage_open_source(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
 	w.droot = storage_place_root(dstdirfd, dstname);
@@ -256,7 +258,8 @@ static int size_dir(int fd, int depth, struct walk *w, uint64_t *bytes, box_err_
 		}
 		*bytes += (uint64_t)s.st_blocks * 512;
 		if (S_ISDIR(s.st_mode)) {
-			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub =
+			    storage_open_source(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0 && size_dir(sub, depth + 1, w, bytes, err) < 0)
 				return -1;
 		}
@@ -269,7 +272,7 @@ int storage_tree_size(int dirfd, const char *name, uint64_t *bytes, box_err_t *e
 	struct copy_stats st = { 0 };
 	struct walk w = { .st = &st, .droot = -1 };
 	*bytes = 0;
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = storage_open_source(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", name);
 	int r = size_dir(fd, 0, &w, bytes, err);

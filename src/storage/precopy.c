@@ -124,7 +124,8 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 	if (find(pw->pre, s->st_dev, s->st_ino))
 		return 0; /* another name of a file pre-copied */
 	clock_gettime(CLOCK_REALTIME_COARSE, &m);
-	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int sfd =
+	    storage_open_source(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (sfd < 0 || fcntl(sfd, F_SETLEASE, F_RDLCK) < 0)
 		return 0; /* gone, or open for writing: copied frozen */
 	if (fstat(sfd, &a) < 0 || !S_ISREG(a.st_mode) || a.st_ino != s->st_ino || a.st_dev != s->st_dev ||
@@ -197,7 +198,8 @@ static int pre_dir(struct pre_walk *pw, int fd, int depth, box_err_t *err)
 		if (S_ISREG(s.st_mode) && pre_file(pw, fd, de->d_name, &s, err) < 0)
 			return -1;
 		if (S_ISDIR(s.st_mode)) {
-			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub =
+			    storage_open_source(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0 && pre_dir(pw, sub, depth + 1, err) < 0)
 				return -1;
 		}
@@ -213,7 +215,7 @@ int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char 
 	struct pre_walk pw = { .pre = p, .shift = shift, .progress = progress };
 	p->dirfd = -1;
 	*out = p;
-	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sfd = storage_open_source(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", srcname);
 	if ((p->dirfd = storage_place_root(dstdirfd, dstname)) < 0)

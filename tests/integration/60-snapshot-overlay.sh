@@ -287,11 +287,15 @@ for kind in overlay dir; do
 	setfattr -n user.a -v 1 "$pup/srv/xa" || fail "$kind: an xattr"
 	box attach "$P" -- sh -c 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/srv/c.tmp; mv /srv/c.tmp /srv/counter; echo \$i >>/srv/log; done" >/dev/null 2>&1 </dev/null &' </dev/null
 	rt_wait_for 5 box attach "$P" -- test -s /srv/counter
+	# atimes older than their mtimes, which a read sets to now (relatime)
+	touch -a -d @1000000000 "$pup/srv/d/f7" "$pup/srv/d"
 	rm -f "$W/pre.trace"
 	# held at its open of the cgroup's freeze knob for writing
 	if BOX_TRACE=$W/pre.trace at open freeze box snapshot "$P" pre; then
 		bg=$BG
 		check_eq "$kind: held by the shim: the snapshot itself" "$bg" "$STOPPED"
+		check_eq "$kind: the pre-copy moved no atime (a file, a folder)" "1000000000 1000000000" \
+			"$(stat -c %X "$pup/srv/d/f7" "$pup/srv/d" | tr '\n' ' ' | sed 's/ $//')"
 		check "$kind: the container's root changes its files" box attach "$P" -- sh -c 'cd /srv &&
 			printf XYZ | dd of=same bs=1 seek=100 conv=notrunc 2>/dev/null && touch -r stamp same &&
 			echo 1111 >r.new && touch -r r r.new && mv r.new r && : >trunc && rm gone && mv d d2 &&
@@ -301,6 +305,7 @@ for kind in overlay dir; do
 		setfattr -x user.a "$pup/srv/xa" && setfattr -n user.b -v 2 "$pup/srv/xa" || fail "$kind: xattrs changed"
 		check "$kind: freeze" box freeze "$P"
 		listing "$pup" >"$W/frozen.ls"
+		touch -a -d @1000000000 "$pup/srv/xa" "$pup/srv/d2/sub" # xa changed: copied frozen
 		kill -CONT "$bg"
 		for ((i = 0; i < 1200; i++)); do kill -0 "$bg" 2>/dev/null || break; sleep 0.05; done
 		if kill -0 "$bg" 2>/dev/null; then
@@ -309,6 +314,8 @@ for kind in overlay dir; do
 		fi
 		wait "$bg"
 		check_eq "$kind: the snapshot exits 0" 0 "$?"
+		check_eq "$kind: the frozen copy moved no atime (a file, a folder)" "1000000000 1000000000" \
+			"$(stat -c %X "$pup/srv/xa" "$pup/srv/d2/sub" | tr '\n' ' ' | sed 's/ $//')"
 		if [ $kind = dir ]; then
 			cp=$S/$P/snapshots/pre/rootfs
 		else
