@@ -208,7 +208,7 @@ out:
 			log_warn_ignored(&e3, "removing the half-made clone %s", dst);
 	}
 	if (ret < 0)
-		box_error_wrap(err, "cloning %s to %s", src, dst);
+		box_error_wrap(err, "cloning %s%s%s to %s", src, snap ? " snapshot " : "", snap ? snap : "", dst);
 	if (lock >= 0)
 		close(lock);
 	config_free(c);

@@ -48,6 +48,10 @@ int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *
 /* The same mounted on mountpoint (mount(2) where there is no fsopen). */
 int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
 			  box_err_t *err);
+/* The error for an unprivileged overlay clone when dirfd/path, a layer or
+ * the layer store, is on a filesystem that cannot be idmapped (EINVAL):
+ * what, which filesystem, what to do. */
+int storage_idmap_refused(int dirfd, const char *path, box_err_t *err);
 /* The folders of a container's overlay (its layer record, or the layout
  * before records: overlay/{upper,work,lower}), checked to exist. */
 int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/idmap.h"
+#include "base/paths.h"
 #include "base/util.h"
 
 #define PAGE_OPTS 4095
@@ -110,6 +111,16 @@ static int set_lowers(int fs, char *const *lowers, int **fds, box_err_t *err)
 	return 0;
 }
 
+int storage_idmap_refused(int dirfd, const char *path, box_err_t *err)
+{
+	cleanup_free char *fs = idmap_fs_name(dirfd, path);
+	return box_error(err, EINVAL,
+			 "%s cannot be idmapped, and an unprivileged overlay clone needs it: it shares its source's "
+			 "layers and sees them in an id range of its own through idmapped mounts; put the state "
+			 "folder %s on a filesystem that can be (ext4, xfs, btrfs, tmpfs)",
+			 fs, paths_state_dir());
+}
+
 /* Every layer (and the folder holding upper and work, which must stay on
  * one mount) as a detached mount idmapped through userns, named by
  * /proc/self/fd/N in *paths (lowers, then upper, then work); their fds in
@@ -133,7 +144,12 @@ static int idmapped_layers(char *const *lowers, const char *upper, const char *w
 			return box_error(err, errno, "open_tree of the layer %s", dir);
 		fds[n++] = fd;
 		fds[n] = -1;
-		if (idmap_mount(fd, userns, err) < 0)
+		int r = idmap_mount(fd, userns, err);
+		if (r == -EINVAL) {
+			box_error_release(err);
+			return storage_idmap_refused(AT_FDCWD, dir, err);
+		}
+		if (r < 0)
 			return box_error_wrap(err, "the overlay layer %s", dir);
 		if (i < nl) {
 			char *p = xasprintf("/proc/self/fd/%d", fd);

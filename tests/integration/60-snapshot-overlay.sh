@@ -359,4 +359,39 @@ for kind in overlay dir; do
 	box destroy --purge "$P" >/dev/null || fail "destroy $P"
 done
 check_eq "no layer left" "" "$(ls -A "$S/.layers")"
+
+# An unprivileged overlay clone sees its source's layers through idmapped
+# mounts: where the state folder cannot be idmapped (ramfs), the clone is
+# refused, saying why and what to do; a clone made elsewhere and moved there
+# says the same at its start. A second root of ours, its state on a ramfs
+# (then a tmpfs, which can be idmapped, to make the clone that moves).
+PHASE="an unprivileged overlay clone on a filesystem that cannot be idmapped"
+B=$(t_box_root ramfs)
+BS=$B/var/lib/boxes
+rconf() { printf 'template = %s\nstorage = overlay\nunprivileged = yes\n' "$TPL" >"$B/etc/boxes/$1.conf"; }
+rtpl() { mkdir -p "$BS/templates" && ln -s "$(readlink -f "$S/templates/$TPL")" "$BS/templates/$TPL"; }
+mount -t ramfs "r$T" "$BS" && rtpl || fail "a ramfs for the second root"
+rconf "$T-ra"
+check "create on ramfs (owners shifted on disk)" env BOX_ROOT="$B" box create "$T-ra"
+out=$(BOX_ROOT=$B box clone "$T-ra" "$T-rb" 2>&1)
+check_eq "the clone is refused" 1 "$?"
+check_match "... saying which filesystem cannot be idmapped" "$BS \(ramfs\) cannot be idmapped" "$out"
+check_match "... why" "unprivileged overlay clone needs it: it shares its source's layers" "$out"
+check_match "... and what to do" "put the state folder $BS on a filesystem that can be \(ext4, xfs, btrfs, tmpfs\)" "$out"
+check_eq "... nothing made" "$T-ra" "$(BOX_ROOT=$B box ls 2>&1 | awk 'NR > 1 {print $1}' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... no state of it" "" "$(ls -A "$BS" | grep -- "$T-rb")"
+umount "$BS"
+mount -t tmpfs "t$T" "$BS" && rtpl || fail "a tmpfs for the second root"
+check "create on tmpfs" env BOX_ROOT="$B" box create "$T-ra"
+check "clone on tmpfs" env BOX_ROOT="$B" box clone "$T-ra" "$T-rb"
+cp -a "$BS/." "$W/moved" && umount "$BS" && mount -t ramfs "r$T" "$BS" && cp -a "$W/moved/." "$BS/" ||
+	fail "the state moved to a ramfs"
+out=$(BOX_ROOT=$B box start "$T-rb" 2>&1)
+check_eq "the moved clone does not start" 1 "$?"
+check_match "... saying which filesystem and what to do" \
+	"$BS \(ramfs\) cannot be idmapped.*put the state folder $BS on a filesystem that can be" "$out"
+check_match "... and stays STOPPED" "^$T-rb +STOPPED" "$(BOX_ROOT=$B box ls 2>&1)"
+check "the source still starts" env BOX_ROOT="$B" box start "$T-ra"
+check "... and stops" env BOX_ROOT="$B" box stop --kill "$T-ra"
+umount "$BS"
 t_done
