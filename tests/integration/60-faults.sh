@@ -68,7 +68,7 @@ reset() {
 C=$T-f
 BR=br$T
 t_netdev "$BR"
-NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250))
+NET=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
 cat >"$CONF/boxes.conf" <<EOF
 bridge $BR {
   address = $NET.1/24

@@ -15,13 +15,13 @@ mkdir -p "$W"
 BR=br$T
 TPL=$(t_template busybox) || exit 1
 t_netdev "$BR"
+NET=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
 cat >"$BOX_ROOT/etc/boxes/boxes.conf" <<EOF
 cgroup_parent = boxes/$T
 bridge $BR {
-  address = 10.231.$((RANDOM % 200)).1/24
+  address = $NET.1/24
 }
 EOF
-NET=$(sed -n 's/.*address = \(10\.231\.[0-9]*\)\.1\/24/\1/p' "$BOX_ROOT/etc/boxes/boxes.conf")
 
 # mk NAME STORAGE [EXTRA]: a busybox container on the test bridge, with an
 # address and a MAC no other container of this test has (counted, not drawn
