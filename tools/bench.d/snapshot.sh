@@ -132,7 +132,7 @@ sn_live() {
 			"$(find "$up" | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 		printf '%-34s frozen min/median %s ms (marks %s); whole %s ms\n' "  pre-copy, then the delta" \
 			"$(bench_stats "$held" | tr ' ' /)" "$(bench_stats "$win" | tr ' ' /)" "$(bench_stats "$a" | tr ' ' /)"
-		printf '%-34s copy (marks) min/median %s ms; whole %s ms\n' "  frozen first: all copied (before)" \
+		printf '%-34s copy (marks) min/median %s ms; whole %s ms\n' "  box freeze first (before)" \
 			"$(bench_stats "$held0" | tr ' ' /)" "$(bench_stats "$b" | tr ' ' /)"
 		printf '%-34s %s ms\n' "  cp -a --reflink=auto, min/median" "$(bench_stats "$c" | tr ' ' /)"
 		box stop --kill snlv >/dev/null 2>&1
