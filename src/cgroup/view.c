@@ -124,9 +124,32 @@ static int proc_cgroups_view(const char *rootfs, box_err_t *err)
 	return ret;
 }
 
+/* One hierarchy at dir, rooted at the payload cgroup. A v1 one is the
+ * host's mount of it bound at the payload's folder, not a mount of its own
+ * in the cgroup ns: the same superblock and root (the ns root is the
+ * payload, whose path /proc/self/mountinfo shows as "/" inside either way),
+ * but the kernel's cgroup1_get_tree first walks every cgroup of the cgroup2
+ * hierarchy (cgroup_lock_and_drain_offline): 370-430 us a mount with 500
+ * containers running here (1000 cgroup2 cgroups), 9 of them a start, against
+ * 17 us for a bind and its remount. cgroup2's own mount has no such walk. */
+static int mount_hier(const struct cgroup *cg, const struct cgroup_hier *h, const char *dir, box_err_t *err)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (h->v2) {
+		if (mount("cgroup", dir, "cgroup2", fl, NULL) < 0)
+			return box_error(err, errno, "mounting cgroup2 on %s", dir);
+		return 0;
+	}
+	/* cgroupfs has no symlinks a container could plant; nothing of the
+	 * container runs yet besides this child */
+	cleanup_free char *src = cgroup_path(h, cg->payload, NULL);
+	if (mount(src, dir, NULL, MS_BIND, NULL) < 0 || mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | fl, NULL) < 0)
+		return box_error(err, errno, "binding cgroup '%s' (%s) on %s", h->opts, src, dir);
+	return 0;
+}
+
 int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
 {
-	(void)cg;
 	cleanup_free char *target = xasprintf("%s/sys/fs/cgroup", rootfs);
 	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	if (cgroup_layout() == CGROUP_UNIFIED) {
@@ -148,9 +171,8 @@ int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err)
 		cleanup_free char *dir = xasprintf("%s/%s", target, h[i].dir);
 		if (mkdir(dir, 0755) < 0)
 			return box_error(err, errno, "creating %s", dir);
-		if (mount("cgroup", dir, h[i].v2 ? "cgroup2" : "cgroup", fl, h[i].v2 ? NULL : h[i].opts) < 0)
-			return box_error(err, errno, "mounting cgroup '%s' on %s", h[i].v2 ? "cgroup2" : h[i].opts,
-					 dir);
+		if (mount_hier(cg, &h[i], dir, err) < 0)
+			return -1;
 		/* "cpu,cpuacct" is also reached as cpu and cpuacct, as on the host */
 		if (strchr(h[i].dir, ',')) {
 			cleanup_free char *names = xstrdup(h[i].dir);
