@@ -133,13 +133,13 @@ static int write_config(const struct box_config *c, const char *src, const char 
 static int forget_identity(struct box_config *c, box_err_t *err)
 {
 	cleanup_free char *root = NULL, *tmpdir = NULL;
-	int r = storage_root_path(c, &root, &tmpdir, err);
+	int r = storage_edit_begin(c, &root, &tmpdir, err);
 	if (r == 0)
 		r = identity_forget(root, err);
-	if (tmpdir) {
-		umount2(tmpdir, MNT_DETACH);
-		rmdir(tmpdir);
-	}
+	box_err_t e = NULL;
+	if (storage_edit_done(c, tmpdir, r == 0 ? err : &e) < 0 && r == 0)
+		r = -1;
+	box_error_release(&e);
 	return r;
 }
 

@@ -85,6 +85,8 @@ static void close_fds(int *fds)
 
 /* Cleared once a kernel is seen without "lowerdir+" (set_lowers). */
 static bool lower_plus = true;
+/* "volatile" for the mount storage_overlay_mount is making (its flag) */
+static bool mount_volatile;
 
 /* The lowers to fs: one at a time where the kernel has "lowerdir+",
  * else in one string, whose /proc/self/fd/N names stay open in *fds (for
@@ -281,6 +283,8 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	else if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 			   fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
 		box_error(err, errno, "overlay upper layer %s", upper);
+	else if (upper && mount_volatile && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+		box_error(err, errno, "overlay volatile");
 	else if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		box_error(err, errno, "overlay of %zu layers (top %s, upper %s)", strv_len(lowers), lowers[0],
 			  upper ? upper : "none");
@@ -292,8 +296,8 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	return m;
 }
 
-int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			  box_err_t *err)
+static int overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			 box_err_t *err)
 {
 	box_err_t e = NULL;
 	int m = storage_overlay_fsmount(lowers, upper, work, -1, &e);
@@ -313,6 +317,15 @@ int storage_overlay_mount(char *const *lowers, const char *upper, const char *wo
 	return mount_string(lowers, upper, work, mountpoint, err);
 }
 
+int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			  bool volatile_, box_err_t *err)
+{
+	mount_volatile = volatile_;
+	int r = overlay_mount(lowers, upper, work, mountpoint, err);
+	mount_volatile = false;
+	return r;
+}
+
 static int mount_string(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
 			box_err_t *err)
 {
@@ -325,7 +338,8 @@ static int mount_string(char *const *lowers, const char *upper, const char *work
 	if (!s)
 		return -1;
 	cleanup_free char *opts =
-	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", s, upper, work) : xasprintf("lowerdir=%s", s);
+	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", s, upper, work, mount_volatile ? ",volatile" : "")
+		  : xasprintf("lowerdir=%s", s);
 	int r = mount("overlay", mountpoint, "overlay", upper ? 0 : MS_RDONLY, opts);
 	int en = errno;
 	close_fds(fds);

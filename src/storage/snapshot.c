@@ -399,7 +399,7 @@ static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
 	*tmpdir = xstrdup("/tmp/box-snapshot.XXXXXX");
 	if (!mkdtemp(*tmpdir))
 		return box_error(err, errno, "creating %s", *tmpdir);
-	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, err);
+	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, false, err);
 }
 
 int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
