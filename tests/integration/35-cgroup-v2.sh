@@ -88,10 +88,12 @@ ln -s bin "$R/sbin"
 mkdir -p "$R/usr"
 ln -s ../bin "$R/usr/bin"
 ln -s ../bin "$R/usr/sbin"
-# bash for the tests, GNU date (+%N) and timeout; busybox for the rest
+# bash for the tests, GNU date (+%N) and timeout, util-linux's flock (lib.sh's
+# t_subnet; busybox has none); busybox for the rest
 put "$(command -v bash)" /bin/bash &&
 	put "$(command -v date)" /bin/date &&
 	put "$(command -v timeout)" /bin/timeout &&
+	put "$(command -v flock)" /bin/flock &&
 	put "$BB" /bin/busybox || { fail "copying the tools into the image"; t_stop; }
 for a in $("$BB" --list); do
 	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
