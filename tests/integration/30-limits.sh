@@ -102,6 +102,20 @@ else
 	check_match "cgroup2 is mounted at unified" "/sys/fs/cgroup/unified cgroup2" "$mounts"
 	check "root inside can make a sub-cgroup (as systemd does)" \
 		box attach "$C" -- sh -c 'mkdir /sys/fs/cgroup/systemd/t.scope && rmdir /sys/fs/cgroup/systemd/t.scope'
+	# binds of the host's payload cgroups: they must read as the fresh
+	# mounts of the container's cgroup namespace would
+	check_eq "every v1 mount of the view is rooted at / and nosuid,nodev,noexec" "" \
+		"$(box attach "$C" -- cat /proc/self/mountinfo |
+			awk '$5 ~ "^/sys/fs/cgroup/." && ($4 != "/" || $6 !~ /nosuid/ || $6 !~ /nodev/ || $6 !~ /noexec/)')"
+	if [ -d /sys/fs/cgroup/cpuset/boxes ]; then
+		# the kernel gives a new cpuset cgroup its parent's cpus when the
+		# parent has clone_children; a write of cpuset.cpus would rebuild
+		# the scheduler domains, a walk over every cpuset of the host
+		check_eq "the container's cpuset cgroup passes its cpus on by clone_children" 1 \
+			"$(knob cpuset "$C" cgroup.clone_children)"
+		check_eq "its payload has its cpus" "$(knob cpuset "$C" cpuset.cpus)" \
+			"$(knob cpuset "$C/payload" cpuset.cpus)"
+	fi
 fi
 check_eq "the host's tree is not visible inside" "" \
 	"$(box attach "$C" -- sh -c "find /sys/fs/cgroup -maxdepth 2 -name '$O' -o -maxdepth 2 -name boxes")"
