@@ -157,7 +157,10 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err);
  * cgroup2 mount. v1/hybrid: a tmpfs (read-only once filled) with one cgroup
  * mount per host hierarchy (cpu and cpuacct apart where the host has them
  * apart), name=systemd at systemd and cgroup2 at unified, as LXC's
- * cgroup:mixed:force. Every mount is rooted at the payload cgroup. */
+ * cgroup:mixed:force: a v1 one is the host's mount bound at the payload's
+ * folder (the same superblock and root as a mount in the cgroup ns, without
+ * the kernel's walk of every cgroup2 cgroup such a mount makes). Every mount
+ * is rooted at the payload cgroup. */
 int cgroup_mount_view(struct cgroup *cg, const char *rootfs, box_err_t *err);
 
 #endif
