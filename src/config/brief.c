@@ -333,6 +333,91 @@ int config_briefs_load(struct config_briefs *b, const char *name, struct box_con
 	return 0;
 }
 
+/* --- a look at a brief without loading it --- */
+
+/* Up to max space-separated fields of the line [p, eol). */
+static size_t fields(const char *p, const char *eol, const char **f, size_t *fn, size_t max)
+{
+	size_t n = 0;
+	while (p < eol && n < max) {
+		while (p < eol && *p == ' ')
+			p++;
+		const char *s = p;
+		while (p < eol && *p != ' ')
+			p++;
+		if (p > s) {
+			f[n] = s;
+			fn[n++] = (size_t)(p - s);
+		}
+	}
+	return n;
+}
+
+static bool same(const char *a, size_t an, const char *b)
+{
+	return strlen(b) == an && !memcmp(a, b, an);
+}
+
+/* Whether one of c's veths on bridge br has the IP ip (the texts are both
+ * inet_ntop's: one text per address) or the MAC mac (value_format_mac's). */
+static bool c_has(const struct box_config *c, const char *br, size_t brn, const char *ip, size_t ipn, const char *mac,
+		  size_t macn)
+{
+	for (size_t i = 0; i < c->n_nets; i++) {
+		const struct box_net *n = &c->nets[i];
+		if (n->type != NET_VETH || !same(br, brn, n->bridge))
+			continue;
+		for (size_t j = 0; ip && j < n->n_addrs; j++)
+			if (strcspn(n->addrs[j].text, "/") == ipn && !memcmp(n->addrs[j].text, ip, ipn))
+				return true;
+		char m[32];
+		if (mac && n->has_hwaddr) {
+			value_format_mac(n->hwaddr, m, sizeof(m));
+			if (same(mac, macn, m))
+				return true;
+		}
+	}
+	return false;
+}
+
+int config_briefs_may_clash(struct config_briefs *b, const char *name, const struct box_config *c)
+{
+	struct entry *e = find(b, name);
+	cleanup_free char *path = paths_config_path(name);
+	struct stat st;
+	struct key k;
+	if (!e || stat(path, &st) < 0)
+		return 1;
+	key_of(&st, &k);
+	if (memcmp(&e->k, &k, sizeof(k)))
+		return 1;
+	e->used = true;
+	const char *br = NULL, *end = e->text + e->len;
+	size_t brn = 0;
+	for (const char *p = e->text, *eol; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *f[5];
+		size_t fn[5], nf = fields(p, eol, f, fn, 5);
+		if (*p == 'o')
+			continue;
+		if (*p == 'n' && nf == 5) { /* n NAME TYPE BRIDGE MAC ... */
+			bool veth = fn[2] == 1 && f[2][0] == '0' + NET_VETH, bridged = !same(f[3], fn[3], "-");
+			br = veth && bridged ? f[3] : NULL;
+			brn = fn[3];
+			if (br && !same(f[4], fn[4], "-") && c_has(c, br, brn, NULL, 0, f[4], fn[4]))
+				return 1;
+		} else if (*p == 'a' && nf >= 2) { /* a TEXT LINE, of the last network */
+			if (br && c_has(c, br, brn, f[1], strcspn(f[1], "/ \n"), NULL, 0))
+				return 1;
+		} else if (*p != 'f' || c->n_forwards) {
+			return 1; /* a forward against c's, or a line this does not know */
+		}
+	}
+	return 0;
+}
+
 static void save(struct config_briefs *b)
 {
 	char *buf = NULL;

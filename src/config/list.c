@@ -140,7 +140,7 @@ int config_check_conflicts(const struct box_config *c, box_err_t *err)
 	struct config_briefs *briefs = config_briefs_open();
 	int ret = 0;
 	for (size_t o = 0; names[o] && !ret; o++) {
-		if (!strcmp(names[o], c->name))
+		if (!strcmp(names[o], c->name) || !config_briefs_may_clash(briefs, names[o], c))
 			continue;
 		struct box_config *other = NULL;
 		box_err_t oerr = NULL;

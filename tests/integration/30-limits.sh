@@ -100,6 +100,13 @@ else
 	check_match "cpuacct is mounted on its own" "/sys/fs/cgroup/cpuacct cgroup [^ ]*,cpuacct " "$mounts"
 	check_match "name=systemd is mounted" "/sys/fs/cgroup/systemd cgroup [^ ]*name=systemd" "$mounts"
 	check_match "cgroup2 is mounted at unified" "/sys/fs/cgroup/unified cgroup2" "$mounts"
+	# the v1 ones are the host's mounts bound at the payload cgroup (the
+	# namespace root): a bind of any other folder shows another root here
+	check_eq "every cgroup mount inside is rooted at the namespace root, nosuid,nodev,noexec" "" \
+		"$(box attach "$C" -- cat /proc/self/mountinfo | awk '$5 ~ "^/sys/fs/cgroup/" &&
+			($4 != "/" || $6 !~ /(^|,)nosuid(,|$)/ || $6 !~ /(^|,)nodev(,|$)/ || $6 !~ /(^|,)noexec(,|$)/)')"
+	check_eq "one mount per host hierarchy" "$(awk '$2 ~ "^/sys/fs/cgroup/" && $3 ~ /^cgroup2?$/' /proc/self/mounts | wc -l)" \
+		"$(box attach "$C" -- cat /proc/self/mountinfo | awk '$5 ~ "^/sys/fs/cgroup/"' | wc -l)"
 	check "root inside can make a sub-cgroup (as systemd does)" \
 		box attach "$C" -- sh -c 'mkdir /sys/fs/cgroup/systemd/t.scope && rmdir /sys/fs/cgroup/systemd/t.scope'
 	# binds of the host's payload cgroups: they must read as the fresh

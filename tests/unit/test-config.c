@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/brief.h"
 #include "config/config.h"
 #include "config/idrange.h"
 #include "config/schema.h"
@@ -513,6 +514,56 @@ static char *get_file(const char *name)
 	return s;
 }
 
+/* The same checks when the others' briefs are cached: most others are
+ * passed over at a look at their brief (config_briefs_may_clash), the
+ * ones that may clash loaded, with the same messages. */
+static void test_briefs_clash(const char *want_addr, const char *want_mac)
+{
+	box_err_t err = NULL;
+	sleep(2); /* a config changed in the second before is never cached (racily clean) */
+	struct config_briefs *b = config_briefs_open();
+	struct box_config *o1 = NULL, *o2 = NULL;
+	tap_ok(config_briefs_load(b, "db", &o1, &err) == 0 && config_briefs_load(b, "web", &o2, &err) == 0,
+	       "briefs made");
+	config_free(o1);
+	config_free(o2);
+	config_briefs_close(b);
+	static const struct {
+		const char *text, *path, *what;
+		int db, web; /* config_briefs_may_clash against each */
+	} cases[] = {
+		{ "network eth0 {\n  bridge = box0\n  address = 10.77.0.21/24\n}\n", "new.conf", "another address", 0,
+		  0 },
+		{ "hostname = x\nnetwork eth0 {\n  bridge = box0\n  address = 10.77.0.20/16\n}\n",
+		  "/etc/boxes/new.conf", "db's IP, other prefix", 1, 0 },
+		{ "network eth0 {\n  bridge = box1\n  address = 10.77.0.20/24\n}\n", "new.conf",
+		  "db's IP, other bridge", 0, 0 },
+		{ "network eth0 {\n  bridge = box0\n  address = 10.77.0.99/24\n  hwaddr = 02:00:00:00:00:10\n}\n",
+		  "new.conf", "web's MAC", 0, 1 },
+		{ "network eth1 {\n  bridge = box9\n}\nnetwork eth0 {\n  bridge = box0\n  address = 10.77.0.10/24\n}\n",
+		  "new.conf", "web's IP on a second network", 0, 1 },
+		{ "network eth0 {\n  bridge = box0\n  address = fd77::20/64\n}\n", "new.conf", "an IPv6 address", 0,
+		  0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct box_config *c = NULL;
+		config_load_buffer(cases[i].text, strlen(cases[i].text), cases[i].path, "new", &c, &err);
+		b = config_briefs_open();
+		tap_ok(c && config_briefs_may_clash(b, "db", c) == cases[i].db &&
+			   config_briefs_may_clash(b, "web", c) == cases[i].web,
+		       "%s: a look at the briefs of db and web", cases[i].what);
+		config_briefs_close(b);
+		int r = c ? config_check_conflicts(c, &err) : 0;
+		tap_ok(c && (r < 0) == (cases[i].db || cases[i].web), "%s: the check agrees", cases[i].what);
+		if (i == 1)
+			tap_streq(err ? err->msg : NULL, want_addr, "the conflict message from a brief");
+		if (i == 3)
+			tap_streq(err ? err->msg : NULL, want_mac, "the MAC conflict message from a brief");
+		config_free(c);
+		box_error_release(&err);
+	}
+}
+
 static void test_dir(void)
 {
 	box_err_t err = NULL;
@@ -628,6 +679,7 @@ static void test_dir(void)
 	tap_streq(err ? err->msg : NULL, want3, "hwaddr conflict message");
 	config_free(c);
 	box_error_release(&err);
+	test_briefs_clash(want, want3);
 }
 
 static void test_set_keys(void)

@@ -1,5 +1,6 @@
 # density: N busybox containers running at once on one host (overlay storage
-# over one template cache, half of them with a veth on a bridge), started one
+# over one template cache, half of them with a veth on a bridge and a fixed
+# address), started one
 # after the other: the time of each start against how many run already (it
 # must stay flat: nothing in a start may grow with the containers on the
 # host), every supervisor's RSS and PSS (smaps_rollup), `box ls` with N
@@ -10,6 +11,8 @@
 #   DENSITY_LXC=100       LXC only up to this N (0: none)
 #   DENSITY_UNPRIV=1      unprivileged containers (each then gets a copy-up
 #                         of the whole tree: the owners are shifted at create)
+#   DENSITY_TMPFS=1       everything (layers, LXC's too) on a tmpfs: the
+#                         starts without the disk filesystem's part (below)
 # Host-wide names (bridge, host veths, container names) carry the run's
 # suffix; bench_cleanup removes what an interrupted run leaves.
 DN=${DENSITY_N:-100}
@@ -17,7 +20,22 @@ DL=${DENSITY_LXC:-100}
 D=$BENCH_TMP/density
 export BOX_ROOT=$D/boxes
 unset BOX_CONFIG_DIR BOX_STATE_DIR BOX_RUN_DIR BOX_LOG_DIR
+mkdir -p "$D"
+if [ "${DENSITY_TMPFS:-0}" = 1 ]; then
+	mount -t tmpfs -o mode=755 tmpfs "$D" || { echo "density: cannot mount a tmpfs on $D"; return 1; }
+fi
 bench_box_root "$BOX_ROOT"
+# a host's /run, where boxes keeps its state, is a tmpfs; so is this one.
+# On ext4 without a journal (this VM's /) every new inode skips those freed
+# in the last 5 s (300 s while their inode table block is dirty: ext4's
+# recently_deleted), each a page cache lookup: perf put 3-4 ms of a start
+# there, at the 1st start as at the 500th when anything freed many inodes
+# in the minutes before (a stop of all, a test suite), the filesystem's
+# cost, not the start's. The overlay layers stay on the disk's filesystem
+# (the overlay mount makes and frees a few inodes in its work folder)
+# unless DENSITY_TMPFS=1.
+mkdir -p "$BOX_ROOT/run"
+mount -t tmpfs -o mode=755 tmpfs "$BOX_ROOT/run" || { echo "density: cannot mount a tmpfs on $BOX_ROOT/run"; return 1; }
 # [a-z0-9] of the run's folder name: container names and the bridge's
 sfx=$(basename "$BENCH_TMP" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9' | tail -c 6)
 BR=bd$sfx
@@ -46,18 +64,28 @@ ln -s "$D/busybox.tar.gz" "$BOX_ROOT/var/lib/boxes/templates/busybox.tar.gz"
 unpriv=no
 [ "${DENSITY_UNPRIV:-0}" = 1 ] && unpriv=yes
 name() { printf 'd%s-%04d' "$sfx" "$1"; }
+addr() { printf '10.250.%d.%d' $(($1 / 250)) $(($1 % 250 + 1)); } # boxes' i-th; LXC's: 10.251.x.y
 t0=$EPOCHREALTIME
 for ((i = 1; i <= max; i++)); do
 	c=$(name $i)
 	{
 		printf 'template = busybox.tar.gz\nstorage = overlay\nunprivileged = %s\n' "$unpriv"
-		# the even ones: a veth on the bridge (no address: nothing routed)
-		((i % 2 == 0)) && printf 'network eth0 {\n  bridge = %s\n}\n' "$BR"
+		# the even ones: a veth on the bridge, with an address of a /16 that
+		# nothing routes. Without one, the template's rcS runs udhcpc, which
+		# with no DHCP server broadcasts forever (3 tries, then every 3 s):
+		# each broadcast goes to every port of the bridge, N/2 clients times
+		# N/2 ports; with 500 containers a third of this 2-core machine.
+		((i % 2 == 0)) && printf 'network eth0 {\n  bridge = %s\n  address = %s/16\n}\n' "$BR" "$(addr "$i")"
 	} >"$BOX_ROOT/etc/boxes/$c.conf"
 	box create "$c" >/dev/null 2>&1 || { echo "density: box create $c failed"; return 1; }
 done
 awk -v a="$t0" -v b="$EPOCHREALTIME" -v n=$max -v u=$unpriv \
 	'BEGIN { printf "%d containers created (overlay, unprivileged = %s) in %.1f s\n", n, u, b - a }'
+# a host's configs are older than a second: the cross-container checks of a
+# start read their briefs (config/brief.h), made once by this ls, not
+# parse the ones written in the last second (as the first starts would)
+sleep 1.1
+box ls >/dev/null 2>&1
 
 us() { local t=${1/./}; echo $((10#$t)); } # $EPOCHREALTIME in microseconds
 # run_all N CMD [CMD2]: CMD 1..N one after the other, CMD2 of the same i
@@ -113,7 +141,30 @@ mem() { # label pids...
 	printf '%-34s %-6s %d processes: RSS %d kB (%d each)  PSS %d kB (%d each)\n' "" "$l" $k $r $((r / k)) $p $((p / k))
 }
 
-box_start_i() { box start "$(name "$1")"; }
+# DENSITY_TRACE=1: BOX_TRACE of the first 10 and the last 10 starts, and
+# the phases that grew, each the median time since the same process's
+# previous trace line (load moves these less than it moves the wall time)
+box_start_i() {
+	if [ "${DENSITY_TRACE:-0}" = 1 ] && (($1 <= 10 || $1 > NOW - 10)); then
+		BOX_TRACE=$D/trace.$NOW.$1 box start "$(name "$1")"
+	else
+		box start "$(name "$1")"
+	fi
+}
+report_trace() { # n
+	local f
+	[ "${DENSITY_TRACE:-0}" = 1 ] || return 0
+	for f in "$D"/trace."$1".*; do
+		awk -v i="${f##*.}" -v n="$1" '/sup: stop request/ { exit }
+			{ if ($2 in t) { w = $3; for (k = 4; k <= NF; k++) w = w " " $k
+			    printf "%s\t%s\t%.3f\n", (i <= 10 ? "first" : "last"), w, ($1 - t[$2]) * 1000 }
+			  t[$2] = $1 }' "$f"
+	done | sort -t "$(printf '\t')" -k2,2 -k1,1 -k3,3n | awk -F '\t' '
+		{ k = $2 SUBSEP $1; v[k, ++c[k]] = $3; names[$2] = 1 }
+		function med(k) { return c[k] ? v[k, int((c[k] + 1) / 2)] : 0 }
+		END { for (w in names) { a = med(w SUBSEP "first"); b = med(w SUBSEP "last")
+			if (b - a >= 0.2) printf "%-34s trace  %-28s first 10 %6.2f ms  last 10 %6.2f ms  (%+.2f)\n", "", w, a, b, b - a } }' | sort
+}
 box_stop_i() { box stop --kill "$(name "$1")"; }
 lower=$(ls -d "$BOX_ROOT"/var/lib/boxes/templates/.cache/*/ | head -1)
 lxc_conf() { # i
@@ -131,7 +182,8 @@ lxc.log.file = $LP/$c/lxc.log
 lxc.log.level = ERROR
 CONF
 	if (($1 % 2 == 0)); then
-		printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\n' "$BR"
+		printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\nlxc.net.0.ipv4.address = %s/16\n' \
+			"$BR" "$(addr "$1" | sed 's/^10\.250\./10.251./')"
 	else
 		echo "lxc.net.0.type = empty"
 	fi >>"$LP/$c/config"
@@ -153,8 +205,12 @@ for n in $DN; do
 	else
 		echo "-- N = $n"
 	fi
+	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	NOW=$n
 	run_all "$n" box_start_i ${lxc:+lxc_start_i} || return 1
+	echo "load after the starts: $(cut -d' ' -f1-3 /proc/loadavg)"
 	report_starts boxes SA "$n"
+	report_trace "$n"
 	[ -n "$lxc" ] && report_starts lxc SB "$n" && ratio "start"
 	sleep 1.5 # the supervisors shed their start-up pages within 0.8 s
 	sup=()
