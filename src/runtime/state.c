@@ -157,10 +157,16 @@ int state_write(const char *name, const struct state_info *si, const struct stat
 	}
 	if (prev && prev->init_pid == si->init_pid)
 		return 0;
+	return state_write_init_pid(name, si->init_pid, err);
+}
+
+int state_write_init_pid(const char *name, pid_t pid, box_err_t *err)
+{
 	cleanup_free char *ip = xasprintf("%s/%s/init.pid", paths_run_dir(), name);
-	if (si->init_pid > 0) {
-		n = snprintf(pid, sizeof(pid), "%d\n", (int)si->init_pid);
-		return write_file_replace(ip, pid, (size_t)n, 0644, err);
+	if (pid > 0) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+		return write_file_replace(ip, buf, (size_t)n, 0644, err);
 	}
 	unlink(ip);
 	return 0;

@@ -110,18 +110,21 @@ static void save_state_or_warn(struct sup *s, enum box_state st)
 /* What the child needs not at all, done while it finishes after the go
  * (its cgroup view, mounts, filter, caps: ~1.6 ms quiet) instead of before
  * the clone or the go (1.1 ms of the 5 from the fork to the clone): the
- * console log, init's pid and start time in the state (the state RUNNING
- * after the exec is then one file's write), the control socket and the
- * record. Nothing of the container runs before the child's exec, which the
- * caller waits for; the state says STARTING meanwhile. */
+ * console log, init's pid file and start time (the state RUNNING after the
+ * exec is then one file's write), the control socket and the record.
+ * Nothing of the container runs before the child's exec, which the caller
+ * waits for; the state says STARTING meanwhile. */
 static int while_child_finishes(struct sup *s, box_err_t *err)
 {
 	if (!s->log && host_open_log(s, err) < 0)
 		return -1;
 	s->init_start = state_pid_start(s->init_pid);
-	/* STARTING, or RUNNING through a reboot from inside */
-	if (save_state(s, s->have_saved ? s->saved.state : BOX_STARTING, err) < 0)
+	/* init.pid only (/run is no tmpfs here: each file costs journaled
+	 * creates and renames); the state that names it follows the exec,
+	 * and save_state() leaves the file as it is then */
+	if (state_write_init_pid(s->name, s->init_pid, err) < 0)
 		return -1;
+	s->saved.init_pid = s->init_pid;
 	box_trace("sup: log, init pid");
 	return host_while_child_finishes(s, err);
 }
