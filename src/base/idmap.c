@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,6 +152,31 @@ bool idmap_supported(int dirfd)
 	bool ok = idmap_mount(t, ns, &err) == 0;
 	box_error_release(&err);
 	return ok;
+}
+
+char *idmap_fs_name(int dirfd, const char *path)
+{
+	struct statx stx;
+	cleanup_free char *info = NULL;
+	box_err_t e = NULL;
+	if (statx(dirfd, path, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID) || read_file_at(AT_FDCWD, "/proc/self/mountinfo", &info, NULL, &e) < 0) {
+		box_error_release(&e);
+		return xstrdup("its filesystem");
+	}
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
+	for (char *line = info, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char mnt[4096], type[64];
+		unsigned long long id;
+		const char *dash = strstr(line, " - ");
+		if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, mnt) == 2 && id == stx.stx_mnt_id && dash &&
+		    sscanf(dash + 3, "%63s", type) == 1)
+			return xasprintf("%s (%s)", mnt, type);
+	}
+	return xstrdup("its filesystem");
 }
 
 bool idmap_in_userns(void)

@@ -33,6 +33,9 @@ int idmap_userns_fd_from(uint32_t inside, uint32_t base, uint32_t size, box_err_
 int idmap_mount(int tree, int userns_fd, box_err_t *err);
 /* Whether the filesystem of the folder `dirfd` can be idmapped. */
 bool idmap_supported(int dirfd);
+/* The filesystem dirfd/path is on ("" = dirfd), for messages: "MOUNTPOINT
+ * (FSTYPE)" from /proc/self/mountinfo, or "its filesystem". Caller frees. */
+char *idmap_fs_name(int dirfd, const char *path);
 /* Whether this process runs in a user namespace other than the host's (boxes
  * inside a container with nesting = yes): its uid_map is not the initial
  * "0 0 4294967295". */

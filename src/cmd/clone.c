@@ -133,13 +133,13 @@ static int write_config(const struct box_config *c, const char *src, const char 
 static int forget_identity(struct box_config *c, box_err_t *err)
 {
 	cleanup_free char *root = NULL, *tmpdir = NULL;
-	int r = storage_root_path(c, &root, &tmpdir, err);
+	int r = storage_edit_begin(c, &root, &tmpdir, err);
 	if (r == 0)
 		r = identity_forget(root, err);
-	if (tmpdir) {
-		umount2(tmpdir, MNT_DETACH);
-		rmdir(tmpdir);
-	}
+	box_err_t e = NULL;
+	if (storage_edit_done(c, tmpdir, r == 0 ? err : &e) < 0 && r == 0)
+		r = -1;
+	box_error_release(&e);
 	return r;
 }
 
@@ -184,8 +184,8 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
-	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
-	int r = storage_clone(&dc, src, snap, q.running ? &live : NULL, err);
+	struct storage_live live;
+	int r = storage_clone(&dc, src, snap, runtime_live(&q, &live), err);
 	box_err_t e2 = NULL;
 	if (runtime_release(src, &q, &e2) < 0)
 		log_warn_ignored(&e2, "releasing %s", src);
@@ -208,7 +208,7 @@ out:
 			log_warn_ignored(&e3, "removing the half-made clone %s", dst);
 	}
 	if (ret < 0)
-		box_error_wrap(err, "cloning %s to %s", src, dst);
+		box_error_wrap(err, "cloning %s%s%s to %s", src, snap ? " snapshot " : "", snap ? snap : "", dst);
 	if (lock >= 0)
 		close(lock);
 	config_free(c);

@@ -63,7 +63,9 @@ static int run(int argc, char **argv)
 	pid_t pid = 0;
 	if (runtime_state(name, &s, &pid, &err) < 0)
 		goto out;
-	if (s != BOX_STOPPED) {
+	/* STARTING: a start, another command's hold, or a stop's tail between
+	 * its last two unlinks; the lock tells (runtime_busy when held) */
+	if (s != BOX_STOPPED && s != BOX_STARTING) {
 		if (!force) {
 			box_error(&err, EBUSY, "%s is %s (init pid %d): 'box stop %s' first, or --force", name,
 				  state_name(s), (int)pid, name);
@@ -78,7 +80,7 @@ static int run(int argc, char **argv)
 	if (lock < 0) {
 		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
-			box_error(&err, EBUSY, "%s is being started right now: try again", name);
+			runtime_busy(name, &err);
 		}
 		goto out;
 	}

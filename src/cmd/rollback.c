@@ -54,7 +54,9 @@ static int run(int argc, char **argv)
 	if (paths_check_name(name, &err) < 0 || storage_snapshot_check_name(snap, &err) < 0 ||
 	    runtime_state(name, &st, NULL, &err) < 0)
 		goto out;
-	if (st != BOX_STOPPED) {
+	/* STARTING: a start, another command's hold, or a stop's tail between
+	 * its last two unlinks; runtime_quiesce's lock tells */
+	if (st != BOX_STOPPED && st != BOX_STARTING) {
 		if (!stop) {
 			box_error(&err, EBUSY, "%s is %s: 'box stop %s' first, or --stop", name, state_name(st), name);
 			goto out;

@@ -108,9 +108,9 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (runtime_quiesce(name, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		return -1;
 	/* thawed as soon as its tree is copied, before the copy is synced */
-	struct storage_live live = { runtime_freeze, runtime_thaw, &q };
+	struct storage_live live;
 	uint64_t t0 = now_ms();
-	int r = storage_snapshot_create(name, snap, text, len, comment, q.running ? &live : NULL, err);
+	int r = storage_snapshot_create(name, snap, text, len, comment, runtime_live(&q, &live), err);
 	runtime_thaw(&q);
 	uint64_t held = q.frozen_at ? q.held_ms : now_ms() - t0;
 	bool was_running = q.running;

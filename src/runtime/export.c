@@ -159,21 +159,43 @@ static void outfile_close(struct outfile *f)
 	free(f->tmpname);
 }
 
-/* A running container held for the dump (--mode): stopped (started again
- * after) or frozen (thawed after). */
+/* The container held for the dump: a stopped one under its lock (no start,
+ * destroy, rollback or snapshot meanwhile; state_lock waits for a stop's
+ * tail, which may still be syncing and unmounting an overlay's layers); a
+ * running one (--mode) stopped, then locked, and started again after, or
+ * frozen and thawed after. */
 struct hold {
 	bool restart, thaw;
+	int lock; /* the container's lock, or -1 */
 	struct box_global *g;
 	struct cgroup *cg;
 };
 
+/* The lock of a container that should be stopped now: held by another
+ * command (EBUSY, say so) rather than by a start that won the race. */
+static int lock_stopped(const char *name, struct hold *h, bool after_stop, box_err_t *err)
+{
+	h->lock = state_lock(name, err);
+	if (h->lock >= 0)
+		return 0;
+	if (h->lock != -EWOULDBLOCK)
+		return -1;
+	box_error_release(err);
+	if (after_stop)
+		return box_error(err, EBUSY,
+				 "%s was started (or taken by another command) right after its stop for "
+				 "the export: try again",
+				 name);
+	return runtime_busy(name, err);
+}
+
 static int hold_container(const char *name, enum export_mode mode, struct hold *h, box_err_t *err)
 {
 	enum box_state st;
-	if (runtime_state(name, &st, NULL, err) < 0)
+	if (runtime_state(name, &st, NULL, err) < 0) /* cleans what a dead supervisor left */
 		return -1;
-	if (st == BOX_STOPPED)
-		return 0;
+	if (st != BOX_RUNNING && st != BOX_FROZEN)
+		return lock_stopped(name, h, false, err); /* a start meanwhile: refused */
 	if (mode == EXPORT_MODE_NONE)
 		return box_error(err, 0,
 				 "container %s is %s: a live rootfs gives an inconsistent archive; use --mode stop "
@@ -183,9 +205,7 @@ static int hold_container(const char *name, enum export_mode mode, struct hold *
 		if (runtime_stop(name, -1, false, err) < 0)
 			return box_error_wrap(err, "stopping %s for the export", name);
 		h->restart = true;
-		/* the dump mounts an overlay's layers: not while the stopped
-		 * one's superblock is still being shut down (state.h) */
-		return state_wait_tail(name, err) < 0 ? -1 : 0;
+		return lock_stopped(name, h, true, err);
 	}
 	if (global_load(&h->g, err) < 0 || cgroup_open(h->g->cgroup_parent, name, &h->cg, err) < 0 ||
 	    cgroup_freeze(h->cg, true, err) < 0)
@@ -215,6 +235,9 @@ static int release_container(const char *name, struct hold *h, box_err_t *err)
 {
 	int ret = 0;
 	box_err_t e = NULL;
+	if (h->lock >= 0)
+		close(h->lock); /* before the restart, which takes it */
+	h->lock = -1;
 	if (h->thaw && cgroup_freeze(h->cg, false, &e) < 0) {
 		box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);
 		release_failed(err, &e);
@@ -264,7 +287,7 @@ static int export_source(const char *name, const struct export_opts *o, struct b
 int export_container(const char *name, const struct export_opts *opts, char **path_out, box_err_t *err)
 {
 	struct box_config *c = NULL;
-	struct hold h = { 0 };
+	struct hold h = { .lock = -1 };
 	char *rootfs = NULL, *tmpdir = NULL, *path = NULL;
 	struct outfile f = { .fd = -1, .dirfd = -1 };
 	bool to_stdout = opts->output && !strcmp(opts->output, "-");

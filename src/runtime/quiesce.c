@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
+#include "storage/storage.h"
 #include "base/util.h"
 
 static int freeze(const char *name, struct quiesce *q, box_err_t *err)
@@ -50,12 +51,14 @@ int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err
 	enum box_state st;
 	if (runtime_state(name, &st, NULL, err) < 0)
 		return -1;
+	if (st == BOX_STOPPED || st == BOX_STARTING)
+		return runtime_busy(name, err);
 	if (st != BOX_RUNNING && st != BOX_FROZEN)
-		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name,
-				 st == BOX_STOPPED ? "busy" : state_name(st));
+		return box_error(err, EBUSY, "%s is %s (or another command holds it): try again", name, state_name(st));
 	if (!(flags & QUIESCE_RUNNING_OK))
 		return box_error(err, EBUSY, "%s is running: 'box stop %s' first", name, name);
 	q->running = true;
+	q->frozen = st == BOX_FROZEN;
 	return flags & QUIESCE_LATER ? 0 : runtime_freeze(q, err);
 }
 
@@ -84,4 +87,12 @@ int runtime_release(const char *name, struct quiesce *q, box_err_t *err)
 		close(q->lock);
 	*q = (struct quiesce){ .lock = -1 };
 	return r;
+}
+
+struct storage_live *runtime_live(struct quiesce *q, struct storage_live *live)
+{
+	if (!q->running)
+		return NULL;
+	*live = (struct storage_live){ q->frozen ? NULL : runtime_freeze, runtime_thaw, q };
+	return live;
 }

@@ -11,12 +11,14 @@
 #include "base/log.h"
 
 struct cgroup;
+struct storage_live;
 
 struct quiesce {
 	int lock;	   /* the container's lock when it is stopped, else -1 */
 	struct cgroup *cg; /* when it runs */
 	bool thaw;	   /* frozen by us */
 	bool running;
+	bool frozen;	    /* running, and frozen already (box freeze): nothing to pre-copy */
 	bool freezing;	    /* runtime_freeze was called */
 	const char *name;   /* the container's */
 	uint64_t frozen_at; /* now_ms() when frozen by us */
@@ -29,6 +31,10 @@ enum {
 	QUIESCE_LATER = 2,	/* a running one is frozen by runtime_freeze, not here */
 };
 int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err_t *err);
+/* The struct storage_live of a running container that runtime_quiesce held
+ * (QUIESCE_LATER), NULL for a stopped one; its freeze NULL when the
+ * container was frozen already (storage.h: no pre-copy then). */
+struct storage_live *runtime_live(struct quiesce *q, struct storage_live *live);
 /* Freezes a running container that runtime_quiesce(QUIESCE_LATER) held (a
  * struct storage_live's freeze: q is the struct quiesce); then once, and
  * nothing for a stopped one. */

@@ -172,6 +172,14 @@ int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
 	return 0;
 }
 
+int runtime_busy(const char *name, box_err_t *err)
+{
+	return box_error(err, EBUSY,
+			 "%s is already starting, or another command (an export, a snapshot, a clone, a rollback) "
+			 "holds it: try again once it is done",
+			 name);
+}
+
 static int take_lock(const char *name, box_err_t *err)
 {
 	box_err_t e = NULL;
@@ -192,7 +200,7 @@ static int take_lock(const char *name, box_err_t *err)
 	struct state_info si;
 	if (state_read(name, &si, NULL) == 0 && si.state == BOX_RUNNING)
 		return box_error(err, 0, "%s is already running (init pid %d)", name, (int)si.init_pid);
-	return box_error(err, 0, "%s is already starting or running", name);
+	return runtime_busy(name, err);
 }
 
 /* idmap_base = auto: the container's recorded range, or a new one. */

@@ -14,6 +14,10 @@
 /* The container's state; stale state left by a dead supervisor is cleaned up
  * on the way (and reported as STOPPED). init_pid may be NULL. */
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err);
+/* The error for a container whose lock is held without a running state
+ * (STARTING): a start before its first state write, or a command holding a
+ * stopped container (an export, a snapshot, a clone, a rollback). EBUSY. */
+int runtime_busy(const char *name, box_err_t *err);
 /* Starts it detached; returns once init has been exec'd (or, with wait, once
  * it has booted). Fails if it is already starting or running. */
 int runtime_start(const char *name, bool wait, box_err_t *err);

@@ -25,64 +25,40 @@
 #include "base/notes.h"
 #include "base/util.h"
 #include "storage/filedata.h"
+#include "storage/inomap.h"
 #include "storage/meta.h"
 #include "storage/place.h"
 #include "storage/precopy.h"
 
-/* (dev, ino) of a file with several links -> its first copy's path below the
- * destination root, so the next name of it becomes a link again */
-struct link_seen {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
-
 struct walk {
 	int droot; /* the destination root, for linkat */
 	struct copy_stats *st;
-	struct link_seen *links;
-	size_t n_links, cap_links;
+	/* (dev, ino) of a file with several links -> its first copy's path
+	 * below the destination root (char *), so that the next name of it
+	 * becomes a link again */
+	struct inomap links;
 	uint64_t last_progress;
 };
 
-/* open addressing on (dev, ino): a hostile tree may hold a million links */
-static size_t link_slot(const struct walk *w, dev_t dev, ino_t ino)
-{
-	size_t h = ((size_t)ino * 0x9e3779b97f4a7c15ull) ^ (size_t)dev;
-	size_t i = h & (w->cap_links - 1);
-	while (w->links[i].path && (w->links[i].dev != dev || w->links[i].ino != ino))
-		i = (i + 1) & (w->cap_links - 1);
-	return i;
-}
-
 static const char *seen_link(struct walk *w, const struct stat *s)
 {
-	if (!w->cap_links)
-		return NULL;
-	return w->links[link_slot(w, s->st_dev, s->st_ino)].path;
+	char **path = inomap_find(&w->links, s->st_dev, s->st_ino);
+	return path ? *path : NULL;
 }
 
 static void add_link(struct walk *w, const struct stat *s, const char *path)
 {
-	if (2 * (w->n_links + 1) > w->cap_links) {
-		struct link_seen *old = w->links;
-		size_t n = w->cap_links;
-		w->cap_links = n ? n * 2 : 256;
-		w->links = xzalloc(w->cap_links * sizeof(*w->links));
-		for (size_t i = 0; i < n; i++)
-			if (old[i].path)
-				w->links[link_slot(w, old[i].dev, old[i].ino)] = old[i];
-		free(old);
-	}
-	w->links[link_slot(w, s->st_dev, s->st_ino)] = (struct link_seen){ s->st_dev, s->st_ino, xstrdup(path) };
-	w->n_links++;
+	*(char **)inomap_add(&w->links, s->st_dev, s->st_ino) = xstrdup(path);
+}
+
+static void free_path(void *path)
+{
+	free(*(char **)path);
 }
 
 static void free_links(struct walk *w)
 {
-	for (size_t i = 0; i < w->cap_links; i++)
-		free(w->links[i].path);
-	free(w->links);
+	inomap_free(&w->links, free_path);
 }
 
 static void progress(struct walk *w, bool final)
@@ -117,7 +93,8 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *s,
 		counted(w, s);
 		return 0;
 	}
-	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int sfd =
+	    storage_open_source(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat s2;
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", what);
@@ -157,7 +134,8 @@ static int copy_entry(int sdir, int ddir, const char *name, const char *path, in
 	case S_IFDIR: {
 		if (mkdirat(ddir, name, 0700) < 0)
 			return box_error(err, errno, "creating the copy of %s", rel);
-		cleanup_close int sub = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int sub =
+		    storage_open_source(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		cleanup_close int dsub = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0 || dsub < 0)
 			return box_error(err, errno, "opening %s", rel);
@@ -214,8 +192,9 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 {
 	struct copy_stats local = { 0 };
 	struct walk w = { .st = st ? st : &local, .droot = -1 };
+	inomap_init(&w.links, sizeof(char *));
 	struct stat s;
-	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sfd = storage_open_source(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
 	w.droot = storage_place_root(dstdirfd, dstname);
@@ -256,7 +235,8 @@ static int size_dir(int fd, int depth, struct walk *w, uint64_t *bytes, box_err_
 		}
 		*bytes += (uint64_t)s.st_blocks * 512;
 		if (S_ISDIR(s.st_mode)) {
-			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub =
+			    storage_open_source(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0 && size_dir(sub, depth + 1, w, bytes, err) < 0)
 				return -1;
 		}
@@ -268,8 +248,9 @@ int storage_tree_size(int dirfd, const char *name, uint64_t *bytes, box_err_t *e
 {
 	struct copy_stats st = { 0 };
 	struct walk w = { .st = &st, .droot = -1 };
+	inomap_init(&w.links, sizeof(char *));
 	*bytes = 0;
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = storage_open_source(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return box_error(err, errno, "opening %s", name);
 	int r = size_dir(fd, 0, &w, bytes, err);

@@ -10,6 +10,14 @@
 
 #include "base/util.h"
 
+int storage_open_source(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
+
 /* a read lease on fd (leased copies) that no opener is breaking */
 static bool still_leased(int fd, bool leased)
 {

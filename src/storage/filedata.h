@@ -26,6 +26,13 @@ int storage_copy_data(int sfd, int dfd, const struct stat *s, bool *reflinked, c
 #define STORAGE_COPY_LEASED_CHUNK (8 << 20)
 int storage_copy_data_leased(int sfd, int dfd, const struct stat *s, const char *what, box_err_t *err);
 
+/* dirfd/name, a file or folder of the tree being copied (a container's),
+ * opened with flags for reading and O_NOATIME, so that the copy leaves the
+ * atimes it reads as they were (relatime would set each one older than its
+ * mtime, or than a day, to now); without O_NOATIME where the kernel refuses
+ * it (EPERM: a file not ours, without CAP_FOWNER). The fd, or -1 and errno. */
+int storage_open_source(int dirfd, const char *name, int flags);
+
 /* Whether dirfd's filesystem shares data by reflink (FICLONE of two new
  * unnamed files there). */
 bool storage_can_reflink(int dirfd);

@@ -45,9 +45,18 @@ void storage_sweep(int dirfd, const char *prefix, const char *where);
  * lowers alone; userns >= 0: every layer idmapped through it (upper and
  * work in one folder). overlay.c. */
 int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, int userns, box_err_t *err);
-/* The same mounted on mountpoint (mount(2) where there is no fsopen). */
+/* The same mounted on mountpoint (mount(2) where there is no fsopen);
+ * volatile_: overlay's "volatile" (no sync at all, no syncfs of the upper's
+ * filesystem at the unmount; a mark in work that refuses the next mount
+ * until it is removed: storage_edit_done). */
 int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			  box_err_t *err);
+			  bool volatile_, box_err_t *err);
+/* storage_root_path (storage.h), an overlay mounted volatile_ (storage_edit_begin) */
+int storage_root_mount(const struct box_config *c, bool volatile_, char **root, char **tmpdir, box_err_t *err);
+/* The error for an unprivileged overlay clone when dirfd/path, a layer or
+ * the layer store, is on a filesystem that cannot be idmapped (EINVAL):
+ * what, which filesystem, what to do. */
+int storage_idmap_refused(int dirfd, const char *path, box_err_t *err);
 /* The folders of a container's overlay (its layer record, or the layout
  * before records: overlay/{upper,work,lower}), checked to exist. */
 int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **work, box_err_t *err);

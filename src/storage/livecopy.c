@@ -6,8 +6,6 @@
  * freeze costs the tree's entries and what changed, not its bytes. */
 #include "storage/internal.h"
 
-#include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -16,20 +14,18 @@
 #include "storage/precopy.h"
 #include "storage/storage.h"
 
-/* None where the caller froze it already, or the filesystem reflinks. A
- * test stops here (BOX_TEST_STOP_AFTER_PRECOPY: SIGSTOP) to change the tree
- * before the freeze; BOX_TEST_NO_PRECOPY: none, the bench's "before". */
+/* None where the caller froze it already (a container frozen by `box
+ * freeze`: nothing changes while it is copied), or the filesystem
+ * reflinks. */
 static int precopy(int sdir, const char *sname, const struct storage_live *live, int ddir, const char *pname,
 		   const struct storage_id_shift *shift, struct storage_precopy **pre, box_err_t *err)
 {
-	if (!live || !live->freeze || getenv("BOX_TEST_NO_PRECOPY") || storage_can_reflink(ddir))
+	if (!live || !live->freeze || storage_can_reflink(ddir))
 		return 0;
 	uint64_t files = 0, bytes = 0;
 	if (storage_precopy(sdir, sname, ddir, pname, shift, isatty(STDERR_FILENO), &files, &bytes, pre, err) < 0)
 		return -1;
 	box_trace("snapshot: pre-copied %llu files, %llu bytes", (unsigned long long)files, (unsigned long long)bytes);
-	if (getenv("BOX_TEST_STOP_AFTER_PRECOPY"))
-		raise(SIGSTOP);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/idmap.h"
+#include "base/paths.h"
 #include "base/util.h"
 
 #define PAGE_OPTS 4095
@@ -84,6 +85,8 @@ static void close_fds(int *fds)
 
 /* Cleared once a kernel is seen without "lowerdir+" (set_lowers). */
 static bool lower_plus = true;
+/* "volatile" for the mount storage_overlay_mount is making (its flag) */
+static bool mount_volatile;
 
 /* The lowers to fs: one at a time where the kernel has "lowerdir+",
  * else in one string, whose /proc/self/fd/N names stay open in *fds (for
@@ -110,6 +113,16 @@ static int set_lowers(int fs, char *const *lowers, int **fds, box_err_t *err)
 	return 0;
 }
 
+int storage_idmap_refused(int dirfd, const char *path, box_err_t *err)
+{
+	cleanup_free char *fs = idmap_fs_name(dirfd, path);
+	return box_error(err, EINVAL,
+			 "%s cannot be idmapped, and an unprivileged overlay clone needs it: it shares its source's "
+			 "layers and sees them in an id range of its own through idmapped mounts; put the state "
+			 "folder %s on a filesystem that can be (ext4, xfs, btrfs, tmpfs)",
+			 fs, paths_state_dir());
+}
+
 /* Every layer (and the folder holding upper and work, which must stay on
  * one mount) as a detached mount idmapped through userns, named by
  * /proc/self/fd/N in *paths (lowers, then upper, then work); their fds in
@@ -133,7 +146,12 @@ static int idmapped_layers(char *const *lowers, const char *upper, const char *w
 			return box_error(err, errno, "open_tree of the layer %s", dir);
 		fds[n++] = fd;
 		fds[n] = -1;
-		if (idmap_mount(fd, userns, err) < 0)
+		int r = idmap_mount(fd, userns, err);
+		if (r == -EINVAL) {
+			box_error_release(err);
+			return storage_idmap_refused(AT_FDCWD, dir, err);
+		}
+		if (r < 0)
 			return box_error_wrap(err, "the overlay layer %s", dir);
 		if (i < nl) {
 			char *p = xasprintf("/proc/self/fd/%d", fd);
@@ -265,6 +283,8 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	else if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 			   fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
 		box_error(err, errno, "overlay upper layer %s", upper);
+	else if (upper && mount_volatile && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+		box_error(err, errno, "overlay volatile");
 	else if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		box_error(err, errno, "overlay of %zu layers (top %s, upper %s)", strv_len(lowers), lowers[0],
 			  upper ? upper : "none");
@@ -276,8 +296,8 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	return m;
 }
 
-int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			  box_err_t *err)
+static int overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			 box_err_t *err)
 {
 	box_err_t e = NULL;
 	int m = storage_overlay_fsmount(lowers, upper, work, -1, &e);
@@ -297,6 +317,15 @@ int storage_overlay_mount(char *const *lowers, const char *upper, const char *wo
 	return mount_string(lowers, upper, work, mountpoint, err);
 }
 
+int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			  bool volatile_, box_err_t *err)
+{
+	mount_volatile = volatile_;
+	int r = overlay_mount(lowers, upper, work, mountpoint, err);
+	mount_volatile = false;
+	return r;
+}
+
 static int mount_string(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
 			box_err_t *err)
 {
@@ -309,7 +338,8 @@ static int mount_string(char *const *lowers, const char *upper, const char *work
 	if (!s)
 		return -1;
 	cleanup_free char *opts =
-	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", s, upper, work) : xasprintf("lowerdir=%s", s);
+	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", s, upper, work, mount_volatile ? ",volatile" : "")
+		  : xasprintf("lowerdir=%s", s);
 	int r = mount("overlay", mountpoint, "overlay", upper ? 0 : MS_RDONLY, opts);
 	int en = errno;
 	close_fds(fds);

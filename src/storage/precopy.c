@@ -39,12 +39,13 @@
 #include "base/notes.h"
 #include "base/util.h"
 #include "storage/filedata.h"
+#include "storage/inomap.h"
 #include "storage/meta.h"
 #include "storage/place.h"
 
+/* a pre-copied file, by (dev, ino) */
 struct pre_file {
-	dev_t dev;
-	ino_t ino; /* 0: a free slot */
+	ino_t ino;
 	struct timespec ctime, atime;
 	off_t size;
 	bool taken;
@@ -52,8 +53,7 @@ struct pre_file {
 
 struct storage_precopy {
 	int dirfd; /* the folder of the copies */
-	struct pre_file *v;
-	size_t n, cap;
+	struct inomap files;
 };
 
 /* deeper is left to the frozen copy, which refuses past its own limit */
@@ -65,38 +65,6 @@ struct pre_walk {
 	bool progress;
 	uint64_t files, bytes, last_progress;
 };
-
-static size_t slot(const struct storage_precopy *p, dev_t dev, ino_t ino)
-{
-	size_t i = (((size_t)ino * 0x9e3779b97f4a7c15ull) ^ (size_t)dev) & (p->cap - 1);
-	while (p->v[i].ino && (p->v[i].ino != ino || p->v[i].dev != dev))
-		i = (i + 1) & (p->cap - 1);
-	return i;
-}
-
-static struct pre_file *find(const struct storage_precopy *p, dev_t dev, ino_t ino)
-{
-	if (!p->cap)
-		return NULL;
-	struct pre_file *f = &p->v[slot(p, dev, ino)];
-	return f->ino ? f : NULL;
-}
-
-static void add(struct storage_precopy *p, const struct pre_file *f)
-{
-	if (2 * (p->n + 1) > p->cap) {
-		struct pre_file *old = p->v;
-		size_t n = p->cap;
-		p->cap = n ? n * 2 : 256;
-		p->v = xzalloc(p->cap * sizeof(*p->v));
-		for (size_t i = 0; i < n; i++)
-			if (old[i].ino)
-				p->v[slot(p, old[i].dev, old[i].ino)] = old[i];
-		free(old);
-	}
-	p->v[slot(p, f->dev, f->ino)] = *f;
-	p->n++;
-}
 
 static void name_of(char *buf, size_t len, ino_t ino)
 {
@@ -121,10 +89,11 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 {
 	struct timespec m;
 	struct stat a, b;
-	if (find(pw->pre, s->st_dev, s->st_ino))
+	if (inomap_find(&pw->pre->files, s->st_dev, s->st_ino))
 		return 0; /* another name of a file pre-copied */
 	clock_gettime(CLOCK_REALTIME_COARSE, &m);
-	cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int sfd =
+	    storage_open_source(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (sfd < 0 || fcntl(sfd, F_SETLEASE, F_RDLCK) < 0)
 		return 0; /* gone, or open for writing: copied frozen */
 	if (fstat(sfd, &a) < 0 || !S_ISREG(a.st_mode) || a.st_ino != s->st_ino || a.st_dev != s->st_dev ||
@@ -162,7 +131,8 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 		return 0;
 	}
 	fcntl(sfd, F_SETLEASE, F_UNLCK);
-	add(pw->pre, &(struct pre_file){ a.st_dev, a.st_ino, a.st_ctim, a.st_atim, a.st_size, false });
+	*(struct pre_file *)inomap_add(&pw->pre->files, a.st_dev, a.st_ino) =
+	    (struct pre_file){ a.st_ino, a.st_ctim, a.st_atim, a.st_size, false };
 	pw->files++;
 	pw->bytes += (uint64_t)a.st_size;
 	uint64_t t = now_ms();
@@ -197,7 +167,8 @@ static int pre_dir(struct pre_walk *pw, int fd, int depth, box_err_t *err)
 		if (S_ISREG(s.st_mode) && pre_file(pw, fd, de->d_name, &s, err) < 0)
 			return -1;
 		if (S_ISDIR(s.st_mode)) {
-			cleanup_close int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub =
+			    storage_open_source(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0 && pre_dir(pw, sub, depth + 1, err) < 0)
 				return -1;
 		}
@@ -212,8 +183,9 @@ int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char 
 	struct storage_precopy *p = xzalloc(sizeof(*p));
 	struct pre_walk pw = { .pre = p, .shift = shift, .progress = progress };
 	p->dirfd = -1;
+	inomap_init(&p->files, sizeof(struct pre_file));
 	*out = p;
-	cleanup_close int sfd = openat(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sfd = storage_open_source(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return box_error(err, errno, "opening %s", srcname);
 	if ((p->dirfd = storage_place_root(dstdirfd, dstname)) < 0)
@@ -236,7 +208,7 @@ int storage_precopy(int srcdirfd, const char *srcname, int dstdirfd, const char 
 int storage_precopy_adopt(const struct storage_precopy *pre, const struct stat *s, int ddir, const char *name,
 			  box_err_t *err)
 {
-	struct pre_file *f = pre ? find(pre, s->st_dev, s->st_ino) : NULL;
+	struct pre_file *f = pre ? inomap_find(&pre->files, s->st_dev, s->st_ino) : NULL;
 	if (!f || f->taken || !same_time(&f->ctime, &s->st_ctim) || f->size != s->st_size)
 		return 0;
 	char sname[32];
@@ -257,6 +229,6 @@ void storage_precopy_free(struct storage_precopy *pre)
 		return;
 	if (pre->dirfd >= 0)
 		close(pre->dirfd);
-	free(pre->v);
+	inomap_free(&pre->files, NULL);
 	free(pre);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/idmap.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "config/config.h"
@@ -398,7 +399,7 @@ static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
 	*tmpdir = xstrdup("/tmp/box-snapshot.XXXXXX");
 	if (!mkdtemp(*tmpdir))
 		return box_error(err, errno, "creating %s", *tmpdir);
-	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, err);
+	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, false, err);
 }
 
 int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
@@ -546,6 +547,9 @@ static int new_range(const struct box_config *dc, const char *src, enum box_stor
 		return idshift_write(tfd, from, err);
 	struct box_config d = *dc;
 	bool overlay = kind == STORAGE_OVERLAY;
+	/* refused now rather than at each start */
+	if (overlay && !idmap_supported(tfd))
+		return storage_idmap_refused(tfd, "", err);
 	/* the record written first: idrange_resolve then allocates a new range
 	 * instead of taking the owner of the copy's root as a legacy shift */
 	if (idshift_write(tfd, overlay ? from : 0, err) < 0 || idrange_resolve(&d, tfd, err) < 0)
@@ -602,8 +606,7 @@ int storage_clone(const struct box_config *dc, const char *src, const char *snap
 		r = box_error(err, errno, "syncing %s", paths_state_dir());
 	if (r < 0) {
 		remove_quietly(stfd, tmp);
-		box_error_wrap(err, "cloning %s%s%s to %s (nothing made)", src, snap ? " snapshot " : "",
-			       snap ? snap : "", dst);
+		box_error_wrap(err, "nothing made"); /* the command says what it was cloning */
 	}
 	release_store(&storefd, r < 0);
 	return r;

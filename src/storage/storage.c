@@ -504,7 +504,7 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
 	return r;
 }
 
-int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err)
+static int mount_tree(const struct box_config *c, const char *mountpoint, bool volatile_, box_err_t *err)
 {
 	cleanup_free char *cpath = paths_container_path(c->name);
 	if (!storage_exists(c->name))
@@ -519,7 +519,12 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
 	cleanup_free char *upper = NULL, *work = NULL;
 	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
 		return -1;
-	return storage_overlay_mount(lowers, upper, work, mountpoint, err);
+	return storage_overlay_mount(lowers, upper, work, mountpoint, volatile_, err);
+}
+
+int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err)
+{
+	return mount_tree(c, mountpoint, false, err);
 }
 
 int storage_open_tree(const struct box_config *c, box_err_t *err)
@@ -554,7 +559,7 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 	return m;
 }
 
-int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
+int storage_root_mount(const struct box_config *c, bool volatile_, char **root, char **tmpdir, box_err_t *err)
 {
 	*tmpdir = NULL;
 	*root = paths_rootfs_path(c->name);
@@ -565,7 +570,7 @@ int storage_root_path(const struct box_config *c, char **root, char **tmpdir, bo
 	*tmpdir = xstrdup("/tmp/box-root.XXXXXX");
 	if (!mkdtemp(*tmpdir))
 		return box_error(err, errno, "creating %s", *tmpdir);
-	if (storage_mount(c, *tmpdir, err) < 0)
+	if (mount_tree(c, *tmpdir, volatile_, err) < 0)
 		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
 	free(*root);
 	*root = xstrdup(*tmpdir);
@@ -576,6 +581,11 @@ check:;
 				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *root,
 				 c->name);
 	return 0;
+}
+
+int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
+{
+	return storage_root_mount(c, false, root, tmpdir, err);
 }
 
 int storage_destroy(const char *name, box_err_t *err)

@@ -8,7 +8,7 @@
 C=$T-net
 BR=br$T
 t_netdev "$BR"
-NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).0
+NET=$(t_subnet).0 || { fail "a subnet of our own (t_subnet)"; t_stop; }
 cat >"$BOX_ROOT/etc/boxes/boxes.conf" <<CONF
 bridge $BR {
   address = ${NET%.0}.1/24

@@ -18,8 +18,8 @@ fi
 # (enabled by boxes for it) asks the bridge's dnsmasq
 BR=br$T
 t_netdev "$BR"
-A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
-N4=10.$A.$B
+N4=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
+IFS=. read -r _ A B <<<"$N4"
 cat >"$BOX_ROOT/etc/boxes/boxes.conf" <<CONF
 bridge $BR {
   address    = $N4.1/24

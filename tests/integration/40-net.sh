@@ -12,8 +12,9 @@ CONF=$BOX_ROOT/etc/boxes
 BR=br$T
 t_netdev "$BR"
 # a /24 and a /64 of our own, from the pid, so that parallel runs do not meet
-A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
-N4=10.$A.$B
+N4=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
+IFS=. read -r _ A B <<<"$N4"
+N4b=$(t_subnet) || { fail "a second subnet (t_subnet)"; t_stop; }
 N6=fd00:b0c6:$(printf %x $A):$(printf %x $B)
 
 # The config line for a busybox rootfs (the template).
@@ -237,7 +238,7 @@ BR2=${BR}x
 t_netdev "$BR2"
 cat >>"$CONF/boxes.conf" <<-EOF
 	bridge $BR2 {
-	  address = 10.$A.$((B ^ 1)).1/24
+	  address = $N4b.1/24
 	}
 EOF
 for c in r1 r2; do
@@ -245,7 +246,7 @@ for c in r1 r2; do
 		$(net_rootfs_line "$T-$c")
 		network eth0 {
 		  bridge  = $BR2
-		  address = 10.$A.$((B ^ 1)).$([ $c = r1 ] && echo 2 || echo 3)/24
+		  address = $N4b.$([ $c = r1 ] && echo 2 || echo 3)/24
 		}
 	EOF
 done
@@ -258,8 +259,8 @@ wait $p2; r2=$?
 check_eq "both starts succeed" "0 0" "$r1 $r2"
 [ "$r1$r2" = 00 ] || cat "$BOX_ROOT/r1.out" "$BOX_ROOT/r2.out" | sed 's/^/#   /'
 check_eq "one bridge with its address" "1" \
-	"$(ip -o addr show dev "$BR2" 2>/dev/null | grep -c "inet 10.$A.$((B ^ 1)).1/24")"
-check "they reach each other" in_ct "$T-r1" ping -c1 -W2 "10.$A.$((B ^ 1)).3"
+	"$(ip -o addr show dev "$BR2" 2>/dev/null | grep -c "inet $N4b.1/24")"
+check "they reach each other" in_ct "$T-r1" ping -c1 -W2 "$N4b.3"
 check "stop $T-r1" box stop --kill "$T-r1"
 check "stop $T-r2" box stop --kill "$T-r2"
 

@@ -18,9 +18,9 @@ BR2=br${T}b
 t_netdev "$BR"
 t_netdev "$BR2"
 # /24s of our own, from the pid, so that parallel runs do not meet
-A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
-N4=10.$A.$B
-M4=10.$((A + 1)).$B
+N4=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
+IFS=. read -r _ A B <<<"$N4"
+M4=$(t_subnet) || { fail "a second subnet (t_subnet)"; t_stop; }
 
 in_ct() { box attach "$1" -- "${@:2}"; }
 links_of() { in_ct "$1" ip link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//'; }

@@ -28,9 +28,9 @@ UP=$T-up
 t_netdev "$BR"
 t_netdev "$T-h"
 t_netns "$UP"
-A=$((128 + ($$ >> 8) % 120)) B=$(($$ & 255))
-N4=10.$A.$B
-U4=10.$((A + 1)).$B
+N4=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
+IFS=. read -r _ A B <<<"$N4"
+U4=$(t_subnet) || { fail "a second subnet (t_subnet)"; t_stop; }
 N6=fd00:b0c8:$(printf %x $A):$(printf %x $B)
 
 run() {

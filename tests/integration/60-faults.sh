@@ -68,7 +68,7 @@ reset() {
 C=$T-f
 BR=br$T
 t_netdev "$BR"
-NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250))
+NET=$(t_subnet) || { fail "a subnet of our own (t_subnet)"; t_stop; }
 cat >"$CONF/boxes.conf" <<EOF
 bridge $BR {
   address = $NET.1/24
@@ -230,6 +230,21 @@ EOF
 			fail "the supervisor stopped in its tail at $point" "$(cat "$OUT")"
 		fi
 	done
+	# an export mounts the layers too: not before the tail is done
+	if at_tail rmdir "$n/payload" box stop --kill "$n"; then
+		wait "$BG"
+		box export "$n" -o "$W/tail.tar" --compress none >"$W/export.out" 2>&1 &
+		sp=$!
+		check "box export waits for the tail" waiting "$sp"
+		kill -CONT "$STOPPED"
+		wait "$sp"
+		check_eq "... then exports it" "0" "$?"
+		check_match "... all of it" "^\./sbin/init" "$(tar -tf "$W/tail.tar" 2>&1)"
+		rm -f "$W/tail.tar"
+		check "... and the container starts again" box start "$n"
+	else
+		fail "the supervisor stopped in its tail (export)" "$(cat "$OUT")"
+	fi
 	if at_tail rmdir "$n/payload" box stop --kill "$n"; then
 		wait "$BG"
 		box destroy "$n" >"$W/destroy.out" 2>&1 &
@@ -374,6 +389,31 @@ if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
 else
 	fail "the export stopped at its rename" "$(cat "$OUT")"
 fi
+# a stopped container is held for the whole export: stopped at its rename,
+# it has read the tree and still holds the lock; no start, destroy or
+# rollback meanwhile, each refused with what to do
+check "a snapshot to roll back to" box snapshot "$XC" s0
+if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
+	out=$(box start "$XC" 2>&1)
+	check_eq "box start during an export fails" 1 "$?"
+	check_match "... saying another command holds it" "another command \(an export.*try again" "$out"
+	check_match "... and it stays STOPPED" "^$XC +(STOPPED|STARTING)" "$(box ls 2>&1)"
+	out=$(box destroy "$XC" 2>&1)
+	check_eq "box destroy during an export fails" 1 "$?"
+	check_match "... saying another command holds it" "another command.*try again" "$out"
+	out=$(box rollback "$XC" s0 2>&1)
+	check_eq "box rollback during an export fails" 1 "$?"
+	check_match "... saying another command holds it" "another command.*try again" "$out"
+	kill -CONT "$STOPPED"
+	wait "$BG"
+	check_eq "the export then ends well" "0" "$?"
+	check "... a whole archive" tar -tzf "$X"
+	check "... and the container starts" box start "$XC"
+	check "... and stops" box stop --kill "$XC"
+else
+	fail "the export stopped at its rename (2)" "$(cat "$OUT")"
+fi
+box snapshot "$XC" --delete s0 >/dev/null 2>&1
 FO=$W/fullout
 t_tmpfs "$FO" 256k
 out=$(box export "$XC" -o "$FO/c.tar.gz" 2>&1)

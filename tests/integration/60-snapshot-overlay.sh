@@ -15,6 +15,7 @@
 S=$BOX_ROOT/var/lib/boxes
 W=$BOX_ROOT/work
 mkdir -p "$W"
+. "$(dirname "$0")/fault-lib.sh"
 TPL=$(t_template busybox) || exit 1
 
 mk() {
@@ -258,7 +259,7 @@ for c in "$N-c" "$N-s" "$N"; do box destroy --purge "$c" >/dev/null || fail "des
 check_eq "no layer left" "" "$(ls -A "$S/.layers")"
 
 # The upper's data (a dir container's: its rootfs) is pre-copied while the
-# container runs; the snapshot then stops (BOX_TEST_STOP_AFTER_PRECOPY) and
+# container runs; the snapshot then stops at its freeze (the fault shim) and
 # the container's root changes its files as an attacker or a busy service
 # would: in place keeping the size and mtime, truncated, deleted, a folder
 # renamed, a hard link, a whiteout, an opaque folder, xattrs, a mode, a file
@@ -267,6 +268,8 @@ check_eq "no layer left" "" "$(ls -A "$S/.layers")"
 # no-op and nothing moves) and lists its tree; once the snapshot goes on,
 # its copy must list the same, and the host must neither block on the FIFO
 # nor follow the link.
+PHASE="the fault shim"
+fault_shim_build
 for kind in overlay dir; do
 	PHASE="$kind: a running container changed between the pre-copy and the freeze"
 	P=$T-pre-$kind
@@ -284,15 +287,15 @@ for kind in overlay dir; do
 	setfattr -n user.a -v 1 "$pup/srv/xa" || fail "$kind: an xattr"
 	box attach "$P" -- sh -c 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/srv/c.tmp; mv /srv/c.tmp /srv/counter; echo \$i >>/srv/log; done" >/dev/null 2>&1 </dev/null &' </dev/null
 	rt_wait_for 5 box attach "$P" -- test -s /srv/counter
+	# atimes older than their mtimes, which a read sets to now (relatime)
+	touch -a -d @1000000000 "$pup/srv/d/f7" "$pup/srv/d"
 	rm -f "$W/pre.trace"
-	BOX_TEST_STOP_AFTER_PRECOPY=1 BOX_TRACE=$W/pre.trace box snapshot "$P" pre >"$W/pre.out" 2>&1 &
-	bg=$!
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ] && break
-		kill -0 "$bg" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ "$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null)" = T ]; then
+	# held at its open of the cgroup's freeze knob for writing
+	if BOX_TRACE=$W/pre.trace at open freeze box snapshot "$P" pre; then
+		bg=$BG
+		check_eq "$kind: held by the shim: the snapshot itself" "$bg" "$STOPPED"
+		check_eq "$kind: the pre-copy moved no atime (a file, a folder)" "1000000000 1000000000" \
+			"$(stat -c %X "$pup/srv/d/f7" "$pup/srv/d" | tr '\n' ' ' | sed 's/ $//')"
 		check "$kind: the container's root changes its files" box attach "$P" -- sh -c 'cd /srv &&
 			printf XYZ | dd of=same bs=1 seek=100 conv=notrunc 2>/dev/null && touch -r stamp same &&
 			echo 1111 >r.new && touch -r r r.new && mv r.new r && : >trunc && rm gone && mv d d2 &&
@@ -302,14 +305,17 @@ for kind in overlay dir; do
 		setfattr -x user.a "$pup/srv/xa" && setfattr -n user.b -v 2 "$pup/srv/xa" || fail "$kind: xattrs changed"
 		check "$kind: freeze" box freeze "$P"
 		listing "$pup" >"$W/frozen.ls"
+		touch -a -d @1000000000 "$pup/srv/xa" "$pup/srv/d2/sub" # xa changed: copied frozen
 		kill -CONT "$bg"
 		for ((i = 0; i < 1200; i++)); do kill -0 "$bg" 2>/dev/null || break; sleep 0.05; done
 		if kill -0 "$bg" 2>/dev/null; then
-			fail "$kind: the snapshot never ended (blocked?)" "$(cat "$W/pre.out")"
+			fail "$kind: the snapshot never ended (blocked?)" "$(cat "$OUT")"
 			kill -9 "$bg"
 		fi
 		wait "$bg"
 		check_eq "$kind: the snapshot exits 0" 0 "$?"
+		check_eq "$kind: the frozen copy moved no atime (a file, a folder)" "1000000000 1000000000" \
+			"$(stat -c %X "$pup/srv/xa" "$pup/srv/d2/sub" | tr '\n' ' ' | sed 's/ $//')"
 		if [ $kind = dir ]; then
 			cp=$S/$P/snapshots/pre/rootfs
 		else
@@ -335,13 +341,57 @@ for kind in overlay dir; do
 		check_match "$kind: the data was pre-copied" "pre-copied [1-9][0-9]* files" "$(cat "$W/pre.trace")"
 		check_match "$kind: ... and taken from there while frozen" "[0-9]+ files copied, [1-9][0-9]* of them pre-copied" \
 			"$(cat "$W/pre.trace")"
-		check "$kind: unfreeze" box unfreeze "$P"
+		# its freeze came after its check: it froze it, so it thawed it
+		check_match "$kind: running again" "^$P +RUNNING" "$(box ls 2>&1)"
 	else
-		fail "$kind: the snapshot never stopped after its pre-copy" "$(cat "$W/pre.out")"
-		kill -9 "$bg" 2>/dev/null
+		fail "$kind: the snapshot never stopped at its freeze" "$(cat "$OUT")"
 	fi
+	# frozen by the user: nothing moves, so nothing to pre-copy
+	check "$kind: box freeze" box freeze "$P"
+	rm -f "$W/fz.trace"
+	check "$kind: a snapshot of the frozen container" env BOX_TRACE="$W/fz.trace" box snapshot "$P" fz
+	check_eq "$kind: ... pre-copies nothing" "" "$(grep -o 'pre-copied [0-9]* files' "$W/fz.trace")"
+	check_match "$kind: ... copies it frozen" "thawed, [1-9][0-9]* files copied, 0 of them pre-copied" \
+		"$(cat "$W/fz.trace")"
+	check_match "$kind: ... and leaves it frozen" "^$P +FROZEN" "$(box ls 2>&1)"
+	check "$kind: unfreeze" box unfreeze "$P"
 	box stop --kill "$P" >/dev/null
 	box destroy --purge "$P" >/dev/null || fail "destroy $P"
 done
 check_eq "no layer left" "" "$(ls -A "$S/.layers")"
+
+# An unprivileged overlay clone sees its source's layers through idmapped
+# mounts: where the state folder cannot be idmapped (ramfs), the clone is
+# refused, saying why and what to do; a clone made elsewhere and moved there
+# says the same at its start. A second root of ours, its state on a ramfs
+# (then a tmpfs, which can be idmapped, to make the clone that moves).
+PHASE="an unprivileged overlay clone on a filesystem that cannot be idmapped"
+B=$(t_box_root ramfs)
+BS=$B/var/lib/boxes
+rconf() { printf 'template = %s\nstorage = overlay\nunprivileged = yes\n' "$TPL" >"$B/etc/boxes/$1.conf"; }
+rtpl() { mkdir -p "$BS/templates" && ln -s "$(readlink -f "$S/templates/$TPL")" "$BS/templates/$TPL"; }
+mount -t ramfs "r$T" "$BS" && rtpl || fail "a ramfs for the second root"
+rconf "$T-ra"
+check "create on ramfs (owners shifted on disk)" env BOX_ROOT="$B" box create "$T-ra"
+out=$(BOX_ROOT=$B box clone "$T-ra" "$T-rb" 2>&1)
+check_eq "the clone is refused" 1 "$?"
+check_match "... saying which filesystem cannot be idmapped" "$BS \(ramfs\) cannot be idmapped" "$out"
+check_match "... why" "unprivileged overlay clone needs it: it shares its source's layers" "$out"
+check_match "... and what to do" "put the state folder $BS on a filesystem that can be \(ext4, xfs, btrfs, tmpfs\)" "$out"
+check_eq "... nothing made" "$T-ra" "$(BOX_ROOT=$B box ls 2>&1 | awk 'NR > 1 {print $1}' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... no state of it" "" "$(ls -A "$BS" | grep -- "$T-rb")"
+umount "$BS"
+mount -t tmpfs "t$T" "$BS" && rtpl || fail "a tmpfs for the second root"
+check "create on tmpfs" env BOX_ROOT="$B" box create "$T-ra"
+check "clone on tmpfs" env BOX_ROOT="$B" box clone "$T-ra" "$T-rb"
+cp -a "$BS/." "$W/moved" && umount "$BS" && mount -t ramfs "r$T" "$BS" && cp -a "$W/moved/." "$BS/" ||
+	fail "the state moved to a ramfs"
+out=$(BOX_ROOT=$B box start "$T-rb" 2>&1)
+check_eq "the moved clone does not start" 1 "$?"
+check_match "... saying which filesystem and what to do" \
+	"$BS \(ramfs\) cannot be idmapped.*put the state folder $BS on a filesystem that can be" "$out"
+check_match "... and stays STOPPED" "^$T-rb +STOPPED" "$(BOX_ROOT=$B box ls 2>&1)"
+check "the source still starts" env BOX_ROOT="$B" box start "$T-ra"
+check "... and stops" env BOX_ROOT="$B" box stop --kill "$T-ra"
+umount "$BS"
 t_done

@@ -3,7 +3,9 @@
  *
  *   BOX_FAULT_SPEC=FILE   FILE holds FUNC:SUBSTRING[:after], FUNC one of
  *                         rename renameat renameat2 link linkat mkdir mkdirat
- *                         unlink rmdir; no FILE, no fault
+ *                         unlink rmdir, or open: an open(2) for writing (a
+ *                         cgroup knob: "open:freeze" stops a snapshot at
+ *                         its freeze, after its pre-copy); no FILE, no fault
  *   BOX_FAULT_FLAG=FILE   where the stopped process writes its pid
  *
  * The spec is read at each call, so that a supervisor started long before
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +32,7 @@ static int check(const char *fn, const char *a, const char *b, int after)
 	char f[600];
 	if (!spec || !flag)
 		return 0;
-	int sfd = open(spec, O_RDONLY | O_CLOEXEC);
+	int sfd = openat(AT_FDCWD, spec, O_RDONLY | O_CLOEXEC); /* not the open below */
 	if (sfd < 0)
 		return 0;
 	ssize_t got = read(sfd, f, sizeof(f) - 1);
@@ -49,7 +52,7 @@ static int check(const char *fn, const char *a, const char *b, int after)
 		*when = '\0';
 	if (want_after != after || !((a && strstr(a, sub)) || (b && strstr(b, sub))))
 		return 0;
-	int fd = open(flag, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = openat(AT_FDCWD, flag, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return 0;
 	char pid[32];
@@ -142,4 +145,39 @@ int rmdir(const char *a)
 	int r = REAL(rmdir)(a);
 	hit("rmdir", a, NULL, 1);
 	return r;
+}
+
+/* glibc's open is open64 where _FILE_OFFSET_BITS=64 (box's build) */
+static int open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (int)va_arg(ap, mode_t) : 0;
+}
+
+static int opened(const char *fn, const char *a, int flags, int mode)
+{
+	int w = (flags & O_ACCMODE) != O_RDONLY;
+	if (w)
+		hit("open", a, NULL, 0);
+	int r = !strcmp(fn, "open") ? REAL(open)(a, flags, mode) : REAL(open64)(a, flags, mode);
+	if (w)
+		hit("open", a, NULL, 1);
+	return r;
+}
+
+int open(const char *a, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	int mode = open_mode(flags, ap);
+	va_end(ap);
+	return opened("open", a, flags, mode);
+}
+
+int open64(const char *a, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	int mode = open_mode(flags, ap);
+	va_end(ap);
+	return opened("open64", a, flags, mode);
 }

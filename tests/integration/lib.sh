@@ -17,6 +17,8 @@
 #                               skip, or a failure the rest depends on): t_done, exit
 #   t_netdev DEV, t_loop DEV    registers a netdev / loop device for cleanup
 #   t_netns NS, t_pid PID       registers a network namespace / a process for cleanup
+#   t_subnet                    prints 10.A.B, a /24 (10.A.B.0/24) that no other
+#                               running test holds, held until this one exits
 #   PHASE="what we are doing"   shown with a failure
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -161,6 +163,44 @@ t_template() {
 	echo "$kind.tar.gz"
 }
 
+# t_subnet: a /24 of its own for this test file, printed as "10.A.B" (A in
+# 128..247; a caller that needs two calls it twice). Drawn at random, it
+# is claimed by a file named after it in a folder every test on this host
+# shares (other worktrees' runs too), created under a flock, holding the
+# claimer's pid and start time: a claim whose process is gone is taken
+# over, and t_cleanup removes this file's own.
+_T_SUBNETS=/run/boxes-test/subnets
+_t_me() { echo "$$ $(awk '{print $22}' "/proc/$$/stat")"; }
+t_subnet() {
+	mkdir -p "$_T_SUBNETS" || return 1
+	(
+		flock 9 || exit 1
+		local me i k n f owner start
+		me=$(_t_me)
+		k=$(((RANDOM << 15 | RANDOM) % 30720))
+		for ((i = 0; i < 30720; i++)); do
+			n=$(((k + i) % 30720))
+			f="$_T_SUBNETS/10.$((128 + n / 256)).$((n % 256))"
+			if [ -e "$f" ]; then
+				read -r owner start <"$f" 2>/dev/null || owner=
+				[ -n "$owner" ] && [ "$(awk '{print $22}' "/proc/$owner/stat" 2>/dev/null)" = "$start" ] &&
+					continue
+			fi
+			echo "$me" >"$f" || exit 1
+			echo "${f##*/}"
+			exit 0
+		done
+		exit 1
+	) 9>"$_T_SUBNETS/.lock"
+}
+_t_subnets_release() {
+	local f me
+	me=$(_t_me)
+	for f in "$_T_SUBNETS"/10.*; do
+		[ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = "$me" ] && rm -f "$f"
+	done
+}
+
 # Every cgroup folder of this test's containers, deepest first.
 _t_cgroups() {
 	local d
@@ -211,6 +251,7 @@ t_cleanup() {
 	# a loop device still busy (a lazy unmount) is detached by the kernel
 	# once free (autoclear)
 	for dev in "${_loops[@]}"; do losetup -d "$dev" 2>/dev/null; done
+	_t_subnets_release
 	rm -rf "$BOX_ROOT"
 	exit $rc
 }

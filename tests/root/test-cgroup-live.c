@@ -136,6 +136,9 @@ static void spin(void)
 		;
 }
 
+/* the cgroup whose view view() mounts: a v1 hierarchy's is its payload bound */
+static struct cgroup *view_cg;
+
 static void view(void)
 {
 	/* what the runtime's child does: in the cgroup already, new cgroup ns, mount view */
@@ -159,7 +162,7 @@ static void view(void)
 	snprintf(pd, sizeof(pd), "%s/dev", root);
 	if (mkdir_p(pd, 0755, &e) < 0 || mount("tmpfs", pd, "tmpfs", MS_NOSUID, "mode=755") < 0)
 		_exit(15);
-	if (cgroup_mount_view(NULL, root, &e) < 0) {
+	if (cgroup_mount_view(view_cg, root, &e) < 0) {
 		char *t = box_error_text(e);
 		fprintf(stderr, "# view: %s\n", t);
 		_exit(13);
@@ -366,6 +369,7 @@ int main(void)
 	report(&e);
 	status_of(pid);
 
+	view_cg = cg;
 	pid = child_in(cg, view);
 	tap_ok(status_of(pid) == 0, "the container's /sys/fs/cgroup view is rooted at its cgroup");
 	char root[128];

@@ -96,9 +96,11 @@ done
 # sleeps (no boot to wait for), or with SN_LIVE_WRITER=1 one that rewrites a
 # 1 MB file in a loop. Interleaved, each run: box snapshot (the upper's data
 # pre-copied while it runs, then frozen for what changed since), the same
-# with BOX_TEST_NO_PRECOPY=1 (the whole upper copied frozen: before the
-# pre-copy), cp -a --reflink=auto of the upper. The freeze: what box prints
-# (cgroup freeze to thaw) and the BOX_TRACE marks "frozen" to "thawed".
+# of the container frozen first by box freeze (nothing to pre-copy then: the
+# whole upper copied frozen, as before the pre-copy), cp -a --reflink=auto
+# of the upper. The freeze: what box prints (cgroup freeze to thaw) and the
+# BOX_TRACE marks "frozen" to "thawed" (the copy; for the frozen one, the
+# freeze then is box freeze to box unfreeze around the whole snapshot).
 sn_live() {
 	local up size i t a b c held held0 win
 	local init='exec sleep infinity'
@@ -117,8 +119,11 @@ sn_live() {
 			held="$held $(sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' "$SB/out")"
 			win="$win $(awk '/snapshot: frozen/ { f = $1 } /snapshot: thawed/ { printf "%d", ($1 - f) * 1000 }' "$SB/tr")"
 			box snapshot snlv --delete b >/dev/null 2>&1; sync
-			t=$(bench_ms bash -c "BOX_TEST_NO_PRECOPY=1 box snapshot snlv b >$SB/out") && b="$b $t"
-			held0="$held0 $(sed -n 's/.*(frozen \([0-9]*\) ms).*/\1/p' "$SB/out")"
+			rm -f "$SB/tr"
+			box freeze snlv >/dev/null
+			t=$(bench_ms bash -c "BOX_TRACE=$SB/tr box snapshot snlv b >$SB/out") && b="$b $t"
+			box unfreeze snlv >/dev/null
+			held0="$held0 $(awk '/snapshot: frozen/ { f = $1 } /snapshot: thawed/ { printf "%d", ($1 - f) * 1000 }' "$SB/tr")"
 			box snapshot snlv --delete b >/dev/null 2>&1; sync
 			t=$(bench_ms bash -c "cp -a --reflink=auto $up $SB/x/a") && c="$c $t"
 			rm -rf "$SB/x/a"; sync
@@ -127,7 +132,7 @@ sn_live() {
 			"$(find "$up" | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 		printf '%-34s frozen min/median %s ms (marks %s); whole %s ms\n' "  pre-copy, then the delta" \
 			"$(bench_stats "$held" | tr ' ' /)" "$(bench_stats "$win" | tr ' ' /)" "$(bench_stats "$a" | tr ' ' /)"
-		printf '%-34s frozen min/median %s ms; whole %s ms\n' "  all copied frozen (before)" \
+		printf '%-34s copy (marks) min/median %s ms; whole %s ms\n' "  box freeze first (before)" \
 			"$(bench_stats "$held0" | tr ' ' /)" "$(bench_stats "$b" | tr ' ' /)"
 		printf '%-34s %s ms\n' "  cp -a --reflink=auto, min/median" "$(bench_stats "$c" | tr ' ' /)"
 		box stop --kill snlv >/dev/null 2>&1
