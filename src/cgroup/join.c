@@ -25,10 +25,13 @@ static int open_fds(const char *payload, const char *v2_rel, struct cgroup_join 
 	const struct cgroup_hier *h = cgroup_hiers(&n);
 	for (size_t i = 0; i < n; i++) {
 		const char *rel = h[i].v2 ? v2_rel : payload;
-		if (!cgroup_has_file(&h[i], rel, NULL))
-			continue; /* a hierarchy mounted after the cgroup was made */
 		cleanup_free char *p = cgroup_path(&h[i], rel, h[i].v2 ? NULL : "tasks");
 		int fd = h[i].v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : open(p, O_WRONLY | O_CLOEXEC);
+		/* none: a hierarchy mounted after the cgroup was made, or (before
+		 * the clone) the v1 ones, made while the child prepares; one open,
+		 * not an access() first: at the go 20 syscalls become 10 */
+		if (fd < 0 && errno == ENOENT)
+			continue;
 		if (fd < 0)
 			return box_error(err, errno, "opening %s", p);
 		if (h[i].v2) {

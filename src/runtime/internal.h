@@ -39,6 +39,7 @@ struct sup {
 	char **env;
 	struct cgroup *cg;
 	struct net_state *ns;
+	struct logfile *log; /* the console log; NULL until the first clone */
 	int lock_fd, report_fd, sfd, ctl_fd, notify_fd, master, slave, pidfd;
 	int record_fd; /* the record written at start, held: its inode is no other's */
 	int root_ref;  /* the rootfs mount, held till the tail (spawn_wait_exec) */
@@ -67,10 +68,10 @@ int host_make_cgroup(struct sup *s, box_err_t *err);
  * already, but running only our code until spawn_go(), when it joins the
  * v1 ones). */
 int host_limit_cgroup(struct sup *s, box_err_t *err);
-/* At the first start, while the child prepares: the control socket (a
- * `box stop` meanwhile waits for it) and the record of the config it runs
- * with (removed with the state if the start fails). */
-int host_while_child_prepares(struct sup *s, box_err_t *err);
+/* At the first start, while the child finishes after the go: the control
+ * socket (a `box stop` meanwhile waits for it) and the record of the config
+ * it runs with (removed with the state if the start fails). */
+int host_while_child_finishes(struct sup *s, box_err_t *err);
 /* The go of the dance (spawn.h): the v1 cgroups' `tasks` fds, which exist
  * now, and the seccomp filter, built here while the child prepares. */
 int host_send_go(struct sup *s, int sync_fd, box_err_t *err);
@@ -93,10 +94,21 @@ void host_end(struct sup *s);
  * lock, which a command that wants it waits for (state_lock); then the
  * supervisor exits with status. */
 __attribute__((noreturn)) void host_tail(struct sup *s, int status);
+/* The supervisor's own process: a session of its own, stdio on /dev/null,
+ * no fd of the caller's, SIGCHLD, SIGTERM, SIGINT and SIGHUP blocked and
+ * read from the returned signalfd (-1: none could be made). */
+int host_detach(void);
 /* The console pty (its slave kept open: no EIO between two inits). */
 int host_open_console(struct sup *s, box_err_t *err);
-/* The sd_notify socket, bound into the container at /run/host. */
+/* The sd_notify socket's folder, which an unprivileged child opens as soon
+ * as it is mapped (before the clone). */
+int host_notify_dir(struct sup *s, box_err_t *err);
+/* The sd_notify socket in it, bound into the container at /run/host by the
+ * child after the go (made after the clone). */
 int host_open_notify(struct sup *s, box_err_t *err);
+/* The console log /var/log/boxes/NAME.log, made the sink of the
+ * supervisor's own lines. */
+int host_open_log(struct sup *s, box_err_t *err);
 /* init's environment: the config's, then container=, container_uuid=, TERM,
  * PATH and NOTIFY_SOCKET unless the config sets them. */
 int host_build_env(struct sup *s, box_err_t *err);

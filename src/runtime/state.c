@@ -67,6 +67,15 @@ int state_wait_tail(const char *name, box_err_t *err)
 			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
 }
 
+/* The folder of the lock: its parents are there but at a host's first
+ * start, which is spared five mkdirs every other time. */
+static int make_run_dir(const char *dir, box_err_t *err)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	return mkdir_p(dir, 0700, err);
+}
+
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
@@ -74,7 +83,7 @@ int state_lock(const char *name, box_err_t *err)
 	for (int tries = 0, settle = 0;; tries++) {
 		/* inside the loop: a cleaner holding the lock may remove the
 		 * folder between our mkdir and our open */
-		if (mkdir_p(dir, 0700, err) < 0)
+		if (make_run_dir(dir, err) < 0)
 			return -1;
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno == ENOENT && tries < 100)
@@ -148,10 +157,16 @@ int state_write(const char *name, const struct state_info *si, const struct stat
 	}
 	if (prev && prev->init_pid == si->init_pid)
 		return 0;
+	return state_write_init_pid(name, si->init_pid, err);
+}
+
+int state_write_init_pid(const char *name, pid_t pid, box_err_t *err)
+{
 	cleanup_free char *ip = xasprintf("%s/%s/init.pid", paths_run_dir(), name);
-	if (si->init_pid > 0) {
-		n = snprintf(pid, sizeof(pid), "%d\n", (int)si->init_pid);
-		return write_file_replace(ip, pid, (size_t)n, 0644, err);
+	if (pid > 0) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+		return write_file_replace(ip, buf, (size_t)n, 0644, err);
 	}
 	unlink(ip);
 	return 0;

@@ -49,6 +49,8 @@ bool state_lock_held(const char *name);
 /* Writes the state file, and the pid files that differ from prev (what the
  * caller wrote last; NULL = write them all). */
 int state_write(const char *name, const struct state_info *si, const struct state_info *prev, box_err_t *err);
+/* init.pid alone (0: removed), ahead of the state that names the pid. */
+int state_write_init_pid(const char *name, pid_t pid, box_err_t *err);
 /* Reads the state file: 0 and *si filled; 1 when there is none. */
 int state_read(const char *name, struct state_info *si, box_err_t *err);
 /* Removes the state files of <run>/<name>/ but the lock; the caller holds

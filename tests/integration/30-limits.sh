@@ -109,6 +109,15 @@ else
 		"$(box attach "$C" -- cat /proc/self/mountinfo | awk '$5 ~ "^/sys/fs/cgroup/"' | wc -l)"
 	check "root inside can make a sub-cgroup (as systemd does)" \
 		box attach "$C" -- sh -c 'mkdir /sys/fs/cgroup/systemd/t.scope && rmdir /sys/fs/cgroup/systemd/t.scope'
+	if [ -d /sys/fs/cgroup/cpuset/boxes ]; then
+		# the kernel gives a new cpuset cgroup its parent's cpus when the
+		# parent has clone_children; a write of cpuset.cpus would rebuild
+		# the scheduler domains, a walk over every cpuset of the host
+		check_eq "the container's cpuset cgroup passes its cpus on by clone_children" 1 \
+			"$(knob cpuset "$C" cgroup.clone_children)"
+		check_eq "its payload has its cpus" "$(knob cpuset "$C" cpuset.cpus)" \
+			"$(knob cpuset "$C/payload" cpuset.cpus)"
+	fi
 fi
 check_eq "the host's tree is not visible inside" "" \
 	"$(box attach "$C" -- sh -c "find /sys/fs/cgroup -maxdepth 2 -name '$O' -o -maxdepth 2 -name boxes")"
