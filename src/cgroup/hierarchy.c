@@ -439,16 +439,6 @@ int cgroup_enable_controllers(const struct cgroup_hier *h, const char *rel, box_
 	return 0;
 }
 
-static bool is_cpuset(const struct cgroup_hier *h)
-{
-	if (h->v2 || !h->opts)
-		return false;
-	for (const char *p = h->opts; (p = strstr(p, "cpuset")); p += 6)
-		if ((p == h->opts || p[-1] == ',') && (p[6] == ',' || !p[6]))
-			return true;
-	return false;
-}
-
 /* v1 cpuset: with its parent's cgroup.clone_children set, the kernel gives a
  * new cgroup its parent's cpus and mems itself. Written by us instead, every
  * cpuset.cpus of a new cgroup rebuilds the scheduler's domains, a walk over
@@ -469,7 +459,7 @@ static void clone_cpuset(const struct cgroup_hier *h, const char *rel)
 int cgroup_make_dir(const struct cgroup_hier *h, const char *rel, bool excl, box_err_t *err)
 {
 	cleanup_free char *path = cgroup_path(h, rel, NULL);
-	bool cpuset = is_cpuset(h);
+	bool cpuset = !h->v2 && h == cgroup_v1_hier("cpuset");
 	if (cpuset)
 		clone_cpuset(h, rel);
 	if (mkdir(path, 0755) < 0) {
