@@ -121,6 +121,12 @@ void sweep_dead_temporaries(int dirfd, const char *prefix)
 
 int mkdir_p(const char *path, mode_t mode, box_err_t *err)
 {
+	/* the parents are there but the first time: one mkdir, not one a
+	 * component (each a journaled create where it makes one) */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return box_error(err, errno, "creating %s", path);
 	cleanup_free char *p = xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')

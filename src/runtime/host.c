@@ -259,13 +259,6 @@ int host_open_notify(struct sup *s, box_err_t *err)
 int host_open_log(struct sup *s, box_err_t *err)
 {
 	cleanup_free char *path = paths_log_path(s->name);
-	/* the folder is there but at the first start on a host: not made (six
-	 * mkdirs) at every start */
-	if (logfile_open(path, s->g->log_size, &s->log, err) == 0)
-		return 0;
-	if ((*err)->errnum != ENOENT)
-		return -1;
-	box_error_release(err);
 	if (mkdir_p(paths_log_dir(), 0755, err) < 0)
 		return -1;
 	return logfile_open(path, s->g->log_size, &s->log, err);

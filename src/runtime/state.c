@@ -67,15 +67,6 @@ int state_wait_tail(const char *name, box_err_t *err)
 			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
 }
 
-/* The folder of the lock: its parents are there but at a host's first
- * start, which is spared five mkdirs every other time. */
-static int make_run_dir(const char *dir, box_err_t *err)
-{
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	return mkdir_p(dir, 0700, err);
-}
-
 int state_lock(const char *name, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
@@ -83,7 +74,7 @@ int state_lock(const char *name, box_err_t *err)
 	for (int tries = 0, settle = 0;; tries++) {
 		/* inside the loop: a cleaner holding the lock may remove the
 		 * folder between our mkdir and our open */
-		if (make_run_dir(dir, err) < 0)
+		if (mkdir_p(dir, 0700, err) < 0)
 			return -1;
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno == ENOENT && tries < 100)
