@@ -127,6 +127,12 @@ static int write_config(const struct box_config *c, const char *src, const char 
 		unlink(tmp);
 		return box_error(err, e, "writing %s", path);
 	}
+	/* the name on disk too: after a power cut, a clone the command called
+	 * made is there, not a config-less state folder the next clone of
+	 * that name removes as a killed one's */
+	cleanup_close int dfd = open(paths_config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		return box_error(err, errno, "syncing %s", paths_config_dir());
 	return 0;
 }
 

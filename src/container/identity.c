@@ -301,29 +301,11 @@ int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, 
 	return ret;
 }
 
-int identity_forget(const char *rootfs, box_err_t *err)
+/* The ssh host keys in /etc/ssh removed; *dirfd: the folder, when a key was
+ * removed from it (-1 else), for the caller to sync. */
+static int forget_ssh_keys(int rootfd, int *dirfd, box_err_t *err)
 {
-	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return box_error(err, errno, "opening %s", rootfs);
-	/* machine-id: emptied, not removed: an empty file is what systemd
-	 * fills at the next boot (a missing one makes it read-only-root shy) */
-	cleanup_close int mid = open_in_root(rootfd, "/etc/machine-id", O_PATH | O_NOFOLLOW, err);
-	struct stat st;
-	if (mid >= 0) {
-		/* reopened for writing only once seen to be a plain file: no
-		 * device or FIFO of the container's is ever opened */
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mid);
-		cleanup_close int w = -1;
-		if (fstat(mid, &st) == 0 && S_ISREG(st.st_mode) &&
-		    ((w = open(proc, O_WRONLY | O_CLOEXEC)) < 0 || ftruncate(w, 0) < 0))
-			return box_error(err, errno, "emptying /etc/machine-id");
-	} else if (mid == -ENOENT) {
-		box_error_release(err); /* none: nothing to reset */
-	} else {
-		return -1;
-	}
+	*dirfd = -1;
 	cleanup_close int ssh = open_in_root(rootfd, "/etc/ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, err);
 	if (ssh < 0) {
 		if (ssh != -ENOENT && ssh != -ENOTDIR && ssh != -ELOOP)
@@ -334,9 +316,54 @@ int identity_forget(const char *rootfs, box_err_t *err)
 	int dfd = dup(ssh);
 	cleanup_dir DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, "ssh_host_", 9) && unlinkat(ssh, de->d_name, 0) < 0 && errno != ENOENT &&
-		    errno != EISDIR)
+	bool removed = false;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "ssh_host_", 9))
+			continue;
+		if (unlinkat(ssh, de->d_name, 0) == 0)
+			removed = true;
+		else if (errno != ENOENT && errno != EISDIR)
 			return box_error(err, errno, "removing /etc/ssh/%s", de->d_name);
+	}
+	if (removed)
+		*dirfd = steal_fd(&ssh);
+	return 0;
+}
+
+int identity_forget(const char *rootfs, box_err_t *err)
+{
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return box_error(err, errno, "opening %s", rootfs);
+	/* machine-id: emptied, not removed: an empty file is what systemd
+	 * fills at the next boot (a missing one makes it read-only-root shy) */
+	cleanup_close int mid = open_in_root(rootfd, "/etc/machine-id", O_PATH | O_NOFOLLOW, err);
+	cleanup_close int w = -1, ssh = -1;
+	struct stat st;
+	if (mid >= 0) {
+		/* reopened for writing only once seen to be a plain file: no
+		 * device or FIFO of the container's is ever opened */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mid);
+		if (fstat(mid, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    ((w = open(proc, O_WRONLY | O_CLOEXEC)) < 0 || ftruncate(w, 0) < 0))
+			return box_error(err, errno, "emptying /etc/machine-id");
+	} else if (mid == -ENOENT) {
+		box_error_release(err); /* none: nothing to reset */
+	} else {
+		return -1;
+	}
+	if (forget_ssh_keys(rootfd, &ssh, err) < 0)
+		return -1;
+	/* On disk before the clone is called made: a power cut must not bring
+	 * it back with its source's machine-id and host keys (its config, on
+	 * another filesystem maybe, survives). The file and the one folder, not
+	 * a syncfs of the rootfs's filesystem, which waits for every other
+	 * writer's dirty data there; on ext4 the first fsync's journal commit
+	 * holds the unlinks too, so the second costs nothing. */
+	if (w >= 0 && fsync(w) < 0)
+		return box_error(err, errno, "syncing /etc/machine-id");
+	if (ssh >= 0 && fsync(ssh) < 0)
+		return box_error(err, errno, "syncing /etc/ssh");
 	return 0;
 }

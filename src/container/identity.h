@@ -20,7 +20,9 @@
  * container's user namespace or on a rootfs that keeps the container's view. */
 int identity_write(const struct box_config *c, const char *rootfs, uid_t owner, box_err_t *err);
 /* What makes a copy of a system another machine (a clone): /etc/machine-id
- * emptied (systemd makes a new one at boot), the ssh host keys removed. */
+ * emptied (systemd makes a new one at boot), the ssh host keys removed; on
+ * disk when it returns (fsync of the file and of /etc/ssh: what
+ * storage_edit_begin's contract asks of an edit). */
 int identity_forget(const char *rootfs, box_err_t *err);
 
 #endif

@@ -60,14 +60,18 @@ int storage_root_path(const struct box_config *c, char **root, char **tmpdir, bo
  * overlay is mounted "volatile", so that its unmount does not sync the
  * whole filesystem, every other writer's dirty data on it (a clone took
  * 0.36 to 1.2 s more beside 1.5 GB of them); storage_edit_done syncs what
- * the edit wrote instead. */
+ * the edit wrote instead. dir and btrfs: the tree is the rootfs itself, and
+ * the edit fsyncs what it changed (each file written, each folder whose
+ * entries changed) before the edit counts as made; a volatile overlay makes
+ * those fsyncs no-ops, so one editor serves every backend. */
 int storage_edit_begin(const struct box_config *c, char **root, char **tmpdir, box_err_t *err);
 /* Unmounts and removes tmpdir (NULL: nothing was mounted); then fsyncs
  * the overlay's upper, each file and folder, and removes overlay's
  * volatile mark from its work folder, so that the next mount takes it. An
  * upper holding what fsync cannot reach (a whiteout is a device node, a
  * symlink cannot be opened) is synced with syncfs: on ext4 without a
- * journal nothing else writes their inodes. */
+ * journal nothing else writes their inodes. dir and btrfs: nothing (the
+ * edit synced its own changes). */
 int storage_edit_done(const struct box_config *c, char *tmpdir, box_err_t *err);
 /* Removes the rootfs (btrfs subvolumes with the btrfs ioctl) and the whole
  * state folder <state>/<name>/: first renamed out of the way, so a crash
