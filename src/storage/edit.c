@@ -22,7 +22,7 @@
 
 int storage_edit_begin(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
 {
-	return storage_root_mount(c, true, root, tmpdir, err);
+	return storage_root_mount(c, STORAGE_ROOT_EDIT, root, tmpdir, err);
 }
 
 /* fsync of every regular file and folder below the folder fd (an upper

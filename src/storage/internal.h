@@ -44,15 +44,21 @@ void storage_sweep(int dirfd, const char *prefix, const char *where);
  * without the new mount API); upper NULL: a read-only overlay of the
  * lowers alone; userns >= 0: every layer idmapped through it (upper and
  * work in one folder). overlay.c. */
-int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, int userns, box_err_t *err);
-/* The same mounted on mountpoint (mount(2) where there is no fsopen);
- * volatile_: overlay's "volatile" (no sync at all, no syncfs of the upper's
- * filesystem at the unmount; a mark in work that refuses the next mount
- * until it is removed: storage_edit_done). */
+/* volatile_ (with an upper): overlay's "volatile" (no sync at all, no
+ * syncfs of the upper's filesystem at the unmount; a mark in work that
+ * refuses the next mount until it is removed: storage_edit_done). */
+int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, bool volatile_, int userns,
+			    box_err_t *err);
+/* The same mounted on mountpoint (mount(2) where there is no fsopen). */
 int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
 			  bool volatile_, box_err_t *err);
-/* storage_root_path (storage.h), an overlay mounted volatile_ (storage_edit_begin) */
-int storage_root_mount(const struct box_config *c, bool volatile_, char **root, char **tmpdir, box_err_t *err);
+/* How storage_root_mount mounts an overlay: for an edit (storage_edit_begin:
+ * volatile), or a view to read (storage_root_path: its upper as the top
+ * lower and no upper, a read-only superblock, whose unmount syncs nothing
+ * and which writes nothing into work). */
+enum storage_root_mode { STORAGE_ROOT_EDIT, STORAGE_ROOT_VIEW };
+int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
+		       box_err_t *err);
 /* The error for an unprivileged overlay clone when dirfd/path, a layer or
  * the layer store, is on a filesystem that cannot be idmapped (EINVAL):
  * what, which filesystem, what to do. */

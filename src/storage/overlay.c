@@ -85,8 +85,6 @@ static void close_fds(int *fds)
 
 /* Cleared once a kernel is seen without "lowerdir+" (set_lowers). */
 static bool lower_plus = true;
-/* "volatile" for the mount storage_overlay_mount is making (its flag) */
-static bool mount_volatile;
 
 /* The lowers to fs: one at a time where the kernel has "lowerdir+",
  * else in one string, whose /proc/self/fd/N names stay open in *fds (for
@@ -169,7 +167,7 @@ static int idmapped_layers(char *const *lowers, const char *upper, const char *w
 	return 0;
 }
 
-static int fsmount_layers(char *const *lowers, const char *upper, const char *work, box_err_t *err);
+static int fsmount_layers(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err);
 
 /* Older kernels (6.1 of the cgroup v2 VM; not 6.18) take an overlay layer only from a mount of the
  * caller's mount namespace (clone_private_mount: EINVAL for a detached
@@ -177,7 +175,7 @@ static int fsmount_layers(char *const *lowers, const char *upper, const char *wo
  * folder for the time of the overlay's create (its /proc/self/fd/N name
  * then resolves to the attached mount), and unmounted after: the overlay
  * keeps private clones of its layers. */
-static int fsmount_attached(char *const *paths, const char *u, const char *w, int *fds, box_err_t *err)
+static int fsmount_attached(char *const *paths, const char *u, const char *w, bool volatile_, int *fds, box_err_t *err)
 {
 	cleanup_strv char **tmps = NULL;
 	int r = 0;
@@ -191,7 +189,7 @@ static int fsmount_attached(char *const *paths, const char *u, const char *w, in
 		if (move_mount(*f, "", AT_FDCWD, tmp, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			r = box_error(err, errno, "attaching an idmapped overlay layer on %s", tmp);
 	}
-	int m = r == 0 ? fsmount_layers(paths, u, w, err) : -1;
+	int m = r == 0 ? fsmount_layers(paths, u, w, volatile_, err) : -1;
 	for (char **t = tmps; t && *t; t++) {
 		umount2(*t, MNT_DETACH);
 		rmdir(*t);
@@ -199,10 +197,11 @@ static int fsmount_attached(char *const *paths, const char *u, const char *w, in
 	return m;
 }
 
-int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, int userns, box_err_t *err)
+int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *work, bool volatile_, int userns,
+			    box_err_t *err)
 {
 	if (userns < 0)
-		return fsmount_layers(lowers, upper, work, err);
+		return fsmount_layers(lowers, upper, work, volatile_, err);
 	size_t n = strv_len(lowers);
 	cleanup_free int *fds = xmalloc((n + 2) * sizeof(int));
 	cleanup_strv char **paths = NULL;
@@ -211,12 +210,12 @@ int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *
 		char *u = upper ? paths[n] : NULL, *w = upper ? paths[n + 1] : NULL;
 		if (upper)
 			paths[n] = NULL; /* the lowers alone, then upper and work */
-		m = fsmount_layers(paths, u, w, err);
+		m = fsmount_layers(paths, u, w, volatile_, err);
 		if (m < 0 && errno == ENOSYS && !*err)
 			box_error(err, ENOSYS, "idmapped overlay layers need the new mount API (fsopen)");
 		if (m < 0 && *err && (*err)->errnum == EINVAL) { /* an older kernel */
 			box_error_release(err);
-			m = fsmount_attached(paths, u, w, fds, err);
+			m = fsmount_attached(paths, u, w, volatile_, fds, err);
 		}
 		if (upper)
 			paths[n] = u;
@@ -225,20 +224,20 @@ int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *
 	return m;
 }
 
-static int fsmount_once(char *const *lowers, const char *upper, const char *work, box_err_t *err);
-static int mount_string(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			box_err_t *err);
+static int fsmount_once(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err);
+static int mount_string(char *const *lowers, const char *upper, const char *work, bool volatile_,
+			const char *mountpoint, box_err_t *err);
 
 /* A chain too long for fsconfig's string, without "lowerdir+": mount(2)
  * on a temporary folder, the mount taken from there (open_tree), the
  * folder unmounted and removed. */
-static int fsmount_by_mount(char *const *lowers, const char *upper, const char *work, box_err_t *err)
+static int fsmount_by_mount(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err)
 {
 	char tmp[] = "/tmp/box-overlay.XXXXXX";
 	if (!mkdtemp(tmp))
 		return box_error(err, errno, "creating %s", tmp);
 	int m = -1;
-	if (mount_string(lowers, upper, work, tmp, err) == 0) {
+	if (mount_string(lowers, upper, work, volatile_, tmp, err) == 0) {
 		m = open_tree(AT_FDCWD, tmp, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (m < 0)
 			box_error(err, errno, "open_tree of the overlay on %s", tmp);
@@ -248,24 +247,24 @@ static int fsmount_by_mount(char *const *lowers, const char *upper, const char *
 	return m;
 }
 
-static int fsmount_layers(char *const *lowers, const char *upper, const char *work, box_err_t *err)
+static int fsmount_layers(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err)
 {
 	bool plus = lower_plus;
-	int m = fsmount_once(lowers, upper, work, err);
+	int m = fsmount_once(lowers, upper, work, volatile_, err);
 	/* a kernel before 6.5: "lowerdir+" taken, refused at the create */
 	if (m < 0 && plus && *err && (*err)->errnum == EINVAL) {
 		box_error_release(err);
 		lower_plus = false;
-		m = fsmount_once(lowers, upper, work, err);
+		m = fsmount_once(lowers, upper, work, volatile_, err);
 	}
 	if (m < 0 && *err && (*err)->errnum == E2BIG) {
 		box_error_release(err);
-		m = fsmount_by_mount(lowers, upper, work, err);
+		m = fsmount_by_mount(lowers, upper, work, volatile_, err);
 	}
 	return m;
 }
 
-static int fsmount_once(char *const *lowers, const char *upper, const char *work, box_err_t *err)
+static int fsmount_once(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err)
 {
 	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0) {
@@ -283,7 +282,7 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	else if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 			   fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
 		box_error(err, errno, "overlay upper layer %s", upper);
-	else if (upper && mount_volatile && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+	else if (upper && volatile_ && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
 		box_error(err, errno, "overlay volatile");
 	else if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		box_error(err, errno, "overlay of %zu layers (top %s, upper %s)", strv_len(lowers), lowers[0],
@@ -296,11 +295,11 @@ static int fsmount_once(char *const *lowers, const char *upper, const char *work
 	return m;
 }
 
-static int overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			 box_err_t *err)
+int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
+			  bool volatile_, box_err_t *err)
 {
 	box_err_t e = NULL;
-	int m = storage_overlay_fsmount(lowers, upper, work, -1, &e);
+	int m = storage_overlay_fsmount(lowers, upper, work, volatile_, -1, &e);
 	if (m >= 0) {
 		int r = move_mount(m, "", AT_FDCWD, mountpoint, MOVE_MOUNT_F_EMPTY_PATH);
 		int en = errno;
@@ -314,20 +313,11 @@ static int overlay_mount(char *const *lowers, const char *upper, const char *wor
 		return -1;
 	}
 	/* no new mount API: mount(2) */
-	return mount_string(lowers, upper, work, mountpoint, err);
+	return mount_string(lowers, upper, work, volatile_, mountpoint, err);
 }
 
-int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			  bool volatile_, box_err_t *err)
-{
-	mount_volatile = volatile_;
-	int r = overlay_mount(lowers, upper, work, mountpoint, err);
-	mount_volatile = false;
-	return r;
-}
-
-static int mount_string(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
-			box_err_t *err)
+static int mount_string(char *const *lowers, const char *upper, const char *work, bool volatile_,
+			const char *mountpoint, box_err_t *err)
 {
 	if (upper && (strpbrk(upper, ",:") || strpbrk(work, ",:")))
 		return box_error(err, EINVAL, "overlay folders may not contain ',' or ':' (%s)", upper);
@@ -338,7 +328,7 @@ static int mount_string(char *const *lowers, const char *upper, const char *work
 	if (!s)
 		return -1;
 	cleanup_free char *opts =
-	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", s, upper, work, mount_volatile ? ",volatile" : "")
+	    upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", s, upper, work, volatile_ ? ",volatile" : "")
 		  : xasprintf("lowerdir=%s", s);
 	int r = mount("overlay", mountpoint, "overlay", upper ? 0 : MS_RDONLY, opts);
 	int en = errno;

@@ -67,7 +67,7 @@ static int flatten(int storefd, char *const *ids, const char *template_key, cons
 		strv_push(&lowers, p);
 		free(p);
 	}
-	cleanup_close int m = storage_overlay_fsmount(lowers, NULL, NULL, -1, err);
+	cleanup_close int m = storage_overlay_fsmount(lowers, NULL, NULL, false, -1, err);
 	if (m < 0)
 		return *err ? -1 : box_error(err, ENOSYS, "flattening the layers needs the new mount API (fsopen)");
 	if (layers_new(storefd, m, ".", flat, err) < 0)

@@ -504,7 +504,7 @@ int storage_overlay_dirs(const char *name, char ***lowers, char **upper, char **
 	return r;
 }
 
-static int mount_tree(const struct box_config *c, const char *mountpoint, bool volatile_, box_err_t *err)
+static int mount_tree(const struct box_config *c, const char *mountpoint, box_err_t *err)
 {
 	cleanup_free char *cpath = paths_container_path(c->name);
 	if (!storage_exists(c->name))
@@ -519,12 +519,12 @@ static int mount_tree(const struct box_config *c, const char *mountpoint, bool v
 	cleanup_free char *upper = NULL, *work = NULL;
 	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
 		return -1;
-	return storage_overlay_mount(lowers, upper, work, mountpoint, volatile_, err);
+	return storage_overlay_mount(lowers, upper, work, mountpoint, false, err);
 }
 
 int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t *err)
 {
-	return mount_tree(c, mountpoint, false, err);
+	return mount_tree(c, mountpoint, err);
 }
 
 int storage_open_tree(const struct box_config *c, box_err_t *err)
@@ -551,7 +551,7 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 	    (ns = idmap_userns_fd_from(shift, c->idmap_base, c->idmap_size, err)) < 0)
 		return -1;
 	box_err_t e = NULL;
-	int m = storage_overlay_fsmount(lowers, upper, work, ns, &e);
+	int m = storage_overlay_fsmount(lowers, upper, work, false, ns, &e);
 	if (m < 0 && !e)
 		return box_error(err, ENOSYS, "an unprivileged overlay needs the new mount API (fsopen)");
 	if (m < 0)
@@ -559,7 +559,27 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 	return m;
 }
 
-int storage_root_mount(const struct box_config *c, bool volatile_, char **root, char **tmpdir, box_err_t *err)
+/* storage_root_mount's overlay on mountpoint, as mode says. A view reads
+ * the upper as a lower: rw, its unmount synced the whole filesystem of the
+ * state folder (ovl_sync_fs), waiting for every other writer's dirty data
+ * there (an export beside 200 MB of it: see the commit). */
+static int mount_root_overlay(const struct box_config *c, const char *mountpoint, enum storage_root_mode mode,
+			      box_err_t *err)
+{
+	cleanup_strv char **lowers = NULL, **view = NULL;
+	cleanup_free char *upper = NULL, *work = NULL;
+	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
+		return -1;
+	if (mode == STORAGE_ROOT_EDIT)
+		return storage_overlay_mount(lowers, upper, work, mountpoint, true, err);
+	strv_push(&view, upper);
+	for (char **l = lowers; l && *l; l++)
+		strv_push(&view, *l);
+	return storage_overlay_mount(view, NULL, NULL, mountpoint, false, err);
+}
+
+int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
+		       box_err_t *err)
 {
 	*tmpdir = NULL;
 	*root = paths_rootfs_path(c->name);
@@ -570,7 +590,7 @@ int storage_root_mount(const struct box_config *c, bool volatile_, char **root, 
 	*tmpdir = xstrdup("/tmp/box-root.XXXXXX");
 	if (!mkdtemp(*tmpdir))
 		return box_error(err, errno, "creating %s", *tmpdir);
-	if (mount_tree(c, *tmpdir, volatile_, err) < 0)
+	if (mount_root_overlay(c, *tmpdir, mode, err) < 0)
 		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
 	free(*root);
 	*root = xstrdup(*tmpdir);
@@ -585,7 +605,7 @@ check:;
 
 int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
 {
-	return storage_root_mount(c, false, root, tmpdir, err);
+	return storage_root_mount(c, STORAGE_ROOT_VIEW, root, tmpdir, err);
 }
 
 int storage_destroy(const char *name, box_err_t *err)
