@@ -52,11 +52,14 @@ int storage_overlay_fsmount(char *const *lowers, const char *upper, const char *
 /* The same mounted on mountpoint (mount(2) where there is no fsopen). */
 int storage_overlay_mount(char *const *lowers, const char *upper, const char *work, const char *mountpoint,
 			  bool volatile_, box_err_t *err);
-/* How storage_root_mount mounts an overlay: for an edit (storage_edit_begin:
- * volatile), or a view to read (storage_root_path: its upper as the top
- * lower and no upper, a read-only superblock, whose unmount syncs nothing
- * and which writes nothing into work). */
+/* view.c. How storage_root_mount mounts the tree: for an edit
+ * (storage_edit_begin: an overlay volatile, dir and btrfs not mounted), or
+ * a view to read (storage_root_path: see view.c). */
 enum storage_root_mode { STORAGE_ROOT_EDIT, STORAGE_ROOT_VIEW };
+/* view.c: path (a dir or btrfs rootfs, or a snapshot's) bound read-only
+ * and noatime on a new folder *tmpdir in a private mount namespace of this
+ * process: what is read there moves no atime in the tree. */
+int storage_view_bind(const char *path, char **tmpdir, box_err_t *err);
 int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
 		       box_err_t *err);
 /* The error for an unprivileged overlay clone when dirfd/path, a layer or

@@ -417,7 +417,10 @@ int storage_snapshot_root_path(const char *name, const char *snap, char **root, 
 	if (snapfd < 0)
 		return -1;
 	if (kind != STORAGE_OVERLAY) {
-		*root = xasprintf("%s/snapshots/%s/rootfs", paths_container_path(name), snap);
+		cleanup_free char *path = xasprintf("%s/snapshots/%s/rootfs", paths_container_path(name), snap);
+		if (storage_view_bind(path, tmpdir, err) < 0)
+			return box_error_wrap(err, "mounting snapshot %s of %s", snap, name);
+		*root = xstrdup(*tmpdir);
 		return 0;
 	}
 	cleanup_free char *what = xasprintf("snapshot %s of %s", snap, name);

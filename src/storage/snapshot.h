@@ -45,10 +45,10 @@ int storage_snapshot_list(const char *name, bool sizes, struct storage_snapshot 
 void storage_snapshot_list_free(struct storage_snapshot *v, size_t n);
 /* The config file's bytes kept with the snapshot. */
 int storage_snapshot_config(const char *name, const char *snap, char **config, size_t *len, box_err_t *err);
-/* The snapshot's tree at a path this process can read (export): its
- * rootfs folder (dir, btrfs), or its layers mounted read-only on a new
- * folder *tmpdir in a private mount namespace of this process (overlay;
- * the caller may unmount and remove it earlier). *hold: the snapshots
+/* The snapshot's tree at a path this process can read (export), mounted
+ * read-only on a new folder *tmpdir in a private mount namespace of this
+ * process (the caller may unmount and remove it earlier): its rootfs
+ * folder bound noatime (dir, btrfs), or its layers (overlay). *hold: the snapshots
  * folder locked, no delete meanwhile; the caller closes it. */
 int storage_snapshot_root_path(const char *name, const char *snap, char **root, char **tmpdir, int *hold,
 			       box_err_t *err);

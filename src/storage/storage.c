@@ -19,7 +19,6 @@
 #include "config/idshift.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <linux/btrfs.h>
 #include <linux/magic.h>
@@ -557,55 +556,6 @@ int storage_open_tree(const struct box_config *c, box_err_t *err)
 	if (m < 0)
 		*err = e;
 	return m;
-}
-
-/* storage_root_mount's overlay on mountpoint, as mode says. A view reads
- * the upper as a lower: rw, its unmount synced the whole filesystem of the
- * state folder (ovl_sync_fs), waiting for every other writer's dirty data
- * there (an export beside 200 MB of it: see the commit). */
-static int mount_root_overlay(const struct box_config *c, const char *mountpoint, enum storage_root_mode mode,
-			      box_err_t *err)
-{
-	cleanup_strv char **lowers = NULL, **view = NULL;
-	cleanup_free char *upper = NULL, *work = NULL;
-	if (storage_overlay_dirs(c->name, &lowers, &upper, &work, err) < 0)
-		return -1;
-	if (mode == STORAGE_ROOT_EDIT)
-		return storage_overlay_mount(lowers, upper, work, mountpoint, true, err);
-	strv_push(&view, upper);
-	for (char **l = lowers; l && *l; l++)
-		strv_push(&view, *l);
-	return storage_overlay_mount(view, NULL, NULL, mountpoint, false, err);
-}
-
-int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
-		       box_err_t *err)
-{
-	*tmpdir = NULL;
-	*root = paths_rootfs_path(c->name);
-	if (storage_kind(c->name) != STORAGE_OVERLAY)
-		goto check;
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xstrdup("/tmp/box-root.XXXXXX");
-	if (!mkdtemp(*tmpdir))
-		return box_error(err, errno, "creating %s", *tmpdir);
-	if (mount_root_overlay(c, *tmpdir, mode, err) < 0)
-		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
-	free(*root);
-	*root = xstrdup(*tmpdir);
-check:;
-	struct stat st;
-	if (lstat(*root, &st) < 0 || !S_ISDIR(st.st_mode))
-		return box_error(err, errno ? errno : ENOTDIR,
-				 "container %s has no rootfs at %s (run 'box create %s' first)", c->name, *root,
-				 c->name);
-	return 0;
-}
-
-int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err)
-{
-	return storage_root_mount(c, STORAGE_ROOT_VIEW, root, tmpdir, err);
 }
 
 int storage_destroy(const char *name, box_err_t *err)

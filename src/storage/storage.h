@@ -50,13 +50,13 @@ int storage_mount(const struct box_config *c, const char *mountpoint, box_err_t 
  * neither reach the state folder (mode 0700) nor mount an overlay of host
  * folders itself. Returns the fd (close-on-exec) or -1. */
 int storage_open_tree(const struct box_config *c, box_err_t *err);
-/* The container's tree at a path this process can read: the rootfs
- * folder for dir and btrfs; overlay's merged tree is mounted read-only on a
- * new folder *tmpdir in a private mount namespace of this process
+/* The container's tree at a path this process can read, mounted read-only
+ * on a new folder *tmpdir in a private mount namespace of this process
  * (unshare), gone with it; the caller may unmount and remove *tmpdir
- * earlier. That mount writes nothing to the state folder and syncs nothing
- * when it goes (the merged tree of a read-write mount would sync the state
- * folder's whole filesystem then). The backend is the one on disk
+ * earlier. What is read there moves no atime in the tree (dir and btrfs: a
+ * noatime bind of the rootfs; overlay: the upper as a lower), and the
+ * unmount syncs nothing (a read-write overlay's would sync the state
+ * folder's whole filesystem). The backend is the one on disk
  * (storage_kind), not the config's. */
 int storage_root_path(const struct box_config *c, char **root, char **tmpdir, box_err_t *err);
 /* storage_root_path for an edit of a few files (a clone's identity): an

@@ -232,6 +232,49 @@ else
 	fi
 fi
 
+PHASE="the export moves no atime"
+# on a strictatime filesystem (relatime would hide all but the first read):
+# a file, its folder and a symlink, their atimes set to 2001, are exported
+# and keep them, from a dir container, an overlay's upper, a dir snapshot
+AT=$W/atime
+mkdir -p "$AT"
+check "a strictatime tmpfs as the state folder" mount -t tmpfs -o strictatime,size=256m tmpfs "$AT"
+export BOX_STATE_DIR=$AT
+mkdir -p "$AT/templates"
+cp -L "$BOX_ROOT/var/lib/boxes/templates/$(t_template busybox)" "$AT/templates/"
+# at_set TREE / at_get TREE: the three atimes set to 2001 / printed
+at_set() {
+	mkdir -p "$1/srv/at" && echo data >"$1/srv/at/file" && ln -sf file "$1/srv/at/link"
+	touch -h -a -d 2001-01-01 "$1/srv/at/file" "$1/srv/at/link" "$1/srv/at"
+}
+at_get() { (cd "$1/srv/at" && stat -c '%n %X' . file link | tr '\n' ' '); }
+for kind in dir overlay; do
+	A=$T-at-$kind
+	t_config "$A" <<-EOF
+	$(rt_rootfs_line "$A")
+	storage = $kind
+	EOF
+	check "$kind: create" box create "$A"
+	r=$AT/$A/rootfs
+	[ "$kind" = overlay ] && r=$AT/.layers/$(sed -n 's/^upper //p' "$AT/$A/layers")/diff
+	at_set "$r"
+	before=$(at_get "$r")
+	check "$kind: export" box export "$A" -o "$W/at.tar.gz"
+	check_eq "$kind: ... the file in the archive" "data" "$(tar xOzf "$W/at.tar.gz" ./srv/at/file 2>&1)"
+	check_eq "$kind: ... no atime moved (folder, file, symlink)" "$before" "$(at_get "$r")"
+	if [ "$kind" = dir ]; then
+		check "$kind: snapshot" box snapshot "$A" s
+		r=$AT/$A/snapshots/s/rootfs
+		at_set "$r"
+		before=$(at_get "$r")
+		check "$kind: export --snapshot" box export "$A" --snapshot s -o "$W/at.tar.gz"
+		check_eq "$kind: ... no atime of the snapshot's moved" "$before" "$(at_get "$r")"
+	fi
+	box destroy "$A" >/dev/null 2>&1
+done
+unset BOX_STATE_DIR
+umount "$AT"
+
 PHASE="what Proxmox's parser reads in pct.conf"
 # pve_bad PCT: the lines Proxmox's PVE::LXC::Config would refuse or read
 # otherwise (its formats: startup order=\d+, memory >= 16, a description
