@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/mountinfo.h"
 #include "base/util.h"
 
 static int write_map(pid_t pid, const char *file, uint32_t inside, uint32_t base, uint32_t size, box_err_t *err)
@@ -164,17 +165,13 @@ char *idmap_fs_name(int dirfd, const char *path)
 		box_error_release(&e);
 		return xstrdup("its filesystem");
 	}
-	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
 	for (char *line = info, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		char mnt[4096], type[64];
-		unsigned long long id;
-		const char *dash = strstr(line, " - ");
-		if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, mnt) == 2 && id == stx.stx_mnt_id && dash &&
-		    sscanf(dash + 3, "%63s", type) == 1)
-			return xasprintf("%s (%s)", mnt, type);
+		struct mountinfo m;
+		if (mountinfo_parse(line, &m) && m.id == stx.stx_mnt_id)
+			return xasprintf("%s (%s)", m.mountpoint, m.fstype);
 	}
 	return xstrdup("its filesystem");
 }

@@ -16,6 +16,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "base/mountinfo.h"
 #include "base/util.h"
 #include "config/config.h"
 #include "base/notes.h"
@@ -33,14 +34,12 @@ static bool is_cgroup2(const char *path)
 
 bool cgroup_parse_mountinfo_line(const char *line, struct cgroup_hier *h)
 {
-	/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-	const char *sep = strstr(line, " - ");
-	if (!sep)
+	cleanup_free char *copy = xstrdup(line);
+	struct mountinfo m;
+	if (!mountinfo_parse(copy, &m))
 		return false;
-	char mp[4096], fstype[64], src[256], sopts[1024];
-	if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
-	    sscanf(sep + 3, "%63s %255s %1023s", fstype, src, sopts) != 3)
-		return false;
+	const char *mp = m.mountpoint, *fstype = m.fstype;
+	char *sopts = m.superopts;
 	bool v2 = !strcmp(fstype, "cgroup2");
 	if (!v2 && strcmp(fstype, "cgroup"))
 		return false;
