@@ -374,6 +374,35 @@ for point in "mkdirat work:after" "renameat layers.tmp" "renameat layers.tmp:aft
 done
 box destroy --purge "$K" >/dev/null
 
+PHASE="dir: a clone killed at each commit point"
+# either absent (no config; the next clone of that name removes what the
+# killed one left) or whole: its config, and its own identity on disk
+KD=$T-kd
+mk "$KD" dir
+box create "$KD" >/dev/null 2>&1
+mkdir -p "$S/$KD/rootfs/etc/ssh" && echo key >"$S/$KD/rootfs/etc/ssh/ssh_host_ed25519_key"
+echo 0123456789abcdef0123456789abcdef >"$S/$KD/rootfs/etc/machine-id"
+# own_identity: the clone's machine-id size and what /etc/ssh holds
+own_identity() { echo "$(stat -c %s "$S/$KD-c/rootfs/etc/machine-id" 2>&1) $(ls "$S/$KD-c/rootfs/etc/ssh" 2>&1)"; }
+for point in "renameat2 .$KD-c.clone." "open /proc/self/fd/" "rename $KD-c.conf.clone" "renameat2 $KD-c.conf:after"; do
+	if ! at ${point% *} "${point#* }" box clone "$KD" "$KD-c"; then
+		fail "the dir clone did not reach $point" "$(cat "$W/out")"
+		continue
+	fi
+	kill9
+	if [ -e "$BOX_ROOT/etc/boxes/$KD-c.conf" ]; then
+		check_eq "dir clone killed at $point: made, with its own identity" "0 " "$(own_identity)"
+		check_match "... listed, stopped" "^$KD-c +STOPPED" "$(box ls 2>&1 | grep "^$KD-c ")"
+	else
+		check "dir clone killed at $point: absent, and the next clone works" box clone "$KD" "$KD-c"
+		check_eq "... with its own identity" "0 " "$(own_identity)"
+	fi
+	check_eq "... the source's kept" "0123456789abcdef0123456789abcdef" "$(cat "$S/$KD/rootfs/etc/machine-id")"
+	box destroy --purge "$KD-c" >/dev/null
+	check "... then gone" test ! -e "$S/$KD-c"
+done
+box destroy --purge "$KD" >/dev/null
+
 PHASE="overlay: 128 layers mounted, then flattened"
 F=$T-flat
 mk "$F" overlay
