@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -187,6 +188,21 @@ static int copy_dir(int sfd, int dfd, const char *path, int depth, struct walk *
 	return 0;
 }
 
+/* The source root as the root of a read-only noatime clone of its mount
+ * (open_tree, mount_setattr; *view holds it): no read below moves an
+ * atime, readlinkat's included, which sets a symlink's whatever the open
+ * flags, where O_NOATIME (storage_open_source) covers files and folders
+ * only. Reflinks and copy_file_range cross two mounts of one filesystem.
+ * Where the kernel makes no such clone (no open_tree), the folder itself. */
+static int open_source_root(int dirfd, const char *name, int *view)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOATIME, .attr_clr = MOUNT_ATTR__ATIME };
+	*view = open_tree(dirfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (*view >= 0 && mount_setattr(*view, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0)
+		return openat(*view, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return storage_open_source(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const char *dstname, struct copy_stats *st,
 		      box_err_t *err)
 {
@@ -194,7 +210,8 @@ int storage_copy_tree(int srcdirfd, const char *srcname, int dstdirfd, const cha
 	struct walk w = { .st = st ? st : &local, .droot = -1 };
 	inomap_init(&w.links, sizeof(char *));
 	struct stat s;
-	cleanup_close int sfd = storage_open_source(srcdirfd, srcname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int view = -1;
+	cleanup_close int sfd = open_source_root(srcdirfd, srcname, &view);
 	if (sfd < 0 || fstat(sfd, &s) < 0)
 		return box_error(err, errno, "opening %s", srcname);
 	w.droot = storage_place_root(dstdirfd, dstname);

@@ -502,6 +502,15 @@ else
 	mkdir -p "$BOX_STATE_DIR/templates"
 	cp -L "$S/templates/$TPL" "$BOX_STATE_DIR/templates/"
 	backend btrfs
+	PHASE="dir on btrfs: a snapshot shares its data"
+	mk "$T-rf" dir
+	box create "$T-rf" >/dev/null 2>&1
+	head -c 8M /dev/urandom >"$BOX_STATE_DIR/$T-rf/rootfs/big"
+	check "dir on btrfs: snapshot" box snapshot "$T-rf" s
+	sync -f "$BOX_STATE_DIR"
+	check_match "... its data shared with the rootfs (reflinks)" \
+		"^ +[0-9.]+[KMG]iB +0\.00B " "$(btrfs filesystem du -s "$BOX_STATE_DIR/$T-rf/snapshots/s/rootfs" | tail -1)"
+	box destroy --purge "$T-rf" >/dev/null 2>&1
 	check_eq "btrfs: no subvolume left but the template cache" "" \
 		"$(btrfs subvolume list "$BT" | grep -v 'path state/templates/.cache/')"
 	unset BOX_STATE_DIR
@@ -554,6 +563,36 @@ powercut() {
 		"$(cat "$p/state/boxes/$n/rootfs/etc/machine-id")"
 	for img in state conf; do umount "$p/$img"; done
 }
+
+PHASE="dir: a snapshot and a clone move no atime"
+# on a strictatime filesystem (relatime would hide all but the first read):
+# a folder, a file and a symlink of the source with atimes of 2001 keep
+# them through its snapshot and its clone (readlink sets a symlink's atime
+# whatever the open flags: the copy reads through a noatime mount)
+AT=$W/atime
+mkdir -p "$AT"
+check "a strictatime tmpfs as the state folder" mount -t tmpfs -o strictatime,size=256m tmpfs "$AT"
+export BOX_STATE_DIR=$AT
+mkdir -p "$AT/templates"
+cp -L "$S/templates/$TPL" "$AT/templates/"
+A=$T-at
+printf 'template = %s\nstorage = dir\nunprivileged = no\n' "$TPL" >"$BOX_ROOT/etc/boxes/$A.conf"
+check "create" box create "$A"
+r=$AT/$A/rootfs
+mkdir -p "$r/srv/at" && echo data >"$r/srv/at/file" && ln -s file "$r/srv/at/link"
+touch -h -a -d 2001-01-01 "$r/srv/at/file" "$r/srv/at/link" "$r/srv/at"
+at_get() { (cd "$r/srv/at" && stat -c '%n %X' . file link | tr '\n' ' '); }
+before=$(at_get)
+check "snapshot" box snapshot "$A" s
+check_eq "... no atime of the source's moved (folder, file, symlink)" "$before" "$(at_get)"
+check_eq "... the snapshot has the link" "file" "$(readlink "$AT/$A/snapshots/s/rootfs/srv/at/link")"
+check "clone" box clone "$A" "$A-c"
+check_eq "... no atime of the source's moved" "$before" "$(at_get)"
+check_eq "... the clone has the file" "data" "$(cat "$AT/$A-c/rootfs/srv/at/link")"
+box destroy --purge "$A-c" >/dev/null 2>&1
+box destroy --purge "$A" >/dev/null 2>&1
+unset BOX_STATE_DIR
+umount "$AT"
 
 powercut dir ext4
 powercut btrfs btrfs
