@@ -60,6 +60,10 @@ enum storage_root_mode { STORAGE_ROOT_EDIT, STORAGE_ROOT_VIEW };
  * and noatime on a new folder *tmpdir in a private mount namespace of this
  * process: what is read there moves no atime in the tree. */
 int storage_view_bind(const char *path, char **tmpdir, box_err_t *err);
+/* view.c: a new empty folder *tmpdir to mount on, in a private mount
+ * namespace of this process (unshare) and named after it in <run>/.views/,
+ * so that the one a killed command left is removed by the next. */
+int storage_private_tmpdir(char **tmpdir, box_err_t *err);
 int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
 		       box_err_t *err);
 /* The error for an unprivileged overlay clone when dirfd/path, a layer or

@@ -8,8 +8,6 @@
 #include "storage/snapshot.h"
 
 #include <dirent.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -394,11 +392,8 @@ static int mount_snapshot_layers(int snapfd, char **tmpdir, box_err_t *err)
 	if (tpl)
 		strv_push(&lowers, tpl);
 	layer_chain_free(&ch);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xstrdup("/tmp/box-snapshot.XXXXXX");
-	if (!mkdtemp(*tmpdir))
-		return box_error(err, errno, "creating %s", *tmpdir);
+	if (storage_private_tmpdir(tmpdir, err) < 0)
+		return -1;
 	return storage_overlay_mount(lowers, NULL, NULL, *tmpdir, false, err);
 }
 

@@ -16,9 +16,11 @@
  * there took 0.27-0.30 s instead of 0.10-0.15 s). */
 #include "storage/storage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -29,12 +31,29 @@
 #include "base/util.h"
 #include "storage/internal.h"
 
-/* A new folder *tmpdir in a private mount namespace of this process. */
-static int private_tmpdir(const char *pattern, char **tmpdir, box_err_t *err)
+/* The folders of views, in <run>/.views/, whose process is gone: what a
+ * kill -9 left, empty (its mount went with its namespace). */
+static void sweep_dead_views(const char *views)
 {
+	cleanup_dir DIR *d = opendir(views);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *dot;
+		long pid = strtol(de->d_name, &dot, 10);
+		if (pid > 0 && *dot == '.' && pid != getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+}
+
+int storage_private_tmpdir(char **tmpdir, box_err_t *err)
+{
+	cleanup_free char *views = xasprintf("%s/.views", paths_run_dir());
+	if (mkdir_p(views, 0700, err) < 0)
+		return -1;
+	sweep_dead_views(views);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xstrdup(pattern);
+	*tmpdir = xasprintf("%s/%d.XXXXXX", views, (int)getpid());
 	if (!mkdtemp(*tmpdir))
 		return box_error(err, errno, "creating %s", *tmpdir);
 	return 0;
@@ -66,7 +85,7 @@ static int bind_view(const char *path, const char *mountpoint, box_err_t *err)
 
 int storage_view_bind(const char *path, char **tmpdir, box_err_t *err)
 {
-	return private_tmpdir("/tmp/box-root.XXXXXX", tmpdir, err) < 0 ? -1 : bind_view(path, *tmpdir, err);
+	return storage_private_tmpdir(tmpdir, err) < 0 ? -1 : bind_view(path, *tmpdir, err);
 }
 
 /* storage_root_mount's overlay on mountpoint, as mode says */
@@ -97,8 +116,7 @@ int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, 
 	/* an edit of dir or btrfs writes the rootfs itself */
 	if (!overlay && mode == STORAGE_ROOT_EDIT)
 		return 0;
-	if (overlay ? private_tmpdir("/tmp/box-root.XXXXXX", tmpdir, err) < 0 ||
-			  mount_root_overlay(c, *tmpdir, mode, err) < 0
+	if (overlay ? storage_private_tmpdir(tmpdir, err) < 0 || mount_root_overlay(c, *tmpdir, mode, err) < 0
 		    : storage_view_bind(*root, tmpdir, err) < 0)
 		return box_error_wrap(err, "mounting the rootfs of %s", c->name);
 	free(*root);

@@ -140,6 +140,20 @@ for sig in INT TERM KILL; do
 		break
 	done
 done
+# kill -9 while its view of the tree is mounted leaves the folder it was
+# mounted on (empty: the mount went with its namespace); the next export
+# removes it, by its dead pid
+V=$BOX_ROOT/run/boxes/.views
+box export "$C" --compress gzip -o "$S/k.tar.gz" 2>/dev/null &
+pid=$!
+views_there() { [ -n "$(ls -A "$V" 2>/dev/null)" ]; }
+rt_wait_for 10 views_there
+kill -9 $pid
+wait $pid 2>/dev/null
+check "SIGKILL during an export leaves its view's folder" views_there
+check "the next export" box export "$C" --compress none -o "$S/k.tar"
+check_eq "... removes it" "" "$(ls -A "$V" 2>&1)"
+rm -f "$S/k.tar" "$S/k.tar.gz"
 rm -f "$R/srv/big"
 
 PHASE="full disk"
