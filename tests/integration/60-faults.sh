@@ -396,14 +396,15 @@ check "a snapshot to roll back to" box snapshot "$XC" s0
 if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
 	out=$(box start "$XC" 2>&1)
 	check_eq "box start during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command \(an export.*try again" "$out"
-	check_match "... and it stays STOPPED" "^$XC +(STOPPED|STARTING)" "$(box ls 2>&1)"
+	held="$XC is held by 'box export' \(pid $STOPPED\): try again"
+	check_match "... saying the export holds it" "$held" "$out"
+	check_match "... and it stays STOPPED, the export its LOCK" "^$XC +STOPPED .* export\$" "$(box ls 2>&1)"
 	out=$(box destroy "$XC" 2>&1)
 	check_eq "box destroy during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command.*try again" "$out"
+	check_match "... saying the export holds it" "$held" "$out"
 	out=$(box rollback "$XC" s0 2>&1)
 	check_eq "box rollback during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command.*try again" "$out"
+	check_match "... saying the export holds it" "$held" "$out"
 	kill -CONT "$STOPPED"
 	wait "$BG"
 	check_eq "the export then ends well" "0" "$?"
