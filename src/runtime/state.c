@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/notes.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -42,6 +43,7 @@ static int sweep_tmp(const char *dir, box_err_t *err)
  * sync of what the container wrote takes. 1 = it is gone (try again), 0 =
  * the holder is something else, -1 = still there after TAIL_WAIT_MS. */
 #define TAIL_WAIT_MS 60000
+#define TAIL_NOTE_MS 1000
 int state_wait_tail(const char *name, box_err_t *err)
 {
 	struct state_info si;
@@ -57,8 +59,18 @@ int state_wait_tail(const char *name, box_err_t *err)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int r;
 	do
-		r = poll(&p, 1, TAIL_WAIT_MS);
+		r = poll(&p, 1, TAIL_NOTE_MS);
 	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		/* a tail is a few ms: one that lasts is said now, not after a
+		 * silent minute */
+		box_note("%s: waiting for its supervisor (pid %d) to finish cleaning up after the stop (syncing its "
+			 "filesystem?), up to %d s",
+			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
+		do
+			r = poll(&p, 1, TAIL_WAIT_MS - TAIL_NOTE_MS);
+		while (r < 0 && errno == EINTR);
+	}
 	if (r > 0)
 		return 1;
 	return box_error(err, ETIMEDOUT,

@@ -49,7 +49,8 @@ int state_lock(const char *name, const char *what, box_err_t *err);
 /* Releases a lock of state_lock() (fd < 0: nothing), its label first. */
 void state_unlock(int fd);
 /* Waits while a supervisor's tail holds the lock (up to 60 s, then
- * ETIMEDOUT): 1 when one did and is gone, 0 when none holds it. */
+ * ETIMEDOUT; a note says so once it has lasted a second): 1 when one did
+ * and is gone, 0 when none holds it. */
 int state_wait_tail(const char *name, box_err_t *err);
 /* What holds a container's lock, as its holder named itself to state_lock. */
 struct state_holder {
