@@ -171,7 +171,7 @@ static void make_lines(const struct reconcile *r, struct rec_box *b)
 	if (b->busy)
 		add_line(b, REC_BUSY, NULL,
 			 b->lock[0]
-			     ? xasprintf("held by box %s: left alone this time (apply again once it is done)", b->lock)
+			     ? xasprintf("locked (%s): left alone this time (apply again once it is done)", b->lock)
 			     : xasprintf("%s: left alone this time (apply again once it is done)",
 					 b->state == BOX_STARTING ? "starting" : "stopping"));
 	if (b->create)

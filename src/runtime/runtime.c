@@ -188,7 +188,7 @@ int runtime_busy(const char *name, box_err_t *err)
 {
 	struct state_holder h;
 	if (state_lock_held(name, &h) && h.what[0])
-		return box_error(err, EBUSY, "%s is held by 'box %s' (pid %d): try again once it is done", name, h.what,
+		return box_error(err, EBUSY, "%s is locked (%s, by pid %d): try again once it is done", name, h.what,
 				 (int)h.pid);
 	return box_error(err, EBUSY,
 			 "%s is already starting, or another command (an export, a snapshot, a clone, a rollback) "

@@ -161,7 +161,7 @@ if at linkat "held.tar" box export "$C" -o "$W/held.tar" --compress none; then
 		"$(box info "$C" --json 2>&1 | tr -d '\n')"
 	out=$(box start "$C" 2>&1)
 	check_eq "a start meanwhile is refused" 1 "$?"
-	check_match "... naming what holds it" "$C is held by 'box export' \(pid $STOPPED\): try again" "$out"
+	check_match "... naming what holds it" "$C is locked \(export, by pid $STOPPED\): try again" "$out"
 	kill9
 	check_match "(the killed export's line outlives it in the lock file)" "^export $STOPPED " \
 		"$(cat "$BOX_ROOT/run/boxes/$C/lock")"

@@ -432,7 +432,7 @@ check "a snapshot to roll back to" box snapshot "$XC" s0
 if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
 	out=$(box start "$XC" 2>&1)
 	check_eq "box start during an export fails" 1 "$?"
-	held="$XC is held by 'box export' \(pid $STOPPED\): try again"
+	held="$XC is locked \(export, by pid $STOPPED\): try again"
 	check_match "... saying the export holds it" "$held" "$out"
 	check_match "... and it stays STOPPED, the export its LOCK" "^$XC +STOPPED .* export\$" "$(box ls 2>&1)"
 	out=$(box destroy "$XC" 2>&1)
