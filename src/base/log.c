@@ -140,6 +140,10 @@ void log_set_sink(int fd, bool timestamps)
 
 void log_hold(bool timestamps)
 {
+	free(held);
+	free(held_warn);
+	held = held_warn = NULL;
+	held_len = held_warn_len = 0;
 	sink_fd = -1;
 	sink_timestamps = timestamps;
 	holding = true;

@@ -56,7 +56,8 @@ void box_error_release(box_err_t *err);
 void log_set_sink(int fd, bool timestamps);
 /* No sink yet (the supervisor before its log file is open, which is off
  * the start's serial path): the lines are kept, up to 16 KiB, and written
- * to the fd that the next log_set_sink() sets, ahead of the rest. */
+ * to the fd that the next log_set_sink() sets, ahead of the rest (what an
+ * earlier hold kept is forgotten). */
 void log_hold(bool timestamps);
 /* The warnings said while held, one a line without prefix (for a failed
  * start's report to `box start`); NULL when none. Caller frees. */
