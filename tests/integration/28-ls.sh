@@ -162,6 +162,9 @@ if at linkat "held.tar" box export "$C" -o "$W/held.tar" --compress none; then
 	out=$(box start "$C" 2>&1)
 	check_eq "a start meanwhile is refused" 1 "$?"
 	check_match "... naming what holds it" "$C is locked \(export, by pid $STOPPED\): try again" "$out"
+	# (a stop took it for a start on its way, and waited 30 s for its socket)
+	out=$(box stop "$C" 2>&1)
+	check_eq "a stop meanwhile: not running, at once" "1 box: $C is not running" "$? $out"
 	kill9
 	check_match "(the killed export's line outlives it in the lock file)" "^export $STOPPED " \
 		"$(cat "$BOX_ROOT/run/boxes/$C/lock")"
