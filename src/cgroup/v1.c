@@ -129,14 +129,15 @@ static int update_cpu(struct cgroup *cg, const struct cgroup_limits *l, char ***
 	return cgroup_update_knob(h, cg->limit, "cpu.shares", "cpu_weight", v, cgroup_same_number, changes, err);
 }
 
-/* Writes cpus into sub and every cgroup below it, deepest first: v1 refuses
- * to take CPUs away from a parent while a child still uses them. */
-static int narrow_child(const struct cgroup_hier *h, const char *sub, void *cpus)
+/* Writes cpus into each cgroup below the limit cgroup, deepest first: v1
+ * refuses to take CPUs away from a parent while a child still uses them. */
+static int narrow_child(int parent, const char *name, void *cpus)
 {
-	cgroup_each_child(h, sub, narrow_child, cpus);
-	box_err_t e = NULL;
-	cgroup_write(h, sub, "cpuset.cpus", cpus, &e);
-	box_error_release(&e);
+	cleanup_free char *file = xasprintf("%s/cpuset.cpus", name);
+	cleanup_close int fd = openat(parent, file, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, cpus, strlen(cpus)) < 0) {
+		/* best effort: the limit's own write then says what is wrong */
+	}
 	return 0;
 }
 
@@ -161,7 +162,8 @@ static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char 
 			return -1;
 		}
 		box_error_release(&e);
-		cgroup_each_child(h, cg->limit, narrow_child, (void *)want);
+		cleanup_free char *top = cgroup_path(h, cg->limit, NULL);
+		cgroup_walk(top, NULL, narrow_child, (void *)want);
 		if (cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, err) < 0)
 			return -1;
 	}

@@ -16,6 +16,11 @@
  *                             anything but EPERM; prints "NAME: ERROR"
  *   hostile hog MIB           allocates and touches MIB MiB, then prints
  *                             "survived MIB MiB" (a memory limit kills it first)
+ *   hostile cgdeep DIR N      in each cgroup hierarchy folder of DIR, makes N
+ *                             nested cgroups of 250-character names (a path
+ *                             past PATH_MAX on the host), moves a child into
+ *                             the deepest of each and leaves it there asleep;
+ *                             prints "deep N" for each hierarchy
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -253,8 +258,68 @@ static int hog(long mib)
 	return 0;
 }
 
+/* N levels below dirfd, made and entered by fd (no path is ever that
+ * long); the deepest level's fd. */
+static int cg_nest(int dirfd, int n)
+{
+	char name[251];
+	memset(name, 'd', 250);
+	name[250] = '\0';
+	int fd = dup(dirfd);
+	for (int i = 0; i < n && fd >= 0; i++) {
+		if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		int sub = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = sub;
+	}
+	return fd;
+}
+
+static int cgdeep(const char *dir, int n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 1;
+	int deep[32], nd = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && nd < 32) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		int h = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
+		int fd = h >= 0 ? cg_nest(h, n) : -1;
+		if (h >= 0)
+			close(h);
+		if (fd < 0)
+			continue;
+		deep[nd++] = fd;
+		printf("deep %s\n", de->d_name);
+	}
+	closedir(d);
+	fflush(stdout);
+	if (fork() != 0)
+		return nd ? 0 : 1;
+	setsid();
+	for (int i = 0; i < nd; i++) {
+		int p = openat(deep[i], "cgroup.procs", O_WRONLY);
+		if (p >= 0) {
+			if (write(p, "0", 1) < 0)
+				perror("cgroup.procs");
+			close(p);
+		}
+		close(deep[i]);
+	}
+	int null = open("/dev/null", O_RDWR);
+	for (int i = 0; i <= 2; i++)
+		dup2(null, i);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "cgdeep"))
+		return cgdeep(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "hog"))
 		return hog(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "calls"))
@@ -267,6 +332,6 @@ int main(int argc, char **argv)
 		return watch(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "finish"))
 		return finish(argv[2]);
-	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR | calls | hog MIB\n");
+	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR | calls | hog MIB | cgdeep DIR N\n");
 	return 2;
 }
