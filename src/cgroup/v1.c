@@ -347,8 +347,29 @@ static bool v1_is_empty(struct cgroup *cg)
 	return n == 0;
 }
 
+/* Writes THAWED into a cgroup's freezer.state. */
+static int thaw_one(int fd, void *data)
+{
+	cleanup_close int f = openat(fd, "freezer.state", O_WRONLY | O_CLOEXEC);
+	if (f >= 0 && write(f, "THAWED", 6) < 0) {
+		/* best effort: the next round of v1_kill sees what is left */
+	}
+	return 0;
+}
+
+void cgroup_thaw_below(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cgroup_v1_hier("freezer");
+	if (!h || !cg)
+		return;
+	cleanup_free char *top = cgroup_path(h, cg->limit, NULL);
+	cgroup_walk(top, thaw_one, NULL, NULL);
+}
+
 /* v1 has no cgroup.kill: freeze so that nothing forks in between, SIGKILL every
- * task, thaw so that the signals are delivered; again until none is left. */
+ * task, thaw so that the signals are delivered; again until none is left.
+ * The thaw reaches every cgroup below too (cgroup_thaw_below): the limit's
+ * THAWED does not reach one the container's root froze itself. */
 static int v1_kill(struct cgroup *cg, box_err_t *err)
 {
 	const struct cgroup_hier *h = tasks_hier();
@@ -375,6 +396,8 @@ static int v1_kill(struct cgroup *cg, box_err_t *err)
 		free(pids);
 		if (freezer && v1_freeze(cg, false, err) < 0)
 			return -1;
+		if (freezer)
+			cgroup_thaw_below(cg);
 		if (now_ms() > deadline)
 			return box_error(err, ETIMEDOUT, "processes are still left in %s/%s after 10 s", h->mnt,
 					 cg->limit);
