@@ -94,10 +94,64 @@ int box_error_report(box_err_t *err)
 	return status;
 }
 
+/* log_hold(): the lines said while no sink is set, and the warnings among
+ * them (bodies only), each capped: a start says a few lines at most */
+#define HELD_MAX 16384
+static bool holding;
+static char *held, *held_warn;
+static size_t held_len, held_warn_len;
+
+static void held_add(char **buf, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+	if (*len + n > HELD_MAX)
+		return;
+	*buf = xrealloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, text, n + 1);
+	*len += n;
+}
+
+static void write_fd(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 void log_set_sink(int fd, bool timestamps)
 {
 	sink_fd = fd;
 	sink_timestamps = timestamps;
+	if (!holding)
+		return;
+	holding = false;
+	if (held)
+		write_fd(fd, held, held_len);
+	free(held);
+	held = NULL;
+	held_len = 0;
+}
+
+void log_hold(bool timestamps)
+{
+	free(held);
+	free(held_warn);
+	held = held_warn = NULL;
+	held_len = held_warn_len = 0;
+	sink_fd = -1;
+	sink_timestamps = timestamps;
+	holding = true;
+}
+
+char *log_held_warnings(void)
+{
+	return held_warn ? xstrdup(held_warn) : NULL;
 }
 
 static void log_vprint(const char *prefix, const char *fmt, va_list ap)
@@ -113,7 +167,17 @@ static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 	char *body = NULL;
 	if (vasprintf(&body, fmt, ap) < 0)
 		return;
-	dprintf(sink_fd, "%s%s: %s%s\n", stamp, box_progname, prefix, body);
+	if (holding) {
+		char *line = xasprintf("%s%s: %s%s\n", stamp, box_progname, prefix, body);
+		held_add(&held, &held_len, line);
+		free(line);
+		if (*prefix) {
+			held_add(&held_warn, &held_warn_len, body);
+			held_add(&held_warn, &held_warn_len, "\n");
+		}
+	} else {
+		dprintf(sink_fd, "%s%s: %s%s\n", stamp, box_progname, prefix, body);
+	}
 	free(body);
 }
 

@@ -54,6 +54,14 @@ void box_error_release(box_err_t *err);
  * They go to stderr, or to the fd set with log_set_sink() (the supervisor
  * writes to the container's log file with a timestamp). */
 void log_set_sink(int fd, bool timestamps);
+/* No sink yet (the supervisor before its log file is open, which is off
+ * the start's serial path): the lines are kept, up to 16 KiB, and written
+ * to the fd that the next log_set_sink() sets, ahead of the rest (what an
+ * earlier hold kept is forgotten). */
+void log_hold(bool timestamps);
+/* The warnings said while held, one a line without prefix (for a failed
+ * start's report to `box start`); NULL when none. Caller frees. */
+char *log_held_warnings(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failed cleanup after a first error, which stays the one reported:

@@ -172,7 +172,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	free(c->name);
 	c->name = xstrdup(src);
-	if ((lock = state_lock(dst, err)) < 0) {
+	if ((lock = state_lock(dst, "clone", err)) < 0) {
 		if (lock == -EWOULDBLOCK) {
 			box_error_release(err);
 			box_error(err, EBUSY, "%s is in use by another command: try again", dst);
@@ -180,7 +180,7 @@ static int clone_container(const char *src, const char *dst, const char *snap, c
 		goto out;
 	}
 	struct quiesce q = { .lock = -1 };
-	if (!snap && runtime_quiesce(src, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
+	if (!snap && runtime_quiesce(src, "clone", QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		goto out;
 	struct box_config dc = *c;
 	dc.name = (char *)dst;
@@ -209,8 +209,7 @@ out:
 	}
 	if (ret < 0)
 		box_error_wrap(err, "cloning %s%s%s to %s", src, snap ? " snapshot " : "", snap ? snap : "", dst);
-	if (lock >= 0)
-		close(lock);
+	state_unlock(lock);
 	config_free(c);
 	free(text);
 	free(label);

@@ -60,7 +60,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	/* no start or destroy of this name meanwhile */
-	lock = state_lock(name, &err);
+	lock = state_lock(name, "create", &err);
 	if (lock < 0) {
 		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
@@ -83,7 +83,7 @@ out:
 		struct state_info si;
 		if (state_read(name, &si, NULL) == 1 && state_remove_all(name, &e2) < 0)
 			box_error_release(&e2);
-		close(lock);
+		state_unlock(lock);
 	}
 	config_free(c);
 	ret = box_error_report(&err);

@@ -63,8 +63,9 @@ static int run(int argc, char **argv)
 	pid_t pid = 0;
 	if (runtime_state(name, &s, &pid, &err) < 0)
 		goto out;
-	/* STARTING: a start, another command's hold, or a stop's tail between
-	 * its last two unlinks; the lock tells (runtime_busy when held) */
+	/* STOPPED may be held by another command (an export), STARTING a
+	 * start or a stop's tail between its last two unlinks; the lock
+	 * tells (runtime_busy when held) */
 	if (s != BOX_STOPPED && s != BOX_STARTING) {
 		if (!force) {
 			box_error(&err, EBUSY, "%s is %s (init pid %d): 'box stop %s' first, or --force", name,
@@ -76,7 +77,7 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 	}
-	lock = state_lock(name, &err);
+	lock = state_lock(name, "destroy", &err);
 	if (lock < 0) {
 		if (lock == -EWOULDBLOCK) {
 			box_error_release(&err);
@@ -94,8 +95,7 @@ static int run(int argc, char **argv)
 	}
 	log_info("%s: destroyed%s", name, purge && has_conf ? " (config removed too)" : "");
 out:
-	if (lock >= 0)
-		close(lock);
+	state_unlock(lock);
 	free(conf);
 	free(cpath);
 	return box_error_report(&err);

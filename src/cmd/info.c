@@ -133,8 +133,9 @@ const struct box_command cmd_info = {
 	.run = run,
 	.summary = "show a container's state and resources",
 	.usage = "info NAME [--json]\n"
-		 "  State, init pid, uptime, addresses, host veth names, memory and CPU used so far,\n"
-		 "  rootfs and log paths.  --json  the same as one JSON object",
+		 "  State (and the command holding a stopped one: Lock, as export), init pid, uptime,\n"
+		 "  addresses, host veth names, memory and CPU used so far, rootfs and log paths.\n"
+		 "  --json  the same as one JSON object",
 };
 
 /* "interfaces" and "forwards" of --json. */
@@ -232,9 +233,10 @@ static int run(int argc, char **argv)
 	cleanup_free struct net_desc *nd = NULL;
 	size_t n_nd = net_describe(c, &nd);
 	if (json) {
-		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"pid\": %d,\n  \"uptime\": %lld,\n"
-		       "  \"version\": \"%s\",\n",
-		       name, st, (int)ri.init_pid, uptime, box_version);
+		printf("{\n  \"name\": \"%s\",\n  \"state\": \"%s\",\n  \"lock\": %s%s%s,\n  \"pid\": %d,\n"
+		       "  \"uptime\": %lld,\n  \"version\": \"%s\",\n",
+		       name, st, ri.lock[0] ? "\"" : "", ri.lock[0] ? ri.lock : "null", ri.lock[0] ? "\"" : "",
+		       (int)ri.init_pid, uptime, box_version);
 		print_json_net(c, nd, n_nd);
 		if (have_stats)
 			printf("  \"memory_bytes\": %llu,\n  \"memory_peak_bytes\": %llu,\n  \"cpu_usage_ns\": %llu,\n"
@@ -248,6 +250,8 @@ static int run(int argc, char **argv)
 		printf("  \"rootfs\": \"%s\",\n  \"log\": \"%s\"\n}\n", rootfs, logp);
 	} else {
 		printf("Name:       %s\nState:      %s\n", name, st);
+		if (ri.lock[0])
+			printf("Lock:       %s (pid %d)\n", ri.lock, (int)ri.lock_pid);
 		if (ri.init_pid)
 			printf("PID:        %d\nUptime:     %lldd %02lld:%02lld:%02lld\n", (int)ri.init_pid,
 			       uptime / 86400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60);

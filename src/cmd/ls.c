@@ -18,10 +18,11 @@ const struct box_command cmd_ls = {
 	.run = run,
 	.summary = "list containers",
 	.usage = "ls [--json]\n"
-		 "  One line per configured container: NAME STATE PID IPV4 AUTOSTART FORWARDS\n"
+		 "  One line per configured container: NAME STATE PID IPV4 AUTOSTART FORWARDS LOCK\n"
 		 "  (IPV4: the first fixed one, or the one leased by the bridge's DHCP server;\n"
-		 "  FORWARDS: HOSTPORT/PROTO->PORT[@LISTEN], '-' if none).\n"
-		 "  --json  a JSON array of objects with the same fields",
+		 "  FORWARDS: HOSTPORT/PROTO->PORT[@LISTEN], '-' if none; LOCK: the command\n"
+		 "  holding a stopped container, as export, snapshot, clone, rollback, '-' if none).\n"
+		 "  --json  a JSON array of objects with the same fields (lock: null if none)",
 };
 
 /* The first IPv4 address of the config ("-" if none), without the prefix. */
@@ -52,7 +53,8 @@ static int run(int argc, char **argv)
 	if (json)
 		printf("[");
 	else
-		printf("%-20s %-9s %-8s %-16s %-9s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART", "FORWARDS");
+		printf("%-20s %-9s %-8s %-16s %-9s %-16s %s\n", "NAME", "STATE", "PID", "IPV4", "AUTOSTART", "FORWARDS",
+		       "LOCK");
 	/* the few keys listed, without parsing every config (config/brief.h) */
 	struct config_briefs *briefs = config_briefs_open();
 	for (size_t i = 0; names && names[i]; i++) {
@@ -77,16 +79,16 @@ static int run(int argc, char **argv)
 		cleanup_free char *fw = c ? net_forwards_text(c) : xstrdup("");
 		if (json)
 			printf("%s\n  {\"name\": \"%s\", \"state\": \"%s\", \"pid\": %d, \"ipv4\": %s%s%s, "
-			       "\"autostart\": %s, \"forwards\": \"%s\"}",
+			       "\"autostart\": %s, \"forwards\": \"%s\", \"lock\": %s%s%s}",
 			       i ? "," : "", name, st, (int)ri.init_pid, strcmp(ip, "-") ? "\"" : "",
 			       strcmp(ip, "-") ? ip : "null", strcmp(ip, "-") ? "\"" : "", autostart ? "true" : "false",
-			       fw);
+			       fw, ri.lock[0] ? "\"" : "", ri.lock[0] ? ri.lock : "null", ri.lock[0] ? "\"" : "");
 		else {
 			char pid[16] = "-";
 			if (ri.init_pid)
 				snprintf(pid, sizeof(pid), "%d", (int)ri.init_pid);
-			printf("%-20s %-9s %-8s %-16s %-9s %s\n", name, st, pid, ip, autostart ? "yes" : "no",
-			       fw[0] ? fw : "-");
+			printf("%-20s %-9s %-8s %-16s %-9s %-16s %s\n", name, st, pid, ip, autostart ? "yes" : "no",
+			       fw[0] ? fw : "-", ri.lock[0] ? ri.lock : "-");
 		}
 		config_free(c);
 	}

@@ -54,8 +54,9 @@ static int run(int argc, char **argv)
 	if (paths_check_name(name, &err) < 0 || storage_snapshot_check_name(snap, &err) < 0 ||
 	    runtime_state(name, &st, NULL, &err) < 0)
 		goto out;
-	/* STARTING: a start, another command's hold, or a stop's tail between
-	 * its last two unlinks; runtime_quiesce's lock tells */
+	/* STOPPED may be held by another command (an export), STARTING a
+	 * start or a stop's tail between its last two unlinks;
+	 * runtime_quiesce's lock tells */
 	if (st != BOX_STOPPED && st != BOX_STARTING) {
 		if (!stop) {
 			box_error(&err, EBUSY, "%s is %s: 'box stop %s' first, or --stop", name, state_name(st), name);
@@ -67,7 +68,7 @@ static int run(int argc, char **argv)
 		}
 		restart = true;
 	}
-	if (runtime_quiesce(name, 0, &q, &err) < 0 || storage_rollback(name, snap, &config, &len, &err) < 0)
+	if (runtime_quiesce(name, "rollback", 0, &q, &err) < 0 || storage_rollback(name, snap, &config, &len, &err) < 0)
 		goto out;
 	/* the config last: a kill before it leaves the new rootfs under the old
 	 * config, which 'box rollback' again puts right */

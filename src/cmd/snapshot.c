@@ -105,7 +105,7 @@ static int take(const char *name, const char *snap, const char *comment, box_err
 	if (storage_snapshot_check_name(snap, err) < 0)
 		return -1;
 	struct quiesce q;
-	if (runtime_quiesce(name, QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
+	if (runtime_quiesce(name, "snapshot", QUIESCE_RUNNING_OK | QUIESCE_LATER, &q, err) < 0)
 		return -1;
 	/* thawed as soon as its tree is copied, before the copy is synced */
 	struct storage_live live;

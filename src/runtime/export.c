@@ -175,7 +175,7 @@ struct hold {
  * command (EBUSY, say so) rather than by a start that won the race. */
 static int lock_stopped(const char *name, struct hold *h, bool after_stop, box_err_t *err)
 {
-	h->lock = state_lock(name, err);
+	h->lock = state_lock(name, "export", err);
 	if (h->lock >= 0)
 		return 0;
 	if (h->lock != -EWOULDBLOCK)
@@ -235,8 +235,7 @@ static int release_container(const char *name, struct hold *h, box_err_t *err)
 {
 	int ret = 0;
 	box_err_t e = NULL;
-	if (h->lock >= 0)
-		close(h->lock); /* before the restart, which takes it */
+	state_unlock(h->lock); /* before the restart, which takes it */
 	h->lock = -1;
 	if (h->thaw && cgroup_freeze(h->cg, false, &e) < 0) {
 		box_error_wrap(&e, "thawing %s after the export (run 'box unfreeze %s')", name, name);

@@ -39,10 +39,10 @@ int runtime_freeze(void *arg, box_err_t *err)
 	return freeze(q->name, q, err);
 }
 
-int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err_t *err)
+int runtime_quiesce(const char *name, const char *what, unsigned flags, struct quiesce *q, box_err_t *err)
 {
 	*q = (struct quiesce){ .lock = -1, .name = name };
-	q->lock = state_lock(name, err);
+	q->lock = state_lock(name, what, err);
 	if (q->lock >= 0)
 		return 0;
 	if (q->lock != -EWOULDBLOCK)
@@ -83,8 +83,7 @@ int runtime_release(const char *name, struct quiesce *q, box_err_t *err)
 	}
 	if (q->cg)
 		cgroup_free(q->cg);
-	if (q->lock >= 0)
-		close(q->lock);
+	state_unlock(q->lock);
 	*q = (struct quiesce){ .lock = -1 };
 	return r;
 }

@@ -30,7 +30,9 @@ enum {
 	QUIESCE_RUNNING_OK = 1, /* else a running container is refused (EBUSY, with what to do) */
 	QUIESCE_LATER = 2,	/* a running one is frozen by runtime_freeze, not here */
 };
-int runtime_quiesce(const char *name, unsigned flags, struct quiesce *q, box_err_t *err);
+/* what: the command ("snapshot"), which `box ls` shows as the LOCK of a
+ * stopped container while it is held. */
+int runtime_quiesce(const char *name, const char *what, unsigned flags, struct quiesce *q, box_err_t *err);
 /* The struct storage_live of a running container that runtime_quiesce held
  * (QUIESCE_LATER), NULL for a stopped one; its freeze NULL when the
  * container was frozen already (storage.h: no pre-copy then). */

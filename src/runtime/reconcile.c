@@ -77,10 +77,13 @@ static void plan_one(struct reconcile *r, const char *name, bool named)
 	b->name = xstrdup(name);
 	cleanup_free char *path = paths_config_path(name);
 	bool have_file = access(path, F_OK) == 0;
-	if (runtime_state(name, &b->state, NULL, &e) < 0) {
+	struct runtime_info ri;
+	if (runtime_info(name, &ri, &e) < 0) {
 		set_error(b, &e);
 		return;
 	}
+	b->state = ri.state;
+	memcpy(b->lock, ri.lock, sizeof(b->lock));
 	if (!have_file && (!named || is_running(b->state))) {
 		/* a running container whose file was removed */
 		b->orphan = is_running(b->state);
@@ -97,7 +100,7 @@ static void plan_one(struct reconcile *r, const char *name, bool named)
 	}
 	config_dns_defaults(b->file, r->g);
 	b->order = b->file->start_order;
-	if (b->state == BOX_STARTING || b->state == BOX_STOPPING) {
+	if (b->state == BOX_STARTING || b->state == BOX_STOPPING || b->lock[0]) {
 		b->busy = true;
 		return;
 	}
@@ -167,8 +170,10 @@ static void make_lines(const struct reconcile *r, struct rec_box *b)
 					  : "orphan: runs, but its config file is gone (box apply --prune stops it)"));
 	if (b->busy)
 		add_line(b, REC_BUSY, NULL,
-			 xasprintf("%s: left alone this time (apply again once it is done)",
-				   b->state == BOX_STARTING ? "starting" : "stopping"));
+			 b->lock[0]
+			     ? xasprintf("locked (%s): left alone this time (apply again once it is done)", b->lock)
+			     : xasprintf("%s: left alone this time (apply again once it is done)",
+					 b->state == BOX_STARTING ? "starting" : "stopping"));
 	if (b->create)
 		add_line(b, REC_CREATE, NULL,
 			 xasprintf("create: it has no rootfs (template %s)", value(b->file->template_name)));

@@ -50,6 +50,7 @@ struct rec_box {
 	char *error;	  /* its config did not load ("FILE:LINE: ..."): nothing is done */
 	int error_status; /* its exit status (2: a bad config) */
 	enum box_state state;
+	char lock[16]; /* the command holding it stopped ("export"), else "" */
 	bool create, start, orphan, busy;
 	struct box_config *file, *running; /* running: its record, NULL when stopped */
 	struct config_change *changes;

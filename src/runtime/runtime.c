@@ -85,18 +85,26 @@ static int clean_stale(const char *name, bool all, box_err_t *err)
 	return all ? state_remove_all(name, err) : state_remove(name, err);
 }
 
-/* Reads the state; a dead owner's leftovers are cleaned (*cleaned = true). */
-static int probe(const char *name, struct state_info *si, bool *cleaned, box_err_t *err)
+/* Reads the state; a dead owner's leftovers are cleaned (*cleaned = true).
+ * *h: what holds a stopped container (an export), else empty. */
+static int probe(const char *name, struct state_info *si, struct state_holder *h, bool *cleaned, box_err_t *err)
 {
+	struct state_holder none;
+	if (!h)
+		h = &none;
 	if (cleaned)
 		*cleaned = false;
+	*h = (struct state_holder){ 0 };
 	int r = state_read(name, si, err);
 	if (r < 0)
 		return -1;
-	if (state_lock_held(name)) {
-		/* STOPPED: a supervisor's tail after the stop's answer (state.h) */
+	/* the holder's line is read only without a state file: a running
+	 * container costs no read more */
+	if (state_lock_held(name, r == 1 ? h : NULL)) {
+		/* STOPPED: a supervisor's tail after the stop's answer (state.h),
+		 * or a command that named itself holding a stopped container */
 		if (r == 1 || si->state == BOX_STOPPED) {
-			enum box_state st = r == 1 ? BOX_STARTING : BOX_STOPPED;
+			enum box_state st = r == 1 && !h->what[0] ? BOX_STARTING : BOX_STOPPED;
 			memset(si, 0, sizeof(*si));
 			si->state = st;
 		}
@@ -111,11 +119,12 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 		return 0;
 	}
 	/* nobody holds the lock but state is there: its owner died */
-	int fd = state_lock(name, err);
+	int fd = state_lock(name, "cleanup", err);
 	if (fd < 0) {
 		if (fd != -EWOULDBLOCK)
 			return -1;
-		/* someone took it meanwhile: a start in progress */
+		/* someone took it meanwhile: a start in progress, or another
+		 * command cleaning up */
 		box_error_release(err);
 		memset(si, 0, sizeof(*si));
 		si->state = BOX_STARTING;
@@ -124,7 +133,7 @@ static int probe(const char *name, struct state_info *si, bool *cleaned, box_err
 	/* a tail cut short (STOPPED): the container had stopped already */
 	bool was_up = si->state != BOX_STOPPED;
 	int ret = clean_stale(name, true, err);
-	close(fd);
+	state_unlock(fd);
 	memset(si, 0, sizeof(*si));
 	if (cleaned)
 		*cleaned = r == 0 && was_up;
@@ -150,7 +159,7 @@ static void note_frozen(const char *name, struct state_info *si)
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err)
 {
 	struct state_info si;
-	if (probe(name, &si, NULL, err) < 0)
+	if (probe(name, &si, NULL, NULL, err) < 0)
 		return -1;
 	note_frozen(name, &si);
 	*st = si.state;
@@ -162,9 +171,12 @@ int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err
 int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
 {
 	struct state_info si;
-	if (probe(name, &si, NULL, err) < 0)
+	struct state_holder h;
+	if (probe(name, &si, &h, NULL, err) < 0)
 		return -1;
 	note_frozen(name, &si);
+	memcpy(ri->lock, h.what, sizeof(ri->lock));
+	ri->lock_pid = h.pid;
 	ri->state = si.state;
 	ri->init_pid = si.init_pid;
 	ri->sup_pid = si.sup_pid;
@@ -174,6 +186,10 @@ int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err)
 
 int runtime_busy(const char *name, box_err_t *err)
 {
+	struct state_holder h;
+	if (state_lock_held(name, &h) && h.what[0])
+		return box_error(err, EBUSY, "%s is locked (%s, by pid %d): try again once it is done", name, h.what,
+				 (int)h.pid);
 	return box_error(err, EBUSY,
 			 "%s is already starting, or another command (an export, a snapshot, a clone, a rollback) "
 			 "holds it: try again once it is done",
@@ -184,7 +200,7 @@ static int take_lock(const char *name, box_err_t *err)
 {
 	box_err_t e = NULL;
 	for (int i = 0; i < 10; i++) {
-		int fd = state_lock(name, &e);
+		int fd = state_lock(name, NULL, &e);
 		if (fd >= 0)
 			return fd;
 		if (fd != -EWOULDBLOCK) {
@@ -335,7 +351,7 @@ static int kill_supervisor(const char *name, box_err_t *err)
 		wait_gone(si.sup_pid, si.sup_start, 5000);
 	}
 	bool cleaned;
-	if (probe(name, &si, &cleaned, err) < 0)
+	if (probe(name, &si, NULL, &cleaned, err) < 0)
 		return -1;
 	if (si.state != BOX_STOPPED)
 		return box_error(err, 0, "%s: its supervisor does not answer and could not be ended", name);
@@ -351,7 +367,7 @@ static int send_when_up(const char *name, const struct ctl_req *req, bool kill_n
 {
 	struct state_info si;
 	bool cleaned;
-	if (probe(name, &si, &cleaned, err) < 0)
+	if (probe(name, &si, NULL, &cleaned, err) < 0)
 		return -1;
 	if (cleaned) {
 		box_note("%s: stopped (its supervisor had died)", name);
@@ -366,7 +382,7 @@ static int send_when_up(const char *name, const struct ctl_req *req, bool kill_n
 		*fd = control_open(name, req, &e);
 		if (*fd >= 0)
 			return 1;
-		if (probe(name, &si, &cleaned, err) < 0) {
+		if (probe(name, &si, NULL, &cleaned, err) < 0) {
 			box_error_release(&e);
 			return -1;
 		}
@@ -424,7 +440,7 @@ int runtime_stop(const char *name, int timeout_s, bool kill_now, box_err_t *err)
 		 * success for a stop, whoever stopped it */
 		wait_gone(si.sup_pid, si.sup_start, 2000);
 		box_err_t e2 = NULL;
-		if (probe(name, &si, NULL, &e2) == 0 && si.state == BOX_STOPPED) {
+		if (probe(name, &si, NULL, NULL, &e2) == 0 && si.state == BOX_STOPPED) {
 			box_error_release(err);
 			return 0;
 		}

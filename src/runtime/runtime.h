@@ -12,11 +12,13 @@
 #include "runtime/state.h"
 
 /* The container's state; stale state left by a dead supervisor is cleaned up
- * on the way (and reported as STOPPED). init_pid may be NULL. */
+ * on the way (and reported as STOPPED). init_pid may be NULL. A stopped
+ * container that a command holds (an export, a snapshot) is STOPPED;
+ * STARTING is a start's (runtime_info says which command holds it). */
 int runtime_state(const char *name, enum box_state *st, pid_t *init_pid, box_err_t *err);
-/* The error for a container whose lock is held without a running state
- * (STARTING): a start before its first state write, or a command holding a
- * stopped container (an export, a snapshot, a clone, a rollback). EBUSY. */
+/* The error for a container whose lock is held without a running state: a
+ * start before its first state write, or a command holding a stopped
+ * container (an export, a snapshot, a clone, a rollback: named). EBUSY. */
 int runtime_busy(const char *name, box_err_t *err);
 /* Starts it detached; returns once init has been exec'd (or, with wait, once
  * it has booted). Fails if it is already starting or running. */
@@ -32,6 +34,8 @@ struct runtime_info {
 	enum box_state state;
 	pid_t init_pid, sup_pid;
 	int64_t started; /* seconds since the epoch, 0 when stopped */
+	char lock[16];	 /* the command holding it, stopped ("export"), else "" */
+	pid_t lock_pid;	 /* that command's pid */
 };
 int runtime_info(const char *name, struct runtime_info *ri, box_err_t *err);
 

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/notes.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -42,6 +43,7 @@ static int sweep_tmp(const char *dir, box_err_t *err)
  * sync of what the container wrote takes. 1 = it is gone (try again), 0 =
  * the holder is something else, -1 = still there after TAIL_WAIT_MS. */
 #define TAIL_WAIT_MS 60000
+#define TAIL_NOTE_MS 1000
 int state_wait_tail(const char *name, box_err_t *err)
 {
 	struct state_info si;
@@ -57,8 +59,18 @@ int state_wait_tail(const char *name, box_err_t *err)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int r;
 	do
-		r = poll(&p, 1, TAIL_WAIT_MS);
+		r = poll(&p, 1, TAIL_NOTE_MS);
 	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		/* a tail is a few ms: one that lasts is said now, not after a
+		 * silent minute */
+		box_note("%s: waiting for its supervisor (pid %d) to finish cleaning up after the stop (syncing its "
+			 "filesystem?), up to %d s",
+			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
+		do
+			r = poll(&p, 1, TAIL_WAIT_MS - TAIL_NOTE_MS);
+		while (r < 0 && errno == EINTR);
+	}
 	if (r > 0)
 		return 1;
 	return box_error(err, ETIMEDOUT,
@@ -67,7 +79,39 @@ int state_wait_tail(const char *name, box_err_t *err)
 			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
 }
 
-int state_lock(const char *name, box_err_t *err)
+/* The holder's line in the lock file: "WHAT PID START\n", read by
+ * state_lock_held() only while the flock is held and only believed while
+ * PID is the process that started at START (a SIGKILLed holder leaves its
+ * line, and its pid may be reused). */
+static void label_lock(int fd, const struct stat *st, const char *what)
+{
+	if (st->st_size > 0 && ftruncate(fd, 0) < 0)
+		return; /* a tmpfs file of a few bytes: cannot fail */
+	if (!what)
+		return;
+	char buf[96];
+	pid_t pid = getpid();
+	int n = snprintf(buf, sizeof(buf), "%s %d %" PRIu64 "\n", what, (int)pid, state_pid_start(pid));
+	if (pwrite(fd, buf, (size_t)n, 0) != n && ftruncate(fd, 0) < 0) {
+		/* unlabelled or cut, the holder shows as a start: nothing lost */
+	}
+}
+
+void state_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	/* unlabelled before the flock goes: a live holder's line never names
+	 * the next one (a start right after an export --mode stop) */
+	struct stat st;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && ftruncate(fd, 0) < 0) {
+		/* a tmpfs file of a few bytes: cannot fail; the next holder's
+		 * label_lock truncates it too */
+	}
+	close(fd);
+}
+
+int state_lock(const char *name, const char *what, box_err_t *err)
 {
 	cleanup_free char *dir = paths_runtime_path(name);
 	cleanup_free char *path = xasprintf("%s/lock", dir);
@@ -101,6 +145,7 @@ int state_lock(const char *name, box_err_t *err)
 		 * it is done: a lock on a file that is no longer there is no lock */
 		struct stat a, b;
 		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			label_lock(fd, &a, what);
 			if (sweep_tmp(dir, err) < 0) {
 				close(fd);
 				return -1;
@@ -113,15 +158,41 @@ int state_lock(const char *name, box_err_t *err)
 	}
 }
 
-bool state_lock_held(const char *name)
+/* The holder's line, when it names a live process (label_lock). */
+static void read_label(int fd, struct state_holder *h)
 {
+	char buf[96];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char what[sizeof(h->what)];
+	int pid;
+	uint64_t start;
+	if (sscanf(buf, "%15s %d %" SCNu64, what, &pid, &start) == 3 && state_pid_alive(pid, start)) {
+		memcpy(h->what, what, sizeof(what));
+		h->pid = pid;
+	}
+}
+
+bool state_lock_held(const char *name, struct state_holder *h)
+{
+	if (h)
+		*h = (struct state_holder){ 0 };
 	cleanup_free char *path = xasprintf("%s/%s/lock", paths_run_dir(), name);
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
 	/* A shared probe: it conflicts with the owner's exclusive lock only. */
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return false;
+		/* the line is read after the flock said held: a holder that
+		 * died since left a line whose pid is no longer its own */
+		if (h)
+			read_label(fd, h);
+		return true;
+	}
 	flock(fd, LOCK_UN);
 	return false;
 }

@@ -3,7 +3,11 @@
  *
  *   lock            flock()ed by whoever owns the container's lifetime: `box
  *                   start` while it starts, then the supervisor until it has
- *                   cleaned up. Not held + state present = the supervisor died.
+ *                   cleaned up; or a command holding a stopped container
+ *                   (export, snapshot, ...), whose line "WHAT PID START" is
+ *                   the file's content while it holds it (what `box ls`
+ *                   shows as LOCK). Not held + state present = the
+ *                   supervisor died.
  *                   Held + state STOPPED = the supervisor's tail: the stop has
  *                   its answer (every process is dead, the network gone),
  *                   the cgroups, rootfs mount and these files go meanwhile.
@@ -38,13 +42,24 @@ struct state_info {
 /* Creates <run>/<name>/ and takes its lock without waiting, but for a
  * supervisor's tail (waited for, up to 60 s: ETIMEDOUT); EWOULDBLOCK (as
  * errno, with the error) when someone else holds it. Returns the fd.
- * The new holder removes the temporaries (*.tmp.PID) a dead one left. */
-int state_lock(const char *name, box_err_t *err);
+ * The new holder removes the temporaries (*.tmp.PID) a dead one left.
+ * what: the command holding a stopped container ("export", at most 15
+ * characters), shown by `box ls` meanwhile; NULL for a start. */
+int state_lock(const char *name, const char *what, box_err_t *err);
+/* Releases a lock of state_lock() (fd < 0: nothing), its label first. */
+void state_unlock(int fd);
 /* Waits while a supervisor's tail holds the lock (up to 60 s, then
- * ETIMEDOUT): 1 when one did and is gone, 0 when none holds it. */
+ * ETIMEDOUT; a note says so once it has lasted a second): 1 when one did
+ * and is gone, 0 when none holds it. */
 int state_wait_tail(const char *name, box_err_t *err);
-/* True when the lock is held by a live process (does not take it). */
-bool state_lock_held(const char *name);
+/* What holds a container's lock, as its holder named itself to state_lock. */
+struct state_holder {
+	char what[16]; /* "export"; "" for a start, a supervisor, or a holder gone */
+	pid_t pid;
+};
+/* True when the lock is held by a live process (does not take it). h
+ * (may be NULL: one syscall less) is filled with what holds it. */
+bool state_lock_held(const char *name, struct state_holder *h);
 
 /* Writes the state file, and the pid files that differ from prev (what the
  * caller wrote last; NULL = write them all). */

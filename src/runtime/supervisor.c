@@ -26,6 +26,7 @@
 #include "runtime/logfile.h"
 #include "net/net.h"
 #include "base/paths.h"
+#include "base/notes.h"
 #include "runtime/shed.h"
 #include "runtime/probe.h"
 #include "runtime/record.h"
@@ -38,6 +39,7 @@ struct report {
 	int32_t status; /* 0 ok, else errno (or EIO) */
 	int32_t errnum;
 	char text[1024];
+	char warnings[2048]; /* of a failed start: said before the log was open */
 };
 
 static void report(struct sup *s, box_err_t *err)
@@ -49,6 +51,10 @@ static void report(struct sup *s, box_err_t *err)
 		r.status = EIO;
 		r.errnum = (*err)->errnum;
 		snprintf(r.text, sizeof(r.text), "%s", (*err)->msg);
+		/* the user hears what may explain the failure; a start that
+		 * works leaves its warnings to the log, as before */
+		cleanup_free char *w = log_held_warnings();
+		snprintf(r.warnings, sizeof(r.warnings), "%s", w ? w : "");
 	}
 	write_all(s->report_fd, &r, sizeof(r));
 	close(s->report_fd);
@@ -70,6 +76,10 @@ int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
 		return box_error(err, 0, "the supervisor died while starting the container");
 	if (rep.status) {
 		rep.text[sizeof(rep.text) - 1] = '\0';
+		rep.warnings[sizeof(rep.warnings) - 1] = '\0';
+		char *save = NULL;
+		for (char *l = strtok_r(rep.warnings, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			box_warn("%s", l);
 		return box_error(err, rep.errnum, "%s", rep.text);
 	}
 	return 0;
@@ -631,6 +641,10 @@ void supervisor_main(struct box_config *c, struct box_global *g, int lock_fd, in
 	box_err_t err = NULL;
 	box_trace("sup: forked");
 	s->sfd = host_detach();
+	/* stderr is /dev/null now, and the log is opened while the child
+	 * finishes (off the serial path): what is said until then is kept
+	 * for it, and for the report of a start that fails */
+	log_hold(true);
 
 	s->rundir = paths_runtime_path(s->name);
 	s->root = xasprintf("%s/root", s->rundir);

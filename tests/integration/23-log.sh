@@ -1,6 +1,7 @@
 #!/bin/bash
 # box log: the console log without knowing where it lives; -n, --since, and
-# -f across a restart of the container.
+# -f across a restart of the container; the supervisor's warnings said
+# before it opened the log, there too (and told a start that fails).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 
@@ -42,4 +43,31 @@ kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 check_eq "-f did not print the old lines again" 1 "$(grep -c while-following "$F")"
 box stop --kill "$N" >/dev/null
+
+PHASE="a warning before the log is open"
+# the supervisor opens the log while init's child finishes, after the
+# clone; what it says before (the cgroup limits are set before the clone)
+# must reach the log all the same. The shim makes this host one without
+# an io weight knob (no BFQ), whatever it has: io_weight = 50 is then a
+# warning of the limits' setup.
+HIDE=$BOX_ROOT/hide-shim.so
+check "the hiding shim builds" cc -shared -fPIC -O2 -o "$HIDE" "$TOP/tests/integration/hide-shim.c" -ldl
+warned="warning: io_weight: the kernel has no .*io_weight = 50 is not applied"
+Wn=$T-warn
+rt_config "$Wn" 'io_weight = 50'
+out=$(LD_PRELOAD=$HIDE BOX_HIDE=weight box start "$Wn" 2>&1)
+check_eq "start (no io weight knob)" 0 "$?"
+check_match "box log has the warning, dated" "^[0-9]{4}-[0-9-]+ [0-9:]{8} box: $warned" "$(box log "$Wn" 2>&1)"
+check_match "... ahead of the start's line" "$warned.*started, init" "$(box log "$Wn" 2>&1 | tr '\n' ' ')"
+box stop --kill "$Wn" >/dev/null
+# a start that fails: the user hears the warnings too, with the error
+Wf=$T-warnfail
+rt_config "$Wf" 'io_weight = 50
+init = /sbin/nonexistent-init'
+out=$(LD_PRELOAD=$HIDE BOX_HIDE=weight box start "$Wf" 2>&1)
+check_eq "a start with a missing init fails" 1 "$?"
+check_match "... printing the warning said before the log was open" "^box: $warned" "$out"
+check_match "... and the error" "/sbin/nonexistent-init.*No such file" "$out"
+check_match "box log has both" "$warned.*nonexistent-init" "$(box log "$Wf" 2>&1 | tr '\n' ' ')"
+rt_check_gone "$Wf" "" "" "after the failed start"
 t_done

@@ -2,7 +2,8 @@
 # box ls: every column and JSON field from the configs and the runtime state,
 # through the brief cache (<run>/.config-brief, config/brief.h) as without
 # it: a config changed in place, a broken one, a torn cache, a supervisor
-# killed with -9.
+# killed with -9; a stopped container an export holds (LOCK), its holder
+# killed with -9, a start in progress.
 # box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
@@ -39,21 +40,21 @@ echo "9999999999 02:00:00:aa:bb:01 10.251.7.99 $B *" >"$BOX_ROOT/var/lib/boxes/b
 PHASE="columns"
 check "box start $C" box start "$C"
 ipid=$(cat "$BOX_ROOT/run/boxes/$C/init.pid")
-ls_lines() { box ls | awk -v t="$T-" 'index($1, t) == 1 {print $1, $2, $3, $4, $5, $6}'; }
-want="$A STOPPED - 10.251.7.2 yes 18080/tcp->80,15353/udp->53@192.0.2.7
-$B STOPPED - 10.251.7.99 no -
-$C RUNNING $ipid - no -"
+ls_lines() { box ls | awk -v t="$T-" 'index($1, t) == 1 {print $1, $2, $3, $4, $5, $6, $7}'; }
+want="$A STOPPED - 10.251.7.2 yes 18080/tcp->80,15353/udp->53@192.0.2.7 -
+$B STOPPED - 10.251.7.99 no - -
+$C RUNNING $ipid - no - -"
 check_eq "ls: every column" "$want" "$(ls_lines)"
 json() {
 	box ls --json | python3 -c '
 import json, sys
 for x in json.load(sys.stdin):
     if x["name"].startswith(sys.argv[1]):
-        print(x["name"], x["state"], x["pid"], x["ipv4"], x["autostart"], x["forwards"])' "$T-"
+        print(x["name"], x["state"], x["pid"], x["ipv4"], x["autostart"], x["forwards"], x["lock"])' "$T-"
 }
-want_json="$A STOPPED 0 10.251.7.2 True 18080/tcp->80,15353/udp->53@192.0.2.7
-$B STOPPED 0 10.251.7.99 False 
-$C RUNNING $ipid None False "
+want_json="$A STOPPED 0 10.251.7.2 True 18080/tcp->80,15353/udp->53@192.0.2.7 None
+$B STOPPED 0 10.251.7.99 False  None
+$C RUNNING $ipid None False  None"
 check_eq "ls --json: every field" "$want_json" "$(json)"
 
 PHASE="from the brief cache"
@@ -137,4 +138,55 @@ check_match "ls: STOPPED after the stop" "^$C +STOPPED +- " "$(box ls)"
 check "it starts again" box start "$C"
 check "stop --kill" box stop --kill "$C"
 check "the run folder is gone" test ! -e "$R"
+
+PHASE="a stopped container a command holds"
+# an export holds a stopped container's lock for its whole run: stopped
+# by the fault shim at its final rename, it is listed STOPPED with the
+# command as its LOCK (as pct list shows a backup's lock), not STARTING
+W=$BOX_ROOT/work
+mkdir -p "$W"
+. "$(dirname "$0")/fault-lib.sh"
+fault_shim_build
+lock_of() { box ls --json | python3 -c '
+import json, sys
+print(*[(x["state"], x["lock"]) for x in json.load(sys.stdin) if x["name"] == sys.argv[1]])' "$1"; }
+if at linkat "held.tar" box export "$C" -o "$W/held.tar" --compress none; then
+	check_match "ls: STOPPED, LOCK export, while an export holds it" "^$C +STOPPED +- +- +no +- +export\$" \
+		"$(box ls 2>&1)"
+	check_eq "ls --json: lock export" "('STOPPED', 'export')" "$(lock_of "$C")"
+	out=$(box info "$C" 2>&1)
+	check_match "info: State STOPPED" "State: +STOPPED" "$out"
+	check_match "info: Lock: export, with its pid" "Lock: +export \(pid $STOPPED\)" "$out"
+	check_match "info --json: lock export" '"state": "STOPPED",.*"lock": "export",' \
+		"$(box info "$C" --json 2>&1 | tr -d '\n')"
+	out=$(box start "$C" 2>&1)
+	check_eq "a start meanwhile is refused" 1 "$?"
+	check_match "... naming what holds it" "$C is locked \(export, by pid $STOPPED\): try again" "$out"
+	# (a stop took it for a start on its way, and waited 30 s for its socket)
+	out=$(box stop "$C" 2>&1)
+	check_eq "a stop meanwhile: not running, at once" "1 box: $C is not running" "$? $out"
+	kill9
+	check_match "(the killed export's line outlives it in the lock file)" "^export $STOPPED " \
+		"$(cat "$BOX_ROOT/run/boxes/$C/lock")"
+	check_match "ls after a kill -9 of the holder: STOPPED, no LOCK" "^$C +STOPPED +- +- +no +- +-\$" \
+		"$(box ls 2>&1)"
+	check_eq "ls --json: lock null" "('STOPPED', None)" "$(lock_of "$C")"
+	out=$(box info "$C" 2>&1)
+	check "info: no Lock line" test -z "$(grep Lock: <<<"$out")"
+else
+	fail "the export stopped at its final link" "$(cat "$OUT")"
+fi
+# a start before its supervisor's first state write holds the lock too
+# (unnamed): STARTING, whatever line a killed holder left in the lock file
+if at renameat2 "$C/state.tmp." box start "$C"; then
+	check_match "ls: a start in progress is STARTING, no LOCK" "^$C +STARTING +- +- +no +- +-\$" "$(box ls 2>&1)"
+	check_eq "ls --json: STARTING, lock null" "('STARTING', None)" "$(lock_of "$C")"
+	kill -CONT "$STOPPED"
+	wait "$BG"
+	check_eq "the start then ends well" 0 "$?"
+	check_match "... RUNNING, no LOCK" "^$C +RUNNING +[0-9]+ +- +no +- +-\$" "$(box ls 2>&1)"
+	check "stop --kill" box stop --kill "$C"
+else
+	fail "the start stopped at its first state write" "$(cat "$OUT")"
+fi
 t_done

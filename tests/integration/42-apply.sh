@@ -8,7 +8,8 @@
 # ip addr, ip link, the cgroup file, the host name) and reports the restart
 # one and the orphan; --restart --prune does them; a second apply has
 # nothing to do. A failure in the middle (a bridge that cannot be made, a
-# bad address) leaves that container as it was and the others applied.
+# bad address) leaves that container as it was and the others applied. A
+# stopped container an export holds is left alone, its lock named.
 # box diff and box config show --running show the recorded running config.
 # box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
@@ -241,6 +242,31 @@ $T-c3: stop_timeout: 10 -> 1 (recorded)" "$out"
 run box stop "$T-c3"
 check_eq "its stop works" 0 "$rc"
 check_match "... with the signal the file says now" "sending SIGWINCH to init" "$(box log "$T-c3" | tail -5)"
+
+PHASE="a stopped container an export holds"
+# its lock is the export's: apply would start it (autostart), but leaves it
+# alone saying what holds it; the next apply starts it
+W=$BOX_ROOT/work
+mkdir -p "$W"
+. "$(dirname "$0")/fault-lib.sh"
+fault_shim_build
+sed -i 's/^autostart = no/autostart = yes/' "$CONF/$T-c9.conf"
+if at linkat "c9.tar" box export "$T-c9" -o "$W/c9.tar" --compress none; then
+	run box apply
+	check_match "apply leaves it alone, saying the export holds it" \
+		"^$T-c9: locked \(export\): left alone this time \(apply again once it is done\)" "$out"
+	check_eq "... it stays STOPPED" STOPPED "$(state_of "$T-c9")"
+	kill -CONT "$STOPPED"
+	wait "$BG"
+	check_eq "the export ends well" 0 "$?"
+	run box apply
+	check_match "then apply starts it" "^$T-c9: start: " "$out"
+	check_eq "... RUNNING" RUNNING "$(state_of "$T-c9")"
+else
+	fail "the export stopped at its final link" "$(cat "$OUT")"
+fi
+sed -i 's/^autostart = yes/autostart = no/' "$CONF/$T-c9.conf"
+box stop --kill "$T-c9" >/dev/null 2>&1
 
 PHASE="bad usage"
 run box apply --frob

@@ -3,7 +3,8 @@
 # create, import, export and of the supervisor at their commit points (an
 # LD_PRELOAD shim, fault-shim.c, stops the process at a rename, link or
 # mkdir) and at random points; full state, run and output folders (small
-# tmpfs mounts); box ls and box stop racing a start and a dying init. After
+# tmpfs mounts); a supervisor's tail slower than a command waits for it
+# (slow-shim.c); box ls and box stop racing a start and a dying init. After
 # each: the command fails loudly or the next one finishes its work, box ls
 # exits 0 and tells the truth, the next command works, and no cgroup,
 # process, run folder, temporary or partial file is left.
@@ -262,6 +263,41 @@ EOF
 	reset "$n"
 done
 
+# A tail that does not end: the kernel's sync of an overlay's upper file
+# system in the close that drops the rootfs mount (slow-shim.c holds that
+# close, asleep as it would be on a slow disk). A command that needs the
+# lock waits 60 s for it, then gives up saying why and what to do; once
+# the tail is done, it works.
+PHASE="a tail slower than 60 s (the rootfs's sync)"
+SLOW=$W/slow-shim.so
+check "the slow shim builds" cc -shared -fPIC -O2 -o "$SLOW" "$TOP/tests/integration/slow-shim.c" -ldl
+n=$T-slow
+printf 'template = %s\nstorage = overlay\n' "$TPLPATH" | t_config "$n"
+check "create" box create "$n"
+rm -f "$W/slow.arm" "$W/slow.pid"
+check "start, with the slow shim" env LD_PRELOAD="$SHIM $SLOW" BOX_SLOW_ARM="$W/slow.arm" \
+	BOX_SLOW_FLAG="$W/slow.pid" box start "$n"
+spid=$(cat "$RUN/$n/supervisor.pid")
+: >"$W/slow.arm"
+check "stop" box stop --kill "$n"
+rt_wait_for 20 test -s "$W/slow.pid"
+rm -f "$W/slow.arm"
+check_eq "the supervisor is in its tail, closing the rootfs mount" "$spid" "$(cat "$W/slow.pid" 2>&1)"
+out=$(box start "$n" 2>&1)
+check_eq "a start meanwhile gives up" 1 "$?"
+check_match "... having said first (after a second) that it waits, and how long" \
+	"^box: $n: waiting for its supervisor \(pid $spid\) to finish cleaning up after the stop .*up to 60 s" "$out"
+check_match "... after 60 s, saying why and what to do" \
+	"^box: $n: its supervisor \(pid $spid\) is still cleaning up after the stop 60 s later \(syncing its filesystem\?\): try again" \
+	"$out"
+check "... the supervisor still there, in its tail" kill -0 "$spid"
+rm -f "$W/slow.pid"
+rt_wait_for 20 rt_dead "$spid"
+check "once the tail is done, the start works" box start "$n"
+check_match "... RUNNING" "^$n +RUNNING" "$(box ls 2>&1)"
+check "stop" box stop --kill "$n"
+reset "$n"
+
 PHASE="3: a full run folder"
 FR=$W/fullrun
 t_tmpfs "$FR" 64k
@@ -396,14 +432,15 @@ check "a snapshot to roll back to" box snapshot "$XC" s0
 if at renameat ".c.tar.gz." box export "$XC" -o "$X"; then
 	out=$(box start "$XC" 2>&1)
 	check_eq "box start during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command \(an export.*try again" "$out"
-	check_match "... and it stays STOPPED" "^$XC +(STOPPED|STARTING)" "$(box ls 2>&1)"
+	held="$XC is locked \(export, by pid $STOPPED\): try again"
+	check_match "... saying the export holds it" "$held" "$out"
+	check_match "... and it stays STOPPED, the export its LOCK" "^$XC +STOPPED .* export\$" "$(box ls 2>&1)"
 	out=$(box destroy "$XC" 2>&1)
 	check_eq "box destroy during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command.*try again" "$out"
+	check_match "... saying the export holds it" "$held" "$out"
 	out=$(box rollback "$XC" s0 2>&1)
 	check_eq "box rollback during an export fails" 1 "$?"
-	check_match "... saying another command holds it" "another command.*try again" "$out"
+	check_match "... saying the export holds it" "$held" "$out"
 	kill -CONT "$STOPPED"
 	wait "$BG"
 	check_eq "the export then ends well" "0" "$?"

@@ -352,7 +352,7 @@ echo base >"$(tree "$K")/gen"
 # whole, and the next commands work
 killed_well() {
 	check_eq "$1: no half snapshot listed" "k0" "$(box snapshot "$K" --list | awk 'NR > 1 {print $1}' | tr '\n' ' ' | sed 's/ $//')"
-	check_match "$1: box ls exits 0, $K stopped" "^$K +STOPPED" "$(box ls 2>&1 | grep "^$K ")"
+	check_match "$1: box ls exits 0, $K stopped, no LOCK left" "^$K +STOPPED .* -\$" "$(box ls 2>&1 | grep "^$K ")"
 	check "$1: the container starts" box start "$K"
 	check_eq "$1: ... with its files" "base" "$(box attach "$K" -- cat /gen)"
 	box stop --kill "$K" >/dev/null
@@ -364,6 +364,7 @@ killed_well() {
 box snapshot "$K" k0 >/dev/null
 for point in "renameat layers.tmp" "mkdirat work:after" "renameat layers.tmp:after" "renameat2 .tmp-k1"; do
 	if at ${point% *} "${point#* }" box snapshot "$K" k1; then
+		check_match "held: listed STOPPED, the snapshot its LOCK" "^$K +STOPPED .* snapshot\$" "$(box ls 2>&1)"
 		kill9
 		killed_well "snapshot killed at ${point% *} ${point#* }"
 	else
@@ -374,6 +375,11 @@ done
 # synced, its mark still there)
 for point in "mkdirat work:after" "renameat layers.tmp" "rmdir incompat/volatile" "renameat2 .$K-c.clone."; do
 	if at ${point% *} "${point#* }" box clone "$K" "$K-c"; then
+		# the source is held while its tree is taken, not once the
+		# clone's identity is edited
+		case $point in rmdir*) lock=- ;; *) lock=clone ;; esac
+		check_match "held at $point: the source listed STOPPED, LOCK $lock" "^$K +STOPPED .* $lock\$" \
+			"$(box ls 2>&1)"
 		kill9
 		check "clone killed at $point: no config of the clone" test ! -e "$BOX_ROOT/etc/boxes/$K-c.conf"
 		killed_well "clone killed at $point"
@@ -386,6 +392,7 @@ done
 for point in "mkdirat work:after" "renameat layers.tmp" "renameat layers.tmp:after"; do
 	tree_open "$K"; echo changed >"$R/gen"; tree_close
 	if at ${point% *} "${point#* }" box rollback "$K" k0; then
+		check_match "held: listed STOPPED, the rollback its LOCK" "^$K +STOPPED .* rollback\$" "$(box ls 2>&1)"
 		kill9
 		tree_open "$K"
 		check_match "rollback killed at $point: the tree is the old or the snapshot's" "^(changed|base)$" "$(cat "$R/gen")"

@@ -1,6 +1,8 @@
 /* state.c: the state file round trip, the lock, pid start times. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,12 +26,12 @@ int main(void)
 
 	struct state_info si;
 	tap_ok(state_read("web", &si, &err) == 1, "no state file: state_read says so");
-	tap_ok(!state_lock_held("web"), "no lock file: not held");
+	tap_ok(!state_lock_held("web", NULL), "no lock file: not held");
 
-	int fd = state_lock("web", &err);
+	int fd = state_lock("web", NULL, &err);
 	tap_ok(fd >= 0, "state_lock takes the lock");
-	tap_ok(state_lock_held("web"), "state_lock_held sees it held");
-	int fd2 = state_lock("web", &err);
+	tap_ok(state_lock_held("web", NULL), "state_lock_held sees it held");
+	int fd2 = state_lock("web", NULL, &err);
 	tap_ok(fd2 == -EWOULDBLOCK && err && err->errnum == EWOULDBLOCK,
 	       "a second state_lock returns -EWOULDBLOCK (what the callers branch on)");
 	box_error_release(&err);
@@ -41,7 +43,7 @@ int main(void)
 	/* a child process sees the lock as held too */
 	pid_t p = fork();
 	if (p == 0)
-		_exit(state_lock_held("web") ? 0 : 1);
+		_exit(state_lock_held("web", NULL) ? 0 : 1);
 	int st;
 	waitpid(p, &st, 0);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "another process sees the lock held");
@@ -86,12 +88,12 @@ int main(void)
 	tap_ok(state_remove("web", &err) == 0, "state_remove");
 	tap_ok(state_read("web", &si, &err) == 1, "the state file is gone");
 	tap_ok(access(pidf, F_OK) < 0, "the pid file is gone");
-	tap_ok(state_lock_held("web"), "the lock stays with state_remove");
+	tap_ok(state_lock_held("web", NULL), "the lock stays with state_remove");
 	tap_ok(state_remove_all("web", &err) == 0, "state_remove_all");
 	char *rd = xasprintf("%s/web", dir);
 	tap_ok(access(rd, F_OK) < 0, "the run folder is gone");
 	close(fd);
-	fd = state_lock("web", &err);
+	fd = state_lock("web", NULL, &err);
 	tap_ok(fd >= 0, "the lock can be taken again after removal");
 	close(fd);
 
@@ -100,7 +102,7 @@ int main(void)
 	int sf = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (sf >= 0)
 		close(sf);
-	fd = state_lock("web", &err);
+	fd = state_lock("web", NULL, &err);
 	tap_ok(fd >= 0 && access(stale, F_OK) < 0, "the next lock holder removes a dead writer's temporary");
 	sf = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (sf >= 0)
@@ -149,6 +151,51 @@ int main(void)
 	free(dead);
 	free(live);
 	free(other);
+
+	/* what holds the lock, as its holder named itself; a SIGKILLed
+	 * holder's line is not believed */
+	int ready[2];
+	if (pipe(ready) < 0)
+		return 1;
+	p = fork();
+	if (p == 0) {
+		box_err_t e = NULL;
+		char c = state_lock("held", "export", &e) >= 0 ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c = 0;
+	tap_ok(read(ready[0], &c, 1) == 1 && c == 'y', "a child holds the lock as export");
+	struct state_holder h;
+	tap_ok(state_lock_held("held", &h) && !strcmp(h.what, "export") && h.pid == p,
+	       "state_lock_held names the holder and its pid");
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	tap_ok(!state_lock_held("held", &h) && !h.what[0], "the SIGKILLed holder's lock is free, and unnamed");
+	fd = state_lock("held", NULL, &err);
+	tap_ok(fd >= 0 && state_lock_held("held", &h) && !h.what[0],
+	       "a start's lock has no name (the dead one's cleared)");
+	char *lockp = xasprintf("%s/held/lock", dir), *line = xasprintf("export %d 1\n", (int)p);
+	int lf = open(lockp, O_WRONLY | O_CLOEXEC);
+	tap_ok(lf >= 0 && write(lf, line, strlen(line)) == (ssize_t)strlen(line) && state_lock_held("held", &h) &&
+		   !h.what[0],
+	       "a line naming a dead pid is not believed");
+	if (lf >= 0)
+		close(lf);
+	close(fd);
+	fd = state_lock("held", "snapshot", &err);
+	tap_ok(fd >= 0 && state_lock_held("held", &h) && !strcmp(h.what, "snapshot") && h.pid == getpid(),
+	       "a holder's name replaces the line left before");
+	state_unlock(fd);
+	struct stat lst;
+	tap_ok(stat(lockp, &lst) == 0 && lst.st_size == 0 && !state_lock_held("held", &h),
+	       "state_unlock clears the name and frees the lock");
+	close(ready[0]);
+	close(ready[1]);
+	free(lockp);
+	free(line);
 
 	char u1[37], u2[37];
 	tap_ok(state_uuid("web", u1, &err) == 0 && strlen(u1) == 36, "state_uuid makes a UUID");
