@@ -88,7 +88,8 @@ void cgroup_free(struct cgroup *cg);
 enum cgroup_join_target {
 	CGROUP_JOIN_PAYLOAD, /* init: the payload cgroup */
 	/* a command `box attach` runs: on a unified host the leaf <payload>/.box
-	 * (made when absent; LXC's .lxc), not the payload: there it would stop
+	 * (made when absent; LXC's .lxc; one the container's root made or froze
+	 * is removed and made again, or refused), not the payload: there it would stop
 	 * systemd inside from enabling controllers for its children (cgroup v2
 	 * refuses those of a cgroup with processes), and once systemd has, the
 	 * payload refuses new processes itself. Elsewhere the payload. */
@@ -96,6 +97,7 @@ enum cgroup_join_target {
 };
 #define CGROUP_JOIN_MAX 16
 struct cgroup_join {
+	enum cgroup_join_target target;
 	int clone_fd;		    /* cgroup2 dir for CLONE_INTO_CGROUP, -1 = none */
 	int tasks[CGROUP_JOIN_MAX]; /* v1 `tasks` files the child writes "0" to */
 	size_t ntasks;
@@ -104,6 +106,11 @@ int cgroup_join_open(struct cgroup *cg, enum cgroup_join_target t, struct cgroup
 struct clone_args;
 /* Sets the flags and cgroup fields of clone3's arguments. */
 void cgroup_join_clone_args(const struct cgroup_join *j, struct clone_args *a);
+/* Whether what j joins is frozen now (by anyone: the container's root may
+ * freeze its own payload, v1, or a cgroup2 one it owns); *where is then the
+ * file that says so (free it). The caller asks before the clone, and while
+ * the child prepares: a child frozen there never gets through. */
+bool cgroup_join_frozen(struct cgroup *cg, const struct cgroup_join *j, char **where);
 /* In the cloned child, single-threaded: joins each v1 hierarchy. */
 int cgroup_join_self(const struct cgroup_join *j, box_err_t *err);
 void cgroup_join_close(struct cgroup_join *j);

@@ -278,12 +278,51 @@ static int check_running(const char *name, struct runtime_info *ri, box_err_t *e
 	return 0;
 }
 
+/* What the container's root froze: one message, what to do. */
+static int frozen_error(struct cgroup *cg, const char *name, const char *where, box_err_t *err)
+{
+	if (cgroup_is_frozen(cg)) /* 'box freeze' came in between */
+		return box_error(err, 0, "%s is frozen: 'box unfreeze %s' first", name, name);
+	bool v1 = strstr(where, "freezer.state") != NULL;
+	return box_error(err, 0,
+			 "the root of %s froze its own cgroup (%s): an attached command would stop there for good. "
+			 "'box unfreeze %s' thaws only what 'box freeze' froze: have the container thaw it, "
+			 "write %s into that file, or 'box restart %s'",
+			 name, where, name, v1 ? "THAWED" : "0", name);
+}
+
+/* Waits until the child C got through its setup (its end of the pipe closes
+ * when it closes every fd, or exits), rereading each second whether the
+ * cgroup it joined is frozen: a child frozen there never gets through. Such
+ * a child is SIGKILLed, not waited for: v1 lets it die only once thawed. It
+ * is in the host's pid ns, out of the container's sight; what it holds
+ * (pidfd of init, the pty) dies with it. */
+static int wait_setup(pid_t child, int rfd, struct cgroup *cg, const struct cgroup_join *j, const char *name,
+		      box_err_t *err)
+{
+	for (;;) {
+		struct pollfd p = { .fd = rfd, .events = POLLIN };
+		int n = poll(&p, 1, 1000);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return box_error(err, errno, "waiting for the attached command");
+		char *where = NULL;
+		if (n == 0 && cgroup_join_frozen(cg, j, &where)) {
+			kill(child, SIGKILL);
+			frozen_error(cg, name, where, err);
+			free(where);
+			return -1;
+		}
+	}
+}
+
 int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 {
 	struct box_config *c = NULL;
 	struct box_global *g = NULL;
 	struct cgroup *cg = NULL;
-	int pidfd = -1, ret = -1;
+	int pidfd = -1, ret = -1, sync[2] = { -1, -1 };
 	pid_t child = -1;
 	struct runtime_info ri;
 	struct cgroup_join join = { .clone_fd = -1 };
@@ -300,6 +339,16 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 		goto out;
 	if (cgroup_join_open(cg, CGROUP_JOIN_ATTACH, &join, err) < 0)
 		goto out;
+	char *where = NULL;
+	if (cgroup_join_frozen(cg, &join, &where)) {
+		frozen_error(cg, name, where, err);
+		free(where);
+		goto out;
+	}
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		box_error(err, errno, "pipe");
+		goto out;
+	}
 	fflush(NULL);
 	/* clone3, not fork: the child is born in the container's cgroup2 cgroup */
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -311,6 +360,10 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	}
 	if (child == 0)
 		run_inside(c, pidfd, in_own_userns(ri.init_pid), &join, argv, &t);
+	close(sync[1]);
+	sync[1] = -1;
+	if (wait_setup(child, sync[0], cg, &join, name, err) < 0)
+		goto out;
 	cgroup_join_close(&join);
 	if (t.slave >= 0) {
 		close(t.slave);
@@ -329,6 +382,9 @@ int attach_run(const char *name, char **argv, int *status, box_err_t *err)
 	ret = 0;
 out:
 	cgroup_join_close(&join);
+	for (int i = 0; i < 2; i++)
+		if (sync[i] >= 0)
+			close(sync[i]);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (t.master >= 0)

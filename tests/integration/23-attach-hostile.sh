@@ -95,5 +95,35 @@ out=$(box attach "$C" -- sh -c 'rm -f /root/con; mknod /root/con c 5 1 && echo x
 check_match "the host's console (c 5:1) made inside cannot be opened" "(not permitted|Permission denied)" "$out"
 check "the container's own /dev/console works" box attach "$C" -- sh -c 'echo hello >/dev/console'
 
+PHASE="a cgroup frozen by the container's root"
+# An attached command joins the payload cgroup (v1; cgroup2's leaf .box is
+# cgroup-v2-inside.sh's, in the VM). Root inside freezes it, from a
+# background process (it freezes itself with it): an attach would stop
+# there for good; it must fail at once and say what to do.
+FZ=
+for d in $(rt_cgroups "$C"); do
+	case $d in */freezer/*) FZ=$d/payload/freezer.state ;; esac
+done
+if [ -z "$FZ" ]; then
+	check "the attack needs cgroup v1's freezer (this is a v1 suite)" false
+elif [ "${BOX_TEST_UNPRIV:-0}" = 1 ]; then
+	# an unprivileged root is not given freezer.state (cgroup_delegate)
+	out=$(box attach "$C" -- sh -c 'echo FROZEN >/sys/fs/cgroup/freezer/freezer.state' 2>&1)
+	check_match "an unprivileged root cannot freeze its payload" "(Permission denied|Read-only)" "$out"
+	check_eq "... which stays thawed" THAWED "$(cat "$FZ")"
+else
+	box attach "$C" -- sh -c 'sh -c "echo FROZEN >/sys/fs/cgroup/freezer/freezer.state" </dev/null >/dev/null 2>&1 &'
+	check "the container's root froze its payload" rt_wait_for 30 grep -qx FROZEN "$FZ"
+	# into a file: the stopped child would hold a $(...) pipe open
+	timeout 30 box attach "$C" -- true >"$BOX_ROOT/attach.out" 2>&1
+	rc=$?
+	out=$(cat "$BOX_ROOT/attach.out")
+	check_eq "attach into the frozen payload fails (124: it hung)" 1 "$rc"
+	check_match "... saying what the container did and what thaws it" \
+		"froze its own cgroup \\($FZ\\).*box unfreeze $C' thaws only.*write THAWED into that file.*'box restart $C'" "$out"
+	echo THAWED >"$FZ"
+	check_eq "after the thaw that message names, attach works" ok "$(timeout 30 box attach "$C" -- echo ok 2>&1)"
+fi
+
 box stop --kill "$C" >/dev/null 2>&1
 t_done
