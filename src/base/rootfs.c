@@ -48,6 +48,8 @@ const char *rootfs_kind(mode_t m)
 		return "a folder";
 	if (S_ISSOCK(m))
 		return "a socket";
+	if (S_ISREG(m))
+		return "a file";
 	return "a device";
 }
 

@@ -245,33 +245,6 @@ bool cgroup_is_empty(struct cgroup *cg)
 	return ops()->is_empty(cg);
 }
 
-/* rmdir depth-first: systemd inside leaves init.scope, system.slice/... behind. */
-static int rmdir_tree(const char *path, box_err_t *err)
-{
-	/* a leaf (the common case) goes at once; one with children says EBUSY */
-	if (rmdir(path) == 0 || errno == ENOENT)
-		return 0;
-	cleanup_dir DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? 0 : box_error(err, errno, "opening %s", path);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!cgroup_is_child(de))
-			continue;
-		cleanup_free char *sub = xasprintf("%s/%s", path, de->d_name);
-		if (rmdir_tree(sub, err) < 0)
-			return -1;
-	}
-	for (int tries = 0;; tries++) {
-		if (rmdir(path) == 0 || errno == ENOENT)
-			return 0;
-		/* a task that just died may still be leaving the cgroup */
-		if (errno != EBUSY || tries >= 100)
-			return box_error(err, errno, "removing cgroup %s", path);
-		usleep(10000);
-	}
-}
-
 int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 {
 	size_t n;
@@ -282,7 +255,7 @@ int cgroup_destroy(struct cgroup *cg, box_err_t *err)
 		cleanup_free char *pl = cgroup_path(&h[i], cg->payload, NULL);
 		/* every hierarchy, even after a failure: leave as little as possible;
 		 * the payload first, so that the limit cgroup is a leaf then */
-		if (rmdir_tree(pl, err) < 0 || rmdir_tree(p, err) < 0)
+		if (cgroup_rmdir_tree(pl, err) < 0 || cgroup_rmdir_tree(p, err) < 0)
 			ret = -1;
 	}
 	return ret;

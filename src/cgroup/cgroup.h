@@ -140,6 +140,12 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, box_err_t *err);
 /* Freezes (cgroup.freeze / freezer.state) and waits until the kernel reports
  * it frozen; false thaws. */
 int cgroup_freeze(struct cgroup *cg, bool freeze, box_err_t *err);
+/* Thaws what the container's root froze itself below its payload: the
+ * files of the cgroups it makes are its own, v1's freezer.state with them,
+ * and a task in one it froze stays frozen with a SIGKILL pending, never
+ * dying (v2's freezer lets a fatal signal through: nothing to do there).
+ * Best effort, no wait. */
+void cgroup_thaw_below(struct cgroup *cg);
 /* The `frozen` of cgroup_stats alone, from one file (freezer.state, or
  * cgroup.events' "frozen 1"): what `box ls` asks of every running container.
  * No freezer or no cgroup reads false. */

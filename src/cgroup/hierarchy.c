@@ -205,7 +205,7 @@ bool cgroup_has_file(const struct cgroup_hier *h, const char *rel, const char *f
 	return access(p, F_OK) == 0;
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
+bool cgroup_parse_u64(const char *s, uint64_t *out)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -232,7 +232,7 @@ int cgroup_read_u64(const struct cgroup_hier *h, const char *rel, const char *fi
 	cleanup_free char *s = NULL;
 	if (cgroup_read(h, rel, file, &s, err) < 0)
 		return -1;
-	if (!parse_u64(s, out))
+	if (!cgroup_parse_u64(s, out))
 		return box_error(err, EINVAL, "%s/%s/%s: not a number: '%s'", h->mnt, rel, file, s);
 	return 0;
 }
@@ -273,7 +273,7 @@ bool cgroup_same_trim(const char *a, const char *b)
 bool cgroup_same_number(const char *a, const char *b)
 {
 	uint64_t x, y;
-	if (!parse_u64(a, &x) || !parse_u64(b, &y))
+	if (!cgroup_parse_u64(a, &x) || !cgroup_parse_u64(b, &y))
 		return cgroup_same_trim(a, b);
 	return x == y;
 }
@@ -304,82 +304,6 @@ int cgroup_update_knob(const struct cgroup_hier *h, const char *rel, const char 
 		free(line);
 	}
 	return 0;
-}
-
-int cgroup_each_child(const struct cgroup_hier *h, const char *rel,
-		      int (*fn)(const struct cgroup_hier *h, const char *sub, void *data), void *data)
-{
-	cleanup_free char *dir = cgroup_path(h, rel, NULL);
-	cleanup_dir DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!cgroup_is_child(de))
-			continue;
-		cleanup_free char *sub = xasprintf("%s/%s", rel, de->d_name);
-		int r = fn(h, sub, data);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-struct pid_list {
-	pid_t **pids;
-	size_t *n;
-};
-
-static int collect_child(const struct cgroup_hier *h, const char *sub, void *data)
-{
-	struct pid_list *l = data;
-	return cgroup_collect_pids(h, sub, l->pids, l->n);
-}
-
-int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n)
-{
-	cleanup_free char *s = NULL;
-	box_err_t e = NULL;
-	int r = cgroup_read(h, rel, "cgroup.procs", &s, &e);
-	if (r < 0) {
-		box_error_release(&e);
-		return r == -ENOENT ? 0 : -1;
-	}
-	for (char *p = s, *end; *p; p = end) {
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (v > 0) {
-			*pids = xrealloc(*pids, (*n + 1) * sizeof(**pids));
-			(*pids)[(*n)++] = (pid_t)v;
-		}
-	}
-	return cgroup_each_child(h, rel, collect_child, &(struct pid_list){ pids, n }) < 0 ? -1 : 0;
-}
-
-struct sum {
-	const char *file, *key;
-	uint64_t total;
-};
-
-static int sum_child(const struct cgroup_hier *h, const char *sub, void *data)
-{
-	struct sum *s = data;
-	s->total += cgroup_sum_tree(h, sub, s->file, s->key);
-	return 0;
-}
-
-uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const char *file, const char *key)
-{
-	uint64_t sum = 0, v;
-	cleanup_free char *s = NULL;
-	box_err_t e = NULL;
-	if (cgroup_read(h, rel, file, &s, &e) == 0) {
-		if (key ? cgroup_keyed_u64(s, key, &v) == 0 : parse_u64(s, &v))
-			sum += v;
-	}
-	box_error_release(&e);
-	struct sum children = { file, key, 0 };
-	cgroup_each_child(h, rel, sum_child, &children);
-	return sum + children.total;
 }
 
 /* v1 cpuset: a new cgroup has empty cpus/mems and refuses tasks until they are set. */

@@ -99,11 +99,17 @@ static inline bool cgroup_is_child(const struct dirent *de)
 	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 }
 
-/* Calls fn for each child cgroup of rel (sub: its path like rel's); stops
- * at and returns fn's first non-zero. */
-int cgroup_each_child(const struct cgroup_hier *h, const char *rel,
-		      int (*fn)(const struct cgroup_hier *h, const char *sub, void *data), void *data);
-/* Every process in rel and below, in every hierarchy's view `h`. */
+/* Walks the cgroup folder top and every cgroup below it (the container's
+ * root shapes that tree: any depth, any names) holding one folder fd at a
+ * time: enter(fd) for each cgroup top-down, leave(parent fd, name) for each
+ * but top once its subtree is done (either may be NULL). Stops at and
+ * returns the first non-zero of either; -errno if top cannot be opened. */
+int cgroup_walk(const char *top, int (*enter)(int fd, void *data),
+		int (*leave)(int parent, const char *name, void *data), void *data);
+/* Removes the cgroup folder path and every cgroup below it, deepest first. */
+int cgroup_rmdir_tree(const char *path, box_err_t *err);
+/* "max", v1's -1 and v1's PAGE_COUNTER_MAX pages read as BOX_UNLIMITED. */
+bool cgroup_parse_u64(const char *s, uint64_t *out);
 int cgroup_collect_pids(const struct cgroup_hier *h, const char *rel, pid_t **pids, size_t *n);
 /* Sums a counter file (v1's per-cgroup oom_kill) over rel and every descendant. */
 uint64_t cgroup_sum_tree(const struct cgroup_hier *h, const char *rel, const char *file, const char *key);

@@ -129,14 +129,15 @@ static int update_cpu(struct cgroup *cg, const struct cgroup_limits *l, char ***
 	return cgroup_update_knob(h, cg->limit, "cpu.shares", "cpu_weight", v, cgroup_same_number, changes, err);
 }
 
-/* Writes cpus into sub and every cgroup below it, deepest first: v1 refuses
- * to take CPUs away from a parent while a child still uses them. */
-static int narrow_child(const struct cgroup_hier *h, const char *sub, void *cpus)
+/* Writes cpus into each cgroup below the limit cgroup, deepest first: v1
+ * refuses to take CPUs away from a parent while a child still uses them. */
+static int narrow_child(int parent, const char *name, void *cpus)
 {
-	cgroup_each_child(h, sub, narrow_child, cpus);
-	box_err_t e = NULL;
-	cgroup_write(h, sub, "cpuset.cpus", cpus, &e);
-	box_error_release(&e);
+	cleanup_free char *file = xasprintf("%s/cpuset.cpus", name);
+	cleanup_close int fd = openat(parent, file, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, cpus, strlen(cpus)) < 0) {
+		/* best effort: the limit's own write then says what is wrong */
+	}
 	return 0;
 }
 
@@ -161,7 +162,8 @@ static int update_cpuset(struct cgroup *cg, const struct cgroup_limits *l, char 
 			return -1;
 		}
 		box_error_release(&e);
-		cgroup_each_child(h, cg->limit, narrow_child, (void *)want);
+		cleanup_free char *top = cgroup_path(h, cg->limit, NULL);
+		cgroup_walk(top, NULL, narrow_child, (void *)want);
 		if (cgroup_update_knob(h, cg->limit, "cpuset.cpus", "cpuset", want, cgroup_same_trim, changes, err) < 0)
 			return -1;
 	}
@@ -345,8 +347,29 @@ static bool v1_is_empty(struct cgroup *cg)
 	return n == 0;
 }
 
+/* Writes THAWED into a cgroup's freezer.state. */
+static int thaw_one(int fd, void *data)
+{
+	cleanup_close int f = openat(fd, "freezer.state", O_WRONLY | O_CLOEXEC);
+	if (f >= 0 && write(f, "THAWED", 6) < 0) {
+		/* best effort: the next round of v1_kill sees what is left */
+	}
+	return 0;
+}
+
+void cgroup_thaw_below(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cgroup_v1_hier("freezer");
+	if (!h || !cg)
+		return;
+	cleanup_free char *top = cgroup_path(h, cg->limit, NULL);
+	cgroup_walk(top, thaw_one, NULL, NULL);
+}
+
 /* v1 has no cgroup.kill: freeze so that nothing forks in between, SIGKILL every
- * task, thaw so that the signals are delivered; again until none is left. */
+ * task, thaw so that the signals are delivered; again until none is left.
+ * The thaw reaches every cgroup below too (cgroup_thaw_below): the limit's
+ * THAWED does not reach one the container's root froze itself. */
 static int v1_kill(struct cgroup *cg, box_err_t *err)
 {
 	const struct cgroup_hier *h = tasks_hier();
@@ -373,6 +396,8 @@ static int v1_kill(struct cgroup *cg, box_err_t *err)
 		free(pids);
 		if (freezer && v1_freeze(cg, false, err) < 0)
 			return -1;
+		if (freezer)
+			cgroup_thaw_below(cg);
 		if (now_ms() > deadline)
 			return box_error(err, ETIMEDOUT, "processes are still left in %s/%s after 10 s", h->mnt,
 					 cg->limit);

@@ -54,6 +54,29 @@ static int mkdir_in_root(const char *root, const char *path, box_err_t *err)
 	}
 }
 
+/* /dev, /proc and /sys: folders of the rootfs itself, never a symlink. The
+ * host names files below them by path (the boot id and the /proc/cgroups
+ * view bound from the container's /dev, the cgroup view at
+ * /sys/fs/cgroup); a symlink there resolves on the host, not in the rootfs,
+ * and an absolute one to the rootfs's own host path made the host bind a
+ * host file the container's root named as the boot id. */
+static int top_dir_in_root(const char *root, const char *name, box_err_t *err)
+{
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return box_error(err, errno, "opening %s", root);
+	struct stat st;
+	if (mkdirat(rfd, name, 0755) < 0 && errno != EEXIST)
+		return box_error(err, errno, "creating /%s inside the container", name);
+	if (fstatat(rfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return box_error(err, errno, "/%s inside the container", name);
+	if (!S_ISDIR(st.st_mode))
+		return box_error(err, ENOTDIR,
+				 "/%s inside the container is %s, not a folder: boxes mounts its own there", name,
+				 rootfs_kind(st.st_mode));
+	return 0;
+}
+
 /* A mount whose target is resolved inside root; target is absolute in the container. */
 static int mount_in(const char *root, const char *src, const char *target, const char *type, unsigned long flags,
 		    const char *data, box_err_t *err)
@@ -124,7 +147,7 @@ static int setup_rootfs(const struct box_config *c, const char *root, box_err_t 
 
 static int setup_proc(const char *root, box_err_t *err)
 {
-	if (mkdir_in_root(root, "/proc", err) < 0 ||
+	if (top_dir_in_root(root, "proc", err) < 0 ||
 	    mount_in(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
 		return -1;
 	/* a fresh boot id (journalctl -b); the file lives in the container's /dev */
@@ -179,7 +202,7 @@ static int remount_ro(const char *root, const char *target, unsigned long fl, bo
 static int setup_sys(const char *root, bool nesting, box_err_t *err)
 {
 	const unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	if (mkdir_in_root(root, "/sys", err) < 0)
+	if (top_dir_in_root(root, "sys", err) < 0)
 		return -1;
 	box_err_t e = NULL;
 	int r = mount_in(root, "sysfs", "/sys", "sysfs", nesting ? fl & ~MS_RDONLY : fl, NULL, &e);
@@ -247,7 +270,7 @@ static const struct devnode {
 
 static int setup_dev(const char *root, const char *console, box_err_t *err)
 {
-	if (mkdir_in_root(root, "/dev", err) < 0 ||
+	if (top_dir_in_root(root, "dev", err) < 0 ||
 	    mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=512k", err) < 0)
 		return -1;
 	cleanup_close int dfd = open_in_root(root, "/dev", O_PATH | O_DIRECTORY, err);

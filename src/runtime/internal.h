@@ -51,7 +51,8 @@ struct sup {
 	enum sup_state state;
 	int halt_sig;		 /* signal sent (or to send) */
 	bool resend;		 /* init was not listening yet: send again on a tick */
-	uint64_t deadline;	 /* ms: stop timeout; killing: when to record STOPPING */
+	uint64_t deadline;	 /* ms: stop timeout; killing: the next tick */
+	bool stopping_saved;	 /* killing: STOPPING recorded */
 	int req_timeout;	 /* from the last stop request */
 	struct state_info saved; /* what save_state wrote last */
 	bool have_saved;

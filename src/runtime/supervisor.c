@@ -333,13 +333,22 @@ static void act_kill(struct sup *s)
 	/* init is gone within milliseconds, and then so is the state: STOPPING
 	 * is written only for an init that takes longer (stuck in the kernel),
 	 * 100 ms on (the loop) */
-	s->deadline = was_stopping ? 0 : now_ms() + KILL_RECORD_MS;
+	s->deadline = now_ms() + KILL_RECORD_MS;
+	s->stopping_saved = was_stopping;
 }
 
-/* Killing for a while now: say so to `box ls`. */
+/* Killing for a while now: say so to `box ls`. Init's death waits for every
+ * task of its namespace, and one in a cgroup the container's root froze
+ * itself (v1) does not die of the kernel's SIGKILL until thawed: thawed at
+ * each tick, as a process of the container not yet killed may freeze it
+ * again until the kernel's SIGKILL reaches that one too. */
 static void act_killing(struct sup *s)
 {
-	s->deadline = 0;
+	s->deadline = now_ms() + KILL_RECORD_MS;
+	cgroup_thaw_below(s->cg);
+	if (s->stopping_saved)
+		return;
+	s->stopping_saved = true;
 	save_state_or_warn(s, BOX_STOPPING);
 	box_trace("sup: state STOPPING");
 }

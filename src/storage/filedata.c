@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -16,6 +18,21 @@ int storage_open_source(int dirfd, const char *name, int flags)
 	if (fd < 0 && errno == EPERM)
 		fd = openat(dirfd, name, flags);
 	return fd;
+}
+
+int storage_open_regular(int dirfd, const char *name, int flags, const struct stat *want)
+{
+	cleanup_close int p = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (p < 0 || fstat(p, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || st.st_ino != want->st_ino || st.st_dev != want->st_dev) {
+		errno = ESTALE;
+		return -1;
+	}
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p);
+	return storage_open_source(AT_FDCWD, path, flags & ~O_NOFOLLOW);
 }
 
 /* a read lease on fd (leased copies) that no opener is breaking */

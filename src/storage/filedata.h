@@ -32,6 +32,13 @@ int storage_copy_data_leased(int sfd, int dfd, const struct stat *s, const char 
  * mtime, or than a day, to now); without O_NOATIME where the kernel refuses
  * it (EPERM: a file not ours, without CAP_FOWNER). The fd, or -1 and errno. */
 int storage_open_source(int dirfd, const char *name, int flags);
+/* The same for a file of a tree that a running container changes, opened
+ * only if it is the regular file *want says (same inode): its type is
+ * checked on an O_PATH fd and the open goes through that fd, so that a
+ * device node renamed over the name after the walk's stat is never opened
+ * (the open of a watchdog's node arms the host's watchdog). -1 and errno
+ * (ESTALE: not that file any more). */
+int storage_open_regular(int dirfd, const char *name, int flags, const struct stat *want);
 
 /* Whether dirfd's filesystem shares data by reflink (FICLONE of two new
  * unnamed files there). */

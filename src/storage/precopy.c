@@ -92,8 +92,7 @@ static int pre_file(struct pre_walk *pw, int sdir, const char *name, const struc
 	if (inomap_find(&pw->pre->files, s->st_dev, s->st_ino))
 		return 0; /* another name of a file pre-copied */
 	clock_gettime(CLOCK_REALTIME_COARSE, &m);
-	cleanup_close int sfd =
-	    storage_open_source(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int sfd = storage_open_regular(sdir, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, s);
 	if (sfd < 0 || fcntl(sfd, F_SETLEASE, F_RDLCK) < 0)
 		return 0; /* gone, or open for writing: copied frozen */
 	if (fstat(sfd, &a) < 0 || !S_ISREG(a.st_mode) || a.st_ino != s->st_ino || a.st_dev != s->st_dev ||

@@ -454,7 +454,14 @@ check_match "... saying why" "hostile archive" "$out"
 check_eq "... and leaves nothing" "" "$(st_leftovers "$T-badstart")"
 
 PHASE="destroy"
-check "destroy of a stopped container" box destroy "$C"
+# the container's root nests 1100 folders (2200 characters: within
+# PATH_MAX, past the 1024 fds of a Debian login shell's soft limit, which a
+# walk holding one fd per level ran out of)
+check "start" box start "$C"
+check "the container's root nests 1100 folders" box attach "$C" -- \
+	sh -c 'cd /root && i=0 && while [ $i -lt 1100 ]; do mkdir d && cd d || exit 1; i=$((i+1)); done'
+check "stop" box stop --kill "$C"
+check "destroy of a stopped container (1024 fds)" sh -c "ulimit -n 1024 && box destroy $C"
 check "... removes rootfs and state" test ! -e "$S/$C"
 check "... keeps the config" test -f "$BOX_ROOT/etc/boxes/$C.conf"
 out=$(box destroy "$C" 2>&1); rc=$?

@@ -260,8 +260,22 @@ for cg in $(rt_cgroups "$U"); do
 done
 check "the container's root makes a cgroup of its own" box attach "$U" -- mkdir /sys/fs/cgroup/pids/sub
 check_fail "but cannot raise the limits one level up" box attach "$U" -- sh -c 'echo max >/sys/fs/cgroup/pids/../pids.max'
+# cgroups nested by fd past PATH_MAX on the host, a process in each deepest
+# one: the stop still kills it and removes every cgroup
+check "the static helper builds" gcc -static -O2 -o "$BOX_ROOT/var/lib/boxes/$U/rootfs/hostile" \
+	"$TOP/tests/integration/hostile.c"
+check_match "the container's root nests cgroups 5000 characters deep" "deep pids" \
+	"$(box attach "$U" -- /hostile cgdeep /sys/fs/cgroup 20 2>&1)"
+# a process in a cgroup of its own that it froze (v1: its freezer.state is
+# the container root's): the stop still kills it
+if [ -d /sys/fs/cgroup/freezer ]; then
+	box attach "$U" -- sh -c 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! >/tmp/ice.pid' </dev/null
+	check_eq "the container's root freezes a cgroup of its own" "FROZEN" "$(box attach "$U" -- sh -c \
+		'mkdir /sys/fs/cgroup/freezer/ice && cat /tmp/ice.pid >/sys/fs/cgroup/freezer/ice/cgroup.procs &&
+		echo FROZEN >/sys/fs/cgroup/freezer/ice/freezer.state && cat /sys/fs/cgroup/freezer/ice/freezer.state' 2>&1)"
+fi
 spid=$(cat "$BOX_ROOT/run/boxes/$U/supervisor.pid")
-check "stop" box stop "$U"
+check "stop" timeout 60 box stop "$U"
 rt_check_gone "$U" "$ipid" "$spid" "after the stop of an unprivileged container"
 
 PHASE="unprivileged: idmap_base = auto"

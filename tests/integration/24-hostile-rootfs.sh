@@ -70,6 +70,29 @@ check_eq "nothing is created on the host through it" "" "$(ls "$W/created-on-hos
 check_eq "... and the start fails" 1 "$rc"
 timeout 60 box stop --kill "$C" >/dev/null 2>&1
 
+PHASE="start: /dev a symlink the host would resolve elsewhere"
+# absolute: inside the rootfs it names $R3$R3/evil (where the tmpfs goes),
+# on the host $R3/evil, where the container's root left a link to a host
+# file named as the boot id the host binds from the container's /dev
+C3=$T-dev
+rt_config "$C3"
+R3=$BOX_ROOT/var/lib/boxes/$C3/rootfs
+echo "host-secret" >"$W/host-secret"
+chmod 644 "$W/host-secret"
+rm -rf "$R3/dev"
+mkdir -p "$R3$R3/evil" "$R3/evil"
+ln -s "$R3/evil" "$R3/dev"
+ln -s "$W/host-secret" "$R3/evil/.box-boot-id"
+out=$(timeout 60 box start "$C3" 2>&1); rc=$?
+check_eq "the host's file is not the boot id" "" \
+	"$(box attach "$C3" -- cat /proc/sys/kernel/random/boot_id 2>&1 | grep host-secret)"
+check_eq "... the start fails" 1 "$rc"
+check_match "... saying /dev is a symlink" "/dev inside the container is a symlink" "$out"
+timeout 60 box stop --kill "$C3" >/dev/null 2>&1
+rm -f "$R3/dev"
+check "with /dev a folder again it starts" timeout 60 box start "$C3"
+check "stop" timeout 60 box stop --kill "$C3"
+
 PHASE="/run/host (item 7)"
 C2=$T-run
 rt_config "$C2"

@@ -86,6 +86,29 @@ unnamed_layers() {
 	done
 }
 
+# swap_attack NAME: the container's root exchanges, without end, plain files
+# with links to a device node it made, while the host pre-copies its tree
+# (a running container on a filesystem without reflinks): the host must
+# never open the node (a watchdog's would arm the host's watchdog). Each
+# snapshot is a few hundred chances of a few microseconds: up to 40 of
+# them, until the helper sees the node opened.
+swap_attack() {
+	local n=$1 i opened=""
+	PHASE="dir: a snapshot while the container swaps files for a device node"
+	check "the static helper builds" gcc -static -O2 -o "$W/hostile" "$TOP/tests/integration/hostile.c"
+	box attach "$n" -- sh -c 'cat >/root/hostile && chmod 755 /root/hostile && mkdir /root/swap' <"$W/hostile"
+	box attach "$n" -- sh -c 'setsid /root/hostile swapdev /root/swap 200 </dev/null >/dev/null 2>&1 &' </dev/null
+	check "the swapper runs" rt_wait_for 10 box attach "$n" -- test -s /root/swap/report
+	for i in $(seq 40); do
+		box snapshot "$n" swap >/dev/null 2>&1 || fail "snapshot $i while it swaps"
+		box snapshot "$n" --delete swap >/dev/null 2>&1
+		opened=$(box attach "$n" -- cat /root/swap/report)
+		[ "$opened" = "opened 0" ] || break
+	done
+	check_eq "the host never opened the device node ($i snapshots)" "opened 0" "$opened"
+	box attach "$n" -- sh -c 'touch /root/swap/stop; sleep 0.3; rm -rf /root/swap /root/hostile'
+}
+
 # backend KIND STATEDIR: the whole round on one backend
 backend() {
 	local kind=$1 n=$T-$1 c=$T-$1-c out rc
@@ -169,6 +192,8 @@ backend() {
 	check "$kind: rollback --stop stops, rolls back and starts again" box rollback --stop "$n" live
 	check_match "$kind: ... it runs" "^$n +RUNNING" "$(box ls | grep "^$n ")"
 	check_match "$kind: ... with the counter of the snapshot" "^[0-9]+$" "$(box attach "$n" -- cat /root/counter)"
+
+	[ "$kind" = dir ] && swap_attack "$n"
 
 	PHASE="$kind: a clone beside its source"
 	out=$(box clone "$n" "$c" 2>&1); rc=$?

@@ -16,6 +16,17 @@
  *                             anything but EPERM; prints "NAME: ERROR"
  *   hostile hog MIB           allocates and touches MIB MiB, then prints
  *                             "survived MIB MiB" (a memory limit kills it first)
+ *   hostile swapdev DIR N     makes DIR/.dev, a device node (1:3, /dev/null's),
+ *                             and N pairs of names, a plain file and a link to
+ *                             it, exchanged without end, until DIR/stop
+ *                             exists; keeps "opened K" in DIR/report: how
+ *                             often another process opened the device
+ *                             (inotify on its inode; the helper never does)
+ *   hostile cgdeep DIR N      in each cgroup hierarchy folder of DIR, makes N
+ *                             nested cgroups of 250-character names (a path
+ *                             past PATH_MAX on the host), moves a child into
+ *                             the deepest of each and leaves it there asleep;
+ *                             prints "deep N" for each hierarchy
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -25,8 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -253,8 +267,124 @@ static int hog(long mib)
 	return 0;
 }
 
+/* N levels below dirfd, made and entered by fd (no path is ever that
+ * long); the deepest level's fd. */
+static int cg_nest(int dirfd, int n)
+{
+	char name[251];
+	memset(name, 'd', 250);
+	name[250] = '\0';
+	int fd = dup(dirfd);
+	for (int i = 0; i < n && fd >= 0; i++) {
+		if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		int sub = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = sub;
+	}
+	return fd;
+}
+
+static int cgdeep(const char *dir, int n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 1;
+	int deep[32], nd = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && nd < 32) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		int h = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
+		int fd = h >= 0 ? cg_nest(h, n) : -1;
+		if (h >= 0)
+			close(h);
+		if (fd < 0)
+			continue;
+		deep[nd++] = fd;
+		printf("deep %s\n", de->d_name);
+	}
+	closedir(d);
+	fflush(stdout);
+	if (fork() != 0)
+		return nd ? 0 : 1;
+	setsid();
+	for (int i = 0; i < nd; i++) {
+		int p = openat(deep[i], "cgroup.procs", O_WRONLY);
+		if (p >= 0) {
+			if (write(p, "0", 1) < 0)
+				perror("cgroup.procs");
+			close(p);
+		}
+		close(deep[i]);
+	}
+	int null = open("/dev/null", O_RDWR);
+	for (int i = 0; i <= 2; i++)
+		dup2(null, i);
+	for (;;)
+		pause();
+}
+
+static int swapdev(const char *dir, int n)
+{
+	char a[64], b[64];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || mknodat(dfd, ".dev", S_IFCHR | 0600, makedev(1, 3)) < 0)
+		return 1;
+	int in = inotify_init1(IN_CLOEXEC);
+	snprintf(a, sizeof(a), "%s/.dev", dir);
+	if (in < 0 || inotify_add_watch(in, a, IN_OPEN) < 0)
+		return 1;
+	static char data[4096];
+	memset(data, 'x', sizeof(data));
+	for (int i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "f%d", i);
+		snprintf(b, sizeof(b), "d%d", i);
+		int fd = openat(dfd, a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, data, sizeof(data)) < 0 || linkat(dfd, ".dev", dfd, b, 0) < 0)
+			return 1;
+		close(fd);
+	}
+	pid_t child = fork();
+	if (child == 0) {
+		for (;;)
+			for (int i = 0; i < n; i++) {
+				snprintf(a, sizeof(a), "f%d", i);
+				snprintf(b, sizeof(b), "d%d", i);
+				syscall(SYS_renameat2, dfd, a, dfd, b, 2 /* RENAME_EXCHANGE */);
+			}
+	}
+	long opened = 0;
+	for (long told = -1; faccessat(dfd, "stop", F_OK, 0) < 0;) {
+		if (told != opened) {
+			int fd = openat(dfd, "report.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			dprintf(fd, "opened %ld\n", opened);
+			close(fd);
+			renameat(dfd, "report.tmp", dfd, "report");
+			told = opened;
+		}
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		char buf[4096];
+		ssize_t r = read(in, buf, sizeof(buf));
+		for (char *q = buf; r > 0 && q < buf + r;) {
+			struct inotify_event *ev = (struct inotify_event *)q;
+			if (ev->mask & IN_OPEN)
+				opened++;
+			q += sizeof(*ev) + ev->len;
+		}
+	}
+	kill(child, SIGKILL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "swapdev"))
+		return swapdev(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "cgdeep"))
+		return cgdeep(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "hog"))
 		return hog(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "calls"))
@@ -267,6 +397,6 @@ int main(int argc, char **argv)
 		return watch(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "finish"))
 		return finish(argv[2]);
-	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR | calls | hog MIB\n");
+	fprintf(stderr, "usage: hostile sti TEXT | fd N PATH | watch DIR | finish DIR | calls | hog MIB | cgdeep DIR N | swapdev DIR N\n");
 	return 2;
 }
