@@ -2,6 +2,8 @@
  * <config>/NAME.conf, two renames on (maybe) two file systems, made to look
  * like one step:
  *
+ *   0. the rootfs is on disk (import.c: a syncfs of the state folder's
+ *      filesystem)
  *   1. the config is written to <config>/.NAME.conf.import.PID (synced)
  *   2. <state>/.import-NAME.PID is renamed to <state>/NAME
  *   3. <config>/.NAME.conf.import.PID is renamed to <config>/NAME.conf

@@ -600,6 +600,14 @@ static int import_steps(struct job *j, box_err_t *err)
 	if (open_input(&j->in, j->file, err) < 0 || sniff(j, &a, err) < 0 || load_config(j, err) < 0 ||
 	    extract_rootfs(j, a, err) < 0 || load_late_config(j, err) < 0)
 		return -1;
+	/* the rootfs on disk before the renames make it count: after a power
+	 * cut, a container the command called imported has its files, not
+	 * empty ones (ext4's delayed allocation writes none before the
+	 * writeback, 30 s later by default, while the renames are in the
+	 * journal's next commit). One syncfs, as the template cache's fill
+	 * does: an fsync a file would be a journal commit each. */
+	if (syncfs(j->sfd) < 0)
+		return box_error(err, errno, "writing the imported rootfs to the disk (%s)", paths_state_dir());
 	/* the rootfs and the config, as one step */
 	if (import_commit(j->sfd, j->tmp, j->name, j->config_text, err) < 0)
 		return -1;

@@ -38,6 +38,15 @@ int box_error(box_err_t *err, int errnum, const char *fmt, ...)
 	return errnum > 0 ? -errnum : -1;
 }
 
+int box_error_timeout(box_err_t *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(err, BOX_EXIT_FAIL, 0, fmt, ap);
+	va_end(ap);
+	return -ETIMEDOUT;
+}
+
 int box_usage_error(box_err_t *err, const char *fmt, ...)
 {
 	va_list ap;

@@ -37,7 +37,11 @@ typedef struct box_error *box_err_t;
  * that (`if (r == -EWOULDBLOCK)`), never on the error's text or fields; a
  * function in between passes the value on (`return r`, not `return -1`). */
 int box_error(box_err_t *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Same, with exit status 2: bad usage or bad config. */
+/* A timeout whose message says what did not happen in time: set with
+ * errnum 0 (no ": Connection timed out" after a sentence that already said
+ * so), and returns -ETIMEDOUT for the caller that branches on it. */
+int box_error_timeout(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same as box_error, with exit status 2: bad usage or bad config. */
 int box_usage_error(box_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefixes "CONTEXT: " to the message of *err and returns -1 (a caller
  * that passes a -errno on wraps first, then returns it). */

@@ -24,7 +24,8 @@ const struct box_command cmd_autostart = {
 		 "  start  starts every stopped container whose config says autostart = yes,\n"
 		 "         lower start_order first; a failing one is reported, the rest go on\n"
 		 "  stop   stops the running ones in the reverse order (each with its stop_timeout)\n"
-		 "  list   prints them in start order: ORDER NAME STATE\n"
+		 "  list   prints them in start order: ORDER NAME STATE LOCK (LOCK as in box ls:\n"
+		 "         the command holding a stopped one, as export, snapshot, clone, '-' if none)\n"
 		 "  Exit 1 when any container failed. conf/boxes-autostart.service runs 'box apply' at\n"
 		 "  boot (it starts the same ones, in the same order) and 'autostart stop' at shutdown.",
 };
@@ -84,14 +85,15 @@ static int run(int argc, char **argv)
 	bool stop = !strcmp(what, "stop");
 	for (size_t k = 0; k < n; k++) {
 		const struct entry *e = &v[stop ? n - 1 - k : k];
-		enum box_state st;
-		if (runtime_state(e->name, &st, NULL, &err) < 0) {
+		struct runtime_info ri = { 0 };
+		if (runtime_info(e->name, &ri, &err) < 0) {
 			box_error_report(&err);
 			bad++;
 			continue;
 		}
+		enum box_state st = ri.state;
 		if (!strcmp(what, "list")) {
-			printf("%-6d %-20s %s\n", e->order, e->name, state_name(st));
+			printf("%-6d %-20s %-9s %s\n", e->order, e->name, state_name(st), ri.lock[0] ? ri.lock : "-");
 			continue;
 		}
 		if (stop ? st == BOX_STOPPED : st != BOX_STOPPED)

@@ -110,8 +110,8 @@ int inside_identity(const struct box_config *c, bool set_hostname, box_err_t *er
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (pr == 0)
-		return box_error(err, ETIMEDOUT, "%s: writing its identity inside took over %d s (a mount over /etc?)",
-				 c->name, INSIDE_TIMEOUT_MS / 1000);
+		return box_error_timeout(err, "%s: writing its identity inside took over %d s (a mount over /etc?)",
+					 c->name, INSIDE_TIMEOUT_MS / 1000);
 	msg[n > 0 ? n : 0] = '\0';
 	return box_error(err, 0, "%s: writing its identity inside: %s", c->name, n > 0 ? msg : "the helper died");
 }

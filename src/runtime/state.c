@@ -73,10 +73,10 @@ int state_wait_tail(const char *name, box_err_t *err)
 	}
 	if (r > 0)
 		return 1;
-	return box_error(err, ETIMEDOUT,
-			 "%s: its supervisor (pid %d) is still cleaning up after the stop %d s later (syncing "
-			 "its filesystem?): try again",
-			 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
+	return box_error_timeout(err,
+				 "%s: its supervisor (pid %d) is still cleaning up after the stop %d s later (syncing "
+				 "its filesystem?): try again",
+				 name, (int)si.sup_pid, TAIL_WAIT_MS / 1000);
 }
 
 /* The holder's line in the lock file: "WHAT PID START\n", read by

@@ -69,7 +69,7 @@ int supervisor_read_report(int fd, int timeout_ms, box_err_t *err)
 		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
-		return box_error(err, ETIMEDOUT, "the container did not report READY=1 in time (it keeps booting)");
+		return box_error_timeout(err, "the container did not report READY=1 in time (it keeps booting)");
 	struct report rep;
 	ssize_t n = read_all(fd, &rep, sizeof(rep));
 	if (n != (ssize_t)sizeof(rep))

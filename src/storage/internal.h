@@ -64,6 +64,10 @@ int storage_view_bind(const char *path, char **tmpdir, box_err_t *err);
  * namespace of this process (unshare) and named after it in <run>/.views/,
  * so that the one a killed command left is removed by the next. */
 int storage_private_tmpdir(char **tmpdir, box_err_t *err);
+/* view.c: the same folder without the namespace, for a mount the caller
+ * makes for a moment (overlay.c's on older kernels or long chains): a
+ * kill -9 in that moment leaves it to the next command's sweep too. */
+int storage_mount_tmpdir(char **tmpdir, box_err_t *err);
 int storage_root_mount(const struct box_config *c, enum storage_root_mode mode, char **root, char **tmpdir,
 		       box_err_t *err);
 /* The error for an unprivileged overlay clone when dirfd/path, a layer or

@@ -180,11 +180,9 @@ static int fsmount_attached(char *const *paths, const char *u, const char *w, bo
 	cleanup_strv char **tmps = NULL;
 	int r = 0;
 	for (int *f = fds; r == 0 && *f >= 0; f++) {
-		char tmp[] = "/tmp/box-layer.XXXXXX";
-		if (!mkdtemp(tmp)) {
-			r = box_error(err, errno, "creating %s", tmp);
+		cleanup_free char *tmp = NULL;
+		if ((r = storage_mount_tmpdir(&tmp, err)) < 0)
 			break;
-		}
 		strv_push(&tmps, tmp);
 		if (move_mount(*f, "", AT_FDCWD, tmp, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			r = box_error(err, errno, "attaching an idmapped overlay layer on %s", tmp);
@@ -233,9 +231,9 @@ static int mount_string(char *const *lowers, const char *upper, const char *work
  * folder unmounted and removed. */
 static int fsmount_by_mount(char *const *lowers, const char *upper, const char *work, bool volatile_, box_err_t *err)
 {
-	char tmp[] = "/tmp/box-overlay.XXXXXX";
-	if (!mkdtemp(tmp))
-		return box_error(err, errno, "creating %s", tmp);
+	cleanup_free char *tmp = NULL;
+	if (storage_mount_tmpdir(&tmp, err) < 0)
+		return -1;
 	int m = -1;
 	if (mount_string(lowers, upper, work, volatile_, tmp, err) == 0) {
 		m = open_tree(AT_FDCWD, tmp, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);

@@ -31,34 +31,6 @@
 #include "base/util.h"
 #include "storage/internal.h"
 
-/* The folders of views, in <run>/.views/, whose process is gone: what a
- * kill -9 left, empty (its mount went with its namespace). */
-static void sweep_dead_views(const char *views)
-{
-	cleanup_dir DIR *d = opendir(views);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		char *dot;
-		long pid = strtol(de->d_name, &dot, 10);
-		if (pid > 0 && *dot == '.' && pid != getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-	}
-}
-
-int storage_private_tmpdir(char **tmpdir, box_err_t *err)
-{
-	cleanup_free char *views = xasprintf("%s/.views", paths_run_dir());
-	if (mkdir_p(views, 0700, err) < 0)
-		return -1;
-	sweep_dead_views(views);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return box_error(err, errno, "making a private mount namespace");
-	*tmpdir = xasprintf("%s/%d.XXXXXX", views, (int)getpid());
-	if (!mkdtemp(*tmpdir))
-		return box_error(err, errno, "creating %s", *tmpdir);
-	return 0;
-}
-
 /* path bound read-only and noatime on mountpoint (mount(2) where there is
  * no open_tree: a bind, then its remount with the flags) */
 static int bind_view(const char *path, const char *mountpoint, box_err_t *err)

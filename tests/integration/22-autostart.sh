@@ -1,7 +1,7 @@
 #!/bin/bash
 # box autostart start|stop|list: the containers with autostart = yes, in
 # start_order (stop in reverse), the others left alone, a broken one reported
-# without stopping the rest.
+# without stopping the rest; list names the command holding a stopped one.
 # box-test: also unprivileged
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
@@ -18,7 +18,22 @@ rt_config "$T-off" ""
 PHASE="list"
 check_eq "list: autostart ones in start order (order, then name)" "$T-a $T-c $T-b" \
 	"$(box autostart list | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')"
-check_match "list shows order and state" "^10 +$T-a +STOPPED" "$(box autostart list)"
+check_match "list shows order, state and no lock" "^10 +$T-a +STOPPED +-$" "$(box autostart list)"
+# a stopped one a command holds (an export, stopped by the fault shim at its
+# final link): listed with its LOCK, as box ls shows it
+W=$BOX_ROOT/work
+mkdir -p "$W"
+. "$(dirname "$0")/fault-lib.sh"
+fault_shim_build
+if at linkat "held.tar" box export "$T-a" -o "$W/held.tar" --compress none; then
+	check_match "list: STOPPED, LOCK export, while an export holds it" "^10 +$T-a +STOPPED +export$" \
+		"$(box autostart list 2>&1)"
+	kill9
+	check_match "list after a kill -9 of the holder: no LOCK" "^10 +$T-a +STOPPED +-$" "$(box autostart list 2>&1)"
+else
+	fail "the export stopped at its final link" "$(cat "$OUT")"
+fi
+rm -f "$W"/held.tar*
 
 PHASE="start"
 out=$(box autostart start 2>&1); rc=$?

@@ -131,12 +131,17 @@ PHASE="a stop with more than its own files in the run folder"
 R=$BOX_ROOT/run/boxes/$C
 echo half >"$R/config.tmp.99999"
 mkdir -p "$R/notify/deep" && ln -s / "$R/notify/deep/up" && echo x >"$R/notify/extra"
+# the stop is answered before the supervisor's tail removes the folder
+sp=$(cat "$R/supervisor.pid")
 check "stop --kill" box stop --kill "$C"
+rt_wait_for 60 rt_dead "$sp"
 check "the run folder is gone, temporaries and all" test ! -e "$R"
 check "... without following a symlink out" test -d /proc/1
 check_match "ls: STOPPED after the stop" "^$C +STOPPED +- " "$(box ls)"
 check "it starts again" box start "$C"
+sp=$(cat "$R/supervisor.pid")
 check "stop --kill" box stop --kill "$C"
+rt_wait_for 60 rt_dead "$sp"
 check "the run folder is gone" test ! -e "$R"
 
 PHASE="a stopped container a command holds"

@@ -139,6 +139,25 @@ check "import --hostname" box import "$T-named" "$W/a.tar.gz" --hostname "$T-oth
 check_match "--hostname replaces the archive's" "^hostname += $T-other$" "$(box config show "$T-named" | grep ^hostname)"
 box destroy --purge "$T-named" >/dev/null 2>&1
 
+# the state and config folders each on an image of its own (t_cut_setup), a
+# power cut right after the import said "imported" (t_cut): the container is
+# there, its config and its files whole
+PHASE="a power cut right after an import"
+P=$W/cut
+if t_cut_setup "$P" ext4 state conf; then
+	mkdir -p "$P/state/boxes" "$P/conf/boxes"
+	BOX_STATE_DIR=$P/state/boxes BOX_CONFIG_DIR=$P/conf/boxes box import "$T-pc" "$W/a.tar.gz" >"$W/out" 2>&1
+	check_eq "the import exits 0" 0 $?
+	if t_cut "$P" state conf; then
+		PR=$P/state/boxes/$T-pc/rootfs
+		check "after the cut, the config is there" test -s "$P/conf/boxes/$T-pc.conf"
+		check "... and the rootfs's files whole (bin/busybox)" cmp "$R/bin/busybox" "$PR/bin/busybox"
+		check_eq "... every file of /srv" "$(cd "$R/srv" && find . -type f ! -name sparse -exec md5sum {} + | sort)" \
+			"$(cd "$PR/srv" 2>&1 && find . -type f ! -name sparse -exec md5sum {} + | sort)"
+	fi
+	umount "$P/state" "$P/conf"
+fi
+
 PHASE="unprivileged: owners as seen inside, shifted again"
 U=$T-unp
 rt_config "$U" "unprivileged = yes

@@ -394,4 +394,27 @@ check_match "... and stays STOPPED" "^$T-rb +STOPPED" "$(BOX_ROOT=$B box ls 2>&1
 check "the source still starts" env BOX_ROOT="$B" box start "$T-ra"
 check "... and stops" env BOX_ROOT="$B" box stop --kill "$T-ra"
 umount "$BS"
+
+# The overlay's mount(2) path (a "lowerdir+" refused, as a chain too long
+# for it is; older kernels attach idmapped layers the same way) mounts on a
+# folder for a moment: a kill -9 there leaves it; the next command that
+# makes one removes it (by the dead pid in its name).
+PHASE="overlay: a kill -9 while its mount's folder is there"
+V=$BOX_ROOT/run/boxes/.views
+mk "$T-vw"
+check "create $T-vw" box create "$T-vw"
+before=$(ls -d /tmp/box-overlay.* 2>/dev/null)
+# what of the killed export is left: its folders in $V, in /tmp
+left() { ls -A "$V" 2>/dev/null; comm -13 <(echo "$before") <(ls -d /tmp/box-overlay.* 2>/dev/null); }
+if at rmdir / env BOX_FAULT_E2BIG=lowerdir+ box export "$T-vw" -o "$W/vw.tar"; then
+	kill9
+	check "killed before its rmdir, the export leaves its folders" test -n "$(left)"
+	check "the next export (by mount(2) too)" env BOX_FAULT_E2BIG=lowerdir+ LD_PRELOAD="$SHIM" \
+		box export "$T-vw" -o "$W/vw.tar"
+	check_eq "... removes them" "" "$(left)"
+	check "... and exports" tar tf "$W/vw.tar" ./bin/busybox
+else
+	fail "the export never got to its rmdir" "$(cat "$OUT")"
+fi
+rm -f "$W/vw.tar"
 t_done

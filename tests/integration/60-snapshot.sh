@@ -550,25 +550,14 @@ else
 fi
 
 # powercut KIND FS: a clone on KIND storage with its state folder and its
-# config folder each on an FS image of its own (mounted commit=600: no timed
-# journal commit writes what the clone left unsynced), then the power cut
-# right after the command returned: each image copied as the disk holds it
-# (what only the page cache holds is not there), and the copies mounted. The
-# clone the command said was made is there, with its own identity: its
-# config, no machine-id or ssh host key of its source's.
+# config folder each on an FS image of its own (t_cut_setup), then the power
+# cut right after the command returned (t_cut). The clone the command said
+# was made is there, with its own identity: its config, no machine-id or ssh
+# host key of its source's.
 powercut() {
-	local kind=$1 fs=$2 p=$W/cut-$1 n=$T-pc-$1 img l
+	local kind=$1 fs=$2 p=$W/cut-$1 n=$T-pc-$1 img
 	PHASE="$kind on $fs: a power cut right after a clone"
-	for img in state conf; do
-		mkdir -p "$p/$img"
-		truncate -s 1G "$p/$img.img"
-		if ! mkfs."$fs" -q "$p/$img.img" >/dev/null 2>&1 || ! l=$(losetup -f --show "$p/$img.img"); then
-			fail "$kind: a $fs image for the $img folder"
-			return
-		fi
-		t_loop "$l"
-		mount -o commit=600 "$l" "$p/$img" || { fail "$kind: mounting the $img image"; return; }
-	done
+	t_cut_setup "$p" "$fs" state conf || return
 	export BOX_STATE_DIR=$p/state/boxes BOX_CONFIG_DIR=$p/conf/boxes
 	mkdir -p "$BOX_STATE_DIR/templates" "$BOX_CONFIG_DIR"
 	cp -L "$S/templates/$TPL" "$BOX_STATE_DIR/templates/"
@@ -579,13 +568,8 @@ powercut() {
 	echo 0123456789abcdef0123456789abcdef >"$r/etc/machine-id"
 	sync -f "$r"
 	check "$kind on $fs: clone" box clone "$n" "$n-c"
-	for img in state conf; do cp --sparse=always "$p/$img.img" "$p/$img.cut"; done
 	unset BOX_STATE_DIR BOX_CONFIG_DIR
-	for img in state conf; do
-		umount "$p/$img"
-		l=$(losetup -f --show "$p/$img.cut") && t_loop "$l" && mount "$l" "$p/$img" ||
-			{ fail "$kind: mounting the $img image after the cut"; return; }
-	done
+	t_cut "$p" state conf || return
 	r=$p/state/boxes/$n-c/rootfs
 	check "$kind on $fs: after the cut, the clone's config is there" test -s "$p/conf/boxes/$n-c.conf"
 	check "$kind on $fs: ... and its rootfs" test -d "$r/etc"

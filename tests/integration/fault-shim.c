@@ -7,6 +7,10 @@
  *                         cgroup knob: "open:freeze" stops a snapshot at
  *                         its freeze, after its pre-copy); no FILE, no fault
  *   BOX_FAULT_FLAG=FILE   where the stopped process writes its pid
+ *   BOX_FAULT_E2BIG=KEY   every fsconfig(2) of KEY fails with E2BIG (a
+ *                         "lowerdir+" refused: the overlay's mount(2) path
+ *                         for chains too long, which no kernel since 6.5
+ *                         takes otherwise)
  *
  * The spec is read at each call, so that a supervisor started long before
  * can be stopped too. The first call of FUNC (by any process that has the
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,6 +150,16 @@ int rmdir(const char *a)
 	int r = REAL(rmdir)(a);
 	hit("rmdir", a, NULL, 1);
 	return r;
+}
+
+int fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
+{
+	const char *fail = getenv("BOX_FAULT_E2BIG");
+	if (fail && key && !strcmp(key, fail)) {
+		errno = E2BIG;
+		return -1;
+	}
+	return REAL(fsconfig)(fd, cmd, key, value, aux);
 }
 
 /* glibc's open is open64 where _FILE_OFFSET_BITS=64 (box's build) */

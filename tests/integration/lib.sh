@@ -126,6 +126,38 @@ t_box_root() {
 # it once the mounts under BOX_ROOT are gone.
 t_loop() { _loops+=("$1"); }
 
+# t_cut_setup DIR FS PART...: each folder DIR/PART on an FS image of its own
+# (DIR/PART.img, 1 GiB sparse), mounted commit=600: no timed journal commit
+# writes what a command left unsynced before t_cut. Non-zero (a failure
+# said) when one could not be made.
+t_cut_setup() {
+	local d=$1 fs=$2 p l
+	shift 2
+	for p; do
+		mkdir -p "$d/$p"
+		truncate -s 1G "$d/$p.img"
+		if ! mkfs."$fs" -q "$d/$p.img" >/dev/null 2>&1 || ! l=$(losetup -f --show "$d/$p.img"); then
+			fail "a $fs image for the $p folder"
+			return 1
+		fi
+		t_loop "$l"
+		mount -o commit=600 "$l" "$d/$p" || { fail "mounting the $p image"; return 1; }
+	done
+}
+# t_cut DIR PART...: a power cut right after the command returned: each image
+# of t_cut_setup copied as the disk holds it (what only the page cache holds
+# is not there), then unmounted and the copy mounted in its place.
+t_cut() {
+	local d=$1 p l
+	shift
+	for p; do cp --sparse=always "$d/$p.img" "$d/$p.cut"; done
+	for p; do
+		umount "$d/$p"
+		l=$(losetup -f --show "$d/$p.cut") && t_loop "$l" && mount "$l" "$d/$p" ||
+			{ fail "mounting the $p image after the cut"; return 1; }
+	done
+}
+
 # Writes $BOX_ROOT/etc/boxes/NAME.conf from stdin. A config that does not
 # choose gets "unprivileged = no", or under BOX_TEST_UNPRIV=1 (tests/run sets
 # it for the second run of the runtime, limits, network, export and import

@@ -1,4 +1,6 @@
-/* log.c: the lines said while held (log_hold) reach the next sink first. */
+/* log.c: the lines said while held (log_hold) reach the next sink first; a
+ * timeout that says so is one sentence, and still -ETIMEDOUT. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,5 +62,18 @@ int main(void)
 		total += (size_t)n;
 	tap_ok(total > 0 && total <= 16384, "100 KB said while held: at most 16 KiB kept (%zu bytes)", total);
 	free(big);
+	box_err_t err = NULL;
+	tap_ok(box_error_timeout(&err, "%s: no answer in %d s", "c1", 5) == -ETIMEDOUT,
+	       "a timeout returns -ETIMEDOUT for the caller that branches on it");
+	char *t = box_error_text(err);
+	tap_streq(t, "c1: no answer in 5 s", "... its text is the sentence alone, no errno text after it");
+	free(t);
+	tap_ok(err && err->status == BOX_EXIT_FAIL, "... exit status 1");
+	box_error_release(&err);
+	tap_ok(box_error(&err, ETIMEDOUT, "waiting") == -ETIMEDOUT, "box_error with ETIMEDOUT: the same return");
+	t = box_error_text(err);
+	tap_streq(t, "waiting: Connection timed out", "... and the errno text, for a message that needs it");
+	free(t);
+	box_error_release(&err);
 	return tap_done();
 }
