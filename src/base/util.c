@@ -1,4 +1,5 @@
 #include "base/util.h"
+#include "base/fdwalk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,23 +142,22 @@ int mkdir_p(const char *path, mode_t mode, box_err_t *err)
 	return 0;
 }
 
-/* One folder of rm_rf_children: its subfolders still to empty and remove. */
-struct rm_level {
-	char **subs;
-	size_t n, next;
+struct rm_walk {
+	dev_t dev;
+	box_err_t *err;
 };
 
 /* Removes what is not a folder in fd and lists its subfolders; a mount
  * point (another st_dev) is an error, not crossed. */
-static int rm_files(int fd, dev_t dev, struct rm_level *l, box_err_t *err)
+static int rm_files(int fd, struct fd_walk_level *l, void *data)
 {
-	*l = (struct rm_level){ 0 };
+	struct rm_walk *r = data;
 	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_dir DIR *dir = d >= 0 ? fdopendir(d) : NULL;
 	if (!dir) {
 		if (d >= 0)
 			close(d);
-		return box_error(err, errno, "reading folder");
+		return box_error(r->err, errno, "reading folder");
 	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
@@ -167,80 +167,41 @@ static int rm_files(int fd, dev_t dev, struct rm_level *l, box_err_t *err)
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
-			return box_error(err, errno, "stat %s", de->d_name);
+			return box_error(r->err, errno, "stat %s", de->d_name);
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
-				return box_error(err, errno, "removing %s", de->d_name);
+				return box_error(r->err, errno, "removing %s", de->d_name);
 			continue;
 		}
-		if (st.st_dev != dev)
-			return box_error(err, EBUSY, "%s is a mount point, not removing", de->d_name);
-		l->subs = xrealloc(l->subs, (l->n + 1) * sizeof(*l->subs));
-		l->subs[l->n++] = xstrdup(de->d_name);
+		if (st.st_dev != r->dev)
+			return box_error(r->err, EBUSY, "%s is a mount point, not removing", de->d_name);
+		fd_walk_add(l, de->d_name);
 	}
 	return 0;
 }
 
-static void rm_level_free(struct rm_level *l)
+static int rm_folder(int parent, const char *name, void *data)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->subs[i]);
-	free(l->subs);
+	struct rm_walk *r = data;
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return box_error(r->err, errno, "removing %s", name);
+	return 0;
 }
 
-/* Empties the folder fd (taken), one folder fd at a time: down by openat,
- * back up by "..", the names of each level in memory. A container's root
- * nests folders past PATH_MAX and deeper than the fd limit (an fd per
- * level ran out at 1024 and left the rootfs of a destroyed container).
- * Nothing of the tree runs meanwhile: a stopped container, a snapshot. */
+/* Empties the folder fd (taken) by an fd walk (base/fdwalk.h: a container's
+ * root nests folders past PATH_MAX and deeper than the fd limit). Nothing of
+ * the tree runs meanwhile: a stopped container, a snapshot. */
 static int rm_rf_children(int fd, dev_t dev, box_err_t *err)
 {
-	struct rm_level *stack = xmalloc(sizeof(*stack));
-	size_t depth = 0;
-	int ret = rm_files(fd, dev, &stack[0], err);
-	if (ret == 0)
-		depth = 1;
-	else
-		rm_level_free(&stack[0]);
-	while (ret == 0 && depth) {
-		struct rm_level *l = &stack[depth - 1];
-		if (l->next < l->n) {
-			const char *name = l->subs[l->next++];
-			int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0) {
-				ret = box_error(err, errno, "opening %s", name);
-				break;
-			}
-			close(fd);
-			fd = sub;
-			stack = xrealloc(stack, (depth + 1) * sizeof(*stack));
-			if ((ret = rm_files(fd, dev, &stack[depth], err)) < 0) {
-				rm_level_free(&stack[depth]);
-				break;
-			}
-			depth++;
-			continue;
-		}
-		rm_level_free(&stack[--depth]);
-		if (!depth)
-			break;
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0) {
-			ret = box_error(err, errno, "opening ..");
-			break;
-		}
-		close(fd);
-		fd = up;
-		l = &stack[depth - 1];
-		if (unlinkat(fd, l->subs[l->next - 1], AT_REMOVEDIR) < 0 && errno != ENOENT)
-			ret = box_error(err, errno, "removing %s", l->subs[l->next - 1]);
+	box_err_t e = NULL;
+	struct rm_walk r = { .dev = dev, .err = &e };
+	int ret = fd_walk(fd, &(struct fd_walk){ .list = rm_files, .leave = rm_folder, .data = &r });
+	if (e) {
+		*err = e;
+		return ret;
 	}
-	while (depth)
-		rm_level_free(&stack[--depth]);
-	free(stack);
-	close(fd);
-	return ret;
+	return ret ? box_error(err, -ret, "opening a folder to remove") : 0;
 }
 
 int rm_rf_at(int dirfd, const char *name, box_err_t *err)

@@ -3,8 +3,7 @@
  * names, nested by fd as deep as it likes (cgroup v1 has no depth limit).
  * A path of 20 nested 250-character names is past PATH_MAX on the host, and
  * a walk that held a folder fd per level would run out of fds long before
- * the end: the walk goes down by openat and back up by "..", one folder fd
- * at a time, and keeps only the names of each level in memory. */
+ * the end: base/fdwalk.h's walk, one folder fd at a time. */
 #include "cgroup/internal.h"
 
 #include <dirent.h>
@@ -14,40 +13,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fdwalk.h"
 #include "base/util.h"
 
-struct level {
-	char **names;
-	size_t n, next;
+struct cg_walk {
+	int (*enter)(int fd, void *data);
+	int (*leave)(int parent, const char *name, void *data);
+	void *data;
 };
 
-/* The child cgroups of the folder fd (none when it cannot be read: it was
- * removed meanwhile). */
-static struct level children(int fd)
+/* the caller's leave, with the caller's data */
+static int leave_child(int parent, const char *name, void *data)
 {
-	struct level l = { 0 };
+	struct cg_walk *w = data;
+	return w->leave ? w->leave(parent, name, w->data) : 0;
+}
+
+/* enter(fd), then the child cgroups of fd to go into (none when it cannot
+ * be read: it was removed meanwhile). */
+static int list_children(int fd, struct fd_walk_level *l, void *data)
+{
+	struct cg_walk *w = data;
+	int ret = w->enter ? w->enter(fd, w->data) : 0;
+	if (ret)
+		return ret;
 	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	cleanup_dir DIR *dir = d >= 0 ? fdopendir(d) : NULL;
 	if (!dir) {
 		if (d >= 0)
 			close(d);
-		return l;
+		return 0;
 	}
 	struct dirent *de;
 	while ((de = readdir(dir)))
-		if (cgroup_is_child(de)) {
-			l.names = xrealloc(l.names, (l.n + 1) * sizeof(*l.names));
-			l.names[l.n++] = xstrdup(de->d_name);
-		}
-	closedir(dir);
-	return l;
-}
-
-static void level_free(struct level *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->names[i]);
-	free(l->names);
+		if (cgroup_is_child(de))
+			fd_walk_add(l, de->d_name);
+	return 0;
 }
 
 int cgroup_walk(const char *top, int (*enter)(int fd, void *data),
@@ -56,46 +57,10 @@ int cgroup_walk(const char *top, int (*enter)(int fd, void *data),
 	int fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int ret = enter ? enter(fd, data) : 0;
-	struct level *stack = xmalloc(sizeof(*stack));
-	size_t depth = 0;
-	if (!ret)
-		stack[depth++] = children(fd);
-	while (!ret && depth) {
-		struct level *l = &stack[depth - 1];
-		if (l->next < l->n) {
-			int sub = openat(fd, l->names[l->next++], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0)
-				continue; /* removed meanwhile */
-			close(fd);
-			fd = sub;
-			if ((ret = enter ? enter(fd, data) : 0))
-				break;
-			stack = xrealloc(stack, (depth + 1) * sizeof(*stack));
-			stack[depth++] = children(fd);
-			continue;
-		}
-		level_free(&stack[--depth]);
-		if (!depth)
-			break;
-		/* back up: cgroupfs has no symlinks, and v1 renames a cgroup
-		 * only within its parent */
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0) {
-			ret = -errno;
-			break;
-		}
-		close(fd);
-		fd = up;
-		l = &stack[depth - 1];
-		if (leave)
-			ret = leave(fd, l->names[l->next - 1], data);
-	}
-	while (depth)
-		level_free(&stack[--depth]);
-	free(stack);
-	close(fd);
-	return ret;
+	struct cg_walk w = { enter, leave, data };
+	/* a cgroup removed meanwhile is skipped */
+	return fd_walk(
+	    fd, &(struct fd_walk){ .list = list_children, .leave = leave_child, .skip_unopened = true, .data = &w });
 }
 
 struct pid_list {
