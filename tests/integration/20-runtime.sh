@@ -267,12 +267,15 @@ check "the static helper builds" gcc -static -O2 -o "$BOX_ROOT/var/lib/boxes/$U/
 check_match "the container's root nests cgroups 5000 characters deep" "deep pids" \
 	"$(box attach "$U" -- /hostile cgdeep /sys/fs/cgroup 20 2>&1)"
 # a process in a cgroup of its own that it froze (v1: its freezer.state is
-# the container root's): the stop still kills it
+# the container root's): the stop still kills it (FREEZING until the
+# kernel has frozen the task: read again, under load it takes a while)
 if [ -d /sys/fs/cgroup/freezer ]; then
 	box attach "$U" -- sh -c 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! >/tmp/ice.pid' </dev/null
 	check_eq "the container's root freezes a cgroup of its own" "FROZEN" "$(box attach "$U" -- sh -c \
 		'mkdir /sys/fs/cgroup/freezer/ice && cat /tmp/ice.pid >/sys/fs/cgroup/freezer/ice/cgroup.procs &&
-		echo FROZEN >/sys/fs/cgroup/freezer/ice/freezer.state && cat /sys/fs/cgroup/freezer/ice/freezer.state' 2>&1)"
+		echo FROZEN >/sys/fs/cgroup/freezer/ice/freezer.state &&
+		for i in $(seq 100); do s=$(cat /sys/fs/cgroup/freezer/ice/freezer.state); [ "$s" = FROZEN ] && break;
+		sleep 0.1; done; echo $s' 2>&1)"
 fi
 spid=$(cat "$BOX_ROOT/run/boxes/$U/supervisor.pid")
 check "stop" timeout 60 box stop "$U"
